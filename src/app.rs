@@ -1,0 +1,146 @@
+//! The application: `AppState` (what every handler shares), `App::build` (opens the store,
+//! binds the listener, wires the routes) and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tera::Tera;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::auth::Keys;
+use crate::config::Config;
+use crate::domain::RoomId;
+use crate::hub::Hub;
+use crate::protocol::ServerFrame;
+use crate::store::{self, CommitSink, Db, StoreError};
+use crate::{assets, routes};
+
+/// What every handler and connection shares; cheap to clone (a handful of `Arc`s).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub hub: Arc<Hub>,
+    pub templates: Arc<Tera>,
+    pub keys: Arc<Keys>,
+    /// The room everyone lands in; it cannot be deleted.
+    pub default_room: RoomId,
+    /// Flips to `true` when the server stops, so WebSocket connections close cleanly.
+    pub shutdown: watch::Receiver<bool>,
+    /// A bcrypt hash of nothing in particular, checked when a login names an unknown user so
+    /// that the answer takes as long as for a known one.
+    pub dummy_hash: Arc<str>,
+}
+
+/// Why the server could not start; printed as one line before exiting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot load the templates: {0}")]
+    Templates(#[from] tera::Error),
+    #[error("start-up task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// A built server, bound and ready to run.
+pub struct App {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    stop: watch::Sender<bool>,
+}
+
+impl App {
+    /// Opens and migrates the store, creates the default room, binds the listener.
+    pub async fn build(config: Config) -> Result<App, StartError> {
+        if !config.secret_key.from_env {
+            tracing::warn!(
+                "SECRET_KEY is not set: a random key was generated, so sessions and form tokens will not survive a restart"
+            );
+        }
+        let database = config.database.clone();
+        let default_name = config.default_room.clone();
+        let cost = config.bcrypt_cost;
+        let (store, default_room, dummy_hash) = tokio::task::spawn_blocking(move || {
+            let store = store::open(&database)?;
+            let room = store.ensure_default_room(&default_name, chrono::Utc::now())?;
+            let dummy = bcrypt::hash(random_dummy(), cost).map_err(|e| StoreError::Internal(Box::new(e)))?;
+            Ok::<_, StoreError>((store, room, dummy))
+        })
+        .await??;
+
+        let hub = Arc::new(Hub::new());
+        let on_commit: CommitSink = {
+            let hub = hub.clone();
+            Arc::new(move |message| {
+                hub.publish(message.room_id, &ServerFrame::NewMessage { message }.encode());
+            })
+        };
+        let (stop, shutdown) = watch::channel(false);
+        let state = AppState {
+            keys: Arc::new(Keys::new(&config.secret_key.bytes)),
+            db: Db::new(store, on_commit),
+            hub,
+            templates: Arc::new(assets::templates()?),
+            default_room: default_room.id,
+            shutdown,
+            dummy_hash: dummy_hash.into(),
+            config: Arc::new(config),
+        };
+
+        let addr = SocketAddr::new(state.config.host, state.config.port);
+        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
+        Ok(App { listener, addr, state, stop })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `signal` resolves, then stops accepting, closes WebSockets with
+    /// "going away" and waits for in-flight HTTP requests.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) {
+        let App { listener, addr, state, stop } = self;
+        tracing::info!(%addr, "listening");
+        let routes = routes::routes(state);
+        warp::serve(routes)
+            .incoming(listener)
+            .graceful(async move {
+                signal.await;
+                tracing::info!("shutting down");
+                let _ = stop.send(true);
+            })
+            .run()
+            .await;
+    }
+}
+
+fn random_dummy() -> String {
+    crate::auth::random_token()
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what a PaaS sends to stop a container).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,56 @@
+//! Embedded files: Tera templates from `templates/` and static files from `static/`, compiled
+//! into the release binary so it runs from any directory (debug builds read the folders live).
+
+use bytes::Bytes;
+use rust_embed::RustEmbed;
+use tera::Tera;
+use warp::http::{header, Response, StatusCode};
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+/// Loads every embedded template. Names keep their `.html` suffix, which is what makes Tera
+/// autoescape them.
+pub fn templates() -> Result<Tera, tera::Error> {
+    let mut tera = Tera::default();
+    let mut sources = Vec::new();
+    for name in Templates::iter() {
+        let file = Templates::get(&name).expect("an embedded file listed by iter() exists");
+        let text = String::from_utf8(file.data.into_owned())
+            .map_err(|e| tera::Error::msg(format!("template {name} is not UTF-8: {e}")))?;
+        sources.push((name.to_string(), text));
+    }
+    tera.add_raw_templates(sources)?;
+    Ok(tera)
+}
+
+/// A static file by path, with a strong ETag so browsers revalidate cheaply after a deploy.
+pub fn static_file(path: &str, if_none_match: Option<&str>) -> Response<Bytes> {
+    let Some(file) = Static::get(path) else {
+        return Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Bytes::from_static("Файл не найден".as_bytes()))
+            .expect("static response parts are valid");
+    };
+    let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
+    let builder = Response::builder().header(header::ETAG, &etag).header(header::CACHE_CONTROL, "no-cache");
+    if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+        return builder.status(StatusCode::NOT_MODIFIED).body(Bytes::new()).expect("static response parts are valid");
+    }
+    let mime = file.metadata.mimetype();
+    let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_owned()
+    };
+    builder
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Bytes::from(file.data.into_owned()))
+        .expect("static response parts are valid")
+}

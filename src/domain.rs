@@ -1,0 +1,348 @@
+//! Validated domain types: a value of these types has passed its rules once, at the edge.
+//!
+//! Parse, don't validate: handlers turn raw strings into these types and everything
+//! behind them (store, hub, protocol) can rely on the invariants.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A rule a user-supplied value broke; the message is shown to the user as is (Russian UI).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DomainError(pub String);
+
+fn err(msg: impl Into<String>) -> DomainError {
+    DomainError(msg.into())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Database id of a user.
+    UserId
+);
+id_type!(
+    /// Database id of a room.
+    RoomId
+);
+id_type!(
+    /// Database id of a message; ids grow in commit order, so they order a room's history.
+    MessageId
+);
+
+/// Key used for case-insensitive uniqueness (Unicode lower case, so «Иван» and «иван» collide).
+pub fn fold_case(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+macro_rules! string_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_type!(
+    /// 3–32 characters: letters of any script, digits, `_`, `-`, `.`.
+    Username
+);
+string_type!(
+    /// The city a user registered with: trimmed, 1–64 characters, no control characters.
+    City
+);
+string_type!(
+    /// A room name: trimmed, 1–64 characters, no control characters.
+    RoomName
+);
+string_type!(
+    /// A room description: trimmed, at most 256 characters, no control characters; may be empty.
+    RoomDescription
+);
+string_type!(
+    /// A message body: trimmed, 1–2000 characters; control characters other than newline and tab are dropped.
+    MessageText
+);
+string_type!(
+    /// A client-chosen id that makes resending a message idempotent: 1–64 printable ASCII characters.
+    ClientId
+);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let len = s.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err(err("Имя пользователя должно быть от 3 до 32 символов"));
+        }
+        if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+            return Err(err("Имя пользователя может содержать только буквы, цифры и символы _ - ."));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    /// Key that makes usernames unique regardless of case.
+    pub fn key(&self) -> String {
+        fold_case(&self.0)
+    }
+    /// Wraps a name read back from storage, where it was validated when written.
+    pub fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl City {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let len = s.chars().count();
+        if len == 0 {
+            return Err(err("Укажите город"));
+        }
+        if len > 64 {
+            return Err(err("Название города — не больше 64 символов"));
+        }
+        if has_control(s) {
+            return Err(err("Название города содержит недопустимые символы"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl RoomName {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let len = s.chars().count();
+        if len == 0 {
+            return Err(err("Название комнаты не может быть пустым"));
+        }
+        if len > 64 {
+            return Err(err("Название комнаты — не больше 64 символов"));
+        }
+        if has_control(s) {
+            return Err(err("Название комнаты содержит недопустимые символы"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    /// Key that makes room names unique regardless of case.
+    pub fn key(&self) -> String {
+        fold_case(&self.0)
+    }
+}
+
+impl RoomDescription {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        if s.chars().count() > 256 {
+            return Err(err("Описание комнаты — не больше 256 символов"));
+        }
+        if has_control(s) {
+            return Err(err("Описание комнаты содержит недопустимые символы"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+}
+
+/// Why a message body was refused; each maps to its own `error` frame code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageTextError {
+    Empty,
+    TooLong,
+}
+
+impl MessageText {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(raw: &str) -> Result<Self, MessageTextError> {
+        // NUL and other control characters are dropped: they render as nothing useful and
+        // PostgreSQL's text type cannot store NUL at all.
+        let cleaned: String = raw.trim().chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect();
+        let s = cleaned.trim();
+        if s.is_empty() {
+            return Err(MessageTextError::Empty);
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(MessageTextError::TooLong);
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(err("client_id должен состоять из 1–64 печатных ASCII-символов"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+/// A password as typed: 8–72 bytes (bcrypt ignores everything past 72, so longer is refused, not cut).
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw.len() {
+            0..=7 => Err(err("Пароль должен быть не короче 8 байт")),
+            8..=72 => Ok(Self(raw.to_owned())),
+            _ => Err(err("Пароль должен быть не длиннее 72 байт")),
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A registered user as everyone else sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub city: City,
+}
+
+/// A room (channel).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub name: String,
+    pub description: String,
+    /// Creator's id; `None` for the default room, which nobody owns.
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    /// The default room cannot be deleted.
+    #[serde(skip)]
+    pub is_default: bool,
+}
+
+/// A stored message with its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+    pub client_id: Option<String>,
+    pub user: User,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_accept_any_script_digits_and_three_punctuation_marks() {
+        for ok in ["ivan", "Иван_Петров", "user.name-1", "李小龙", "abc", &"x".repeat(32)] {
+            assert!(Username::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn usernames_refuse_wrong_lengths_spaces_and_symbols() {
+        for bad in ["", "ab", &"x".repeat(33), "a b c", "ivan!", "<script>", "ivan@mail"] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn username_keys_fold_case_across_scripts() {
+        assert_eq!(Username::parse("ИВАН").unwrap().key(), Username::parse("иван").unwrap().key());
+    }
+
+    #[test]
+    fn passwords_are_measured_in_bytes_and_never_truncated() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse(&"я".repeat(36)).is_ok()); // 72 bytes
+        assert!(Password::parse(&"я".repeat(37)).is_err()); // 74 bytes, 37 characters
+    }
+
+    #[test]
+    fn cities_are_trimmed_and_must_be_printable() {
+        assert_eq!(City::parse("  Москва ").unwrap().as_str(), "Москва");
+        assert!(City::parse("   ").is_err());
+        assert!(City::parse("Mos\u{0}cow").is_err());
+        assert!(City::parse(&"к".repeat(65)).is_err());
+        assert!(City::parse(&"к".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn room_names_are_trimmed_and_limited_to_64_characters() {
+        assert_eq!(RoomName::parse(" флуд ").unwrap().as_str(), "флуд");
+        assert!(RoomName::parse("").is_err());
+        assert!(RoomName::parse(&"ы".repeat(65)).is_err());
+        assert_eq!(RoomName::parse("Флуд").unwrap().key(), RoomName::parse("флуд").unwrap().key());
+    }
+
+    #[test]
+    fn room_descriptions_may_be_empty_but_not_longer_than_256() {
+        assert!(RoomDescription::parse("").is_ok());
+        assert!(RoomDescription::parse(&"d".repeat(256)).is_ok());
+        assert!(RoomDescription::parse(&"d".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn message_text_is_trimmed_and_bounded() {
+        assert_eq!(MessageText::parse("  привет \n").unwrap().as_str(), "привет");
+        assert_eq!(MessageText::parse(" \n\t ").unwrap_err(), MessageTextError::Empty);
+        assert_eq!(MessageText::parse("\u{0}\u{7}").unwrap_err(), MessageTextError::Empty);
+        assert!(MessageText::parse(&"ж".repeat(2000)).is_ok());
+        assert_eq!(MessageText::parse(&"ж".repeat(2001)).unwrap_err(), MessageTextError::TooLong);
+    }
+
+    #[test]
+    fn message_text_keeps_line_breaks_and_drops_nul() {
+        assert_eq!(MessageText::parse("a\u{0}b\nc").unwrap().as_str(), "ab\nc");
+    }
+
+    #[test]
+    fn client_ids_are_short_printable_ascii() {
+        assert!(ClientId::parse("0b6f7a8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b").is_ok());
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse("has space").is_err());
+        assert!(ClientId::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! The hub: which connections are in which room, who is present, and delivery of encoded
+//! frames to them. It knows nothing of sockets or SQL: a connection is an id, a user and a
+//! bounded outbox of frames; whatever drains the outbox is someone else's business.
+//!
+//! Locking: `rooms` is an `RwLock` whose write side is taken only to join or leave (rare);
+//! delivering a message takes the read side plus the one room's mutex, so rooms do not
+//! contend with each other. No lock is ever held across an `.await` (all methods are
+//! synchronous), and no two of these locks are taken in the opposite order.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, Notify};
+
+use crate::domain::{RoomId, User, UserId};
+use crate::protocol::{Frame, ServerFrame, TypingUser};
+
+/// Identifies one connection for the hub's lifetime.
+pub type ConnId = u64;
+
+/// One connected socket as the hub sees it.
+#[derive(Debug)]
+pub struct Member {
+    pub id: ConnId,
+    pub user: User,
+    /// Bounded: when it is full the connection is too slow and gets kicked, never buffered.
+    outbox: mpsc::Sender<Frame>,
+    /// Woken when the connection lagged and must close; its owner then reconnects and resyncs
+    /// from history.
+    kicked: Notify,
+}
+
+impl Member {
+    /// Resolves when the hub gave up on this connection because its outbox overflowed.
+    pub async fn kicked(&self) {
+        self.kicked.notified().await
+    }
+}
+
+#[derive(Default)]
+struct Room {
+    members: HashMap<ConnId, Arc<Member>>,
+    /// Presence is per user: a user with two tabs stays present until the last one leaves.
+    presence: HashMap<UserId, (User, usize)>,
+}
+
+/// Rooms, their members and presence; shared by every connection.
+#[derive(Default)]
+pub struct Hub {
+    rooms: RwLock<HashMap<RoomId, Mutex<Room>>>,
+    /// Every live connection, for events addressed to everyone (room created, renamed, deleted).
+    connections: Mutex<HashMap<ConnId, Arc<Member>>>,
+    next_id: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a hub lock leaves plain maps behind, still consistent enough to use.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a connection; its frames will be pushed into `outbox`.
+    pub fn connect(&self, user: User, outbox: mpsc::Sender<Frame>) -> Arc<Member> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let member = Arc::new(Member { id, user, outbox, kicked: Notify::new() });
+        lock(&self.connections).insert(id, member.clone());
+        member
+    }
+
+    /// Forgets a connection, leaving the rooms it was still in.
+    pub fn disconnect(&self, member: &Member, rooms: impl IntoIterator<Item = RoomId>) {
+        for room in rooms {
+            self.leave(member, room);
+        }
+        lock(&self.connections).remove(&member.id);
+    }
+
+    /// Adds a connection to a room. The joiner gets the member list; if the user was not
+    /// present yet, everyone else in the room hears `joined_room`. Joining twice is harmless.
+    pub fn join(&self, member: &Arc<Member>, room_id: RoomId) {
+        let mut lagging = Vec::new();
+        {
+            let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
+            let mut room = lock(rooms.entry(room_id).or_default());
+            if room.members.insert(member.id, member.clone()).is_none() {
+                let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user.clone(), 0));
+                entry.1 += 1;
+                if entry.1 == 1 {
+                    let frame = ServerFrame::JoinedRoom { room_id, user: &member.user }.encode();
+                    deliver(room.members.values().filter(|m| m.id != member.id), &frame, &mut lagging);
+                }
+            }
+            let mut users: Vec<&User> = room.presence.values().map(|(u, _)| u).collect();
+            users.sort_by_key(|u| u.id);
+            let list = ServerFrame::RoomUsersList { room_id, users }.encode();
+            deliver(std::iter::once(member), &list, &mut lagging);
+        }
+        kick(lagging);
+    }
+
+    /// Removes a connection from a room; when the user's last connection leaves, the others
+    /// hear `left_room`. Empty rooms are dropped. Returns whether the connection was in the room.
+    pub fn leave(&self, member: &Member, room_id: RoomId) -> bool {
+        let mut lagging = Vec::new();
+        let was_member = {
+            let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
+            let Some(slot) = rooms.get_mut(&room_id) else { return false };
+            let room = slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let was_member = room.members.remove(&member.id).is_some();
+            if was_member {
+                let gone = match room.presence.get_mut(&member.user.id) {
+                    Some(entry) => {
+                        entry.1 -= 1;
+                        entry.1 == 0
+                    }
+                    None => false,
+                };
+                if gone {
+                    room.presence.remove(&member.user.id);
+                    let frame = ServerFrame::LeftRoom { room_id, user_id: member.user.id }.encode();
+                    deliver(room.members.values(), &frame, &mut lagging);
+                }
+            }
+            if room.members.is_empty() {
+                rooms.remove(&room_id);
+            }
+            was_member
+        };
+        kick(lagging);
+        was_member
+    }
+
+    /// Delivers a frame to every connection in a room.
+    pub fn publish(&self, room_id: RoomId, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(room) = rooms.get(&room_id) {
+                deliver(lock(room).members.values(), frame, &mut lagging);
+            }
+        }
+        kick(lagging);
+    }
+
+    /// Tells the room's other users that this one is typing (not the typist's own tabs).
+    pub fn typing(&self, member: &Member, room_id: RoomId) {
+        let frame =
+            ServerFrame::Typing { room_id, user: TypingUser { id: member.user.id, username: &member.user.username } }
+                .encode();
+        let mut lagging = Vec::new();
+        {
+            let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(room) = rooms.get(&room_id) {
+                let room = lock(room);
+                deliver(room.members.values().filter(|m| m.user.id != member.user.id), &frame, &mut lagging);
+            }
+        }
+        kick(lagging);
+    }
+
+    /// Delivers a frame to every connection, joined to a room or not.
+    pub fn broadcast(&self, frame: &Frame) {
+        let mut lagging = Vec::new();
+        deliver(lock(&self.connections).values(), frame, &mut lagging);
+        kick(lagging);
+    }
+
+    /// Forgets a deleted room's members and presence; their connections learn of the deletion
+    /// through `room_deleted` and later frames for that room fail with `room_not_found`.
+    pub fn remove_room(&self, room_id: RoomId) {
+        self.rooms.write().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
+    }
+
+    /// The users present in a room now (for tests and diagnostics).
+    pub fn present(&self, room_id: RoomId) -> Vec<UserId> {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        let mut ids: Vec<UserId> =
+            rooms.get(&room_id).map(|r| lock(r).presence.keys().copied().collect()).unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// How many connections are registered.
+    pub fn connection_count(&self) -> usize {
+        lock(&self.connections).len()
+    }
+}
+
+/// Pushes a frame into each outbox without waiting; collects the ones that are full.
+fn deliver<'a>(to: impl Iterator<Item = &'a Arc<Member>>, frame: &Frame, lagging: &mut Vec<Arc<Member>>) {
+    for member in to {
+        match member.outbox.try_send(frame.clone()) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => lagging.push(member.clone()),
+            // The connection is shutting down; its owner removes it from the hub.
+            Err(TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+/// Wakes the owners of lagging connections (after every hub lock is released).
+fn kick(lagging: Vec<Arc<Member>>) {
+    for member in lagging {
+        tracing::info!(conn = member.id, user = %member.user.id, "connection lagged; closing it so it resyncs");
+        member.kicked.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{City, Username};
+
+    fn user(id: i64) -> User {
+        User {
+            id: UserId(id),
+            username: Username::parse(&format!("user{id}")).unwrap(),
+            city: City::parse("Казань").unwrap(),
+        }
+    }
+
+    fn conn(hub: &Hub, id: i64, capacity: usize) -> (Arc<Member>, mpsc::Receiver<Frame>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (hub.connect(user(id), tx), rx)
+    }
+
+    fn types(rx: &mut mpsc::Receiver<Frame>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            let v: serde_json::Value = serde_json::from_str(f.as_str()).unwrap();
+            out.push(v["type"].as_str().unwrap().to_owned());
+        }
+        out
+    }
+
+    #[test]
+    fn a_second_tab_of_the_same_user_does_not_announce_or_remove_them_twice() {
+        let hub = Hub::new();
+        let (a1, _ra1) = conn(&hub, 1, 16);
+        let (a2, _ra2) = conn(&hub, 1, 16);
+        let (b, mut rb) = conn(&hub, 2, 16);
+        let room = RoomId(1);
+        hub.join(&b, room);
+        hub.join(&a1, room);
+        hub.join(&a2, room);
+        assert_eq!(types(&mut rb), ["room_users_list", "joined_room"]);
+        hub.leave(&a1, room);
+        assert!(types(&mut rb).is_empty(), "user 1 still has a tab in the room");
+        assert_eq!(hub.present(room), [UserId(1), UserId(2)]);
+        hub.disconnect(&a2, [room]);
+        assert_eq!(types(&mut rb), ["left_room"]);
+        assert_eq!(hub.present(room), [UserId(2)]);
+    }
+
+    #[test]
+    fn an_empty_room_is_dropped() {
+        let hub = Hub::new();
+        let (a, _ra) = conn(&hub, 1, 16);
+        hub.join(&a, RoomId(5));
+        assert!(hub.leave(&a, RoomId(5)));
+        assert!(hub.rooms.read().unwrap().is_empty());
+        assert!(!hub.leave(&a, RoomId(5)));
+    }
+
+    #[test]
+    fn typing_reaches_everyone_but_the_typist() {
+        let hub = Hub::new();
+        let (a, mut ra) = conn(&hub, 1, 16);
+        let (b, mut rb) = conn(&hub, 2, 16);
+        hub.join(&a, RoomId(1));
+        hub.join(&b, RoomId(1));
+        types(&mut ra);
+        types(&mut rb);
+        hub.typing(&a, RoomId(1));
+        assert!(types(&mut ra).is_empty());
+        assert_eq!(types(&mut rb), ["typing"]);
+    }
+
+    #[tokio::test]
+    async fn a_connection_whose_outbox_is_full_is_kicked_not_buffered() {
+        let hub = Hub::new();
+        let (slow, _rslow) = conn(&hub, 1, 2);
+        hub.join(&slow, RoomId(1)); // room_users_list takes one slot
+        let frame = ServerFrame::Pong.encode();
+        hub.publish(RoomId(1), &frame); // second slot
+        hub.publish(RoomId(1), &frame); // overflow
+        tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked())
+            .await
+            .expect("the lagging connection is told to go");
+    }
+}

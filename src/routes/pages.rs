@@ -1,0 +1,294 @@
+//! HTML pages rendered with Tera (autoescaped): registration, login, logout, the chat shell,
+//! and the embedded static files they load.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use serde::Serialize;
+use warp::filters::BoxedFilter;
+use warp::http::header::{self, HeaderValue};
+use warp::http::{Response, StatusCode};
+use warp::reply::{Reply, Response as WarpResponse};
+use warp::Filter;
+
+use super::with_state;
+use crate::app::AppState;
+use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
+use crate::domain::{City, Password, RoomId, Username};
+use crate::error::{respond, AppError};
+use crate::store::{Conflict, StoreError};
+
+/// Largest form body accepted.
+const MAX_FORM: u64 = 16 * 1024;
+
+pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
+    let ctx = with_state(state).and(request_meta());
+    let form = warp::body::content_length_limit(MAX_FORM).and(warp::body::bytes());
+
+    // GET /
+    let index = warp::path::end().and(warp::get()).and(ctx.clone()).then(index).map(respond);
+    // GET /register
+    let register_page = warp::path!("register").and(warp::get()).and(ctx.clone()).then(show_register).map(respond);
+    // POST /register (username, password, password_confirm, city, csrf_token)
+    let register =
+        warp::path!("register").and(warp::post()).and(ctx.clone()).and(form).then(register_user).map(respond);
+    // GET /login
+    let login_page = warp::path!("login").and(warp::get()).and(ctx.clone()).then(show_login).map(respond);
+    // POST /login (username, password, csrf_token)
+    let login = warp::path!("login").and(warp::post()).and(ctx.clone()).and(form).then(log_in).map(respond);
+    // POST /logout (csrf_token)
+    let logout = warp::path!("logout").and(warp::post()).and(ctx.clone()).and(form).then(log_out).map(respond);
+    // GET /chat?room=ID
+    let chat = warp::path!("chat")
+        .and(warp::get())
+        .and(ctx)
+        .and(warp::query::<HashMap<String, String>>())
+        .then(show_chat)
+        .map(respond);
+    // GET /static/*path
+    let assets = warp::path("static")
+        .and(warp::get())
+        .and(warp::path::tail())
+        .and(warp::header::optional::<String>("if-none-match"))
+        .map(|tail: warp::path::Tail, etag: Option<String>| {
+            crate::assets::static_file(tail.as_str(), etag.as_deref()).into_response()
+        });
+
+    index
+        .or(register_page)
+        .unify()
+        .or(register)
+        .unify()
+        .or(login_page)
+        .unify()
+        .or(login)
+        .unify()
+        .or(logout)
+        .unify()
+        .or(chat)
+        .unify()
+        .or(assets)
+        .unify()
+        .boxed()
+}
+
+/// 303 See Other.
+fn redirect(to: &'static str) -> Response<Bytes> {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .body(Bytes::new())
+        .expect("redirect parts are valid")
+}
+
+/// The CSRF token for this request's seed cookie; a fresh seed (and the cookie to set) when
+/// the browser has none yet.
+struct Csrf {
+    token: String,
+    set_cookie: Option<String>,
+}
+
+fn csrf(state: &AppState, meta: &RequestMeta) -> Csrf {
+    match meta.csrf_seed.as_deref().filter(|s| !s.is_empty()) {
+        Some(seed) => Csrf { token: state.keys.csrf_token(seed), set_cookie: None },
+        None => {
+            let seed = auth::random_token();
+            let secure = meta.secure_cookies(state.config.cookie_secure);
+            Csrf {
+                token: state.keys.csrf_token(&seed),
+                set_cookie: Some(auth::set_cookie(CSRF_COOKIE, &seed, 365 * 24 * 3600, secure)),
+            }
+        }
+    }
+}
+
+/// Renders a template as an HTML answer with the given status.
+fn render(
+    state: &AppState,
+    name: &str,
+    ctx: &impl Serialize,
+    status: StatusCode,
+    set_cookie: Option<String>,
+) -> Result<WarpResponse, AppError> {
+    let ctx = tera::Context::from_serialize(ctx).map_err(AppError::internal)?;
+    let html = state.templates.render(name, &ctx).map_err(AppError::internal)?;
+    let mut response = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(cookie) = set_cookie {
+        response = response.header(header::SET_COOKIE, cookie);
+    }
+    Ok(response.body(html).map_err(AppError::internal)?.into_response())
+}
+
+fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, AppError> {
+    serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("Некорректные данные формы".into()))
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map(String::as_str).unwrap_or_default()
+}
+
+/// GET /
+async fn index(state: AppState, meta: RequestMeta) -> Result<WarpResponse, AppError> {
+    Ok(match state.current_user(&meta).await? {
+        Some(_) => redirect("/chat"),
+        None => redirect("/login"),
+    }
+    .into_response())
+}
+
+#[derive(Serialize, Default)]
+struct RegisterPage<'a> {
+    csrf_token: &'a str,
+    error: Option<&'a str>,
+    username: &'a str,
+    city: &'a str,
+}
+
+/// GET /register
+async fn show_register(state: AppState, meta: RequestMeta) -> Result<WarpResponse, AppError> {
+    if state.current_user(&meta).await?.is_some() {
+        return Ok(redirect("/chat").into_response());
+    }
+    let csrf = csrf(&state, &meta);
+    let page = RegisterPage { csrf_token: &csrf.token, ..Default::default() };
+    render(&state, "register.html", &page, StatusCode::OK, csrf.set_cookie)
+}
+
+/// POST /register
+async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpResponse, AppError> {
+    meta.require_same_site()?;
+    let form = parse_form(&body)?;
+    let csrf = csrf(&state, &meta);
+    let (username, city) = (field(&form, "username").trim(), field(&form, "city").trim());
+    let fail = |status: StatusCode, error: &str| {
+        let page = RegisterPage { csrf_token: &csrf.token, error: Some(error), username, city };
+        render(&state, "register.html", &page, status, csrf.set_cookie.clone())
+    };
+    if !state.keys.csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
+        return fail(StatusCode::FORBIDDEN, &AppError::Csrf.to_string());
+    }
+    let valid = (|| {
+        let name = Username::parse(username)?;
+        let password = Password::parse(field(&form, "password"))?;
+        if field(&form, "password") != field(&form, "password_confirm") {
+            return Err(crate::domain::DomainError("Пароли не совпадают".into()));
+        }
+        Ok((name, password, City::parse(city)?))
+    })();
+    let (name, password, city) = match valid {
+        Ok(v) => v,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, &e.0),
+    };
+    let hash = state.hash_password(password).await?;
+    let now = chrono::Utc::now();
+    let user = match state.db.call(move |s| s.create_user(&name, &hash, &city, now)).await {
+        Ok(user) => user,
+        Err(StoreError::Conflict(Conflict::Username)) => {
+            return fail(StatusCode::CONFLICT, "Это имя пользователя уже занято");
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(user = %user.id, "registered");
+    logged_in(&state, &meta, user.id).await
+}
+
+/// The answer to a successful registration or login: a new session and a redirect to the chat.
+async fn logged_in(
+    state: &AppState,
+    meta: &RequestMeta,
+    user: crate::domain::UserId,
+) -> Result<WarpResponse, AppError> {
+    let token = state.start_session(user).await?;
+    let secure = meta.secure_cookies(state.config.cookie_secure);
+    let mut response = redirect("/chat");
+    let cookie = HeaderValue::from_str(&auth::session_cookie(&token, secure)).map_err(AppError::internal)?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response.into_response())
+}
+
+#[derive(Serialize, Default)]
+struct LoginPage<'a> {
+    csrf_token: &'a str,
+    error: Option<&'a str>,
+    username: &'a str,
+}
+
+/// GET /login
+async fn show_login(state: AppState, meta: RequestMeta) -> Result<WarpResponse, AppError> {
+    if state.current_user(&meta).await?.is_some() {
+        return Ok(redirect("/chat").into_response());
+    }
+    let csrf = csrf(&state, &meta);
+    let page = LoginPage { csrf_token: &csrf.token, ..Default::default() };
+    render(&state, "login.html", &page, StatusCode::OK, csrf.set_cookie)
+}
+
+/// POST /login
+async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpResponse, AppError> {
+    meta.require_same_site()?;
+    let form = parse_form(&body)?;
+    let csrf = csrf(&state, &meta);
+    let username = field(&form, "username").trim();
+    let fail = |status: StatusCode, error: &str| {
+        let page = LoginPage { csrf_token: &csrf.token, error: Some(error), username };
+        render(&state, "login.html", &page, status, csrf.set_cookie.clone())
+    };
+    if !state.keys.csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
+        return fail(StatusCode::FORBIDDEN, &AppError::Csrf.to_string());
+    }
+    let key = crate::domain::fold_case(username);
+    let found = state.db.call(move |s| s.find_credentials(&key)).await?;
+    let (user, hash) = found.map_or((None, None), |(u, h)| (Some(u), Some(h)));
+    let password = field(&form, "password").to_owned();
+    // Unknown user, wrong password and over-long password get the same answer in the same time.
+    let ok = password.len() <= 72 && state.verify_password(password, hash).await?;
+    match user {
+        Some(user) if ok => logged_in(&state, &meta, user.id).await,
+        _ => fail(StatusCode::UNAUTHORIZED, "Неверное имя пользователя или пароль"),
+    }
+}
+
+/// POST /logout
+async fn log_out(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpResponse, AppError> {
+    meta.require_same_site()?;
+    let form = parse_form(&body)?;
+    if !state.keys.csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
+        return Err(AppError::Csrf);
+    }
+    state.end_session(&meta).await?;
+    let secure = meta.secure_cookies(state.config.cookie_secure);
+    let mut response = redirect("/login");
+    let cookie = HeaderValue::from_str(&auth::clear_session_cookie(secure)).map_err(AppError::internal)?;
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response.into_response())
+}
+
+#[derive(Serialize)]
+struct ChatPage<'a> {
+    csrf_token: &'a str,
+    user: &'a crate::domain::User,
+    room_id: RoomId,
+    default_room_id: RoomId,
+}
+
+/// GET /chat?room=ID — opens that room, or the default one when it is missing or unknown.
+async fn show_chat(
+    state: AppState,
+    meta: RequestMeta,
+    query: HashMap<String, String>,
+) -> Result<WarpResponse, AppError> {
+    let Some(user) = state.current_user(&meta).await? else {
+        return Ok(redirect("/login").into_response());
+    };
+    let requested = query.get("room").and_then(|r| r.parse::<i64>().ok()).map(RoomId);
+    let room_id = match requested {
+        Some(id) if state.db.call(move |s| s.get_room(id)).await?.is_some() => id,
+        _ => state.default_room,
+    };
+    let csrf = csrf(&state, &meta);
+    let page = ChatPage { csrf_token: &csrf.token, user: &user, room_id, default_room_id: state.default_room };
+    render(&state, "chat.html", &page, StatusCode::OK, csrf.set_cookie)
+}

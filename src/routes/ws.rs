@@ -1,0 +1,70 @@
+//! `GET /ws`: checks the session and origin, completes the WebSocket handshake itself (so the
+//! socket gets Discock's small buffers, see `crate::ws::socket_config`) and hands the upgraded
+//! connection to `crate::ws`.
+
+use hyper::upgrade::OnUpgrade;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use warp::filters::BoxedFilter;
+use warp::http::header::{self, HeaderMap, HeaderValue};
+use warp::http::{Response, StatusCode};
+use warp::reply::{Reply, Response as WarpResponse};
+use warp::Filter;
+
+use super::with_state;
+use crate::app::AppState;
+use crate::auth::{request_meta, RequestMeta};
+use crate::error::{respond, AppError};
+
+pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
+    // GET /ws
+    warp::path!("ws")
+        .and(warp::get())
+        .and(with_state(state))
+        .and(request_meta())
+        .and(warp::header::headers_cloned())
+        .and(warp::ext::optional::<OnUpgrade>())
+        .then(open_socket)
+        .map(respond)
+        .boxed()
+}
+
+fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// GET /ws
+async fn open_socket(
+    state: AppState,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    on_upgrade: Option<OnUpgrade>,
+) -> Result<WarpResponse, AppError> {
+    meta.require_same_site()?;
+    let user = state.require_user(&meta).await?;
+    let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
+        && header_has(&headers, header::UPGRADE, "websocket")
+        && headers.get(header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
+    let (Some(key), Some(on_upgrade), true) = (headers.get(header::SEC_WEBSOCKET_KEY), on_upgrade, is_upgrade) else {
+        return Err(AppError::BadRequest("Ожидается WebSocket-подключение (Upgrade: websocket, версия 13)".into()));
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user).await,
+            Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
+        }
+    });
+    let response = Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, HeaderValue::from_static("upgrade"))
+        .header(header::UPGRADE, HeaderValue::from_static("websocket"))
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(bytes::Bytes::new())
+        .map_err(AppError::internal)?;
+    Ok(response.into_response())
+}

@@ -1,0 +1,222 @@
+//! Storage: the `Store` trait every backend implements, and `Db`, the async handle the rest of
+//! the server uses. `Db` is the one place that moves blocking database work off the async
+//! threads (`spawn_blocking`), and it owns the single message writer that commits messages in
+//! groups (see [`Db::insert_message`]).
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
+
+use crate::config::DatabaseConfig;
+use crate::domain::{
+    City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
+};
+
+/// What went wrong in storage, in terms the HTTP and WebSocket layers can answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was hit; says which.
+    #[error("{0:?} is already taken")]
+    Conflict(Conflict),
+    /// The row the call refers to does not exist (or vanished meanwhile).
+    #[error("not found")]
+    NotFound,
+    /// The database cannot be reached right now (pool exhausted, file locked too long).
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: a bug or a broken database; logged, answered with a generic 500.
+    #[error("database error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Which uniqueness rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    Username,
+    RoomName,
+}
+
+/// A message on its way into storage.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room_id: RoomId,
+    pub user: User,
+    pub content: MessageText,
+    pub client_id: Option<ClientId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The result of storing one message.
+#[derive(Debug, Clone)]
+pub struct Inserted {
+    pub message: Message,
+    /// False when the author had already stored a message with this `client_id`: `message` is
+    /// that earlier one and nothing was written.
+    pub fresh: bool,
+}
+
+/// Everything the server stores, as synchronous calls returning domain types.
+///
+/// Implementations block; call them only through [`Db`].
+pub trait Store: Send + Sync + 'static {
+    fn create_user(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        city: &City,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+    /// The user with this case-folded username and their password hash.
+    fn find_credentials(&self, username_key: &str) -> Result<Option<(User, String)>, StoreError>;
+    /// Stores a session under the hash of its token and drops expired sessions.
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The user owning an unexpired session.
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
+    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Returns the default room, creating it (or adopting a room of that name) on first start.
+    fn ensure_default_room(&self, name: &RoomName, now: DateTime<Utc>) -> Result<Room, StoreError>;
+    /// All rooms, oldest first.
+    fn list_rooms(&self) -> Result<Vec<Room>, StoreError>;
+    fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
+    fn create_room(
+        &self,
+        name: &RoomName,
+        description: &RoomDescription,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Room, StoreError>;
+    fn update_room(
+        &self,
+        id: RoomId,
+        name: Option<&RoomName>,
+        description: Option<&RoomDescription>,
+    ) -> Result<Room, StoreError>;
+    /// Deletes a room and, with it, its messages.
+    fn delete_room(&self, id: RoomId) -> Result<(), StoreError>;
+
+    /// Stores a batch of messages in one transaction: all or none.
+    fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError>;
+    /// The newest `limit` messages of a room with id below `before`, oldest first.
+    fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError>;
+}
+
+/// Opens (and migrates) the store a config names. Blocking: call before serving or on a blocking thread.
+pub fn open(config: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
+    match config {
+        DatabaseConfig::Sqlite { path } => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+    }
+}
+
+/// Called by the writer with each freshly committed message, in id order, before the sender
+/// hears back; this is how a stored message reaches the rooms.
+pub type CommitSink = Arc<dyn Fn(&Message) + Send + Sync>;
+
+/// How many messages may wait for the writer before senders are slowed down.
+const WRITE_QUEUE: usize = 4096;
+/// The most messages committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+struct WriteJob {
+    message: NewMessage,
+    reply: oneshot::Sender<Result<Inserted, StoreError>>,
+}
+
+/// Cheap-to-clone async handle on the store.
+#[derive(Clone)]
+pub struct Db {
+    store: Arc<dyn Store>,
+    writer: mpsc::Sender<WriteJob>,
+}
+
+impl Db {
+    /// Wraps a store and starts its message writer thread, which lives as long as any `Db` clone.
+    pub fn new(store: Arc<dyn Store>, on_commit: CommitSink) -> Self {
+        let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
+        let writer_store = store.clone();
+        std::thread::Builder::new()
+            .name("discock-writer".into())
+            .spawn(move || run_writer(writer_store, jobs, on_commit))
+            .expect("spawning the message writer thread");
+        Db { store, writer }
+    }
+
+    /// Runs blocking store work on the blocking pool, inside the caller's tracing span.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&*store)))
+            .await
+            .map_err(|e| StoreError::Internal(Box::new(e)))?
+    }
+
+    /// Stores one message through the group-commit writer.
+    ///
+    /// Messages that arrive while a transaction is being committed wait and go into the next
+    /// one together, so under load one fsync-free WAL commit carries hundreds of messages.
+    /// Resolves after the commit, once the commit sink has seen the message.
+    pub async fn insert_message(&self, message: NewMessage) -> Result<Inserted, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || StoreError::Unavailable("the message writer has stopped".into());
+        self.writer
+            .send(WriteJob { message, reply })
+            .instrument(tracing::trace_span!("queue_message"))
+            .await
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+}
+
+/// The writer loop: wait for one job, take whatever else is already queued, commit them together.
+fn run_writer(store: Arc<dyn Store>, mut jobs: mpsc::Receiver<WriteJob>, on_commit: CommitSink) {
+    let mut batch: Vec<WriteJob> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let messages: Vec<NewMessage> = batch.iter().map(|j| j.message.clone()).collect();
+        match store.insert_messages(&messages) {
+            Ok(results) => {
+                for (job, result) in batch.drain(..).zip(results) {
+                    if result.fresh {
+                        on_commit(&result.message);
+                    }
+                    let _ = job.reply.send(Ok(result));
+                }
+            }
+            // One bad message (say, its room was just deleted) must not sink the others:
+            // retry them one by one so each sender gets its own answer.
+            Err(batch_error) => {
+                tracing::debug!(error = %batch_error, size = batch.len(), "batch insert failed; retrying one by one");
+                for job in batch.drain(..) {
+                    let result = store.insert_messages(std::slice::from_ref(&job.message)).map(|mut v| v.remove(0));
+                    if let Ok(inserted) = &result {
+                        if inserted.fresh {
+                            on_commit(&inserted.message);
+                        }
+                    }
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
+    tracing::debug!("message writer stopped");
+}

@@ -1,0 +1,232 @@
+//! One WebSocket connection's life: the upgrade with small buffers, the read loop that turns
+//! client frames into store and hub calls, the writer that drains the bounded outbox,
+//! heartbeats, and cleanup (leaving every room) however the connection ends.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_tungstenite::WebSocketStream;
+
+use crate::app::AppState;
+use crate::domain::{ClientId, MessageText, MessageTextError, RoomId, User};
+use crate::hub::Member;
+use crate::protocol::{ClientFrame, ErrorCode, Frame, FrameError, ServerFrame};
+use crate::store::{NewMessage, StoreError};
+
+/// Largest text frame a client may send.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Frames queued for one connection before it counts as lagging and is closed.
+const OUTBOX_FRAMES: usize = 256;
+/// How often the server pings; browsers answer pings by themselves.
+const PING_EVERY: Duration = Duration::from_secs(30);
+/// A connection that sends nothing (not even a pong) for this long is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+/// Close code sent to a connection that could not keep up; it should reconnect and resync.
+const CLOSE_LAGGED: u16 = 4008;
+
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// The tungstenite settings for a server connection. The 4 KiB read buffer (instead of the
+/// default 128 KiB, which `warp::ws` cannot change) is most of the per-connection memory.
+pub fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES))
+}
+
+/// Wraps an upgraded HTTP connection and serves it until it ends.
+pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User) {
+    let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(socket_config())).await;
+    serve(socket, state, user).await
+}
+
+/// How a connection ended, which decides the close frame it gets.
+enum End {
+    /// The client closed or the transport failed: nothing more to say.
+    Gone,
+    TooBig,
+    Idle,
+    Lagged,
+    ShuttingDown,
+}
+
+/// One connection's state as its read loop sees it.
+struct Connection {
+    state: AppState,
+    member: Arc<Member>,
+    /// Rooms this connection joined; left again when it closes.
+    joined: HashSet<RoomId>,
+    /// Replies to this connection only (pong, errors, resent messages).
+    outbox: mpsc::Sender<Frame>,
+}
+
+async fn serve(socket: Socket, state: AppState, user: User) {
+    let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
+    let member = state.hub.connect(user, outbox.clone());
+    tracing::debug!(conn = member.id, user = %member.user.id, "connected");
+    let mut shutdown = state.shutdown.clone();
+    let mut conn = Connection { state, member: member.clone(), joined: HashSet::new(), outbox };
+    conn.reply(&ServerFrame::Connected { user: &member.user }).await;
+
+    let (mut sink, mut stream) = socket.split();
+    let end = tokio::select! {
+        end = conn.read_loop(&mut stream) => end,
+        () = write_loop(&mut sink, &mut frames) => End::Gone,
+        () = member.kicked() => End::Lagged,
+        _ = shutdown.wait_for(|stop| *stop) => End::ShuttingDown,
+    };
+    let close = match end {
+        End::Gone => None,
+        End::TooBig => Some((CloseCode::Size, "кадр больше 64 КиБ")),
+        End::Idle => Some((CloseCode::Away, "нет активности")),
+        End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), "соединение не успевает; переподключитесь")),
+        End::ShuttingDown => Some((CloseCode::Away, "сервер перезапускается")),
+    };
+    if let Some((code, reason)) = close {
+        let frame = CloseFrame { code, reason: reason.into() };
+        let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
+    }
+    conn.state.hub.disconnect(&conn.member, conn.joined.drain());
+    tracing::debug!(conn = member.id, "disconnected");
+}
+
+/// Drains the outbox into the socket and pings on a timer. Returns when the socket fails.
+async fn write_loop(sink: &mut futures_util::stream::SplitSink<Socket, WsMessage>, frames: &mut mpsc::Receiver<Frame>) {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    loop {
+        let sent = tokio::select! {
+            frame = frames.recv() => match frame {
+                Some(frame) => sink.send(WsMessage::Text(frame.into_text())).await,
+                None => return,
+            },
+            _ = ping.tick() => sink.send(WsMessage::Ping(Default::default())).await,
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}
+
+impl Connection {
+    /// Reads frames until the client goes away; each is answered before the next is read.
+    async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<Socket>) -> End {
+        loop {
+            let next = match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
+                Err(_) => return End::Idle,
+                Ok(None) => return End::Gone,
+                Ok(Some(next)) => next,
+            };
+            match next {
+                Ok(WsMessage::Text(text)) => {
+                    if let Err(e) = self.handle_text(text.as_str()).await {
+                        self.reply(&ServerFrame::from(&e)).await;
+                    }
+                }
+                Ok(WsMessage::Binary(_)) => {
+                    let e = FrameError::new(ErrorCode::InvalidJson, "Поддерживаются только текстовые кадры с JSON");
+                    self.reply(&ServerFrame::from(&e)).await;
+                }
+                Ok(WsMessage::Close(_)) => return End::Gone,
+                Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => {}
+                Err(tungstenite::Error::Capacity(_)) => return End::TooBig,
+                Err(e) => {
+                    tracing::debug!(conn = self.member.id, error = %e, "read failed");
+                    return End::Gone;
+                }
+            }
+        }
+    }
+
+    /// Sends a frame to this connection alone, waiting for room in the outbox.
+    async fn reply(&self, frame: &ServerFrame<'_>) {
+        let _ = self.outbox.send(frame.encode()).await;
+    }
+
+    async fn handle_text(&mut self, text: &str) -> Result<(), FrameError> {
+        match ClientFrame::parse(text)? {
+            ClientFrame::Ping => self.reply(&ServerFrame::Pong).await,
+            ClientFrame::JoinRoom { room_id } => self.join(room_id).await?,
+            ClientFrame::LeaveRoom { room_id } => {
+                self.require_joined(room_id)?;
+                self.joined.remove(&room_id);
+                self.state.hub.leave(&self.member, room_id);
+            }
+            ClientFrame::Typing { room_id } => {
+                self.require_joined(room_id)?;
+                self.state.hub.typing(&self.member, room_id);
+            }
+            ClientFrame::SendMessage { room_id, content, client_id } => {
+                self.send_message(room_id, &content, client_id.as_deref()).await?
+            }
+        }
+        Ok(())
+    }
+
+    fn require_joined(&self, room_id: RoomId) -> Result<(), FrameError> {
+        if self.joined.contains(&room_id) {
+            Ok(())
+        } else {
+            Err(FrameError::new(ErrorCode::NotJoined, format!("Вы не вошли в комнату {room_id}")))
+        }
+    }
+
+    async fn join(&mut self, room_id: RoomId) -> Result<(), FrameError> {
+        let exists = self.state.db.call(move |s| s.get_room(room_id)).await.map_err(store_error)?.is_some();
+        if !exists {
+            return Err(room_not_found(room_id));
+        }
+        self.joined.insert(room_id);
+        self.state.hub.join(&self.member, room_id);
+        Ok(())
+    }
+
+    async fn send_message(
+        &mut self,
+        room_id: RoomId,
+        content: &str,
+        client_id: Option<&str>,
+    ) -> Result<(), FrameError> {
+        self.require_joined(room_id)?;
+        let content = MessageText::parse(content).map_err(|e| match e {
+            MessageTextError::Empty => FrameError::new(ErrorCode::EmptyMessage, "Пустое сообщение не отправлено"),
+            MessageTextError::TooLong => FrameError::new(
+                ErrorCode::MessageTooLong,
+                format!("Сообщение длиннее {} символов", MessageText::MAX_CHARS),
+            ),
+        })?;
+        let client_id =
+            client_id.map(ClientId::parse).transpose().map_err(|e| FrameError::new(ErrorCode::InvalidJson, e.0))?;
+        let new = NewMessage { room_id, user: self.member.user.clone(), content, client_id, created_at: Utc::now() };
+        let inserted = self.state.db.insert_message(new).await.map_err(|e| match e {
+            StoreError::NotFound => room_not_found(room_id),
+            e => store_error(e),
+        })?;
+        // A fresh message reached every member, this connection included, through the commit
+        // sink; a resent one was stored earlier, so only its sender hears about it again.
+        if !inserted.fresh {
+            self.reply(&ServerFrame::NewMessage { message: &inserted.message }).await;
+        }
+        Ok(())
+    }
+}
+
+fn room_not_found(room_id: RoomId) -> FrameError {
+    FrameError::new(ErrorCode::RoomNotFound, format!("Комнаты {room_id} нет"))
+}
+
+fn store_error(e: StoreError) -> FrameError {
+    tracing::warn!(error = %e, "WebSocket request failed in storage");
+    FrameError::new(ErrorCode::ServerError, "Сервер не смог выполнить запрос, попробуйте ещё раз")
+}

@@ -1,0 +1,109 @@
+// api.js — owns talking to the HTTP JSON API: request headers, turning error
+// bodies ({"error","code"}) into ApiError, and leaving for /login on 401.
+
+/** How many messages one history page asks for. */
+export const PAGE_SIZE = 50;
+
+/** An API call that failed; `message` is the server's human-readable text. */
+export class ApiError extends Error {
+  constructor(status, message, code) {
+    super(message);
+    this.name = 'ApiError';
+    /** HTTP status, or 0 when the server could not be reached. */
+    this.status = status;
+    /** The server's machine-readable code ("name_taken", ...), or a local one. */
+    this.code = code;
+  }
+}
+
+let csrfToken = '';
+let leaving = false;
+
+/** The CSRF token from the page; sent as X-CSRF-Token on writes (harmless if unused). */
+export function setCsrfToken(token) {
+  csrfToken = token || '';
+}
+
+/** The session is gone: go to the login page (once). */
+export function redirectToLogin() {
+  if (leaving) return;
+  leaving = true;
+  window.location.assign('/login');
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'Нет связи с сервером. Проверьте подключение к интернету.', 'network');
+  }
+
+  if (response.status === 401) {
+    redirectToLogin();
+    // The page is being replaced; never settle so callers show nothing meanwhile.
+    return new Promise(() => {});
+  }
+  if (response.status === 204) return null;
+
+  let data = null;
+  const text = await response.text().catch(() => '');
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+
+  if (!response.ok) {
+    const message = data && typeof data.error === 'string' && data.error
+      ? data.error
+      : `Ошибка сервера (${response.status}). Попробуйте ещё раз.`;
+    const code = data && typeof data.code === 'string' ? data.code : `http_${response.status}`;
+    throw new ApiError(response.status, message, code);
+  }
+  return data;
+}
+
+/** GET /api/me -> {id, username, city} */
+export function getMe() {
+  return request('GET', '/api/me');
+}
+
+/** GET /api/rooms -> rooms ordered by creation */
+export function listRooms() {
+  return request('GET', '/api/rooms');
+}
+
+/** POST /api/rooms -> the created room */
+export function createRoom({ name, description }) {
+  const body = { name };
+  if (description) body.description = description;
+  return request('POST', '/api/rooms', body);
+}
+
+/** PATCH /api/rooms/{id} with only the fields that changed -> the room */
+export function updateRoom(id, changes) {
+  return request('PATCH', `/api/rooms/${encodeURIComponent(id)}`, changes);
+}
+
+/** DELETE /api/rooms/{id} */
+export function deleteRoom(id) {
+  return request('DELETE', `/api/rooms/${encodeURIComponent(id)}`);
+}
+
+/** GET /api/messages/{room}?limit&before -> up to `limit` messages, oldest first */
+export function listMessages(roomId, { limit = PAGE_SIZE, before } = {}) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (before !== undefined && before !== null) params.set('before', String(before));
+  return request('GET', `/api/messages/${encodeURIComponent(roomId)}?${params}`);
+}

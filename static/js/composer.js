@@ -1,0 +1,92 @@
+// composer.js — owns the message box: Enter sends / Shift+Enter breaks the
+// line, the send button's enabled state, the length counter near the
+// 2000-character limit, growing with its content, and "I am typing" pings.
+
+/** The server's limit on a message, in characters (Unicode scalar values). */
+export const MAX_MESSAGE_CHARS = 2000;
+/** Show the counter from this length on. */
+const COUNTER_FROM = 1800;
+const MAX_ROWS = 8;
+
+/** Length as the server counts it (code points, not UTF-16 units). */
+export function charCount(text) {
+  let n = 0;
+  for (const _ of text) n += 1;
+  return n;
+}
+
+export class Composer {
+  /**
+   * @param {object} o
+   * @param {object} o.elements  form, input, send, counter
+   * @param {(content:string) => boolean} o.onSend  true when the text was taken
+   * @param {() => void} o.onTyping                   the user typed something non-empty
+   */
+  constructor({ elements, onSend, onTyping }) {
+    Object.assign(this, elements);
+    this.onSend = onSend;
+    this.onTyping = onTyping;
+
+    this.input.addEventListener('keydown', (event) => {
+      // keyCode 229: an IME is composing (e.g. Japanese input); Enter confirms the word there.
+      if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+      event.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener('input', () => {
+      this.update();
+      if (this.input.value.trim()) this.onTyping();
+    });
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.update();
+  }
+
+  get value() {
+    return this.input.value;
+  }
+
+  setValue(text) {
+    this.input.value = text;
+    this.update();
+  }
+
+  setPlaceholder(text) {
+    this.input.placeholder = text;
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  submit() {
+    const trimmed = this.input.value.trim();
+    if (!trimmed || charCount(trimmed) > MAX_MESSAGE_CHARS) return;
+    if (this.onSend(trimmed)) {
+      this.input.value = '';
+      this.update();
+    }
+    this.input.focus();
+  }
+
+  update() {
+    const trimmed = this.input.value.trim();
+    const length = charCount(trimmed);
+    const tooLong = length > MAX_MESSAGE_CHARS;
+    this.send.disabled = !trimmed || tooLong;
+
+    this.counter.hidden = length < COUNTER_FROM;
+    this.counter.textContent = `${length} / ${MAX_MESSAGE_CHARS}`;
+    this.counter.classList.toggle('is-over', tooLong);
+    this.counter.title = tooLong
+      ? `Слишком длинно: уберите ${length - MAX_MESSAGE_CHARS} симв.`
+      : `Осталось ${MAX_MESSAGE_CHARS - length} симв.`;
+    this.input.setAttribute('aria-invalid', tooLong ? 'true' : 'false');
+
+    // Grow with explicit line breaks (CSS field-sizing does the rest where supported).
+    const lines = this.input.value.split('\n').length;
+    this.input.rows = Math.max(1, Math.min(MAX_ROWS, lines));
+  }
+}

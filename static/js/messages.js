@@ -1,0 +1,494 @@
+// messages.js — owns the message pane of the open room: the loaded history
+// (kept once per id, sorted), the pending bubbles of messages not yet stored,
+// author grouping and date separators, link rendering, and all scrolling:
+// stick to the bottom, keep the position when older pages are prepended,
+// load older pages when the user scrolls to the top.
+import { h } from './dom.js';
+import { avatar, cityBadge } from './people.js';
+
+/** Consecutive messages of one author closer than this share one header. */
+const GROUP_WINDOW_MS = 5 * 60 * 1000;
+/** "Near the bottom": new messages keep the view pinned to the end. */
+const NEAR_BOTTOM_PX = 120;
+/** Start loading older messages this close to the top. */
+const LOAD_OLDER_PX = 240;
+
+const timeFormat = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit' });
+const fullFormat = new Intl.DateTimeFormat('ru-RU', { dateStyle: 'full', timeStyle: 'medium' });
+const dayFormat = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', year: 'numeric' });
+const dayFormatThisYear = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', weekday: 'long' });
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/giu;
+const TRAILING_PUNCTUATION = '.,!?;:»…"\'\u201d]}';
+
+const PENDING_LABELS = {
+  sending: 'Отправляется…',
+  queued: 'Ждёт подключения — отправится само',
+  failed: 'Не отправлено',
+};
+
+function dateOf(message) {
+  const d = new Date(message.created_at);
+  return Number.isNaN(d.getTime()) ? new Date() : d;
+}
+
+function dayKey(date) {
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+function dayLabel(date) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (dayKey(date) === dayKey(today)) return 'Сегодня';
+  if (dayKey(date) === dayKey(yesterday)) return 'Вчера';
+  return date.getFullYear() === today.getFullYear() ? dayFormatThisYear.format(date) : dayFormat.format(date);
+}
+
+function authorOf(message) {
+  return message.user ?? { id: null, username: 'Неизвестный', city: '' };
+}
+
+/** True when `message` continues `prev`'s group (same author, same day, < 5 min apart). */
+function continues(prev, message) {
+  if (!prev) return false;
+  const a = authorOf(prev);
+  const b = authorOf(message);
+  if (a.id === null || a.id !== b.id) return false;
+  const t0 = dateOf(prev);
+  const t1 = dateOf(message);
+  const gap = t1 - t0;
+  return gap >= 0 && gap < GROUP_WINDOW_MS && dayKey(t0) === dayKey(t1);
+}
+
+/** Appends `text` to `parent`, turning http(s) URLs into safe links. */
+function appendLinkified(parent, text) {
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    let candidate = match[0];
+    // Trailing punctuation belongs to the sentence, not the URL; a ")" stays when
+    // it closes a "(" inside the URL, e.g. wiki links "…_(film)".
+    while (candidate.length) {
+      const ch = candidate[candidate.length - 1];
+      if (ch === ')') {
+        const opens = candidate.split('(').length - 1;
+        const closes = candidate.split(')').length - 1;
+        if (opens >= closes) break;
+      } else if (!TRAILING_PUNCTUATION.includes(ch)) {
+        break;
+      }
+      candidate = candidate.slice(0, -1);
+    }
+    let href = null;
+    try {
+      const url = new URL(candidate);
+      if (url.protocol === 'http:' || url.protocol === 'https:') href = url.href;
+    } catch {
+      href = null;
+    }
+    if (!href) continue;
+    const start = match.index;
+    if (start > last) parent.append(document.createTextNode(text.slice(last, start)));
+    parent.append(h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow ugc', text: candidate }));
+    last = start + candidate.length;
+  }
+  if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+}
+
+export class MessageList {
+  /**
+   * @param {object} o
+   * @param {object} o.elements  scroller, list, pendingList, loadOlder, status, roomStart, roomStartTitle, roomStartText, jump
+   * @param {{id:number, username:string, city:string}} o.me
+   * @param {(beforeId:number) => Promise<{messages:object[], hasMore:boolean}>} o.fetchOlder
+   * @param {(clientId:string) => void} o.onRetry    resend a failed pending message
+   * @param {(clientId:string) => void} o.onDiscard  forget a failed pending message
+   */
+  constructor({ elements, me, fetchOlder, onRetry, onDiscard }) {
+    Object.assign(this, elements);
+    this.me = me;
+    this.fetchOlder = fetchOlder;
+    this.onRetry = onRetry;
+    this.onDiscard = onDiscard;
+
+    /** Stored messages of the open room by id: the single source of truth (dedupe). */
+    this.byId = new Map();
+    /** Ids of `byId`, ascending, in display order. */
+    this.order = [];
+    /** Rendered <li> of each stored message, for scroll anchoring. */
+    this.nodes = new Map();
+    /** Entries not yet confirmed by the server (see chat.js outbox). */
+    this.pending = [];
+    /** Whether older messages may exist before the oldest loaded one. */
+    this.hasMore = false;
+    /** Whether the first page has arrived (before that, live messages just accumulate). */
+    this.loaded = false;
+    this.loadingOlder = false;
+    this.olderError = null;
+    this.room = null;
+    /** Bumped by reset(): answers for a room we already left are ignored. */
+    this.generation = 0;
+    /** New messages that arrived while the user was scrolled up. */
+    this.unseen = 0;
+
+    this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
+    this.loadOlder.addEventListener('click', () => this.requestOlder());
+    this.jump.addEventListener('click', () => this.scrollToBottom(true));
+  }
+
+  get newestId() {
+    return this.order.length ? this.order[this.order.length - 1] : null;
+  }
+
+  get oldestId() {
+    return this.order.length ? this.order[0] : null;
+  }
+
+  /** Empties the pane for `room` and shows a loading line. */
+  reset(room) {
+    this.generation += 1;
+    this.room = room;
+    this.byId.clear();
+    this.order = [];
+    this.nodes.clear();
+    this.pending = [];
+    this.hasMore = false;
+    this.loaded = false;
+    this.loadingOlder = false;
+    this.olderError = null;
+    this.unseen = 0;
+    this.list.replaceChildren();
+    this.pendingList.replaceChildren();
+    this.setStatus('Загрузка сообщений…');
+    this.renderTop();
+    this.updateJump();
+  }
+
+  /** The room was renamed or re-described. */
+  setRoom(room) {
+    this.room = room;
+    this.renderTop();
+  }
+
+  /** Shows an error instead of the history (with a retry button). */
+  showLoadError(message, retry) {
+    this.setStatus(message, retry);
+  }
+
+  /** The newest page of the room: replaces the history (live messages already received are kept). */
+  setHistory(messages, hasMore) {
+    this.loaded = true;
+    this.hasMore = hasMore;
+    this.olderError = null;
+    this.setStatus(null);
+    // Live messages can arrive before the page; keep them unless the page supersedes them.
+    const live = Array.from(this.byId.values());
+    this.byId.clear();
+    for (const m of [...messages, ...live]) this.store(m);
+    this.sortOrder();
+    this.renderAll();
+    this.scrollToBottom(true);
+    this.fillViewport();
+  }
+
+  /** Older messages (before the oldest loaded one) go on top, keeping what the user looks at in place. */
+  prependOlder(messages, hasMore) {
+    this.hasMore = hasMore;
+    const anchor = this.captureAnchor();
+    let added = 0;
+    for (const m of messages) if (this.store(m)) added += 1;
+    if (added) {
+      this.sortOrder();
+      this.renderAll();
+    } else {
+      this.renderTop();
+    }
+    this.restoreAnchor(anchor);
+  }
+
+  /** Messages fetched to fill a gap after a reconnect; any order, duplicates fine. */
+  merge(messages) {
+    const wasNearBottom = this.isNearBottom();
+    const newest = this.newestId;
+    const fresh = messages.filter((m) => !this.byId.has(Number(m.id)));
+    if (!fresh.length) return;
+    fresh.sort((a, b) => Number(a.id) - Number(b.id));
+    if (newest === null || Number(fresh[0].id) > newest) {
+      // Everything is newer than what we show: append in place, no re-render.
+      for (const m of fresh) this.appendStored(m);
+      this.renderPending();
+      this.afterAppend(wasNearBottom, false, fresh.length);
+      return;
+    }
+    const anchor = wasNearBottom ? null : this.captureAnchor();
+    for (const m of fresh) this.store(m);
+    this.sortOrder();
+    this.renderAll();
+    if (wasNearBottom) this.scrollToBottom(true);
+    else this.restoreAnchor(anchor);
+  }
+
+  /**
+   * A live message. `own` pins the view to the bottom; `pending` (optional)
+   * replaces the pending bubbles in the same step, so a confirmed bubble turns
+   * into the stored message without a flicker.
+   */
+  add(message, { own = false, pending } = {}) {
+    const wasNearBottom = this.isNearBottom();
+    if (pending) this.pending = pending;
+    const id = Number(message.id);
+    if (this.byId.has(id)) {
+      if (pending) this.renderPending();
+      return;
+    }
+    if (!this.loaded) {
+      // The first page is still loading; setHistory() will render this.
+      this.store(message);
+      this.sortOrder();
+      return;
+    }
+    if (this.newestId === null || id > this.newestId) {
+      this.appendStored(message);
+    } else {
+      const anchor = wasNearBottom ? null : this.captureAnchor();
+      this.store(message);
+      this.sortOrder();
+      this.renderAll();
+      if (anchor) this.restoreAnchor(anchor);
+    }
+    this.renderPending();
+    this.afterAppend(wasNearBottom, own, 1);
+  }
+
+  /** Replaces the pending bubbles (messages of mine not yet stored) of this room. */
+  setPending(entries, { scroll = false } = {}) {
+    const wasNearBottom = this.isNearBottom();
+    this.pending = entries;
+    this.renderPending();
+    if (scroll || wasNearBottom) this.scrollToBottom(true);
+  }
+
+  // ---- internals: data ------------------------------------------------------
+
+  store(message) {
+    if (!message || message.id === undefined || message.id === null) return false;
+    const id = Number(message.id);
+    if (this.byId.has(id)) return false;
+    this.byId.set(id, { ...message, id });
+    return true;
+  }
+
+  sortOrder() {
+    this.order = Array.from(this.byId.keys()).sort((a, b) => a - b);
+  }
+
+  // ---- internals: rendering ------------------------------------------------
+
+  /** Builds <li>s for `messages` (in order), grouping against `prev`, the message shown just before them. */
+  buildItems(messages, prev, { pending = false } = {}) {
+    const fragment = document.createDocumentFragment();
+    for (const message of messages) {
+      const date = dateOf(message);
+      if (!prev || dayKey(dateOf(prev)) !== dayKey(date)) {
+        fragment.append(h('li', { class: 'day-sep', role: 'separator' },
+          h('span', { class: 'day-sep__label', text: dayLabel(date) })));
+      }
+      const node = this.buildMessage(message, continues(prev, message), pending);
+      if (!pending) this.nodes.set(message.id, node);
+      fragment.append(node);
+      prev = message;
+    }
+    return fragment;
+  }
+
+  buildMessage(message, continued, pending) {
+    const author = authorOf(message);
+    const date = dateOf(message);
+    const classes = ['msg'];
+    if (continued) classes.push('msg--continued');
+    if (author.id !== null && author.id === this.me.id) classes.push('msg--mine');
+    if (pending) classes.push('msg--pending', `msg--${message.status}`);
+
+    const time = (cls) => h('time', {
+      class: cls,
+      datetime: date.toISOString(),
+      title: fullFormat.format(date),
+      text: timeFormat.format(date),
+    });
+
+    const body = h('div', { class: 'msg__body' });
+    appendLinkified(body, String(message.content ?? ''));
+
+    const main = h('div', { class: 'msg__main' });
+    if (!continued) {
+      main.append(h('div', { class: 'msg__head' },
+        h('span', { class: 'msg__author', text: author.username }),
+        cityBadge(author.city),
+        time('msg__time'),
+      ));
+    }
+    main.append(body);
+    if (pending) main.append(this.buildPendingStatus(message));
+
+    const gutter = h('div', { class: 'msg__gutter' }, continued ? time('msg__hover-time') : avatar(author));
+    const li = h('li', { class: classes.join(' ') }, gutter, main);
+    if (pending) li.dataset.clientId = message.client_id;
+    else li.dataset.id = String(message.id);
+    return li;
+  }
+
+  buildPendingStatus(entry) {
+    const status = h('div', { class: 'msg__status' }, h('span', { text: PENDING_LABELS[entry.status] ?? '' }));
+    if (entry.status === 'failed') {
+      status.append(
+        h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: () => this.onRetry(entry.client_id) }),
+        h('button', { class: 'link-btn link-btn--danger', type: 'button', text: 'Удалить', onClick: () => this.onDiscard(entry.client_id) }),
+      );
+    }
+    return status;
+  }
+
+  renderAll() {
+    this.nodes.clear();
+    const messages = this.order.map((id) => this.byId.get(id));
+    this.list.replaceChildren(this.buildItems(messages, null));
+    this.renderPending();
+    this.renderTop();
+  }
+
+  appendStored(message) {
+    const prev = this.newestId === null ? null : this.byId.get(this.newestId);
+    this.store(message);
+    const stored = this.byId.get(Number(message.id));
+    this.order.push(stored.id);
+    this.list.append(this.buildItems([stored], prev));
+    this.renderTop();
+  }
+
+  renderPending() {
+    const last = this.newestId === null ? null : this.byId.get(this.newestId);
+    const entries = this.pending.map((e) => ({ ...e, id: null, user: this.me }));
+    this.pendingList.replaceChildren(this.buildItems(entries, last, { pending: true }));
+  }
+
+  /** The area above the list: «Загрузить ещё», loading/error line, or the start-of-room card. */
+  renderTop() {
+    const busy = this.loadingOlder;
+    this.loadOlder.hidden = !(this.loaded && this.hasMore && !busy);
+    this.loadOlder.textContent = this.olderError ? 'Не удалось загрузить — повторить' : 'Загрузить ещё';
+    if (this.loaded) this.setStatus(busy ? 'Загрузка более ранних сообщений…' : null);
+
+    const atStart = this.loaded && !this.hasMore;
+    this.roomStart.hidden = !atStart;
+    if (atStart && this.room) {
+      this.roomStartTitle.textContent = `Добро пожаловать в #${this.room.name}!`;
+      const description = String(this.room.description ?? '').trim();
+      const empty = this.order.length === 0 && this.pending.length === 0;
+      this.roomStartText.textContent = [
+        'Это начало комнаты.',
+        description,
+        empty ? 'Сообщений пока нет — напишите первым!' : '',
+      ].filter(Boolean).join(' ');
+    }
+  }
+
+  setStatus(text, retry) {
+    this.status.replaceChildren();
+    if (!text) {
+      this.status.hidden = true;
+      return;
+    }
+    this.status.append(document.createTextNode(text));
+    if (retry) {
+      this.status.append(' ', h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: retry }));
+    }
+    this.status.hidden = false;
+  }
+
+  // ---- internals: scrolling ---------------------------------------------------
+
+  isNearBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrollToBottom(clearUnseen) {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    if (clearUnseen) {
+      this.unseen = 0;
+      this.updateJump();
+    }
+  }
+
+  afterAppend(wasNearBottom, own, count) {
+    if (wasNearBottom || own) {
+      this.scrollToBottom(true);
+    } else {
+      this.unseen += count;
+      this.updateJump();
+    }
+  }
+
+  updateJump() {
+    this.jump.hidden = this.unseen === 0;
+    this.jump.textContent = this.unseen > 0 ? `Новые сообщения (${this.unseen}) ↓` : 'Новые сообщения ↓';
+  }
+
+  /** The first message visible at the top, and how far from the top it sits. */
+  captureAnchor() {
+    const top = this.scroller.getBoundingClientRect().top;
+    for (const [id, node] of this.nodes) {
+      const rect = node.getBoundingClientRect();
+      if (rect.bottom > top) return { id, offset: rect.top - top, fallback: this.scroller.scrollHeight - this.scroller.scrollTop };
+    }
+    return { id: null, offset: 0, fallback: this.scroller.scrollHeight - this.scroller.scrollTop };
+  }
+
+  restoreAnchor(anchor) {
+    if (!anchor) return;
+    const node = anchor.id === null ? null : this.nodes.get(anchor.id);
+    if (node) {
+      const top = this.scroller.getBoundingClientRect().top;
+      this.scroller.scrollTop += node.getBoundingClientRect().top - top - anchor.offset;
+    } else {
+      this.scroller.scrollTop = this.scroller.scrollHeight - anchor.fallback;
+    }
+  }
+
+  handleScroll() {
+    if (this.isNearBottom() && this.unseen) {
+      this.unseen = 0;
+      this.updateJump();
+    }
+    if (this.scroller.scrollTop < LOAD_OLDER_PX && !this.olderError) this.requestOlder();
+  }
+
+  /** If the loaded page does not fill the pane, there is no scrollbar to pull: load more now. */
+  fillViewport() {
+    const generation = this.generation;
+    requestAnimationFrame(() => {
+      if (generation !== this.generation || !this.hasMore || this.loadingOlder) return;
+      if (this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_OLDER_PX) this.requestOlder();
+    });
+  }
+
+  async requestOlder() {
+    if (!this.loaded || !this.hasMore || this.loadingOlder || this.oldestId === null) return;
+    const generation = this.generation;
+    this.loadingOlder = true;
+    this.olderError = null;
+    this.renderTop();
+    try {
+      const { messages, hasMore } = await this.fetchOlder(this.oldestId);
+      if (generation !== this.generation) return;
+      this.loadingOlder = false;
+      this.prependOlder(messages, hasMore);
+      this.fillViewport();
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.loadingOlder = false;
+      this.olderError = err;
+      this.renderTop();
+      this.setStatus(err?.message || 'Не удалось загрузить сообщения.');
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// rooms.js — owns the rooms the user can see: the sidebar list (kept in
+// creation order, updated live), which one is highlighted, and the header of
+// the open room (name, description, the creator's rename/delete buttons).
+import { h } from './dom.js';
+
+function byCreation(a, b) {
+  const ta = Date.parse(a.created_at);
+  const tb = Date.parse(b.created_at);
+  if (!Number.isNaN(ta) && !Number.isNaN(tb) && ta !== tb) return ta - tb;
+  return a.id - b.id;
+}
+
+function normalise(room) {
+  return {
+    id: Number(room.id),
+    name: String(room.name ?? ''),
+    description: String(room.description ?? ''),
+    created_by: room.created_by === null || room.created_by === undefined ? null : Number(room.created_by),
+    created_at: room.created_at ?? '',
+  };
+}
+
+/** The address of a room's page. */
+export function roomUrl(id) {
+  return `/chat?room=${encodeURIComponent(id)}`;
+}
+
+export class RoomList {
+  /**
+   * @param {object} o
+   * @param {HTMLElement} o.list    the <ul>
+   * @param {HTMLElement} o.status  "loading…/no rooms/error" line
+   * @param {(id:number) => void} o.onSelect
+   */
+  constructor({ list, status, onSelect }) {
+    this.list = list;
+    this.status = status;
+    this.onSelect = onSelect;
+    /** Rooms by id. */
+    this.rooms = new Map();
+    this.activeId = null;
+
+    list.addEventListener('click', (event) => {
+      const link = event.target.closest('a[data-room-id]');
+      if (!link) return;
+      // Let the browser handle "open in new tab" and friends.
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      this.onSelect(Number(link.dataset.roomId));
+    });
+  }
+
+  setRooms(rooms) {
+    this.rooms.clear();
+    for (const room of rooms) this.rooms.set(Number(room.id), normalise(room));
+    this.render();
+  }
+
+  /** Adds or replaces a room; returns the stored copy. */
+  upsert(room) {
+    const stored = normalise(room);
+    this.rooms.set(stored.id, stored);
+    this.render();
+    return stored;
+  }
+
+  /** Removes a room; returns it, or undefined if it was not known. */
+  remove(id) {
+    const room = this.rooms.get(Number(id));
+    if (room) {
+      this.rooms.delete(room.id);
+      this.render();
+    }
+    return room;
+  }
+
+  get(id) {
+    return this.rooms.get(Number(id));
+  }
+
+  all() {
+    return Array.from(this.rooms.values()).sort(byCreation);
+  }
+
+  setActive(id) {
+    this.activeId = id;
+    for (const link of this.list.querySelectorAll('a[data-room-id]')) {
+      const active = Number(link.dataset.roomId) === id;
+      link.classList.toggle('is-active', active);
+      if (active) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  }
+
+  showError(message, retry) {
+    this.status.replaceChildren(document.createTextNode(message), ' ',
+      h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: retry }));
+    this.status.hidden = false;
+  }
+
+  render() {
+    const items = this.all().map((room) => h('li', { class: 'rooms__item' },
+      h('a', {
+        class: `room-link${room.id === this.activeId ? ' is-active' : ''}`,
+        href: roomUrl(room.id),
+        title: room.description || room.name,
+        'aria-current': room.id === this.activeId ? 'page' : null,
+        dataset: { roomId: room.id },
+      },
+      h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
+      h('span', { class: 'room-link__name', text: room.name })),
+    ));
+    this.list.replaceChildren(...items);
+    this.status.replaceChildren();
+    this.status.textContent = items.length ? '' : 'Комнат пока нет — создайте первую кнопкой «+».';
+    this.status.hidden = items.length > 0;
+  }
+}
+
+export class RoomHeader {
+  /**
+   * @param {object} o
+   * @param {object} o.elements  name, description, rename, remove
+   * @param {() => void} o.onRename
+   * @param {() => void} o.onDelete
+   */
+  constructor({ elements, onRename, onDelete }) {
+    Object.assign(this, elements);
+    this.rename.addEventListener('click', () => onRename());
+    this.remove.addEventListener('click', () => onDelete());
+  }
+
+  /** Shows `room`; the creator gets rename/delete (delete never for the default room). */
+  show(room, { isCreator, isDefault }) {
+    this.name.textContent = room.name;
+    this.name.title = room.name;
+    this.description.textContent = room.description;
+    this.description.title = room.description;
+    this.description.hidden = !room.description;
+    this.rename.hidden = !isCreator;
+    this.remove.hidden = !isCreator || isDefault;
+  }
+
+  showPlaceholder(text) {
+    this.name.textContent = text;
+    this.description.textContent = '';
+    this.description.hidden = true;
+    this.rename.hidden = true;
+    this.remove.hidden = true;
+  }
+}
