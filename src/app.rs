@@ -68,7 +68,7 @@ impl App {
         let cost = config.bcrypt_cost;
         let (store, default_room, dummy_hash) = tokio::task::spawn_blocking(move || {
             let store = store::open(&database)?;
-            let room = store.ensure_default_room(&default_name, chrono::Utc::now())?;
+            let room = store.ensure_default_room(&default_name, crate::domain::now())?;
             let dummy = bcrypt::hash(random_dummy(), cost).map_err(|e| StoreError::Internal(Box::new(e)))?;
             Ok::<_, StoreError>((store, room, dummy))
         })

@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use warp::http::header::COOKIE;
@@ -169,7 +169,7 @@ impl AppState {
     pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<User>, AppError> {
         let Some(token) = meta.session.as_deref().filter(|t| !t.is_empty()) else { return Ok(None) };
         let hash = self.keys.session_hash(token);
-        Ok(self.db.call(move |s| s.session_user(&hash, Utc::now())).await?)
+        Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now())).await?)
     }
 
     /// The logged-in user, or 401.
@@ -181,7 +181,7 @@ impl AppState {
     pub async fn start_session(&self, user: UserId) -> Result<String, AppError> {
         let token = random_token();
         let hash = self.keys.session_hash(&token);
-        let now = Utc::now();
+        let now = crate::domain::now();
         self.db.call(move |s| s.create_session(&hash, user, now, now + Duration::days(SESSION_DAYS))).await?;
         Ok(token)
     }

@@ -43,6 +43,13 @@ id_type!(
     MessageId
 );
 
+/// The current time at the precision the databases keep (microseconds), so a message
+/// announced live and the same message read back from history are identical.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
 /// Key used for case-insensitive uniqueness (Unicode lower case, so «Иван» and «иван» collide).
 pub fn fold_case(s: &str) -> String {
     s.to_lowercase()

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -208,7 +207,13 @@ impl Connection {
         })?;
         let client_id =
             client_id.map(ClientId::parse).transpose().map_err(|e| FrameError::new(ErrorCode::InvalidJson, e.0))?;
-        let new = NewMessage { room_id, user: self.member.user.clone(), content, client_id, created_at: Utc::now() };
+        let new = NewMessage {
+            room_id,
+            user: self.member.user.clone(),
+            content,
+            client_id,
+            created_at: crate::domain::now(),
+        };
         let inserted = self.state.db.insert_message(new).await.map_err(|e| match e {
             StoreError::NotFound => room_not_found(room_id),
             e => store_error(e),

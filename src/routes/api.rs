@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use warp::filters::BoxedFilter;
@@ -128,7 +127,7 @@ async fn create_room(state: AppState, meta: RequestMeta, body: Bytes) -> Result<
         Some(d) => RoomDescription::parse(&d)?,
         None => RoomDescription::empty(),
     };
-    let room = state.db.call(move |s| s.create_room(&name, &description, user.id, Utc::now())).await?;
+    let room = state.db.call(move |s| s.create_room(&name, &description, user.id, crate::domain::now())).await?;
     state.hub.broadcast(&ServerFrame::RoomCreated { room: &room }.encode());
     Ok(json_with(StatusCode::CREATED, &room))
 }

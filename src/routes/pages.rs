@@ -183,7 +183,7 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
         Err(e) => return fail(StatusCode::BAD_REQUEST, &e.0),
     };
     let hash = state.hash_password(password).await?;
-    let now = chrono::Utc::now();
+    let now = crate::domain::now();
     let user = match state.db.call(move |s| s.create_user(&name, &hash, &city, now)).await {
         Ok(user) => user,
         Err(StoreError::Conflict(Conflict::Username)) => {

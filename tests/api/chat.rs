@@ -1,1 +1,324 @@
-//! placeholder
+//! Live chat over `/ws`: joining and presence, messages reaching every member once stored,
+//! typing, idempotent resends, every error frame, and the upgrade's own checks.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::*;
+
+fn ids(users: &Value) -> Vec<i64> {
+    let mut ids: Vec<i64> = users.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn the_upgrade_needs_a_session_and_a_same_site_origin() {
+    let app = spawn_app().await;
+    let user = TestUser::register(&app).await;
+
+    let anonymous = ws_connect(&app, None, Some(&app.origin())).await.err();
+    let forged = ws_connect(&app, Some("not-a-session"), None).await.err();
+    let foreign = ws_connect(&app, Some(&user.session), Some("http://evil.example")).await.err();
+    let good = ws_connect(&app, Some(&user.session), Some(&app.origin())).await;
+
+    assert_eq!(anonymous, Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(forged, Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(foreign, Some(StatusCode::FORBIDDEN));
+    let hello = good.expect("a logged-in same-site upgrade works").expect("connected").await;
+    assert_eq!(hello["user"], json!({ "id": user.id, "username": user.username, "city": user.city }));
+}
+
+#[tokio::test]
+async fn a_plain_get_of_the_socket_path_is_a_clear_error() {
+    let app = spawn_app().await;
+    let user = TestUser::register(&app).await;
+    let response = user.get("/ws").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn joining_lists_everyone_present_and_announces_the_newcomer_to_the_others() {
+    let app = spawn_app().await;
+    let (anna, boris) = (TestUser::register_in(&app, "Казань").await, TestUser::register_in(&app, "Пермь").await);
+    let room = app.default_room(&anna).await;
+    let mut a = anna.connect(&app).await;
+    let mut b = boris.connect(&app).await;
+
+    let first = a.join(room).await;
+    let second = b.join(room).await;
+    let announced = a.expect("joined_room").await;
+
+    assert_eq!(ids(&first["users"]), vec![anna.id]);
+    assert_eq!(second["room_id"], room);
+    assert_eq!(ids(&second["users"]), vec![anna.id, boris.id]);
+    let listed_boris = second["users"].as_array().unwrap().iter().find(|u| u["id"] == boris.id).unwrap();
+    assert_eq!(listed_boris["city"], "Пермь");
+    assert_eq!(announced["room_id"], room);
+    assert_eq!(announced["user"], json!({ "id": boris.id, "username": boris.username, "city": "Пермь" }));
+    b.expect_silence().await;
+}
+
+#[tokio::test]
+async fn a_message_reaches_every_member_of_the_room_once_stored_and_nobody_else() {
+    let app = spawn_app().await;
+    let (anna, boris, carl) =
+        (TestUser::register(&app).await, TestUser::register(&app).await, TestUser::register(&app).await);
+    let room = app.default_room(&anna).await;
+    let other = anna.create_room("другая").await["id"].as_i64().unwrap();
+    let (mut a, mut b, mut c) = (anna.connect(&app).await, boris.connect(&app).await, carl.connect(&app).await);
+    a.join(room).await;
+    b.join(room).await;
+    a.expect("joined_room").await;
+    c.join(other).await;
+
+    a.send(json!({ "type": "send_message", "room_id": room, "content": "  Привет из Казани!  ", "client_id": "c-1" }))
+        .await;
+    let to_anna = a.expect("new_message").await["message"].clone();
+    let to_boris = b.expect("new_message").await["message"].clone();
+
+    assert_eq!(to_anna, to_boris);
+    assert_eq!(to_anna["content"], "Привет из Казани!");
+    assert_eq!(to_anna["room_id"], room);
+    assert_eq!(to_anna["client_id"], "c-1");
+    assert_eq!(to_anna["user"]["id"], anna.id);
+    assert_eq!(to_anna["user"]["city"], anna.city.as_str());
+    let history: Value = boris.get(&format!("/api/messages/{room}")).await.json().await.unwrap();
+    assert_eq!(history.as_array().unwrap().last().unwrap(), &to_anna, "delivered means stored");
+    c.expect_silence().await;
+
+    // And the other way round.
+    let reply = b.say(room, "И тебе привет").await;
+    assert_eq!(a.expect("new_message").await["message"], reply);
+}
+
+#[tokio::test]
+async fn typing_is_shown_to_the_others_in_the_room() {
+    let app = spawn_app().await;
+    let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
+    let room = app.default_room(&anna).await;
+    let (mut a, mut b) = (anna.connect(&app).await, boris.connect(&app).await);
+    a.join(room).await;
+    b.join(room).await;
+    a.expect("joined_room").await;
+
+    a.send(json!({ "type": "typing", "room_id": room })).await;
+
+    let typing = b.expect("typing").await;
+    assert_eq!(
+        typing,
+        json!({ "type": "typing", "room_id": room, "user": { "id": anna.id, "username": anna.username } })
+    );
+    a.expect_silence().await;
+}
+
+#[tokio::test]
+async fn leaving_a_room_or_closing_the_socket_removes_the_user_from_it() {
+    let app = spawn_app().await;
+    let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
+    let room = app.default_room(&anna).await;
+    let second = anna.create_room("вторая").await["id"].as_i64().unwrap();
+    let (mut a, mut b) = (anna.connect(&app).await, boris.connect(&app).await);
+    for r in [room, second] {
+        a.join(r).await;
+        b.join(r).await;
+        a.expect("joined_room").await;
+    }
+
+    b.send(json!({ "type": "leave_room", "room_id": room })).await;
+    let left = a.wait_for("left_room").await;
+    assert_eq!(left, json!({ "type": "left_room", "room_id": room, "user_id": boris.id }));
+
+    b.close().await;
+    let left = a.wait_for("left_room").await;
+    assert_eq!(left["room_id"], second, "closing leaves every room the socket was in");
+    assert_eq!(left["user_id"], boris.id);
+    let rejoin = a.join(second).await;
+    assert_eq!(ids(&rejoin["users"]), vec![anna.id]);
+}
+
+#[tokio::test]
+async fn presence_is_per_user_so_a_second_tab_keeps_them_in_the_room() {
+    let app = spawn_app().await;
+    let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
+    let room = app.default_room(&anna).await;
+    let mut a = anna.connect(&app).await;
+    a.join(room).await;
+    let mut tab1 = boris.connect(&app).await;
+    let mut tab2 = boris.connect(&app).await;
+    tab1.join(room).await;
+    a.expect("joined_room").await;
+    let list = tab2.join(room).await;
+    assert_eq!(ids(&list["users"]), vec![anna.id, boris.id], "listed once");
+    a.expect_silence().await;
+
+    tab1.close().await;
+    a.expect_silence().await;
+    tab2.close().await;
+
+    let left = a.expect("left_room").await;
+    assert_eq!(left["user_id"], boris.id);
+}
+
+#[tokio::test]
+async fn resending_a_client_id_stores_the_message_once_and_answers_the_sender_again() {
+    let app = spawn_app().await;
+    let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
+    let room = app.default_room(&anna).await;
+    let (mut a, mut b) = (anna.connect(&app).await, boris.connect(&app).await);
+    a.join(room).await;
+    b.join(room).await;
+    a.expect("joined_room").await;
+    let frame =
+        json!({ "type": "send_message", "room_id": room, "content": "только один раз", "client_id": "retry-42" });
+
+    a.send(frame.clone()).await;
+    let first = a.expect("new_message").await;
+    a.send(frame).await;
+    let again = a.expect("new_message").await;
+
+    assert_eq!(first, again, "the stored message comes back");
+    assert_eq!(b.expect("new_message").await, first);
+    b.expect_silence().await;
+    let history: Value = anna.get(&format!("/api/messages/{room}")).await.json().await.unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_frames_get_an_error_frame_and_the_connection_stays_open() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let room = app.default_room(&anna).await;
+    let other = anna.create_room("не вошла").await["id"].as_i64().unwrap();
+    let mut a = anna.connect(&app).await;
+    a.join(room).await;
+    let cases = [
+        (json!("{not json").as_str().unwrap().to_owned(), "invalid_json"),
+        (r#"{"room_id":1}"#.to_owned(), "invalid_json"),
+        (r#"{"type":"join_room","room_id":"один"}"#.to_owned(), "invalid_json"),
+        (r#"{"type":"dance"}"#.to_owned(), "unknown_type"),
+        (json!({ "type": "join_room", "room_id": 999_999 }).to_string(), "room_not_found"),
+        (json!({ "type": "send_message", "room_id": other, "content": "hi" }).to_string(), "not_joined"),
+        (json!({ "type": "typing", "room_id": other }).to_string(), "not_joined"),
+        (json!({ "type": "leave_room", "room_id": other }).to_string(), "not_joined"),
+        (json!({ "type": "send_message", "room_id": room, "content": " \n\t " }).to_string(), "empty_message"),
+        (
+            json!({ "type": "send_message", "room_id": room, "content": "ж".repeat(2001) }).to_string(),
+            "message_too_long",
+        ),
+    ];
+    for (text, code) in cases {
+        a.send_raw(Message::text(text.clone())).await;
+        let error = a.expect("error").await;
+        assert_eq!(error["code"], code, "{text}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{text}");
+    }
+    a.send_raw(Message::binary(vec![1u8, 2, 3])).await;
+    assert_eq!(a.expect("error").await["code"], "invalid_json");
+
+    a.send(json!({ "type": "ping" })).await;
+    a.expect("pong").await;
+    let history: Value = anna.get(&format!("/api/messages/{room}")).await.json().await.unwrap();
+    assert!(history.as_array().unwrap().is_empty(), "nothing bad was stored");
+    let exactly_2000 = a.say(room, &"ж".repeat(2000)).await;
+    assert_eq!(exactly_2000["content"].as_str().unwrap().chars().count(), 2000);
+}
+
+#[tokio::test]
+async fn a_frame_over_64_kib_closes_the_connection_as_too_big() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let mut a = anna.connect(&app).await;
+
+    a.send(json!({ "type": "send_message", "room_id": 1, "content": "x".repeat(70 * 1024) })).await;
+
+    assert_eq!(a.closed_with().await, Some(1009));
+}
+
+#[tokio::test]
+async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let room = anna.create_room("временная").await["id"].as_i64().unwrap();
+    let mut a = anna.connect(&app).await;
+    a.join(room).await;
+
+    assert_eq!(anna.delete(&format!("/api/rooms/{room}")).await.status(), StatusCode::NO_CONTENT);
+    a.wait_for("room_deleted").await;
+    a.send(json!({ "type": "send_message", "room_id": room, "content": "эй?" })).await;
+
+    assert_eq!(a.expect("error").await["code"], "room_not_found");
+}
+
+#[tokio::test]
+async fn messages_from_many_senders_arrive_in_id_order_for_every_member() {
+    let app = spawn_app().await;
+    let room = {
+        let probe = TestUser::register(&app).await;
+        app.default_room(&probe).await
+    };
+    let mut senders = Vec::new();
+    for _ in 0..4 {
+        let user = TestUser::register(&app).await;
+        let mut socket = user.connect(&app).await;
+        socket.join(room).await;
+        senders.push(socket);
+    }
+    let listener_user = TestUser::register(&app).await;
+    let mut listener = listener_user.connect(&app).await;
+    listener.join(room).await;
+
+    for round in 0..25 {
+        for (i, s) in senders.iter_mut().enumerate() {
+            s.send(json!({ "type": "send_message", "room_id": room, "content": format!("{i}-{round}") })).await;
+        }
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 100 {
+        let frame = listener.next().await;
+        if frame["type"] == "new_message" {
+            seen.push(frame["message"]["id"].as_i64().unwrap());
+        }
+    }
+
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "ids strictly increase: {seen:?}");
+}
+
+#[tokio::test]
+async fn a_message_survives_a_restart_of_the_app() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let room = app.default_room(&anna).await;
+    let mut a = anna.connect(&app).await;
+    a.join(room).await;
+    let sent = a.say(room, "переживу перезапуск").await;
+
+    let app = app.restart().await;
+    let client = app.client();
+    let token = app.csrf_token(&client, "/login").await;
+    let login = client
+        .post(app.url("/login"))
+        .form(&[("username", anna.username.as_str()), ("password", &anna.password), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let history: Value =
+        client.get(app.url(&format!("/api/messages/{room}"))).send().await.unwrap().json().await.unwrap();
+
+    assert_eq!(history.as_array().unwrap(), &vec![sent]);
+}
+
+#[tokio::test]
+async fn stopping_the_server_closes_sockets_with_going_away() {
+    let mut app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let mut a = anna.connect(&app).await;
+
+    app.shutdown().await;
+
+    assert_eq!(a.closed_with().await, Some(1001));
+}

@@ -1,1 +1,181 @@
-//! placeholder
+//! The `Store` contract, driven directly (no HTTP), and the group-commit writer behind `Db`.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Duration;
+use discock::config::DatabaseConfig;
+use discock::domain::{self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, Username};
+use discock::store::{self, Conflict, Db, NewMessage, Store, StoreError};
+
+fn open_store() -> (tempfile::TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&DatabaseConfig::Sqlite { path: dir.path().join("nested/dir/test.db") }).unwrap();
+    (dir, store)
+}
+
+fn user(store: &dyn Store, name: &str) -> User {
+    store.create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), domain::now()).unwrap()
+}
+
+fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Option<&str>) -> NewMessage {
+    NewMessage {
+        room_id: room,
+        user: user.clone(),
+        content: MessageText::parse(text).unwrap(),
+        client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
+        created_at: domain::now(),
+    }
+}
+
+#[test]
+fn opening_creates_the_folder_and_migrating_twice_is_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DatabaseConfig::Sqlite { path: dir.path().join("a/b/c.db") };
+    let first = store::open(&config).unwrap();
+    let room = first.ensure_default_room(&RoomName::parse("Общий чат").unwrap(), domain::now()).unwrap();
+    drop(first);
+
+    let second = store::open(&config).unwrap();
+    let again = second.ensure_default_room(&RoomName::parse("Общий чат").unwrap(), domain::now()).unwrap();
+
+    assert_eq!(room, again, "the default room is created once");
+    assert!(room.is_default && room.created_by.is_none());
+    assert_eq!(second.list_rooms().unwrap().len(), 1);
+}
+
+#[test]
+fn usernames_are_unique_regardless_of_case() {
+    let (_dir, store) = open_store();
+    user(&*store, "Алиса");
+    let err = store
+        .create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), domain::now())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(Conflict::Username)));
+    let (found, hash) = store.find_credentials("алиса").unwrap().unwrap();
+    assert_eq!(found.username.as_str(), "Алиса");
+    assert_eq!(hash, "hash");
+}
+
+#[test]
+fn an_expired_session_no_longer_names_its_user() {
+    let (_dir, store) = open_store();
+    let alice = user(&*store, "alice");
+    let now = domain::now();
+    store.create_session("h1", alice.id, now, now + Duration::hours(1)).unwrap();
+
+    assert_eq!(store.session_user("h1", now).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("h1", now + Duration::hours(2)).unwrap(), None);
+    store.delete_session("h1").unwrap();
+    assert_eq!(store.session_user("h1", now).unwrap(), None);
+}
+
+#[test]
+fn a_batch_is_stored_in_order_and_a_repeated_client_id_returns_the_first_copy() {
+    let (_dir, store) = open_store();
+    let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
+    let (alice, bob) = (user(&*store, "alice"), user(&*store, "bobby"));
+
+    let results = store
+        .insert_messages(&[
+            message(room, &alice, "one", Some("same")),
+            message(room, &bob, "two", Some("same")), // another user may reuse the id
+            message(room, &alice, "three", None),
+            message(room, &alice, "again", Some("same")),
+        ])
+        .unwrap();
+
+    let fresh: Vec<bool> = results.iter().map(|r| r.fresh).collect();
+    assert_eq!(fresh, [true, true, true, false]);
+    assert_eq!(results[3].message, results[0].message);
+    assert!(results[0].message.id < results[1].message.id && results[1].message.id < results[2].message.id);
+    let history = store.messages_before(room, None, 10).unwrap();
+    let contents: Vec<&str> = history.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["one", "two", "three"]);
+    assert_eq!(history[0], results[0].message, "what was announced is what is stored");
+}
+
+#[test]
+fn a_message_for_a_missing_room_fails_the_batch_as_not_found() {
+    let (_dir, store) = open_store();
+    let alice = user(&*store, "alice");
+    let err = store.insert_messages(&[message(discock::domain::RoomId(404), &alice, "x", None)]).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound));
+}
+
+#[test]
+fn history_pages_go_backwards_from_before() {
+    let (_dir, store) = open_store();
+    let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
+    let alice = user(&*store, "alice");
+    let batch: Vec<NewMessage> = (0..10).map(|i| message(room, &alice, &format!("m{i}"), None)).collect();
+    let ids: Vec<MessageId> = store.insert_messages(&batch).unwrap().into_iter().map(|r| r.message.id).collect();
+
+    let newest = store.messages_before(room, None, 3).unwrap();
+    let older = store.messages_before(room, Some(newest[0].id), 3).unwrap();
+
+    assert_eq!(newest.iter().map(|m| m.id).collect::<Vec<_>>(), ids[7..10]);
+    assert_eq!(older.iter().map(|m| m.id).collect::<Vec<_>>(), ids[4..7]);
+    assert!(store.messages_before(room, Some(ids[0]), 3).unwrap().is_empty());
+}
+
+#[test]
+fn room_names_are_unique_regardless_of_case_and_deleting_a_room_deletes_its_messages() {
+    let (_dir, store) = open_store();
+    let alice = user(&*store, "alice");
+    let name = RoomName::parse("Флуд").unwrap();
+    let room = store.create_room(&name, &RoomDescription::empty(), alice.id, domain::now()).unwrap();
+    let clash =
+        store.create_room(&RoomName::parse("флуд").unwrap(), &RoomDescription::empty(), alice.id, domain::now());
+    assert!(matches!(clash, Err(StoreError::Conflict(Conflict::RoomName))));
+    store.insert_messages(&[message(room.id, &alice, "hi", None)]).unwrap();
+
+    store.delete_room(room.id).unwrap();
+
+    assert!(store.get_room(room.id).unwrap().is_none());
+    assert!(matches!(store.delete_room(room.id), Err(StoreError::NotFound)));
+    let again = store.create_room(&name, &RoomDescription::empty(), alice.id, domain::now()).unwrap();
+    assert!(store.messages_before(again.id, None, 10).unwrap().is_empty());
+}
+
+#[test]
+fn updating_a_room_changes_only_what_is_given() {
+    let (_dir, store) = open_store();
+    let alice = user(&*store, "alice");
+    let description = RoomDescription::parse("о погоде").unwrap();
+    let room = store.create_room(&RoomName::parse("Погода").unwrap(), &description, alice.id, domain::now()).unwrap();
+
+    let renamed = store.update_room(room.id, Some(&RoomName::parse("Климат").unwrap()), None).unwrap();
+
+    assert_eq!(renamed.name, "Климат");
+    assert_eq!(renamed.description, "о погоде");
+    assert!(matches!(store.update_room(discock::domain::RoomId(999), None, None), Err(StoreError::NotFound)));
+}
+
+#[tokio::test]
+async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
+    let (_dir, store) = open_store();
+    let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
+    let alice = user(&*store, "alice");
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let sink = announced.clone();
+    let db = Db::new(store.clone(), Arc::new(move |m| sink.lock().unwrap().push(m.id)));
+
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let db = db.clone();
+            let m = message(room, &alice, &format!("n{i}"), Some(&format!("c{i}")));
+            tokio::spawn(async move { db.insert_message(m).await.unwrap() })
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for t in tasks {
+        stored.push(t.await.unwrap().message.id);
+    }
+
+    let announced = announced.lock().unwrap().clone();
+    assert_eq!(announced.len(), 200);
+    assert!(announced.windows(2).all(|w| w[0] < w[1]), "the sink sees commits in id order");
+    stored.sort();
+    assert_eq!(stored, announced, "every sender got its own message back");
+    assert_eq!(store.messages_before(room, None, 100).unwrap().len(), 100);
+}
