@@ -31,7 +31,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 
     // GET /health
     let health = warp::path!("health")
-        .and(warp::get())
+        .and(warp::get().or(warp::head()).unify())
         .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
     // GET /api/me
     let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me).map(respond);

@@ -47,7 +47,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
         .map(respond);
     // GET /static/*path
     let assets = warp::path("static")
-        .and(warp::get())
+        .and(warp::get().or(warp::head()).unify())
         .and(warp::path::tail())
         .and(warp::header::optional::<String>("if-none-match"))
         .map(|tail: warp::path::Tail, etag: Option<String>| {
