@@ -135,12 +135,12 @@ pub fn respond<R: Reply>(result: Result<R, AppError>) -> Response {
 pub async fn handle_rejection(rejection: warp::Rejection) -> Result<Response, Infallible> {
     let (status, message, code) = if rejection.is_not_found() {
         (StatusCode::NOT_FOUND, "Страница не найдена", "not_found")
+    } else if rejection.find::<crate::routes::BodyTooLarge>().is_some() {
+        // Checked before MethodNotAllowed: warp merges the rejections of every route tried,
+        // and the route that matched the path is the one that refused the body.
+        (StatusCode::PAYLOAD_TOO_LARGE, "Слишком большой запрос", "payload_too_large")
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         (StatusCode::METHOD_NOT_ALLOWED, "Метод не поддерживается", "method_not_allowed")
-    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        (StatusCode::PAYLOAD_TOO_LARGE, "Слишком большой запрос", "payload_too_large")
-    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
-        (StatusCode::LENGTH_REQUIRED, "Нужен заголовок Content-Length", "length_required")
     } else {
         tracing::debug!(?rejection, "unhandled rejection");
         (StatusCode::BAD_REQUEST, "Некорректный запрос", "bad_request")

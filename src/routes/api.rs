@@ -19,7 +19,7 @@ use crate::error::{respond, AppError};
 use crate::protocol::ServerFrame;
 
 /// Largest JSON body accepted.
-const MAX_BODY: u64 = 16 * 1024;
+const MAX_BODY: usize = 16 * 1024;
 /// Messages per history page unless `limit` says otherwise, and the most it may say.
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 100;
@@ -27,7 +27,6 @@ const MAX_PAGE: u32 = 100;
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let api = warp::path("api");
     let ctx = with_state(state).and(request_meta());
-    let body = warp::body::content_length_limit(MAX_BODY).and(warp::body::bytes());
 
     // GET /health
     let health = warp::path!("health")
@@ -38,14 +37,19 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     // GET /api/rooms
     let rooms = api.and(warp::path!("rooms")).and(warp::get()).and(ctx.clone()).then(list_rooms).map(respond);
     // POST /api/rooms {"name","description"?}
-    let create =
-        api.and(warp::path!("rooms")).and(warp::post()).and(ctx.clone()).and(body).then(create_room).map(respond);
+    let create = api
+        .and(warp::path!("rooms"))
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(super::body(MAX_BODY))
+        .then(create_room)
+        .map(respond);
     // PATCH /api/rooms/:id {"name"?,"description"?}
     let update = api
         .and(warp::path!("rooms" / String))
         .and(warp::patch())
         .and(ctx.clone())
-        .and(body)
+        .and(super::body(MAX_BODY))
         .then(update_room)
         .map(respond);
     // DELETE /api/rooms/:id
@@ -86,7 +90,13 @@ fn json_body<T: DeserializeOwned>(meta: &RequestMeta, body: &Bytes) -> Result<T,
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("Некорректный JSON: {e}")))
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("Некорректный JSON: {e}")))?;
+    // serde would also fill a struct from an array, by position; the API takes objects only.
+    if !value.is_object() {
+        return Err(AppError::BadRequest("Тело запроса должно быть JSON-объектом".into()));
+    }
+    serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("Неверные поля: {e}")))
 }
 
 fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {

@@ -7,6 +7,8 @@ pub mod ws;
 
 use std::convert::Infallible;
 
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use futures_util::StreamExt;
 use warp::filters::BoxedFilter;
 use warp::http::header::{HeaderMap, HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
@@ -40,6 +42,45 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .with(warp::reply::with::headers(headers))
         .map(Reply::into_response)
         .boxed()
+}
+
+/// A request body that exceeded its route's limit; answered with 413.
+#[derive(Debug)]
+pub struct BodyTooLarge;
+impl warp::reject::Reject for BodyTooLarge {}
+
+/// The request body, at most `limit` bytes, with or without `Content-Length` (a request with
+/// neither a length nor chunked encoding simply has an empty body). Oversized bodies are
+/// refused as soon as the declared length or the bytes read pass the limit.
+pub fn body(limit: usize) -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(move |declared, stream| collect_body(declared, stream, limit))
+}
+
+async fn collect_body<S, B>(declared: Option<u64>, stream: S, limit: usize) -> Result<Bytes, warp::Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(warp::reject::custom(BodyTooLarge));
+    }
+    let mut stream = std::pin::pin!(stream);
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let mut chunk = chunk.map_err(|_| warp::reject::custom(BodyTooLarge))?;
+        if buf.len() + chunk.remaining() > limit {
+            return Err(warp::reject::custom(BodyTooLarge));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            let n = part.len();
+            buf.put_slice(part);
+            chunk.advance(n);
+        }
+    }
+    Ok(buf.freeze())
 }
 
 /// Hands a clone of the state to a handler.

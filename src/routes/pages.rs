@@ -19,25 +19,30 @@ use crate::error::{respond, AppError};
 use crate::store::{Conflict, StoreError};
 
 /// Largest form body accepted.
-const MAX_FORM: u64 = 16 * 1024;
+const MAX_FORM: usize = 16 * 1024;
 
 pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
     let ctx = with_state(state).and(request_meta());
-    let form = warp::body::content_length_limit(MAX_FORM).and(warp::body::bytes());
 
     // GET /
     let index = warp::path::end().and(warp::get()).and(ctx.clone()).then(index).map(respond);
     // GET /register
     let register_page = warp::path!("register").and(warp::get()).and(ctx.clone()).then(show_register).map(respond);
     // POST /register (username, password, password_confirm, city, csrf_token)
-    let register =
-        warp::path!("register").and(warp::post()).and(ctx.clone()).and(form).then(register_user).map(respond);
+    let register = warp::path!("register")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(super::body(MAX_FORM))
+        .then(register_user)
+        .map(respond);
     // GET /login
     let login_page = warp::path!("login").and(warp::get()).and(ctx.clone()).then(show_login).map(respond);
     // POST /login (username, password, csrf_token)
-    let login = warp::path!("login").and(warp::post()).and(ctx.clone()).and(form).then(log_in).map(respond);
+    let login =
+        warp::path!("login").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(log_in).map(respond);
     // POST /logout (csrf_token)
-    let logout = warp::path!("logout").and(warp::post()).and(ctx.clone()).and(form).then(log_out).map(respond);
+    let logout =
+        warp::path!("logout").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(log_out).map(respond);
     // GET /chat?room=ID
     let chat = warp::path!("chat")
         .and(warp::get())

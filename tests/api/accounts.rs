@@ -311,3 +311,18 @@ async fn static_files_are_served_with_their_types_and_revalidated_by_etag() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn cookie_secure_true_marks_cookies_secure_even_over_plain_http() {
+    let app = spawn_app_with_env(&[("COOKIE_SECURE", "true")]).await;
+    let client = app.client();
+    let token = app.csrf_token(&client, "/register").await;
+    let name = unique_name("always");
+    let mut form = valid_fields(&name, "Тула");
+    form.push(("csrf_token", &token));
+
+    let response = client.post(app.url("/register")).form(&form).send().await.unwrap();
+
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
