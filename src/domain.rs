@@ -274,6 +274,10 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub client_id: Option<String>,
     pub user: User,
+    /// Position in the room: 1, 2, 3 … without gaps, in id order. Internal (not in the JSON):
+    /// it lets instances deliver a room's messages in order and notice missed ones.
+    #[serde(skip)]
+    pub seq: i64,
 }
 
 #[cfg(test)]

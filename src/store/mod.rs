@@ -105,8 +105,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a room and, with it, its messages.
     fn delete_room(&self, id: RoomId) -> Result<(), StoreError>;
 
-    /// Stores a batch of messages in one transaction: all or none.
+    /// Stores a batch of messages in one transaction: all or none. Each new message gets the
+    /// next `seq` of its room; within a room, ids and seqs grow together.
     fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError>;
+    /// Messages of a room with `seq` above `after`, oldest first, at most `limit`.
+    fn messages_after_seq(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<Message>, StoreError>;
     /// The newest `limit` messages of a room with id below `before`, oldest first.
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError>;
 }

@@ -128,7 +128,8 @@ fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
     })
 }
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.room_id, m.content, m.created_at, m.client_id, u.id, u.username, u.city
+const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city
      FROM messages m JOIN users u ON u.id = m.user_id";
 
 fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
@@ -138,7 +139,8 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         content: r.get(2)?,
         created_at: time(r.get(3)?),
         client_id: r.get(4)?,
-        user: user_from_row(r, 5)?,
+        seq: r.get(5)?,
+        user: user_from_row(r, 6)?,
     })
 }
 
@@ -322,41 +324,74 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
         let mut out = Vec::with_capacity(batch.len());
         {
+            let mut existing_by_client = tx
+                .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.user_id = ?1 AND m.client_id = ?2"))
+                .map_err(internal)?;
+            let mut next_seq = tx
+                .prepare_cached("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq")
+                .map_err(internal)?;
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO messages (room_id, user_id, content, client_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                    "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
-                .map_err(internal)?;
-            let mut existing = tx
-                .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.user_id = ?1 AND m.client_id = ?2"))
                 .map_err(internal)?;
             for m in batch {
                 let client_id = m.client_id.as_ref().map(|c| c.as_str());
-                let written = insert
-                    .execute(params![m.room_id.0, m.user.id.0, m.content.as_str(), client_id, micros(m.created_at)])
-                    .map_err(|e| write_error(e, Conflict::RoomName))?;
-                if written == 1 {
-                    out.push(Inserted {
-                        message: Message {
-                            id: MessageId(tx.last_insert_rowid()),
-                            room_id: m.room_id,
-                            content: m.content.as_str().to_owned(),
-                            created_at: m.created_at,
-                            client_id: client_id.map(str::to_owned),
-                            user: m.user.clone(),
-                        },
-                        fresh: true,
-                    });
-                } else {
-                    let message =
-                        existing.query_row(params![m.user.id.0, client_id], message_from_row).map_err(internal)?;
-                    out.push(Inserted { message, fresh: false });
+                if let Some(client_id) = client_id {
+                    // Also catches a repeat within this very batch: earlier rows are visible.
+                    let earlier = existing_by_client
+                        .query_row(params![m.user.id.0, client_id], message_from_row)
+                        .optional()
+                        .map_err(internal)?;
+                    if let Some(message) = earlier {
+                        out.push(Inserted { message, fresh: false });
+                        continue;
+                    }
                 }
+                let seq: i64 = next_seq
+                    .query_row([m.room_id.0], |r| r.get(0))
+                    .optional()
+                    .map_err(internal)?
+                    .ok_or(StoreError::NotFound)?;
+                insert
+                    .execute(params![
+                        m.room_id.0,
+                        m.user.id.0,
+                        m.content.as_str(),
+                        client_id,
+                        seq,
+                        micros(m.created_at)
+                    ])
+                    .map_err(|e| write_error(e, Conflict::RoomName))?;
+                out.push(Inserted {
+                    message: Message {
+                        id: MessageId(tx.last_insert_rowid()),
+                        room_id: m.room_id,
+                        content: m.content.as_str().to_owned(),
+                        created_at: m.created_at,
+                        client_id: client_id.map(str::to_owned),
+                        user: m.user.clone(),
+                        seq,
+                    },
+                    fresh: true,
+                });
             }
         }
         tx.commit().map_err(internal)?;
         Ok(out)
+    }
+
+    fn messages_after_seq(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3"))
+            .map_err(internal)?;
+        let messages = stmt
+            .query_map(params![room.0, after, limit], message_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(internal);
+        messages
     }
 
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {

@@ -179,3 +179,29 @@ async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
     assert_eq!(stored, announced, "every sender got its own message back");
     assert_eq!(store.messages_before(room, None, 100).unwrap().len(), 100);
 }
+
+#[test]
+fn each_room_numbers_its_messages_without_gaps() {
+    let (_dir, store) = open_store();
+    let alice = user(&*store, "alice");
+    let a =
+        store.create_room(&RoomName::parse("A").unwrap(), &RoomDescription::empty(), alice.id, domain::now()).unwrap();
+    let b =
+        store.create_room(&RoomName::parse("B").unwrap(), &RoomDescription::empty(), alice.id, domain::now()).unwrap();
+    let batch = vec![
+        message(a.id, &alice, "a1", None),
+        message(b.id, &alice, "b1", None),
+        message(a.id, &alice, "a2", Some("x")),
+        message(a.id, &alice, "a2 again", Some("x")),
+        message(a.id, &alice, "a3", None),
+    ];
+
+    let seqs: Vec<(i64, bool)> =
+        store.insert_messages(&batch).unwrap().iter().map(|r| (r.message.seq, r.fresh)).collect();
+
+    assert_eq!(seqs, [(1, true), (1, true), (2, true), (2, false), (3, true)]);
+    let after_one: Vec<String> =
+        store.messages_after_seq(a.id, 1, 10).unwrap().into_iter().map(|m| m.content).collect();
+    assert_eq!(after_one, ["a2", "a3"]);
+    assert_eq!(store.messages_after_seq(b.id, 0, 10).unwrap().len(), 1);
+}

@@ -28,6 +28,9 @@ CREATE TABLE rooms (
     description TEXT    NOT NULL DEFAULT '',
     created_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
     is_default  INTEGER NOT NULL DEFAULT 0,
+    -- Sequence number of the room's newest message: messages are numbered 1, 2, 3 … per room
+    -- without gaps, so a receiver can tell a missed message from one that never existed.
+    last_seq    INTEGER NOT NULL DEFAULT 0,
     created_at  INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX rooms_single_default ON rooms (is_default) WHERE is_default = 1;
@@ -39,8 +42,10 @@ CREATE TABLE messages (
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     content    TEXT    NOT NULL,
     client_id  TEXT,
+    seq        INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
 -- "Newest N messages of a room before id X" walks this index backwards.
 CREATE INDEX messages_by_room ON messages (room_id, id);
+CREATE UNIQUE INDEX messages_room_seq ON messages (room_id, seq);
 CREATE UNIQUE INDEX messages_client_id ON messages (user_id, client_id) WHERE client_id IS NOT NULL;
