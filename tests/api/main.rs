@@ -8,3 +8,4 @@ mod chat;
 mod history;
 mod rooms;
 mod store;
+mod ui;
