@@ -12,8 +12,8 @@ use tokio::sync::watch;
 use crate::auth::Keys;
 use crate::config::Config;
 use crate::domain::RoomId;
+use crate::fanout::Fanout;
 use crate::hub::Hub;
-use crate::protocol::ServerFrame;
 use crate::store::{self, CommitSink, Db, StoreError};
 use crate::{assets, routes};
 
@@ -22,7 +22,8 @@ use crate::{assets, routes};
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
-    pub hub: Arc<Hub>,
+    /// Delivers events to this and every other instance; owns the hub.
+    pub fanout: Fanout,
     pub templates: Arc<Tera>,
     pub keys: Arc<Keys>,
     /// The room everyone lands in; it cannot be deleted.
@@ -74,18 +75,18 @@ impl App {
         })
         .await??;
 
-        let hub = Arc::new(Hub::new());
+        let fanout = Fanout::new(Arc::new(Hub::new()));
         let on_commit: CommitSink = {
-            let hub = hub.clone();
-            Arc::new(move |message| {
-                hub.publish(message.room_id, &ServerFrame::NewMessage { message }.encode());
-            })
+            let fanout = fanout.clone();
+            Arc::new(move |message| fanout.message_committed(message))
         };
         let (stop, shutdown) = watch::channel(false);
+        let db = Db::new(store, on_commit);
+        fanout.start(db.clone(), config.redis(), shutdown.clone());
         let state = AppState {
             keys: Arc::new(Keys::new(&config.secret_key.bytes)),
-            db: Db::new(store, on_commit),
-            hub,
+            db,
+            fanout,
             templates: Arc::new(assets::templates()?),
             default_room: default_room.id,
             shutdown,

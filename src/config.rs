@@ -1,23 +1,29 @@
 //! Config: every environment variable the server reads, its default, validated once at start-up.
 //!
-//! | variable         | default                    | meaning                                                    |
-//! |------------------|----------------------------|------------------------------------------------------------|
-//! | `HOST`           | `0.0.0.0`                  | address to listen on                                       |
-//! | `PORT`           | `8080`                     | port to listen on (`0` picks a free one)                   |
-//! | `DATABASE_URL`   | `sqlite://data/discock.db` | `sqlite://relative/path` or `sqlite:///absolute/path`      |
-//! | `SECRET_KEY`     | generated at start-up      | keys session-token and CSRF hashes; ≥ 32 characters        |
-//! | `BCRYPT_COST`    | `12`                       | bcrypt work factor, 4–31                                   |
-//! | `DEFAULT_ROOM`   | `Общий чат`                | name of the room created on first start                    |
-//! | `COOKIE_SECURE`  | `auto`                     | `auto` (HTTPS or `X-Forwarded-Proto: https`), `true`, `false` |
-//! | `RUST_LOG`       | `info`                     | log filter (read by `main`, not here)                      |
+//! | variable                   | default                    | meaning |
+//! |----------------------------|----------------------------|---------|
+//! | `HOST`                     | `0.0.0.0`                  | address to listen on |
+//! | `PORT`                     | `8080`                     | port to listen on (`0` picks a free one) |
+//! | `DATABASE_URL`             | `sqlite://data/discock.db` | `sqlite://relative/path`, `sqlite:///absolute/path`, or `postgres://user:password@host:5432/dbname` (`postgresql://` too; no TLS yet, so `sslmode=require` is refused) |
+//! | `DATABASE_POOL_SIZE`       | `8`                        | PostgreSQL connections per instance, 1–128 (SQLite keeps its own fixed pool and ignores it) |
+//! | `DATABASE_CONNECT_TIMEOUT` | `30`                       | seconds start-up keeps retrying an unreachable PostgreSQL; `0` tries once |
+//! | `REDIS_URL`                | unset                      | `redis://…` or `rediss://…`: carries messages between instances; unset for a single instance |
+//! | `SECRET_KEY`               | generated at start-up      | keys session-token and CSRF hashes; ≥ 32 characters |
+//! | `BCRYPT_COST`              | `12`                       | bcrypt work factor, 4–31 |
+//! | `DEFAULT_ROOM`             | `Общий чат`                | name of the room created on first start |
+//! | `COOKIE_SECURE`            | `auto`                     | `auto` (HTTPS or `X-Forwarded-Proto: https`), `true`, `false` |
+//! | `RUST_LOG`                 | `info`                     | log filter (read by `main`, not here) |
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::domain::RoomName;
 
 /// Everything the server needs to know about its environment, already checked.
-#[derive(Clone, Debug)]
+///
+/// `Debug` hides passwords in URLs, so a config can be logged.
+#[derive(Clone)]
 pub struct Config {
     /// Address the listener binds.
     pub host: IpAddr,
@@ -33,13 +39,73 @@ pub struct Config {
     pub default_room: RoomName,
     /// When cookies get the `Secure` attribute.
     pub cookie_secure: CookieSecure,
+    /// Redis that carries stored messages to the other instances; `None` runs a single instance.
+    /// Starts with `redis://` or `rediss://`; may contain a password, so log it through [`redact_url`].
+    pub redis_url: Option<String>,
+    /// Namespace of the Redis keys and channel, so deployments (and tests) can share a Redis.
+    pub redis_prefix: String,
 }
 
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("secret_key", &self.secret_key)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("default_room", &self.default_room)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .finish()
+    }
+}
+
+/// `DATABASE_POOL_SIZE` when unset.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+/// `DATABASE_CONNECT_TIMEOUT` when unset.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The database a deployment uses, from `DATABASE_URL`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` hides the PostgreSQL password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseConfig {
     /// An SQLite file; its folder is created at start-up.
     Sqlite { path: PathBuf },
+    /// A PostgreSQL server, shared by every instance of the deployment.
+    Postgres {
+        /// `postgres://user:password@host:port/dbname` as given; contains the password, so
+        /// log only [`redact_url`] of it.
+        url: String,
+        /// Most connections this instance keeps open (`DATABASE_POOL_SIZE`).
+        pool_size: u32,
+        /// How long start-up keeps retrying an unreachable server (`DATABASE_CONNECT_TIMEOUT`);
+        /// zero tries once.
+        connect_timeout: Duration,
+    },
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseConfig::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            DatabaseConfig::Postgres { url, pool_size, connect_timeout } => f
+                .debug_struct("Postgres")
+                .field("url", &redact_url(url))
+                .field("pool_size", pool_size)
+                .field("connect_timeout", connect_timeout)
+                .finish(),
+        }
+    }
+}
+
+impl DatabaseConfig {
+    /// Reads a database URL with the default pool size and connect timeout; `name` is what
+    /// error messages call the value (`DATABASE_URL`, or a command-line flag).
+    pub fn from_url(url: &str, name: &str) -> Result<Self, ConfigError> {
+        parse_database_url(url, name, DEFAULT_POOL_SIZE, DEFAULT_CONNECT_TIMEOUT)
+    }
 }
 
 /// The server secret and whether it came from the environment.
@@ -72,6 +138,13 @@ pub enum CookieSecure {
 pub struct ConfigError(pub String);
 
 impl Config {
+    /// Where the fan-out finds Redis, when several instances are configured.
+    pub fn redis(&self) -> Option<crate::fanout::redis::RedisSettings> {
+        self.redis_url
+            .as_ref()
+            .map(|url| crate::fanout::redis::RedisSettings { url: url.clone(), prefix: self.redis_prefix.clone() })
+    }
+
     /// Reads the process environment (after `.env` was loaded by `main`).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|key| std::env::var(key).ok())
@@ -93,7 +166,34 @@ impl Config {
                 v.parse().map_err(|_| ConfigError(format!("PORT must be a number from 0 to 65535, got {v:?}")))?
             }
         };
-        let database = parse_database_url(&get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/discock.db".into()))?;
+        let pool_size = match get("DATABASE_POOL_SIZE") {
+            None => DEFAULT_POOL_SIZE,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=128).contains(&n) => n,
+                _ => {
+                    return Err(ConfigError(format!(
+                        "DATABASE_POOL_SIZE must be a whole number from 1 to 128, got {v:?}"
+                    )))
+                }
+            },
+        };
+        let connect_timeout = match get("DATABASE_CONNECT_TIMEOUT") {
+            None => DEFAULT_CONNECT_TIMEOUT,
+            Some(v) => match v.parse::<u64>() {
+                Ok(s) if s <= 3600 => Duration::from_secs(s),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "DATABASE_CONNECT_TIMEOUT must be whole seconds from 0 to 3600, got {v:?}"
+                    )))
+                }
+            },
+        };
+        let database = parse_database_url(
+            &get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/discock.db".into()),
+            "DATABASE_URL",
+            pool_size,
+            connect_timeout,
+        )?;
         let secret_key = match get("SECRET_KEY") {
             Some(v) if v.len() < 32 => {
                 return Err(ConfigError(format!(
@@ -121,27 +221,134 @@ impl Config {
                 return Err(ConfigError(format!("COOKIE_SECURE must be auto, true or false, got {other:?}")))
             }
         };
-        Ok(Config { host, port, database, secret_key, bcrypt_cost, default_room, cookie_secure })
+        let redis_url = match get("REDIS_URL") {
+            None => None,
+            Some(v) if v.starts_with("redis://") && redis::Client::open(v.as_str()).is_ok() => Some(v),
+            Some(v) if v.starts_with("rediss://") => return Err(ConfigError(format!(
+                "REDIS_URL {:?} asks for TLS, which this build does not include; use redis:// on the private network",
+                redact_url(&v)
+            ))),
+            Some(v) => {
+                return Err(ConfigError(format!(
+                    "REDIS_URL must look like redis://[:password@]host:6379[/db], got {:?}",
+                    redact_url(&v)
+                )))
+            }
+        };
+        let redis_prefix = get("REDIS_PREFIX").unwrap_or_else(|| "discock".into());
+        if redis_prefix.len() > 64
+            || !redis_prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
+        {
+            return Err(ConfigError(format!(
+                "REDIS_PREFIX must be up to 64 letters, digits or _ - : . characters, got {redis_prefix:?}"
+            )));
+        }
+        Ok(Config {
+            host,
+            port,
+            database,
+            secret_key,
+            bcrypt_cost,
+            default_room,
+            cookie_secure,
+            redis_url,
+            redis_prefix,
+        })
     }
 }
 
-/// `sqlite://relative/path`, `sqlite:///absolute/path` or `sqlite:path`.
-fn parse_database_url(url: &str) -> Result<DatabaseConfig, ConfigError> {
+/// `sqlite://relative/path`, `sqlite:///absolute/path`, `sqlite:path`, or `postgres://…` /
+/// `postgresql://…`. `name` is what error messages call the value.
+fn parse_database_url(
+    url: &str,
+    name: &str,
+    pool_size: u32,
+    connect_timeout: Duration,
+) -> Result<DatabaseConfig, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return parse_postgres_url(url, name, pool_size, connect_timeout);
+    }
     let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
         match url.split_once(':') {
-            Some((scheme, _)) => {
-                ConfigError(format!("DATABASE_URL scheme {scheme:?} is not supported; use sqlite://path/to/file.db"))
-            }
-            None => ConfigError(format!("DATABASE_URL must look like sqlite://data/discock.db, got {url:?}")),
+            Some((scheme, _)) => ConfigError(format!(
+                "{name} scheme {scheme:?} is not supported; use sqlite://path/to/file.db or postgres://user:password@host:5432/dbname"
+            )),
+            None => ConfigError(format!(
+                "{name} must look like sqlite://data/discock.db or postgres://user:password@host:5432/dbname, got {url:?}"
+            )),
         }
     })?;
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Err(ConfigError(
-            "DATABASE_URL must name an SQLite file (in-memory databases lose every message at exit)".into(),
-        ));
+        return Err(ConfigError(format!(
+            "{name} must name an SQLite file (in-memory databases lose every message at exit)"
+        )));
     }
     Ok(DatabaseConfig::Sqlite { path: PathBuf::from(path) })
+}
+
+/// Checks a PostgreSQL URL the way the driver will read it, so a typo stops start-up here
+/// with the variable named rather than later as a connection failure.
+fn parse_postgres_url(
+    url: &str,
+    name: &str,
+    pool_size: u32,
+    connect_timeout: Duration,
+) -> Result<DatabaseConfig, ConfigError> {
+    let parsed: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+        // The driver's cause names the bad option, never its value; the URL is shown redacted.
+        let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+        ConfigError(format!("{name} is not a valid PostgreSQL URL ({}): {e}{cause}", redact_url(url)))
+    })?;
+    if parsed.get_hosts().is_empty() {
+        return Err(ConfigError(format!(
+            "{name} must name the PostgreSQL host, as in postgres://user:password@host:5432/dbname (got {})",
+            redact_url(url)
+        )));
+    }
+    if !matches!(parsed.get_ssl_mode(), postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer) {
+        return Err(ConfigError(format!(
+            "{name} asks for TLS (sslmode=require), but this build connects to PostgreSQL without it; \
+             use a private network address and sslmode=disable or prefer"
+        )));
+    }
+    Ok(DatabaseConfig::Postgres { url: url.to_owned(), pool_size, connect_timeout })
+}
+
+/// A URL fit for logs and error messages: the user name and password before `@` and any
+/// `password=` query parameter are removed (`postgres://app:s3cret@db:5432/chat` becomes
+/// `postgres://db:5432/chat`). When unsure where the credentials end it removes too much
+/// rather than too little.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // No authority part (`sqlite:path`), so nothing that could hold credentials…
+        // unless it has query parameters.
+        return strip_password_params(url);
+    };
+    // Query parameters first: a password given as `?password=a@b` must not survive the
+    // `@` cut below.
+    let rest = strip_password_params(rest);
+    // Everything up to the last `@` may be credentials, even if it contains `/` or `?`
+    // (passwords are often pasted without percent-encoding).
+    let host_and_after = rest.rsplit_once('@').map_or(rest.as_str(), |(_, after)| after);
+    format!("{scheme}://{host_and_after}")
+}
+
+/// Drops `password=` and `sslpassword=` from the query string, if there is one.
+fn strip_password_params(s: &str) -> String {
+    let Some((base, query)) = s.split_once('?') else { return s.to_owned() };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !key.eq_ignore_ascii_case("password") && !key.eq_ignore_ascii_case("sslpassword")
+        })
+        .collect();
+    if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +372,100 @@ mod tests {
         assert_eq!(c.cookie_secure, CookieSecure::Auto);
         assert!(!c.secret_key.from_env);
         assert_eq!(c.secret_key.bytes.len(), 32);
+        assert_eq!(c.redis_url, None);
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgresql_with_the_default_pool_and_timeout() {
+        for url in ["postgres://app:pw@db.internal:5433/chat", "postgresql://app@db.internal/chat"] {
+            let c = config(&[("DATABASE_URL", url)]).unwrap();
+            assert_eq!(
+                c.database,
+                DatabaseConfig::Postgres { url: url.into(), pool_size: 8, connect_timeout: Duration::from_secs(30) }
+            );
+        }
+    }
+
+    #[test]
+    fn pool_size_and_connect_timeout_are_read_for_postgresql() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://app@localhost/chat"),
+            ("DATABASE_POOL_SIZE", "32"),
+            ("DATABASE_CONNECT_TIMEOUT", "0"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Postgres {
+                url: "postgres://app@localhost/chat".into(),
+                pool_size: 32,
+                connect_timeout: Duration::ZERO
+            }
+        );
+    }
+
+    #[test]
+    fn sqlite_accepts_but_ignores_the_pool_size() {
+        let c = config(&[("DATABASE_POOL_SIZE", "2")]).unwrap();
+        assert_eq!(c.database, DatabaseConfig::Sqlite { path: "data/discock.db".into() });
+    }
+
+    #[test]
+    fn a_redis_url_is_kept_when_it_names_redis() {
+        for url in ["redis://cache:6379/0", "redis://:pw@cache.example:6380"] {
+            let c = config(&[("REDIS_URL", url)]).unwrap();
+            assert_eq!(c.redis_url.as_deref(), Some(url));
+            assert_eq!(c.redis().unwrap().prefix, "discock");
+        }
+        assert!(config(&[]).unwrap().redis().is_none());
+    }
+
+    #[test]
+    fn tls_redis_and_odd_prefixes_are_refused_with_the_variable_named() {
+        let err = config(&[("REDIS_URL", "rediss://:pw@cache:6380")]).unwrap_err();
+        assert!(err.0.contains("REDIS_URL") && err.0.contains("TLS") && !err.0.contains(":pw@"), "{err}");
+        for prefix in ["has space", "{braces}", &"p".repeat(65)] {
+            let err = config(&[("REDIS_PREFIX", prefix)]).unwrap_err();
+            assert!(err.0.contains("REDIS_PREFIX"), "{err}");
+        }
+        assert_eq!(config(&[("REDIS_PREFIX", "test:abc-1")]).unwrap().redis_prefix, "test:abc-1");
+    }
+
+    #[test]
+    fn a_bad_postgres_url_is_refused_without_echoing_its_password() {
+        for url in ["postgres://app:s3cret@db:notaport/chat", "postgres://app:s3cret@/chat"] {
+            let err = config(&[("DATABASE_URL", url)]).unwrap_err();
+            assert!(err.0.contains("DATABASE_URL"), "{err}");
+            assert!(!err.0.contains("s3cret"), "{err}");
+        }
+        let err = config(&[("REDIS_URL", "http://user:s3cret@cache")]).unwrap_err();
+        assert!(err.0.contains("REDIS_URL") && !err.0.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_database_and_redis_passwords() {
+        let c =
+            config(&[("DATABASE_URL", "postgres://app:s3cret@db/chat"), ("REDIS_URL", "redis://:hunter2@cache:6379")])
+                .unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("postgres://db/chat") && shown.contains("redis://cache:6379"), "{shown}");
+        assert!(!shown.contains("s3cret") && !shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn redacting_a_url_removes_user_password_and_password_parameters() {
+        for (url, shown) in [
+            ("postgres://app:s3cret@db:5432/chat", "postgres://db:5432/chat"),
+            ("postgresql://app@db/chat?sslmode=disable", "postgresql://db/chat?sslmode=disable"),
+            ("postgres://db/chat?password=s3cret&application_name=x", "postgres://db/chat?application_name=x"),
+            ("postgres://app@db/chat?password=se@cret", "postgres://db/chat"),
+            ("postgres://app:pa/ss?w@rd@db:5432/chat", "postgres://db:5432/chat"),
+            ("redis://:hunter2@cache:6379/0", "redis://cache:6379/0"),
+            ("sqlite://data/discock.db", "sqlite://data/discock.db"),
+            ("sqlite:data/discock.db", "sqlite:data/discock.db"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
     }
 
     #[test]
@@ -185,6 +486,15 @@ mod tests {
             ("COOKIE_SECURE", "maybe"),
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_URL", "sqlite::memory:"),
+            ("DATABASE_URL", "postgres://db:port/x"),
+            ("DATABASE_URL", "postgres://db/x?sslmode=require"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_POOL_SIZE", "129"),
+            ("DATABASE_POOL_SIZE", "many"),
+            ("DATABASE_CONNECT_TIMEOUT", "-1"),
+            ("DATABASE_CONNECT_TIMEOUT", "1.5"),
+            ("DATABASE_CONNECT_TIMEOUT", "3601"),
+            ("REDIS_URL", "localhost:6379"),
             ("DEFAULT_ROOM", "\u{7}"),
         ] {
             let err = config(&[(key, value)]).unwrap_err();

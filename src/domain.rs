@@ -130,6 +130,27 @@ impl Username {
     }
 }
 
+/// Usernames and cities also arrive from other instances (Redis); they pass the same rules.
+macro_rules! deserialize_by_parse {
+    ($name:ident) => {
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(s: String) -> Result<Self, DomainError> {
+                $name::parse(&s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $name::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+deserialize_by_parse!(Username);
+deserialize_by_parse!(City);
+
 impl City {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
@@ -244,7 +265,7 @@ impl std::fmt::Debug for Password {
 }
 
 /// A registered user as everyone else sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
     pub username: Username,
@@ -252,7 +273,7 @@ pub struct User {
 }
 
 /// A room (channel).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     pub id: RoomId,
     pub name: String,
@@ -266,7 +287,7 @@ pub struct Room {
 }
 
 /// A stored message with its author.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: MessageId,
     pub room_id: RoomId,

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, Notify};
 
 use crate::domain::{RoomId, User, UserId};
-use crate::protocol::{Frame, ServerFrame, TypingUser};
+use crate::protocol::Frame;
 
 /// Identifies one connection for the hub's lifetime.
 pub type ConnId = u64;
@@ -73,92 +73,84 @@ impl Hub {
         member
     }
 
-    /// Forgets a connection, leaving the rooms it was still in.
-    pub fn disconnect(&self, member: &Member, rooms: impl IntoIterator<Item = RoomId>) {
-        for room in rooms {
-            self.leave(member, room);
-        }
+    /// Forgets a connection (its rooms are left by the caller first).
+    pub fn disconnect(&self, member: &Member) {
         lock(&self.connections).remove(&member.id);
     }
 
-    /// Adds a connection to a room. The joiner gets the member list; if the user was not
-    /// present yet, everyone else in the room hears `joined_room`. Joining twice is harmless.
-    pub fn join(&self, member: &Arc<Member>, room_id: RoomId) {
-        let mut lagging = Vec::new();
-        {
-            let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
-            let mut room = lock(rooms.entry(room_id).or_default());
-            if room.members.insert(member.id, member.clone()).is_none() {
-                let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user.clone(), 0));
-                entry.1 += 1;
-                if entry.1 == 1 {
-                    let frame = ServerFrame::JoinedRoom { room_id, user: &member.user }.encode();
-                    deliver(room.members.values().filter(|m| m.id != member.id), &frame, &mut lagging);
-                }
-            }
-            let mut users: Vec<&User> = room.presence.values().map(|(u, _)| u).collect();
-            users.sort_by_key(|u| u.id);
-            let list = ServerFrame::RoomUsersList { room_id, users }.encode();
-            deliver(std::iter::once(member), &list, &mut lagging);
+    /// Adds a connection to a room. Returns true when it is the user's first connection in the
+    /// room on this instance (the caller decides whom to tell). Joining twice is harmless.
+    pub fn join(&self, member: &Arc<Member>, room_id: RoomId) -> bool {
+        let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
+        let mut room = lock(rooms.entry(room_id).or_default());
+        if room.members.insert(member.id, member.clone()).is_some() {
+            return false;
         }
-        kick(lagging);
+        let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user.clone(), 0));
+        entry.1 += 1;
+        entry.1 == 1
     }
 
-    /// Removes a connection from a room; when the user's last connection leaves, the others
-    /// hear `left_room`. Empty rooms are dropped. Returns whether the connection was in the room.
-    pub fn leave(&self, member: &Member, room_id: RoomId) -> bool {
-        let mut lagging = Vec::new();
-        let was_member = {
-            let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
-            let Some(slot) = rooms.get_mut(&room_id) else { return false };
-            let room = slot.get_mut().unwrap_or_else(PoisonError::into_inner);
-            let was_member = room.members.remove(&member.id).is_some();
-            if was_member {
-                let gone = match room.presence.get_mut(&member.user.id) {
-                    Some(entry) => {
-                        entry.1 -= 1;
-                        entry.1 == 0
-                    }
-                    None => false,
-                };
-                if gone {
-                    room.presence.remove(&member.user.id);
-                    let frame = ServerFrame::LeftRoom { room_id, user_id: member.user.id }.encode();
-                    deliver(room.members.values(), &frame, &mut lagging);
-                }
+    /// Removes a connection from a room; empty rooms are dropped. `None` when it was not in the
+    /// room, `Some(true)` when it was the user's last connection there on this instance.
+    pub fn leave(&self, member: &Member, room_id: RoomId) -> Option<bool> {
+        let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
+        let slot = rooms.get_mut(&room_id)?;
+        let room = slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+        room.members.remove(&member.id)?;
+        let gone = match room.presence.get_mut(&member.user.id) {
+            Some(entry) => {
+                entry.1 -= 1;
+                entry.1 == 0
             }
-            if room.members.is_empty() {
-                rooms.remove(&room_id);
-            }
-            was_member
+            None => false,
         };
+        if gone {
+            room.presence.remove(&member.user.id);
+        }
+        if room.members.is_empty() {
+            rooms.remove(&room_id);
+        }
+        Some(gone)
+    }
+
+    /// The users with a connection in the room on this instance, by id.
+    pub fn local_users(&self, room_id: RoomId) -> Vec<User> {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        let mut users: Vec<User> = rooms
+            .get(&room_id)
+            .map(|r| lock(r).presence.values().map(|(u, _)| u.clone()).collect())
+            .unwrap_or_default();
+        users.sort_by_key(|u| u.id);
+        users
+    }
+
+    /// Rooms with at least one connection on this instance.
+    pub fn active_rooms(&self) -> Vec<RoomId> {
+        self.rooms.read().unwrap_or_else(PoisonError::into_inner).keys().copied().collect()
+    }
+
+    /// Delivers a frame to one connection.
+    pub fn send_to(&self, member: &Arc<Member>, frame: &Frame) {
+        let mut lagging = Vec::new();
+        deliver(std::iter::once(member), frame, &mut lagging);
         kick(lagging);
-        was_member
     }
 
     /// Delivers a frame to every connection in a room.
     pub fn publish(&self, room_id: RoomId, frame: &Frame) {
-        let mut lagging = Vec::new();
-        {
-            let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(room) = rooms.get(&room_id) {
-                deliver(lock(room).members.values(), frame, &mut lagging);
-            }
-        }
-        kick(lagging);
+        self.publish_except(room_id, None, frame)
     }
 
-    /// Tells the room's other users that this one is typing (not the typist's own tabs).
-    pub fn typing(&self, member: &Member, room_id: RoomId) {
-        let frame =
-            ServerFrame::Typing { room_id, user: TypingUser { id: member.user.id, username: &member.user.username } }
-                .encode();
+    /// Delivers a frame to every connection in a room except those of one user (presence and
+    /// typing are news for the others, not for the user themselves).
+    pub fn publish_except(&self, room_id: RoomId, except: Option<UserId>, frame: &Frame) {
         let mut lagging = Vec::new();
         {
             let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(room) = rooms.get(&room_id) {
                 let room = lock(room);
-                deliver(room.members.values().filter(|m| m.user.id != member.user.id), &frame, &mut lagging);
+                deliver(room.members.values().filter(|m| Some(m.user.id) != except), frame, &mut lagging);
             }
         }
         kick(lagging);
@@ -216,6 +208,7 @@ fn kick(lagging: Vec<Arc<Member>>) {
 mod tests {
     use super::*;
     use crate::domain::{City, Username};
+    use crate::protocol::ServerFrame;
 
     fn user(id: i64) -> User {
         User {
@@ -240,22 +233,19 @@ mod tests {
     }
 
     #[test]
-    fn a_second_tab_of_the_same_user_does_not_announce_or_remove_them_twice() {
+    fn presence_is_per_user_so_a_second_tab_neither_joins_nor_leaves_twice() {
         let hub = Hub::new();
         let (a1, _ra1) = conn(&hub, 1, 16);
         let (a2, _ra2) = conn(&hub, 1, 16);
-        let (b, mut rb) = conn(&hub, 2, 16);
         let room = RoomId(1);
-        hub.join(&b, room);
-        hub.join(&a1, room);
-        hub.join(&a2, room);
-        assert_eq!(types(&mut rb), ["room_users_list", "joined_room"]);
-        hub.leave(&a1, room);
-        assert!(types(&mut rb).is_empty(), "user 1 still has a tab in the room");
-        assert_eq!(hub.present(room), [UserId(1), UserId(2)]);
-        hub.disconnect(&a2, [room]);
-        assert_eq!(types(&mut rb), ["left_room"]);
-        assert_eq!(hub.present(room), [UserId(2)]);
+        assert!(hub.join(&a1, room));
+        assert!(!hub.join(&a2, room));
+        assert!(!hub.join(&a2, room), "joining twice is harmless");
+        assert_eq!(hub.leave(&a1, room), Some(false));
+        assert_eq!(hub.present(room), [UserId(1)]);
+        assert_eq!(hub.leave(&a2, room), Some(true));
+        assert_eq!(hub.leave(&a2, room), None);
+        assert!(hub.present(room).is_empty());
     }
 
     #[test]
@@ -263,33 +253,32 @@ mod tests {
         let hub = Hub::new();
         let (a, _ra) = conn(&hub, 1, 16);
         hub.join(&a, RoomId(5));
-        assert!(hub.leave(&a, RoomId(5)));
-        assert!(hub.rooms.read().unwrap().is_empty());
-        assert!(!hub.leave(&a, RoomId(5)));
+        assert_eq!(hub.active_rooms(), [RoomId(5)]);
+        hub.leave(&a, RoomId(5));
+        assert!(hub.active_rooms().is_empty());
     }
 
     #[test]
-    fn typing_reaches_everyone_but_the_typist() {
+    fn publishing_can_leave_out_one_user() {
         let hub = Hub::new();
         let (a, mut ra) = conn(&hub, 1, 16);
         let (b, mut rb) = conn(&hub, 2, 16);
         hub.join(&a, RoomId(1));
         hub.join(&b, RoomId(1));
-        types(&mut ra);
-        types(&mut rb);
-        hub.typing(&a, RoomId(1));
+        hub.publish_except(RoomId(1), Some(UserId(1)), &ServerFrame::Pong.encode());
         assert!(types(&mut ra).is_empty());
-        assert_eq!(types(&mut rb), ["typing"]);
+        assert_eq!(types(&mut rb), ["pong"]);
     }
 
     #[tokio::test]
     async fn a_connection_whose_outbox_is_full_is_kicked_not_buffered() {
         let hub = Hub::new();
         let (slow, _rslow) = conn(&hub, 1, 2);
-        hub.join(&slow, RoomId(1)); // room_users_list takes one slot
+        hub.join(&slow, RoomId(1));
         let frame = ServerFrame::Pong.encode();
-        hub.publish(RoomId(1), &frame); // second slot
-        hub.publish(RoomId(1), &frame); // overflow
+        for _ in 0..3 {
+            hub.publish(RoomId(1), &frame); // two fit, the third overflows
+        }
         tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked())
             .await
             .expect("the lagging connection is told to go");

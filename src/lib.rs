@@ -7,14 +7,16 @@
 //! - [`error`]: `AppError` and its one mapping to HTTP.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
 //! - [`auth`]: passwords, sessions, CSRF, origin checks, the current user.
-//! - [`store`]: the `Store` trait, its SQLite implementation, the `Db` handle and message writer.
-//! - [`hub`]: rooms, members, presence and typing; delivery of encoded frames.
+//! - [`store`]: the `Store` trait, its SQLite and PostgreSQL implementations, the `Db` handle and message writer.
+//! - [`migrate`]: the command line beyond serving (`--help`, `migrate-sqlite-to-postgres`).
+//! - [`hub`]: rooms, members and local presence; delivery of encoded frames.
+//! - [`fanout`]: how events reach every instance's hub (in-process, or Redis), in order.
 //! - [`protocol`]: WebSocket frames in both directions.
 //! - [`ws`]: one WebSocket connection's life.
 //! - [`routes`]: HTTP routes (pages, JSON API, WebSocket upgrade).
 //! - [`assets`]: templates and static files embedded in the binary.
 //!
-//! Data flows one way: socket → `ws` → `protocol` → `store` (commit) → `hub` → every subscriber's socket.
+//! Data flows one way: socket → `ws` → `protocol` → `store` (commit) → `fanout` → `hub` → every subscriber's socket.
 
 pub mod app;
 pub mod assets;
@@ -22,7 +24,9 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod fanout;
 pub mod hub;
+pub mod migrate;
 pub mod protocol;
 pub mod routes;
 pub mod store;

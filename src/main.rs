@@ -1,12 +1,26 @@
-//! The `discock` binary: logging, configuration, and the server until Ctrl-C or SIGTERM.
+//! The `discock` binary: logging, configuration, and the server until Ctrl-C or SIGTERM; or,
+//! with arguments, a one-off command (`discock --help`).
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use discock::config::{redact_url, DEFAULT_CONNECT_TIMEOUT};
+use discock::migrate::{self, Command, USAGE};
 use discock::{shutdown_signal, App, Config};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let command = match Command::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("discock: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if command == Command::Help {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let dotenv = dotenvy::dotenv();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
@@ -15,6 +29,13 @@ async fn main() -> ExitCode {
         eprintln!("cannot read .env: {e}");
         return ExitCode::FAILURE;
     }
+    match command {
+        Command::SqliteToPostgres { from, to } => migrate_sqlite_to_postgres(&from, &to),
+        Command::Serve | Command::Help => serve(),
+    }
+}
+
+fn serve() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -22,13 +43,46 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match App::build(config).await {
-        Ok(app) => {
-            app.run_until(shutdown_signal()).await;
+    // The runtime starts here rather than around `main`, so the migration command can use the
+    // blocking PostgreSQL client, which panics inside a runtime.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("discock: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        match App::build(config).await {
+            Ok(app) => {
+                app.run_until(shutdown_signal()).await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("discock: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn migrate_sqlite_to_postgres(from: &Path, to: &str) -> ExitCode {
+    match migrate::sqlite_to_postgres(from, to, DEFAULT_CONNECT_TIMEOUT) {
+        Ok(c) => {
+            println!(
+                "copied {} users, {} rooms, {} messages and {} sessions from {} to {} in {:.1} s",
+                c.users,
+                c.rooms,
+                c.messages,
+                c.sessions,
+                from.display(),
+                redact_url(to),
+                c.took.as_secs_f64()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("discock: {e}");
+            eprintln!("discock: migration failed, nothing was copied: {e}");
             ExitCode::FAILURE
         }
     }

@@ -73,7 +73,7 @@ struct Connection {
 
 async fn serve(socket: Socket, state: AppState, user: User) {
     let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
-    let member = state.hub.connect(user, outbox.clone());
+    let member = state.fanout.hub().connect(user, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     let mut shutdown = state.shutdown.clone();
     let mut conn = Connection { state, member: member.clone(), joined: HashSet::new(), outbox };
@@ -93,12 +93,38 @@ async fn serve(socket: Socket, state: AppState, user: User) {
         End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), "соединение не успевает; переподключитесь")),
         End::ShuttingDown => Some((CloseCode::Away, "сервер перезапускается")),
     };
+    let too_big = matches!(end, End::TooBig);
     if let Some((code, reason)) = close {
         let frame = CloseFrame { code, reason: reason.into() };
         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
     }
-    conn.state.hub.disconnect(&conn.member, conn.joined.drain());
+    if too_big {
+        // The rest of the oversized frame is still arriving. Closing a socket with unread input
+        // makes the kernel send a reset, which can destroy our close frame before the client
+        // reads it; so read and discard what comes for a moment first (a lingering close).
+        if let Ok(socket) = sink.reunite(stream) {
+            linger(socket.into_inner()).await;
+        }
+    }
+    let rooms: Vec<RoomId> = conn.joined.drain().collect();
+    conn.state.fanout.disconnect(&conn.member, rooms).await;
     tracing::debug!(conn = member.id, "disconnected");
+}
+
+/// Discards input for up to a second or 1 MiB, until the peer closes.
+async fn linger(mut io: TokioIo<Upgraded>) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 8192];
+    let mut left: usize = 1024 * 1024;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while left > 0 {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
 }
 
 /// Drains the outbox into the socket and pings on a timer. Returns when the socket fails.
@@ -160,11 +186,11 @@ impl Connection {
             ClientFrame::LeaveRoom { room_id } => {
                 self.require_joined(room_id)?;
                 self.joined.remove(&room_id);
-                self.state.hub.leave(&self.member, room_id);
+                self.state.fanout.leave(&self.member, room_id).await;
             }
             ClientFrame::Typing { room_id } => {
                 self.require_joined(room_id)?;
-                self.state.hub.typing(&self.member, room_id);
+                self.state.fanout.typing(&self.member, room_id);
             }
             ClientFrame::SendMessage { room_id, content, client_id } => {
                 self.send_message(room_id, &content, client_id.as_deref()).await?
@@ -187,7 +213,7 @@ impl Connection {
             return Err(room_not_found(room_id));
         }
         self.joined.insert(room_id);
-        self.state.hub.join(&self.member, room_id);
+        self.state.fanout.join(&self.member, room_id).await;
         Ok(())
     }
 

@@ -16,7 +16,6 @@ use crate::app::AppState;
 use crate::auth::{request_meta, RequestMeta};
 use crate::domain::{MessageId, Room, RoomDescription, RoomId, RoomName, UserId};
 use crate::error::{respond, AppError};
-use crate::protocol::ServerFrame;
 
 /// Largest JSON body accepted.
 const MAX_BODY: usize = 16 * 1024;
@@ -138,7 +137,7 @@ async fn create_room(state: AppState, meta: RequestMeta, body: Bytes) -> Result<
         None => RoomDescription::empty(),
     };
     let room = state.db.call(move |s| s.create_room(&name, &description, user.id, crate::domain::now())).await?;
-    state.hub.broadcast(&ServerFrame::RoomCreated { room: &room }.encode());
+    state.fanout.room_created(&room);
     Ok(json_with(StatusCode::CREATED, &room))
 }
 
@@ -180,7 +179,7 @@ async fn update_room(raw_id: String, state: AppState, meta: RequestMeta, body: B
     let name = input.name.as_deref().map(RoomName::parse).transpose()?;
     let description = input.description.as_deref().map(RoomDescription::parse).transpose()?;
     let room = state.db.call(move |s| s.update_room(room.id, name.as_ref(), description.as_ref())).await?;
-    state.hub.broadcast(&ServerFrame::RoomUpdated { room: &room }.encode());
+    state.fanout.room_updated(&room);
     Ok(json_with(StatusCode::OK, &room))
 }
 
@@ -193,8 +192,7 @@ async fn delete_room(raw_id: String, state: AppState, meta: RequestMeta) -> Resu
     }
     require_creator(&room, user)?;
     state.db.call(move |s| s.delete_room(room.id)).await?;
-    state.hub.remove_room(room.id);
-    state.hub.broadcast(&ServerFrame::RoomDeleted { room_id: room.id }.encode());
+    state.fanout.room_deleted(room.id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,8 +1,10 @@
-//! Storage: the `Store` trait every backend implements, and `Db`, the async handle the rest of
+//! Storage: the `Store` trait every backend implements (SQLite in `sqlite`, PostgreSQL in
+//! `postgres`, chosen by [`open`] from the config), and `Db`, the async handle the rest of
 //! the server uses. `Db` is the one place that moves blocking database work off the async
 //! threads (`spawn_blocking`), and it owns the single message writer that commits messages in
 //! groups (see [`Db::insert_message`]).
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -25,7 +27,9 @@ pub enum StoreError {
     /// The row the call refers to does not exist (or vanished meanwhile).
     #[error("not found")]
     NotFound,
-    /// The database cannot be reached right now (pool exhausted, file locked too long).
+    /// The database cannot be reached right now (pool exhausted, file locked too long,
+    /// PostgreSQL down, restarting or not reachable at start-up); worth retrying later, so
+    /// the HTTP layer answers 503.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Anything else: a bug or a broken database; logged, answered with a generic 500.
@@ -114,10 +118,15 @@ pub trait Store: Send + Sync + 'static {
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError>;
 }
 
-/// Opens (and migrates) the store a config names. Blocking: call before serving or on a blocking thread.
+/// Opens (and migrates) the store a config names. Blocking: call before serving or on a blocking
+/// thread, never from async code (the PostgreSQL client panics there). For PostgreSQL this
+/// waits up to the config's `connect_timeout` for the server to come up.
 pub fn open(config: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
     match config {
         DatabaseConfig::Sqlite { path } => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+        DatabaseConfig::Postgres { url, pool_size, connect_timeout } => {
+            Ok(Arc::new(self::postgres::PostgresStore::open(url, *pool_size, *connect_timeout)?))
+        }
     }
 }
 
@@ -203,6 +212,15 @@ fn run_writer(store: Arc<dyn Store>, mut jobs: mpsc::Receiver<WriteJob>, on_comm
                         on_commit(&result.message);
                     }
                     let _ = job.reply.send(Ok(result));
+                }
+            }
+            // The database is down: retrying one by one would only wait out the pool's
+            // checkout timeout once per message. Everyone gets the same answer now.
+            Err(StoreError::Unavailable(cause)) => {
+                tracing::warn!(error = %cause, size = batch.len(), "database unavailable; batch not stored");
+                let cause = cause.to_string();
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::Unavailable(cause.clone().into())));
                 }
             }
             // One bad message (say, its room was just deleted) must not sink the others:

@@ -10,7 +10,7 @@ fn valid_fields<'a>(username: &'a str, city: &'a str) -> Vec<(&'a str, &'a str)>
     vec![("username", username), ("password", "password123"), ("password_confirm", "password123"), ("city", city)]
 }
 
-#[tokio::test]
+both_backends!(async fn registering_with_a_city_logs_the_user_in_and_sends_them_to_the_chat);
 async fn registering_with_a_city_logs_the_user_in_and_sends_them_to_the_chat() {
     let app = spawn_app().await;
     let client = app.client();
@@ -39,7 +39,7 @@ async fn registering_with_a_city_logs_the_user_in_and_sends_them_to_the_chat() {
     assert!(me["id"].is_i64());
 }
 
-#[tokio::test]
+both_backends!(async fn the_session_cookie_is_secure_when_the_request_came_over_https);
 async fn the_session_cookie_is_secure_when_the_request_came_over_https() {
     let app = spawn_app().await;
     let client = app.client();
@@ -56,7 +56,7 @@ async fn the_session_cookie_is_secure_when_the_request_came_over_https() {
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
-#[tokio::test]
+both_backends!(async fn invalid_registrations_are_refused_with_the_form_kept_and_the_error_shown);
 async fn invalid_registrations_are_refused_with_the_form_kept_and_the_error_shown() {
     let app = spawn_app().await;
     let long_password = "я".repeat(37); // 74 bytes
@@ -102,7 +102,7 @@ async fn invalid_registrations_are_refused_with_the_form_kept_and_the_error_show
     }
 }
 
-#[tokio::test]
+both_backends!(async fn a_taken_username_is_refused_regardless_of_case);
 async fn a_taken_username_is_refused_regardless_of_case() {
     let app = spawn_app().await;
     let first = app.post_register(&app.client(), &valid_fields("Иван_Грозный", "Москва")).await;
@@ -116,7 +116,7 @@ async fn a_taken_username_is_refused_regardless_of_case() {
     assert!(html.contains("Тверь"), "the typed city is kept");
 }
 
-#[tokio::test]
+both_backends!(async fn a_form_post_with_a_missing_or_wrong_csrf_token_is_forbidden);
 async fn a_form_post_with_a_missing_or_wrong_csrf_token_is_forbidden() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -143,7 +143,7 @@ async fn a_form_post_with_a_missing_or_wrong_csrf_token_is_forbidden() {
     assert_eq!(user.get("/api/me").await.status(), StatusCode::OK, "the session survived the forged logout");
 }
 
-#[tokio::test]
+both_backends!(async fn a_form_post_from_another_site_is_forbidden_even_with_a_valid_token);
 async fn a_form_post_from_another_site_is_forbidden_even_with_a_valid_token() {
     let app = spawn_app().await;
     let client = app.client();
@@ -160,7 +160,7 @@ async fn a_form_post_from_another_site_is_forbidden_even_with_a_valid_token() {
     assert_eq!(body["code"], "cross_origin");
 }
 
-#[tokio::test]
+both_backends!(async fn logging_in_starts_a_new_session_every_time);
 async fn logging_in_starts_a_new_session_every_time() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -187,7 +187,7 @@ async fn logging_in_starts_a_new_session_every_time() {
     assert_eq!(me["id"], user.id);
 }
 
-#[tokio::test]
+both_backends!(async fn login_failures_give_one_generic_answer_whether_or_not_the_user_exists);
 async fn login_failures_give_one_generic_answer_whether_or_not_the_user_exists() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -210,7 +210,7 @@ async fn login_failures_give_one_generic_answer_whether_or_not_the_user_exists()
     assert_eq!(answers[0], answers[1], "the same error either way");
 }
 
-#[tokio::test]
+both_backends!(async fn logging_out_deletes_the_session_on_the_server);
 async fn logging_out_deletes_the_session_on_the_server() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -231,7 +231,7 @@ async fn logging_out_deletes_the_session_on_the_server() {
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+both_backends!(async fn the_api_answers_401_json_without_a_session);
 async fn the_api_answers_401_json_without_a_session() {
     let app = spawn_app().await;
     let client = app.client();
@@ -244,7 +244,7 @@ async fn the_api_answers_401_json_without_a_session() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn the_front_page_sends_visitors_to_login_and_members_to_the_chat);
 async fn the_front_page_sends_visitors_to_login_and_members_to_the_chat() {
     let app = spawn_app().await;
     let anonymous = app.client().get(app.url("/")).send().await.unwrap();
@@ -260,7 +260,7 @@ async fn the_front_page_sends_visitors_to_login_and_members_to_the_chat() {
     assert_eq!(member.headers()["location"], "/chat");
 }
 
-#[tokio::test]
+both_backends!(async fn the_chat_page_opens_the_requested_room_or_else_the_default_one);
 async fn the_chat_page_opens_the_requested_room_or_else_the_default_one() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -277,7 +277,7 @@ async fn the_chat_page_opens_the_requested_room_or_else_the_default_one() {
     assert!(csrf_in(&plain).is_some(), "the logout form carries a CSRF token");
 }
 
-#[tokio::test]
+both_backends!(async fn user_data_is_escaped_in_pages);
 async fn user_data_is_escaped_in_pages() {
     let app = spawn_app().await;
     let user = TestUser::register_in(&app, "<script>alert(1)</script>").await;
@@ -288,7 +288,7 @@ async fn user_data_is_escaped_in_pages() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
 }
 
-#[tokio::test]
+both_backends!(async fn pages_carry_a_strict_content_security_policy);
 async fn pages_carry_a_strict_content_security_policy() {
     let app = spawn_app().await;
     let response = app.client().get(app.url("/login")).send().await.unwrap();
@@ -296,7 +296,7 @@ async fn pages_carry_a_strict_content_security_policy() {
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
 }
 
-#[tokio::test]
+both_backends!(async fn static_files_are_served_with_their_types_and_revalidated_by_etag);
 async fn static_files_are_served_with_their_types_and_revalidated_by_etag() {
     let app = spawn_app().await;
     let client = app.client();
@@ -312,7 +312,7 @@ async fn static_files_are_served_with_their_types_and_revalidated_by_etag() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+both_backends!(async fn cookie_secure_true_marks_cookies_secure_even_over_plain_http);
 async fn cookie_secure_true_marks_cookies_secure_even_over_plain_http() {
     let app = spawn_app_with_env(&[("COOKIE_SECURE", "true")]).await;
     let client = app.client();

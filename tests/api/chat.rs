@@ -13,7 +13,7 @@ fn ids(users: &Value) -> Vec<i64> {
     ids
 }
 
-#[tokio::test]
+both_backends!(async fn the_upgrade_needs_a_session_and_a_same_site_origin);
 async fn the_upgrade_needs_a_session_and_a_same_site_origin() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -30,7 +30,7 @@ async fn the_upgrade_needs_a_session_and_a_same_site_origin() {
     assert_eq!(hello["user"], json!({ "id": user.id, "username": user.username, "city": user.city }));
 }
 
-#[tokio::test]
+both_backends!(async fn a_plain_get_of_the_socket_path_is_a_clear_error);
 async fn a_plain_get_of_the_socket_path_is_a_clear_error() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -40,7 +40,7 @@ async fn a_plain_get_of_the_socket_path_is_a_clear_error() {
     assert_eq!(body["code"], "bad_request");
 }
 
-#[tokio::test]
+both_backends!(async fn joining_lists_everyone_present_and_announces_the_newcomer_to_the_others);
 async fn joining_lists_everyone_present_and_announces_the_newcomer_to_the_others() {
     let app = spawn_app().await;
     let (anna, boris) = (TestUser::register_in(&app, "Казань").await, TestUser::register_in(&app, "Пермь").await);
@@ -62,7 +62,7 @@ async fn joining_lists_everyone_present_and_announces_the_newcomer_to_the_others
     b.expect_silence().await;
 }
 
-#[tokio::test]
+both_backends!(async fn a_message_reaches_every_member_of_the_room_once_stored_and_nobody_else);
 async fn a_message_reaches_every_member_of_the_room_once_stored_and_nobody_else() {
     let app = spawn_app().await;
     let (anna, boris, carl) =
@@ -95,7 +95,7 @@ async fn a_message_reaches_every_member_of_the_room_once_stored_and_nobody_else(
     assert_eq!(a.expect("new_message").await["message"], reply);
 }
 
-#[tokio::test]
+both_backends!(async fn typing_is_shown_to_the_others_in_the_room);
 async fn typing_is_shown_to_the_others_in_the_room() {
     let app = spawn_app().await;
     let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
@@ -115,7 +115,7 @@ async fn typing_is_shown_to_the_others_in_the_room() {
     a.expect_silence().await;
 }
 
-#[tokio::test]
+both_backends!(async fn leaving_a_room_or_closing_the_socket_removes_the_user_from_it);
 async fn leaving_a_room_or_closing_the_socket_removes_the_user_from_it() {
     let app = spawn_app().await;
     let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
@@ -140,7 +140,7 @@ async fn leaving_a_room_or_closing_the_socket_removes_the_user_from_it() {
     assert_eq!(ids(&rejoin["users"]), vec![anna.id]);
 }
 
-#[tokio::test]
+both_backends!(async fn presence_is_per_user_so_a_second_tab_keeps_them_in_the_room);
 async fn presence_is_per_user_so_a_second_tab_keeps_them_in_the_room() {
     let app = spawn_app().await;
     let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
@@ -163,7 +163,7 @@ async fn presence_is_per_user_so_a_second_tab_keeps_them_in_the_room() {
     assert_eq!(left["user_id"], boris.id);
 }
 
-#[tokio::test]
+both_backends!(async fn resending_a_client_id_stores_the_message_once_and_answers_the_sender_again);
 async fn resending_a_client_id_stores_the_message_once_and_answers_the_sender_again() {
     let app = spawn_app().await;
     let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
@@ -187,7 +187,7 @@ async fn resending_a_client_id_stores_the_message_once_and_answers_the_sender_ag
     assert_eq!(history.as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
+both_backends!(async fn bad_frames_get_an_error_frame_and_the_connection_stays_open);
 async fn bad_frames_get_an_error_frame_and_the_connection_stays_open() {
     let app = spawn_app().await;
     let anna = TestUser::register(&app).await;
@@ -227,7 +227,7 @@ async fn bad_frames_get_an_error_frame_and_the_connection_stays_open() {
     assert_eq!(exactly_2000["content"].as_str().unwrap().chars().count(), 2000);
 }
 
-#[tokio::test]
+both_backends!(async fn a_frame_over_64_kib_closes_the_connection_as_too_big);
 async fn a_frame_over_64_kib_closes_the_connection_as_too_big() {
     let app = spawn_app().await;
     let anna = TestUser::register(&app).await;
@@ -238,7 +238,7 @@ async fn a_frame_over_64_kib_closes_the_connection_as_too_big() {
     assert_eq!(a.closed_with().await, Some(1009));
 }
 
-#[tokio::test]
+both_backends!(async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found);
 async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found() {
     let app = spawn_app().await;
     let anna = TestUser::register(&app).await;
@@ -253,7 +253,7 @@ async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found() {
     assert_eq!(a.expect("error").await["code"], "room_not_found");
 }
 
-#[tokio::test]
+both_backends!(async fn messages_from_many_senders_arrive_in_id_order_for_every_member);
 async fn messages_from_many_senders_arrive_in_id_order_for_every_member() {
     let app = spawn_app().await;
     let room = {
@@ -287,7 +287,7 @@ async fn messages_from_many_senders_arrive_in_id_order_for_every_member() {
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "ids strictly increase: {seen:?}");
 }
 
-#[tokio::test]
+both_backends!(async fn a_message_survives_a_restart_of_the_app);
 async fn a_message_survives_a_restart_of_the_app() {
     let app = spawn_app().await;
     let anna = TestUser::register(&app).await;
@@ -312,7 +312,7 @@ async fn a_message_survives_a_restart_of_the_app() {
     assert_eq!(history.as_array().unwrap(), &vec![sent]);
 }
 
-#[tokio::test]
+both_backends!(async fn stopping_the_server_closes_sockets_with_going_away);
 async fn stopping_the_server_closes_sockets_with_going_away() {
     let mut app = spawn_app().await;
     let anna = TestUser::register(&app).await;

@@ -1,10 +1,14 @@
-//! Test harness: `spawn_app`, `TestUser` and `Socket`, so tests read as arrange / act / assert.
+//! Test harness: `spawn_app`, `TestUser` and `Socket`, so tests read as arrange / act / assert,
+//! and `both_backends!`, which runs each test once on SQLite and once on PostgreSQL.
 
+use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use discock::config::DatabaseConfig;
 use discock::{App, Config};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::redirect::Policy;
@@ -21,39 +25,278 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long a test waits for a frame it expects.
 pub const FRAME_WAIT: Duration = Duration::from_secs(5);
 
-/// A running server and the folder its database lives in.
+// ---- backends -----------------------------------------------------------------------------
+
+/// The storage backends every integration test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    /// The backend the running test was generated for; `spawn_app`, `restart` and `open_store`
+    /// read it, so test bodies never mention the backend.
+    static BACKEND: Backend;
+}
+
+impl Backend {
+    /// The backend of the running test; SQLite outside `both_backends!` (as in `ui.rs`).
+    /// A task-local: a task started with `tokio::spawn` does not inherit it.
+    pub fn current() -> Backend {
+        BACKEND.try_with(|backend| *backend).unwrap_or(Backend::Sqlite)
+    }
+
+    /// Runs an async test body with this backend as the current one, unless it is PostgreSQL
+    /// and none is reachable (see [`postgres_or_skip`]).
+    pub async fn run(self, test: impl Future<Output = ()>) {
+        if self == Backend::Postgres && !postgres_or_skip() {
+            return;
+        }
+        BACKEND.scope(self, test).await;
+    }
+
+    /// Runs a blocking test body with this backend as the current one, likewise.
+    pub fn run_blocking(self, test: impl FnOnce()) {
+        if self == Backend::Postgres && !postgres_or_skip() {
+            return;
+        }
+        BACKEND.sync_scope(self, test);
+    }
+}
+
+/// Doubles one test into `<name>::sqlite` and `<name>::postgres`, which run the same body with
+/// [`Backend::current`] set accordingly. Written just above the test it doubles, like an attribute:
+///
+/// ```ignore
+/// both_backends!(async fn a_message_reaches_every_member_of_the_room);
+/// async fn a_message_reaches_every_member_of_the_room() { … }
+///
+/// both_backends!(fn usernames_are_unique_regardless_of_case); // a blocking body: #[test]
+/// fn usernames_are_unique_regardless_of_case() { … }
+/// ```
+///
+/// The body stays an ordinary function (rather than tokens inside the macro) so that rustfmt
+/// keeps formatting it; the module of the same name lives in the type namespace, so they coexist.
+macro_rules! both_backends {
+    (async fn $test:ident) => {
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::helpers::Backend::Sqlite.run(super::$test()).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::Backend::Postgres.run(super::$test()).await;
+            }
+        }
+    };
+    (fn $test:ident) => {
+        mod $test {
+            #[test]
+            fn sqlite() {
+                $crate::helpers::Backend::Sqlite.run_blocking(super::$test);
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::helpers::Backend::Postgres.run_blocking(super::$test);
+            }
+        }
+    };
+}
+pub(crate) use both_backends;
+
+/// The PostgreSQL server the tests create their databases on, as an admin URL:
+/// `DISCOCK_TEST_POSTGRES`, by default the local one.
+fn postgres_admin_url() -> String {
+    std::env::var("DISCOCK_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Whether PostgreSQL tests can run. When the server cannot be reached, a `CI=true` run fails
+/// (CI must not pass by skipping); elsewhere the test says loudly that it skipped and passes,
+/// so `cargo test` works on a machine without PostgreSQL.
+fn postgres_or_skip() -> bool {
+    static REACHABLE: OnceLock<Result<(), String>> = OnceLock::new();
+    let reachable = REACHABLE.get_or_init(|| {
+        off_runtime(|| {
+            let mut config: postgres::Config = postgres_admin_url().parse().map_err(|e| format!("bad URL: {e}"))?;
+            config.connect_timeout(Duration::from_secs(3));
+            let mut admin = config.connect(postgres::NoTls).map_err(|e| causes(&e))?;
+            admin.simple_query("SELECT 1").map(drop).map_err(|e| causes(&e))
+        })
+    });
+    let Err(cause) = reachable else { return true };
+    let url = postgres_admin_url();
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "PostgreSQL at {url} is required when CI=true: {cause} (set DISCOCK_TEST_POSTGRES to point elsewhere)"
+    );
+    let test = std::thread::current().name().unwrap_or("a PostgreSQL test").to_owned();
+    // Straight to stderr, in one write: libtest swallows eprintln! of a passing test unless
+    // --nocapture, and tests on other threads write too.
+    let line = format!("!!!!! {test} skipped: PostgreSQL not reachable at {url}: {cause} !!!!!\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    false
+}
+
+/// An error and its causes on one line: the `postgres` client's own message is often just
+/// "error connecting to server", with the reason in its source.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    line
+}
+
+/// Runs blocking PostgreSQL client work on a plain thread of its own. The synchronous
+/// `postgres` client drives a runtime of its own, and starting or dropping one panics on a
+/// thread that is already running async code — which a test (or a `Drop`) may be doing.
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(work).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// A database of a test's own on one backend, deleted when dropped: a file in a temporary
+/// folder, or a fresh PostgreSQL database `discock_t_<uuid>` on [`postgres_admin_url`].
+pub enum TestDatabase {
+    Sqlite { path: PathBuf, _dir: tempfile::TempDir },
+    Postgres { name: String, url: String },
+}
+
+impl TestDatabase {
+    /// A new, empty database on the given backend. Blocks for the `CREATE DATABASE`.
+    pub fn create(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                // A folder that does not exist yet: opening the store must create it.
+                TestDatabase::Sqlite { path: dir.path().join("data").join("discock.db"), _dir: dir }
+            }
+            Backend::Postgres => {
+                let name = format!("discock_t_{}", uuid::Uuid::new_v4().simple());
+                let admin_url = postgres_admin_url();
+                off_runtime(|| {
+                    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+                        .unwrap_or_else(|e| panic!("connecting to PostgreSQL at {admin_url}: {}", causes(&e)));
+                    admin
+                        .batch_execute(&format!("CREATE DATABASE \"{name}\" STRATEGY FILE_COPY"))
+                        .unwrap_or_else(|e| panic!("creating the test database {name}: {}", causes(&e)));
+                });
+                let mut url = url::Url::parse(&admin_url).expect("DISCOCK_TEST_POSTGRES is a URL");
+                url.set_path(&name);
+                TestDatabase::Postgres { name, url: url.into() }
+            }
+        }
+    }
+
+    /// The environment that points the server at this database.
+    pub fn env(&self) -> Vec<(String, String)> {
+        match self {
+            TestDatabase::Sqlite { path, .. } => vec![("DATABASE_URL".into(), format!("sqlite://{}", path.display()))],
+            // A small pool, so that a whole suite of servers running side by side stays well
+            // under PostgreSQL's max_connections (100 by default).
+            TestDatabase::Postgres { url, .. } => {
+                vec![("DATABASE_URL".into(), url.clone()), ("DATABASE_POOL_SIZE".into(), "4".into())]
+            }
+        }
+    }
+
+    /// The store configuration for this database, read the way the server reads it.
+    pub fn config(&self) -> DatabaseConfig {
+        let env = self.env();
+        Config::from_lookup(|key| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+            .expect("the test database's config is valid")
+            .database
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabase::Postgres { name, .. } = self else { return };
+        let admin_url = postgres_admin_url();
+        // Never panic here: this may run while a failed test unwinds, and a second panic would
+        // abort the whole test binary.
+        let dropped = off_runtime(|| {
+            let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)?;
+            drop_database(&mut admin, name)
+        });
+        if let Err(e) = dropped {
+            let line = format!("!!!!! could not drop the test database {name}: {} !!!!!\n", causes(&e));
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+    }
+}
+
+/// Drops a test database that a server may still be connected to.
+///
+/// `DROP DATABASE … WITH (FORCE)` alone would do, but when it finds connections it waits for
+/// them in steps of 100 ms: about 120 ms for every test that leaves a server running, against
+/// some 30 ms this way. So first refuse new connections (the server's pool would reconnect),
+/// end the open ones and watch them go in steps of 5 ms; FORCE stays as the backstop.
+fn drop_database(admin: &mut postgres::Client, name: &str) -> Result<(), postgres::Error> {
+    // Anything that goes wrong here is left to FORCE.
+    let _ = end_connections(admin, name);
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+}
+
+fn end_connections(admin: &mut postgres::Client, name: &str) -> Result<(), postgres::Error> {
+    admin.batch_execute(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"))?;
+    for _ in 0..400 {
+        let remaining: i64 = admin
+            .query_one("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", &[&name])?
+            .get(0);
+        if remaining == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(())
+}
+
+// ---- the app ------------------------------------------------------------------------------
+
+/// A running server on a database of its own.
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub db_path: PathBuf,
-    dir: Arc<tempfile::TempDir>,
+    /// Shared with the server that replaces this one on `restart`; deleted with the last.
+    database: Arc<TestDatabase>,
+    /// The extra environment the app was started with, kept for `restart`.
+    env: Vec<(String, String)>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
 
-/// Starts the app on a free port with a new SQLite database.
+/// Starts the app on a free port with a new database on the current backend.
 pub async fn spawn_app() -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let path = dir.path().join("data").join("discock.db");
-    spawn_app_with(dir, path, &[]).await
+    spawn_app_with_env(&[]).await
 }
 
 /// Starts the app with extra environment variables.
 pub async fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let path = dir.path().join("discock.db");
-    spawn_app_with(dir, path, env).await
+    let database = TestDatabase::create(Backend::current());
+    let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    spawn_app_on(Arc::new(database), env).await
 }
 
-async fn spawn_app_with(dir: Arc<tempfile::TempDir>, db_path: PathBuf, env: &[(&str, &str)]) -> TestApp {
-    let url = format!("sqlite://{}", db_path.display());
+async fn spawn_app_on(database: Arc<TestDatabase>, env: Vec<(String, String)>) -> TestApp {
     let mut vars: Vec<(String, String)> = vec![
         ("HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
-        ("DATABASE_URL".into(), url),
         ("BCRYPT_COST".into(), "4".into()),
         ("SECRET_KEY".into(), "test-secret-test-secret-test-secret-000".into()),
     ];
-    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    vars.extend(database.env());
+    vars.extend(env.iter().cloned());
     let config = Config::from_lookup(|k| vars.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
         .expect("test config is valid");
     let app = App::build(config).await.expect("app starts");
@@ -62,7 +305,7 @@ async fn spawn_app_with(dir: Arc<tempfile::TempDir>, db_path: PathBuf, env: &[(&
     let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    TestApp { addr, db_path, dir, stop: Some(stop), server: Some(server) }
+    TestApp { addr, database, env, stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {
@@ -74,11 +317,17 @@ impl TestApp {
         format!("http://{}", self.addr)
     }
 
-    /// Stops the server and starts a new one on the same database file.
+    /// Stops the server and starts a new one on the same database.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
-        let dir = self.dir.clone();
-        spawn_app_with(dir, self.db_path.clone(), &[]).await
+        spawn_app_on(self.database.clone(), std::mem::take(&mut self.env)).await
+    }
+
+    /// Another server on this one's database: a second instance of the same deployment, with
+    /// its own extra environment (say, the same `REDIS_URL` and `REDIS_PREFIX`).
+    pub async fn another_instance(&self, env: &[(&str, &str)]) -> TestApp {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        spawn_app_on(self.database.clone(), env).await
     }
 
     pub async fn shutdown(&mut self) {

@@ -67,7 +67,7 @@ async fn assert_error(response: reqwest::Response, status: StatusCode, what: &st
     body
 }
 
-#[tokio::test]
+both_backends!(async fn an_empty_room_has_an_empty_history);
 async fn an_empty_room_has_an_empty_history() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -78,7 +78,7 @@ async fn an_empty_room_has_an_empty_history() {
     assert!(page.is_empty(), "{page:?}");
 }
 
-#[tokio::test]
+both_backends!(async fn history_returns_the_newest_50_messages_oldest_first_by_default);
 async fn history_returns_the_newest_50_messages_oldest_first_by_default() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "По умолчанию").await;
@@ -91,7 +91,7 @@ async fn history_returns_the_newest_50_messages_oldest_first_by_default() {
     assert_eq!(page[49]["content"], "сообщение 59");
 }
 
-#[tokio::test]
+both_backends!(async fn limit_picks_the_newest_n_messages);
 async fn limit_picks_the_newest_n_messages() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "Лимит").await;
@@ -106,7 +106,7 @@ async fn limit_picks_the_newest_n_messages() {
     assert_eq!(ids(&more_than_there_are), sent);
 }
 
-#[tokio::test]
+both_backends!(async fn a_page_never_holds_more_than_100_messages);
 async fn a_page_never_holds_more_than_100_messages() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "Потолок").await;
@@ -121,7 +121,7 @@ async fn a_page_never_holds_more_than_100_messages() {
     assert_eq!(one_over, page);
 }
 
-#[tokio::test]
+both_backends!(async fn before_returns_only_messages_older_than_the_given_id);
 async fn before_returns_only_messages_older_than_the_given_id() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "До").await;
@@ -138,7 +138,7 @@ async fn before_returns_only_messages_older_than_the_given_id() {
     assert_eq!(ids(&before_far_future), sent);
 }
 
-#[tokio::test]
+both_backends!(async fn paging_backward_visits_every_message_exactly_once);
 async fn paging_backward_visits_every_message_exactly_once() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "Листание").await;
@@ -163,7 +163,7 @@ async fn paging_backward_visits_every_message_exactly_once() {
     assert_eq!(seen, sent, "every message seen exactly once, none lost");
 }
 
-#[tokio::test]
+both_backends!(async fn paging_backward_is_not_disturbed_by_messages_arriving_meanwhile);
 async fn paging_backward_is_not_disturbed_by_messages_arriving_meanwhile() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "Живая").await;
@@ -185,7 +185,7 @@ async fn paging_backward_is_not_disturbed_by_messages_arriving_meanwhile() {
     assert_eq!(newest, late, "the late messages are at the newest end");
 }
 
-#[tokio::test]
+both_backends!(async fn history_of_a_room_holds_only_that_rooms_messages);
 async fn history_of_a_room_holds_only_that_rooms_messages() {
     let app = spawn_app().await;
     let (user, mut socket, room) = user_in_new_room(&app, "Первая").await;
@@ -207,7 +207,7 @@ async fn history_of_a_room_holds_only_that_rooms_messages() {
     assert!(other_page.iter().all(|m| m["room_id"] == other_room));
 }
 
-#[tokio::test]
+both_backends!(async fn a_message_has_exactly_the_documented_fields);
 async fn a_message_has_exactly_the_documented_fields() {
     let app = spawn_app().await;
     let user = TestUser::register_in(&app, "Казань").await;
@@ -231,7 +231,7 @@ async fn a_message_has_exactly_the_documented_fields() {
     assert_eq!(message["user"], json!({ "id": user.id, "username": user.username, "city": "Казань" }));
 }
 
-#[tokio::test]
+both_backends!(async fn created_at_is_rfc3339_in_utc);
 async fn created_at_is_rfc3339_in_utc() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -251,7 +251,7 @@ async fn created_at_is_rfc3339_in_utc() {
     assert!(parsed >= before - slack && parsed <= after + slack, "{created_at} is not between {before} and {after}");
 }
 
-#[tokio::test]
+both_backends!(async fn a_client_id_comes_back_with_the_message);
 async fn a_client_id_comes_back_with_the_message() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -269,7 +269,7 @@ async fn a_client_id_comes_back_with_the_message() {
     assert_eq!(page, [live]);
 }
 
-#[tokio::test]
+both_backends!(async fn each_message_carries_its_authors_name_and_city);
 async fn each_message_carries_its_authors_name_and_city() {
     let app = spawn_app().await;
     let omsk = TestUser::register_in(&app, "Омск").await;
@@ -289,7 +289,7 @@ async fn each_message_carries_its_authors_name_and_city() {
     assert_eq!(page[1]["user"], json!({ "id": tomsk.id, "username": tomsk.username, "city": "Томск" }));
 }
 
-#[tokio::test]
+both_backends!(async fn message_content_is_stored_trimmed);
 async fn message_content_is_stored_trimmed() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -304,7 +304,7 @@ async fn message_content_is_stored_trimmed() {
     assert_eq!(page[0]["content"], "привет,\nмир", "inner line breaks stay, the edges are trimmed");
 }
 
-#[tokio::test]
+both_backends!(async fn html_in_a_message_is_stored_and_returned_byte_for_byte);
 async fn html_in_a_message_is_stored_and_returned_byte_for_byte() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -331,7 +331,7 @@ async fn html_in_a_message_is_stored_and_returned_byte_for_byte() {
     assert_eq!(contents, texts);
 }
 
-#[tokio::test]
+both_backends!(async fn invalid_limit_or_before_is_refused_with_400);
 async fn invalid_limit_or_before_is_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -346,7 +346,7 @@ async fn invalid_limit_or_before_is_refused_with_400() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn history_of_an_unknown_room_is_404);
 async fn history_of_an_unknown_room_is_404() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -356,7 +356,7 @@ async fn history_of_an_unknown_room_is_404() {
     assert_error(response, StatusCode::NOT_FOUND, "unknown room").await;
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_id_that_is_not_a_number_is_refused_with_400);
 async fn a_room_id_that_is_not_a_number_is_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -366,7 +366,7 @@ async fn a_room_id_that_is_not_a_number_is_refused_with_400() {
     assert_error(response, StatusCode::BAD_REQUEST, "room id general").await;
 }
 
-#[tokio::test]
+both_backends!(async fn history_requires_a_login);
 async fn history_requires_a_login() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -381,7 +381,7 @@ async fn history_requires_a_login() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn message_ids_are_unique_across_rooms_and_users);
 async fn message_ids_are_unique_across_rooms_and_users() {
     let app = spawn_app().await;
     let (first, mut first_socket, room) = user_in_new_room(&app, "Общая нумерация").await;

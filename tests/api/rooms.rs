@@ -32,7 +32,7 @@ fn room_id(room: &Value) -> i64 {
     room["id"].as_i64().expect("a room has a numeric id")
 }
 
-#[tokio::test]
+both_backends!(async fn the_health_check_answers_ok_without_a_login);
 async fn the_health_check_answers_ok_without_a_login() {
     let app = spawn_app().await;
 
@@ -43,7 +43,7 @@ async fn the_health_check_answers_ok_without_a_login() {
     assert_eq!(body, json!({ "status": "ok" }));
 }
 
-#[tokio::test]
+both_backends!(async fn the_default_room_exists_on_first_start_and_belongs_to_nobody);
 async fn the_default_room_exists_on_first_start_and_belongs_to_nobody() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -59,7 +59,7 @@ async fn the_default_room_exists_on_first_start_and_belongs_to_nobody() {
     chrono::DateTime::parse_from_rfc3339(room["created_at"].as_str().unwrap()).expect("created_at is RFC 3339");
 }
 
-#[tokio::test]
+both_backends!(async fn the_default_room_is_not_created_again_after_a_restart);
 async fn the_default_room_is_not_created_again_after_a_restart() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -72,7 +72,7 @@ async fn the_default_room_is_not_created_again_after_a_restart() {
     assert_eq!(after, before);
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_has_exactly_the_documented_fields);
 async fn a_room_has_exactly_the_documented_fields() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -87,7 +87,7 @@ async fn a_room_has_exactly_the_documented_fields() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn rooms_are_listed_in_the_order_they_were_created);
 async fn rooms_are_listed_in_the_order_they_were_created() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -103,7 +103,7 @@ async fn rooms_are_listed_in_the_order_they_were_created() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow with creation: {ids:?}");
 }
 
-#[tokio::test]
+both_backends!(async fn creating_a_room_answers_201_with_the_trimmed_room_and_its_creator);
 async fn creating_a_room_answers_201_with_the_trimmed_room_and_its_creator() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -124,7 +124,7 @@ async fn creating_a_room_answers_201_with_the_trimmed_room_and_its_creator() {
     assert_eq!(listed.last().unwrap(), &room, "the new room is listed as it was returned");
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_description_is_optional_and_defaults_to_empty);
 async fn a_room_description_is_optional_and_defaults_to_empty() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -134,7 +134,7 @@ async fn a_room_description_is_optional_and_defaults_to_empty() {
     assert_eq!(room["description"], "");
 }
 
-#[tokio::test]
+both_backends!(async fn room_names_and_descriptions_at_their_limits_are_accepted);
 async fn room_names_and_descriptions_at_their_limits_are_accepted() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -149,7 +149,7 @@ async fn room_names_and_descriptions_at_their_limits_are_accepted() {
     assert_eq!(room["description"], description.as_str());
 }
 
-#[tokio::test]
+both_backends!(async fn room_names_and_descriptions_outside_their_limits_are_refused_with_400);
 async fn room_names_and_descriptions_outside_their_limits_are_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -172,7 +172,7 @@ async fn room_names_and_descriptions_outside_their_limits_are_refused_with_400()
     assert_eq!(list_rooms(&user).await.len(), 1, "no room was created");
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_name_is_unique_regardless_of_case);
 async fn a_room_name_is_unique_regardless_of_case() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -189,7 +189,7 @@ async fn a_room_name_is_unique_regardless_of_case() {
     assert_eq!(room_names(&list_rooms(&user).await), ["Общий чат", "Флуд", "Music"]);
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_body_not_declared_as_json_is_refused_with_415);
 async fn a_room_body_not_declared_as_json_is_refused_with_415() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -215,7 +215,7 @@ async fn a_room_body_not_declared_as_json_is_refused_with_415() {
     assert_eq!(list_rooms(&user).await.len(), 1, "no room was created");
 }
 
-#[tokio::test]
+both_backends!(async fn a_json_content_type_with_a_charset_is_accepted);
 async fn a_json_content_type_with_a_charset_is_accepted() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -232,7 +232,7 @@ async fn a_json_content_type_with_a_charset_is_accepted() {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
-#[tokio::test]
+both_backends!(async fn a_change_with_a_non_json_content_type_is_refused_with_415);
 async fn a_change_with_a_non_json_content_type_is_refused_with_415() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -251,7 +251,7 @@ async fn a_change_with_a_non_json_content_type_is_refused_with_415() {
     assert_eq!(list_rooms(&user).await[1]["name"], "Тип");
 }
 
-#[tokio::test]
+both_backends!(async fn malformed_json_is_refused_with_400);
 async fn malformed_json_is_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -284,7 +284,7 @@ async fn malformed_json_is_refused_with_400() {
     assert_eq!(room_names(&list_rooms(&user).await), ["Общий чат", "Синтаксис"]);
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_body_that_is_not_a_json_object_is_refused_with_400);
 async fn a_room_body_that_is_not_a_json_object_is_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -301,7 +301,7 @@ async fn a_room_body_that_is_not_a_json_object_is_refused_with_400() {
     assert_eq!(room_names(&list_rooms(&user).await), ["Общий чат", "Объект"]);
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_request_without_a_body_is_refused_as_a_bad_request);
 async fn a_room_request_without_a_body_is_refused_as_a_bad_request() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -329,7 +329,7 @@ async fn a_room_request_without_a_body_is_refused_as_a_bad_request() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_request_with_an_empty_json_body_is_refused_with_400);
 async fn a_room_request_with_an_empty_json_body_is_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -347,7 +347,7 @@ async fn a_room_request_with_an_empty_json_body_is_refused_with_400() {
     assert_error(response, StatusCode::BAD_REQUEST).await;
 }
 
-#[tokio::test]
+both_backends!(async fn the_room_api_requires_a_login);
 async fn the_room_api_requires_a_login() {
     let app = spawn_app().await;
     let owner = TestUser::register(&app).await;
@@ -370,7 +370,7 @@ async fn the_room_api_requires_a_login() {
     assert_eq!(room_names(&list_rooms(&owner).await), ["Общий чат", "Закрытая"]);
 }
 
-#[tokio::test]
+both_backends!(async fn a_session_cookie_that_the_server_never_issued_is_not_a_login);
 async fn a_session_cookie_that_the_server_never_issued_is_not_a_login() {
     let app = spawn_app().await;
     let forged = app.client();
@@ -386,7 +386,7 @@ async fn a_session_cookie_that_the_server_never_issued_is_not_a_login() {
     assert_eq!(body["code"], "unauthorized");
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_change_from_another_site_is_refused_with_403);
 async fn a_room_change_from_another_site_is_refused_with_403() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -419,7 +419,7 @@ async fn a_room_change_from_another_site_is_refused_with_403() {
     assert_eq!(room_names(&list_rooms(&user).await), ["Общий чат", "Своя"]);
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_change_from_the_servers_own_origin_is_accepted);
 async fn a_room_change_from_the_servers_own_origin_is_accepted() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -436,7 +436,7 @@ async fn a_room_change_from_the_servers_own_origin_is_accepted() {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
-#[tokio::test]
+both_backends!(async fn the_creator_can_rename_a_room_and_change_its_description);
 async fn the_creator_can_rename_a_room_and_change_its_description() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -467,7 +467,7 @@ async fn the_creator_can_rename_a_room_and_change_its_description() {
     assert_eq!(list_rooms(&user).await[1], both);
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_can_be_renamed_to_another_case_of_its_own_name);
 async fn a_room_can_be_renamed_to_another_case_of_its_own_name() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -480,7 +480,7 @@ async fn a_room_can_be_renamed_to_another_case_of_its_own_name() {
     assert_eq!(room["name"], "Флуд");
 }
 
-#[tokio::test]
+both_backends!(async fn the_freed_name_of_a_renamed_room_can_be_taken);
 async fn the_freed_name_of_a_renamed_room_can_be_taken() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -493,7 +493,7 @@ async fn the_freed_name_of_a_renamed_room_can_be_taken() {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
-#[tokio::test]
+both_backends!(async fn an_empty_or_invalid_change_is_refused_with_400);
 async fn an_empty_or_invalid_change_is_refused_with_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -517,7 +517,7 @@ async fn an_empty_or_invalid_change_is_refused_with_400() {
     assert_eq!(list_rooms(&user).await[1], room, "the room is unchanged");
 }
 
-#[tokio::test]
+both_backends!(async fn renaming_a_room_onto_another_rooms_name_is_a_conflict);
 async fn renaming_a_room_onto_another_rooms_name_is_a_conflict() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -534,7 +534,7 @@ async fn renaming_a_room_onto_another_rooms_name_is_a_conflict() {
     assert_eq!(room_names(&list_rooms(&user).await), ["Общий чат", "Флуд", "Работа"]);
 }
 
-#[tokio::test]
+both_backends!(async fn only_the_creator_may_change_or_delete_a_room);
 async fn only_the_creator_may_change_or_delete_a_room() {
     let app = spawn_app().await;
     let owner = TestUser::register(&app).await;
@@ -552,7 +552,7 @@ async fn only_the_creator_may_change_or_delete_a_room() {
     assert_eq!(list_rooms(&owner).await[1], room, "the room is unchanged");
 }
 
-#[tokio::test]
+both_backends!(async fn nobody_can_change_or_delete_the_default_room);
 async fn nobody_can_change_or_delete_the_default_room() {
     let app = spawn_app().await;
     let first = TestUser::register(&app).await;
@@ -572,7 +572,7 @@ async fn nobody_can_change_or_delete_the_default_room() {
     assert_eq!(list_rooms(&second).await, [default_room]);
 }
 
-#[tokio::test]
+both_backends!(async fn changing_or_deleting_an_unknown_room_answers_404);
 async fn changing_or_deleting_an_unknown_room_answers_404() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -591,7 +591,7 @@ async fn changing_or_deleting_an_unknown_room_answers_404() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn a_room_id_that_is_not_a_number_answers_400);
 async fn a_room_id_that_is_not_a_number_answers_400() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -608,7 +608,7 @@ async fn a_room_id_that_is_not_a_number_answers_400() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn deleting_a_room_answers_204_and_removes_it_from_the_list);
 async fn deleting_a_room_answers_204_and_removes_it_from_the_list() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -624,7 +624,7 @@ async fn deleting_a_room_answers_204_and_removes_it_from_the_list() {
     assert_eq!(rooms[1], keep);
 }
 
-#[tokio::test]
+both_backends!(async fn deleting_a_room_deletes_its_messages);
 async fn deleting_a_room_deletes_its_messages() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;
@@ -648,7 +648,7 @@ async fn deleting_a_room_deletes_its_messages() {
     assert_eq!(history, json!([]), "the re-created room starts with an empty history");
 }
 
-#[tokio::test]
+both_backends!(async fn every_connected_user_hears_when_a_room_is_created);
 async fn every_connected_user_hears_when_a_room_is_created() {
     let app = spawn_app().await;
     let creator = TestUser::register(&app).await;
@@ -667,7 +667,7 @@ async fn every_connected_user_hears_when_a_room_is_created() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn every_connected_user_hears_when_a_room_is_changed);
 async fn every_connected_user_hears_when_a_room_is_changed() {
     let app = spawn_app().await;
     let creator = TestUser::register(&app).await;
@@ -690,7 +690,7 @@ async fn every_connected_user_hears_when_a_room_is_changed() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn every_connected_user_hears_when_a_room_is_deleted);
 async fn every_connected_user_hears_when_a_room_is_deleted() {
     let app = spawn_app().await;
     let creator = TestUser::register(&app).await;
@@ -711,7 +711,7 @@ async fn every_connected_user_hears_when_a_room_is_deleted() {
     }
 }
 
-#[tokio::test]
+both_backends!(async fn a_member_of_a_deleted_room_can_no_longer_post_in_it);
 async fn a_member_of_a_deleted_room_can_no_longer_post_in_it() {
     let app = spawn_app().await;
     let creator = TestUser::register(&app).await;
@@ -728,7 +728,7 @@ async fn a_member_of_a_deleted_room_can_no_longer_post_in_it() {
     assert_eq!(error["code"], "room_not_found");
 }
 
-#[tokio::test]
+both_backends!(async fn a_refused_room_change_is_not_broadcast);
 async fn a_refused_room_change_is_not_broadcast() {
     let app = spawn_app().await;
     let owner = TestUser::register(&app).await;
@@ -749,7 +749,7 @@ async fn a_refused_room_change_is_not_broadcast() {
     socket.expect_silence().await;
 }
 
-#[tokio::test]
+both_backends!(async fn the_default_room_takes_its_name_from_default_room);
 async fn the_default_room_takes_its_name_from_default_room() {
     let app = spawn_app_with_env(&[("DEFAULT_ROOM", "  Лобби  ")]).await;
     let user = TestUser::register(&app).await;
@@ -760,7 +760,7 @@ async fn the_default_room_takes_its_name_from_default_room() {
     assert!(rooms[0]["created_by"].is_null());
 }
 
-#[tokio::test]
+both_backends!(async fn an_oversized_room_body_is_refused_with_413_and_nothing_is_created);
 async fn an_oversized_room_body_is_refused_with_413_and_nothing_is_created() {
     let app = spawn_app().await;
     let user = TestUser::register(&app).await;

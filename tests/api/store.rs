@@ -1,16 +1,52 @@
 //! The `Store` contract, driven directly (no HTTP), and the group-commit writer behind `Db`.
 
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
-use discock::config::DatabaseConfig;
 use discock::domain::{self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, Username};
 use discock::store::{self, Conflict, Db, NewMessage, Store, StoreError};
 
-fn open_store() -> (tempfile::TempDir, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::open(&DatabaseConfig::Sqlite { path: dir.path().join("nested/dir/test.db") }).unwrap();
-    (dir, store)
+use crate::helpers::*;
+
+/// A store on a fresh database of the current backend; derefs to `dyn Store`.
+struct TestStore {
+    /// Always `Some` until dropped.
+    store: Option<Arc<dyn Store>>,
+    /// Deleted after the store is closed (see `Drop`).
+    _database: TestDatabase,
+}
+
+/// Opens (and migrates) a store on a new database of the current backend.
+fn open_store() -> TestStore {
+    let database = TestDatabase::create(Backend::current());
+    let config = database.config();
+    let store = off_runtime(|| store::open(&config)).expect("the store opens");
+    TestStore { store: Some(store), _database: database }
+}
+
+impl TestStore {
+    /// Another handle on the same store, for `Db`.
+    fn shared(&self) -> Arc<dyn Store> {
+        self.store.clone().expect("open")
+    }
+}
+
+impl Deref for TestStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &dyn Store {
+        self.store.as_deref().expect("open")
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        // Close the connections off the async threads (see `off_runtime`), and before the
+        // database itself goes, so that dropping it finds nobody connected.
+        let store = self.store.take();
+        off_runtime(move || drop(store));
+    }
 }
 
 fn user(store: &dyn Store, name: &str) -> User {
@@ -27,15 +63,15 @@ fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Op
     }
 }
 
-#[test]
+both_backends!(fn opening_creates_the_folder_and_migrating_twice_is_harmless);
 fn opening_creates_the_folder_and_migrating_twice_is_harmless() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = DatabaseConfig::Sqlite { path: dir.path().join("a/b/c.db") };
-    let first = store::open(&config).unwrap();
+    // An SQLite file in a folder that does not exist yet, or an empty PostgreSQL database.
+    let database = TestDatabase::create(Backend::current());
+    let first = store::open(&database.config()).unwrap();
     let room = first.ensure_default_room(&RoomName::parse("Общий чат").unwrap(), domain::now()).unwrap();
     drop(first);
 
-    let second = store::open(&config).unwrap();
+    let second = store::open(&database.config()).unwrap();
     let again = second.ensure_default_room(&RoomName::parse("Общий чат").unwrap(), domain::now()).unwrap();
 
     assert_eq!(room, again, "the default room is created once");
@@ -43,9 +79,9 @@ fn opening_creates_the_folder_and_migrating_twice_is_harmless() {
     assert_eq!(second.list_rooms().unwrap().len(), 1);
 }
 
-#[test]
+both_backends!(fn usernames_are_unique_regardless_of_case);
 fn usernames_are_unique_regardless_of_case() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     user(&*store, "Алиса");
     let err = store
         .create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), domain::now())
@@ -56,9 +92,9 @@ fn usernames_are_unique_regardless_of_case() {
     assert_eq!(hash, "hash");
 }
 
-#[test]
+both_backends!(fn an_expired_session_no_longer_names_its_user);
 fn an_expired_session_no_longer_names_its_user() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let alice = user(&*store, "alice");
     let now = domain::now();
     store.create_session("h1", alice.id, now, now + Duration::hours(1)).unwrap();
@@ -69,9 +105,9 @@ fn an_expired_session_no_longer_names_its_user() {
     assert_eq!(store.session_user("h1", now).unwrap(), None);
 }
 
-#[test]
+both_backends!(fn a_batch_is_stored_in_order_and_a_repeated_client_id_returns_the_first_copy);
 fn a_batch_is_stored_in_order_and_a_repeated_client_id_returns_the_first_copy() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
     let (alice, bob) = (user(&*store, "alice"), user(&*store, "bobby"));
 
@@ -94,17 +130,17 @@ fn a_batch_is_stored_in_order_and_a_repeated_client_id_returns_the_first_copy() 
     assert_eq!(history[0], results[0].message, "what was announced is what is stored");
 }
 
-#[test]
+both_backends!(fn a_message_for_a_missing_room_fails_the_batch_as_not_found);
 fn a_message_for_a_missing_room_fails_the_batch_as_not_found() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let alice = user(&*store, "alice");
     let err = store.insert_messages(&[message(discock::domain::RoomId(404), &alice, "x", None)]).unwrap_err();
     assert!(matches!(err, StoreError::NotFound));
 }
 
-#[test]
+both_backends!(fn history_pages_go_backwards_from_before);
 fn history_pages_go_backwards_from_before() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
     let alice = user(&*store, "alice");
     let batch: Vec<NewMessage> = (0..10).map(|i| message(room, &alice, &format!("m{i}"), None)).collect();
@@ -118,9 +154,9 @@ fn history_pages_go_backwards_from_before() {
     assert!(store.messages_before(room, Some(ids[0]), 3).unwrap().is_empty());
 }
 
-#[test]
+both_backends!(fn room_names_are_unique_regardless_of_case_and_deleting_a_room_deletes_its_messages);
 fn room_names_are_unique_regardless_of_case_and_deleting_a_room_deletes_its_messages() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let alice = user(&*store, "alice");
     let name = RoomName::parse("Флуд").unwrap();
     let room = store.create_room(&name, &RoomDescription::empty(), alice.id, domain::now()).unwrap();
@@ -137,9 +173,9 @@ fn room_names_are_unique_regardless_of_case_and_deleting_a_room_deletes_its_mess
     assert!(store.messages_before(again.id, None, 10).unwrap().is_empty());
 }
 
-#[test]
+both_backends!(fn updating_a_room_changes_only_what_is_given);
 fn updating_a_room_changes_only_what_is_given() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let alice = user(&*store, "alice");
     let description = RoomDescription::parse("о погоде").unwrap();
     let room = store.create_room(&RoomName::parse("Погода").unwrap(), &description, alice.id, domain::now()).unwrap();
@@ -151,14 +187,17 @@ fn updating_a_room_changes_only_what_is_given() {
     assert!(matches!(store.update_room(discock::domain::RoomId(999), None, None), Err(StoreError::NotFound)));
 }
 
-#[tokio::test]
+both_backends!(async fn concurrent_senders_are_committed_together_and_announced_in_id_order);
 async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
-    let (_dir, store) = open_store();
-    let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
-    let alice = user(&*store, "alice");
+    let store = open_store();
     let announced = Arc::new(Mutex::new(Vec::new()));
     let sink = announced.clone();
-    let db = Db::new(store.clone(), Arc::new(move |m| sink.lock().unwrap().push(m.id)));
+    let db = Db::new(store.shared(), Arc::new(move |m| sink.lock().unwrap().push(m.id)));
+    // On this async thread the store is used only through `Db`, as the server does.
+    let (room, alice) = db
+        .call(|s| Ok((s.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now())?.id, user(s, "alice"))))
+        .await
+        .unwrap();
 
     let tasks: Vec<_> = (0..200)
         .map(|i| {
@@ -177,12 +216,13 @@ async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
     assert!(announced.windows(2).all(|w| w[0] < w[1]), "the sink sees commits in id order");
     stored.sort();
     assert_eq!(stored, announced, "every sender got its own message back");
-    assert_eq!(store.messages_before(room, None, 100).unwrap().len(), 100);
+    let newest = db.call(move |s| s.messages_before(room, None, 100)).await.unwrap();
+    assert_eq!(newest.len(), 100);
 }
 
-#[test]
+both_backends!(fn each_room_numbers_its_messages_without_gaps);
 fn each_room_numbers_its_messages_without_gaps() {
-    let (_dir, store) = open_store();
+    let store = open_store();
     let alice = user(&*store, "alice");
     let a =
         store.create_room(&RoomName::parse("A").unwrap(), &RoomDescription::empty(), alice.id, domain::now()).unwrap();

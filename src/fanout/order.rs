@@ -1,0 +1,195 @@
+//! In-order delivery of a room's messages. Messages carry a per-room `seq` (1, 2, 3 … without
+//! gaps, assigned by the database); the orderer hands them to the hub strictly in that order,
+//! drops repeats, and holds a message whose predecessor has not arrived yet until the
+//! predecessor comes (from another instance, or from the database when the fan-out lost it).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::domain::{Message, RoomId};
+use crate::hub::Hub;
+use crate::protocol::ServerFrame;
+
+/// Most messages held back for one room before the gap is given up on.
+pub const MAX_HELD: usize = 1000;
+
+#[derive(Default)]
+struct RoomOrder {
+    /// Highest seq handed to the hub.
+    delivered: i64,
+    /// Messages that arrived ahead of a missing one, by seq.
+    held: BTreeMap<i64, Message>,
+}
+
+/// What happened to a message given to [`Orderer::accept`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// Handed to the hub (possibly with held successors).
+    Delivered,
+    /// Already delivered earlier: dropped.
+    Repeat,
+    /// Dropped: nobody on this instance ever joined the room, so nobody listens.
+    Untracked,
+    /// Held back: an earlier message of the room is missing. `new_gap` is true for the
+    /// first message held behind a gap, so the gap is chased once, not once per message.
+    Held { new_gap: bool },
+}
+
+/// Per-room delivery order for this instance.
+pub struct Orderer {
+    hub: Arc<Hub>,
+    /// One lock for all rooms, held only to update a counter and push frames into outboxes
+    /// (never across an `.await`); it also keeps two delivering threads (the message writer and
+    /// the Redis subscriber) from interleaving a room's messages.
+    rooms: Mutex<HashMap<RoomId, RoomOrder>>,
+}
+
+impl Orderer {
+    pub fn new(hub: Arc<Hub>) -> Self {
+        Orderer { hub, rooms: Mutex::new(HashMap::new()) }
+    }
+
+    /// Starts following a room whose newest stored message has `last_seq`: everything after it
+    /// will be delivered, in order. Called before the room's first local member joins; a room
+    /// already followed keeps its place. Rooms stay followed (a counter each) until deleted.
+    pub fn follow(&self, room_id: RoomId, last_seq: i64) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        rooms.entry(room_id).or_insert_with(|| RoomOrder { delivered: last_seq, ..Default::default() });
+    }
+
+    /// Takes a stored message and delivers it, and any it was holding up, in seq order.
+    pub fn accept(&self, message: Message) -> Accepted {
+        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(room) = rooms.get_mut(&message.room_id) else { return Accepted::Untracked };
+        if message.seq <= room.delivered {
+            return Accepted::Repeat;
+        }
+        if message.seq > room.delivered + 1 {
+            let new_gap = room.held.is_empty();
+            room.held.insert(message.seq, message);
+            if room.held.len() > MAX_HELD {
+                self.skip_gap_locked(room);
+                return Accepted::Delivered;
+            }
+            return Accepted::Held { new_gap };
+        }
+        self.deliver(room, &message);
+        self.flush(room);
+        Accepted::Delivered
+    }
+
+    /// The missing range of a room as `(after, before)`: messages with `after < seq < before`
+    /// are needed before held ones can go out. `None` when nothing is held.
+    pub fn gap(&self, room_id: RoomId) -> Option<(i64, i64)> {
+        let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = rooms.get(&room_id)?;
+        room.held.keys().next().map(|first| (room.delivered, *first))
+    }
+
+    /// Highest seq delivered for a room, if any message of it was seen.
+    pub fn delivered(&self, room_id: RoomId) -> Option<i64> {
+        self.rooms.lock().unwrap_or_else(PoisonError::into_inner).get(&room_id).map(|r| r.delivered)
+    }
+
+    /// Gives up on a gap that the database could not fill either: delivers what is held.
+    pub fn skip_gap(&self, room_id: RoomId) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(room) = rooms.get_mut(&room_id) {
+            self.skip_gap_locked(room);
+        }
+    }
+
+    /// Forgets a deleted room.
+    pub fn forget(&self, room_id: RoomId) {
+        self.rooms.lock().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
+    }
+
+    fn skip_gap_locked(&self, room: &mut RoomOrder) {
+        if let Some(first) = room.held.keys().next().copied() {
+            tracing::warn!(missing_from = room.delivered + 1, missing_to = first - 1, "giving up on missing messages");
+            room.delivered = first - 1;
+            self.flush(room);
+        }
+    }
+
+    fn flush(&self, room: &mut RoomOrder) {
+        while let Some(next) = room.held.remove(&(room.delivered + 1)) {
+            self.deliver(room, &next);
+        }
+    }
+
+    fn deliver(&self, room: &mut RoomOrder, message: &Message) {
+        room.delivered = message.seq;
+        self.hub.publish(message.room_id, &ServerFrame::NewMessage { message }.encode());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{City, MessageId, User, UserId, Username};
+    use tokio::sync::mpsc;
+
+    fn message(seq: i64) -> Message {
+        Message {
+            id: MessageId(seq * 10),
+            room_id: RoomId(1),
+            content: format!("m{seq}"),
+            created_at: crate::domain::now(),
+            client_id: None,
+            user: User {
+                id: UserId(1),
+                username: Username::parse("anna").unwrap(),
+                city: City::parse("Орёл").unwrap(),
+            },
+            seq,
+        }
+    }
+
+    fn listener(hub: &Hub) -> (Arc<crate::hub::Member>, mpsc::Receiver<crate::protocol::Frame>) {
+        let (tx, rx) = mpsc::channel(64);
+        let member = hub.connect(message(1).user, tx);
+        hub.join(&member, RoomId(1));
+        (member, rx)
+    }
+
+    fn seqs(rx: &mut mpsc::Receiver<crate::protocol::Frame>) -> Vec<i64> {
+        let mut out = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            let v: serde_json::Value = serde_json::from_str(f.as_str()).unwrap();
+            out.push(v["message"]["id"].as_i64().unwrap() / 10);
+        }
+        out
+    }
+
+    #[test]
+    fn messages_out_of_order_are_delivered_in_order_and_repeats_dropped() {
+        let hub = Arc::new(Hub::new());
+        let (_m, mut rx) = listener(&hub);
+        let order = Orderer::new(hub.clone());
+        assert_eq!(order.accept(message(5)), Accepted::Untracked, "nobody follows the room yet");
+        order.follow(RoomId(1), 4);
+        order.follow(RoomId(1), 0); // already followed: keeps its place
+        assert_eq!(order.accept(message(5)), Accepted::Delivered);
+        assert_eq!(order.accept(message(7)), Accepted::Held { new_gap: true });
+        assert_eq!(order.accept(message(8)), Accepted::Held { new_gap: false });
+        assert_eq!(order.gap(RoomId(1)), Some((5, 7)));
+        assert_eq!(order.accept(message(5)), Accepted::Repeat);
+        assert_eq!(order.accept(message(6)), Accepted::Delivered);
+        assert_eq!(seqs(&mut rx), [5, 6, 7, 8]);
+        assert_eq!(order.gap(RoomId(1)), None);
+    }
+
+    #[test]
+    fn a_gap_nobody_can_fill_is_skipped() {
+        let hub = Arc::new(Hub::new());
+        let (_m, mut rx) = listener(&hub);
+        let order = Orderer::new(hub.clone());
+        order.follow(RoomId(1), 0);
+        order.accept(message(1));
+        order.accept(message(4));
+        order.skip_gap(RoomId(1));
+        assert_eq!(seqs(&mut rx), [1, 4]);
+        assert_eq!(order.delivered(RoomId(1)), Some(4));
+    }
+}

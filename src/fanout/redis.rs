@@ -1,0 +1,341 @@
+//! The Redis side of the fan-out: one pub/sub channel that carries every event between
+//! instances, presence shared through Redis hashes with a heartbeat per instance, and the
+//! reconnect loops that keep both alive. While Redis is unreachable each instance keeps
+//! serving its own sockets; when it comes back, every instance catches up from the database.
+//!
+//! Keys (all under `REDIS_PREFIX`, default `discock`):
+//! - `{p}:events` — the pub/sub channel; payload `{"origin": instance, …Event}`.
+//! - `{p}:presence:{room}` — hash, field `{user_id}@{instance}` → user JSON, one per user and
+//!   instance with a connection in the room.
+//! - `{p}:presence:rooms` — set of rooms that have presence entries (for the sweeper).
+//! - `{p}:instance:{id}` — heartbeat, expires [`INSTANCE_TTL`] after the instance stops
+//!   renewing it; entries of expired instances are swept and announced as `left_room`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+
+use super::{Event, Fanout};
+use crate::domain::{RoomId, User, UserId};
+
+/// How long an instance counts as alive after its last heartbeat.
+pub const INSTANCE_TTL: Duration = Duration::from_secs(10);
+/// How often heartbeats are renewed and dead instances' presence swept.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
+/// Longest wait for one Redis command before treating Redis as down.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// Events waiting to be published; past this, new ones are dropped (other instances then
+/// catch messages up from the database).
+const PUBLISH_QUEUE: usize = 16 * 1024;
+
+/// Where Redis is and which key namespace this deployment uses.
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: String,
+    pub prefix: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    origin: String,
+    #[serde(flatten)]
+    event: Event,
+}
+
+/// Adds the user's entry for this instance; returns how many instances now have the user.
+const JOIN_SCRIPT: &str = r"
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[4])
+local n = 0
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, #ARGV[3]) == ARGV[3] then n = n + 1 end
+end
+return n
+";
+
+/// Removes an entry; returns how many instances still have the user, or -1 when the entry
+/// was already gone (someone else removed it and announced the departure).
+const LEAVE_SCRIPT: &str = r"
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end
+local n = 0
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, #ARGV[2]) == ARGV[2] then n = n + 1 end
+end
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[3]) end
+return n
+";
+
+/// This instance's connection to Redis.
+pub struct RedisLink {
+    instance: String,
+    prefix: String,
+    commands: ConnectionManager,
+    outgoing: mpsc::Sender<Event>,
+    join_script: redis::Script,
+    leave_script: redis::Script,
+}
+
+impl RedisLink {
+    /// Starts the publisher, subscriber and heartbeat tasks. Never fails: an unreachable Redis
+    /// only means events stay on this instance until it answers.
+    pub fn start(fanout: Fanout, settings: RedisSettings, shutdown: watch::Receiver<bool>) -> RedisLink {
+        let instance = uuid::Uuid::new_v4().simple().to_string();
+        let client = redis::Client::open(settings.url.as_str()).expect("REDIS_URL was validated at start-up");
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(COMMAND_TIMEOUT))
+            .set_response_timeout(Some(COMMAND_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let commands =
+            ConnectionManager::new_lazy_with_config(client.clone(), config).expect("lazy connection manager");
+        let (outgoing, queue) = mpsc::channel(PUBLISH_QUEUE);
+        let link = RedisLink {
+            instance: instance.clone(),
+            prefix: settings.prefix.clone(),
+            commands: commands.clone(),
+            outgoing,
+            join_script: redis::Script::new(JOIN_SCRIPT),
+            leave_script: redis::Script::new(LEAVE_SCRIPT),
+        };
+        tracing::info!(%instance, prefix = %settings.prefix, "fan-out through Redis");
+        tokio::spawn(publish_loop(fanout.clone(), link.clone_parts(), queue, shutdown.clone()));
+        tokio::spawn(subscribe_loop(fanout.clone(), client, link.clone_parts(), shutdown.clone()));
+        tokio::spawn(heartbeat_loop(fanout, link.clone_parts(), shutdown));
+        link
+    }
+
+    fn clone_parts(&self) -> Parts {
+        Parts {
+            instance: self.instance.clone(),
+            prefix: self.prefix.clone(),
+            commands: self.commands.clone(),
+            leave_script: self.leave_script.clone(),
+        }
+    }
+
+    /// Queues an event for every instance.
+    pub fn publish(&self, event: Event) {
+        if self.outgoing.try_send(event).is_err() {
+            tracing::warn!("Redis publish queue is full; dropping an event (instances resync from the database)");
+        }
+    }
+
+    fn presence_key(&self, room: RoomId) -> String {
+        format!("{}:presence:{room}", self.prefix)
+    }
+
+    /// Records that the user has a connection in the room on this instance. True when no other
+    /// instance had them there (so the join must be announced) — and also when Redis cannot be
+    /// asked, since this instance's own sockets must still hear about it.
+    pub async fn mark_present(&self, user: &User, room: RoomId) -> bool {
+        let mut conn = self.commands.clone();
+        let user_json = serde_json::to_string(user).expect("users serialize");
+        let mut call = self.join_script.key(self.presence_key(room));
+        call.key(format!("{}:presence:rooms", self.prefix))
+            .arg(format!("{}@{}", user.id, self.instance))
+            .arg(user_json)
+            .arg(format!("{}@", user.id))
+            .arg(room.0);
+        match timed(call.invoke_async::<i64>(&mut conn)).await {
+            Ok(n) => n == 1,
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable: presence is local only for now");
+                true
+            }
+        }
+    }
+
+    /// Removes this instance's entry for the user; true when no instance has them any more.
+    pub async fn mark_absent(&self, user: UserId, room: RoomId) -> bool {
+        leave(&self.clone_parts(), user, &self.instance, room).await.unwrap_or(true)
+    }
+
+    /// Everyone present in the room on any live instance, or `None` when Redis cannot say.
+    pub async fn room_users(&self, room: RoomId) -> Option<Vec<User>> {
+        let mut conn = self.commands.clone();
+        let entries: Vec<String> = match timed(conn.hvals(self.presence_key(room))).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable: listing local members only");
+                return None;
+            }
+        };
+        let unique: BTreeMap<UserId, User> =
+            entries.iter().filter_map(|json| serde_json::from_str::<User>(json).ok()).map(|u| (u.id, u)).collect();
+        Some(unique.into_values().collect())
+    }
+}
+
+/// What the background tasks need of the link.
+#[derive(Clone)]
+struct Parts {
+    instance: String,
+    prefix: String,
+    commands: ConnectionManager,
+    leave_script: redis::Script,
+}
+
+async fn timed<T>(fut: impl std::future::Future<Output = redis::RedisResult<T>>) -> redis::RedisResult<T> {
+    match tokio::time::timeout(COMMAND_TIMEOUT, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(redis::RedisError::from((redis::ErrorKind::Io, "Redis command timed out"))),
+    }
+}
+
+/// Runs the leave script; `Ok(true)` when the user is now absent from every instance.
+async fn leave(parts: &Parts, user: UserId, instance: &str, room: RoomId) -> redis::RedisResult<bool> {
+    let mut conn = parts.commands.clone();
+    let mut call = parts.leave_script.key(format!("{}:presence:{room}", parts.prefix));
+    call.key(format!("{}:presence:rooms", parts.prefix))
+        .arg(format!("{user}@{instance}"))
+        .arg(format!("{user}@"))
+        .arg(room.0);
+    let remaining: i64 = timed(call.invoke_async(&mut conn)).await?;
+    Ok(remaining == 0)
+}
+
+/// Publishes queued events in order. An event that cannot be published is applied to this
+/// instance alone (messages already were), so local sockets keep working without Redis.
+async fn publish_loop(
+    fanout: Fanout,
+    parts: Parts,
+    mut queue: mpsc::Receiver<Event>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let channel = format!("{}:events", parts.prefix);
+    let mut conn = parts.commands.clone();
+    let mut failing = false;
+    loop {
+        let event = tokio::select! {
+            event = queue.recv() => match event { Some(e) => e, None => return },
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        let envelope = Envelope { origin: parts.instance.clone(), event };
+        let payload = serde_json::to_string(&envelope).expect("events serialize");
+        match timed(conn.publish::<_, _, i64>(&channel, payload)).await {
+            Ok(_) => {
+                if failing {
+                    tracing::info!("publishing to Redis again");
+                    failing = false;
+                }
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot publish to Redis; delivering on this instance only");
+                    failing = true;
+                }
+                if !matches!(envelope.event, Event::Message { .. }) {
+                    fanout.apply(envelope.event);
+                }
+            }
+        }
+    }
+}
+
+/// Keeps a subscription to the events channel, reconnecting with backoff. After a cut it
+/// resyncs: messages stored meanwhile come from the database, member lists from Redis.
+async fn subscribe_loop(fanout: Fanout, client: redis::Client, parts: Parts, mut shutdown: watch::Receiver<bool>) {
+    let channel = format!("{}:events", parts.prefix);
+    let mut delay = Duration::from_millis(250);
+    let mut was_cut = false;
+    loop {
+        let session = async {
+            let mut pubsub = timed(client.get_async_pubsub()).await?;
+            timed(pubsub.subscribe(&channel)).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        let pubsub = tokio::select! {
+            r = session => r,
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        match pubsub {
+            Ok(pubsub) => {
+                tracing::info!("subscribed to Redis events");
+                delay = Duration::from_millis(250);
+                if was_cut {
+                    fanout.resync().await;
+                }
+                let mut messages = pubsub.into_on_message();
+                loop {
+                    let msg = tokio::select! {
+                        m = messages.next() => m,
+                        _ = shutdown.wait_for(|stop| *stop) => return,
+                    };
+                    let Some(msg) = msg else { break };
+                    let Ok(payload) = msg.get_payload::<String>() else { continue };
+                    match serde_json::from_str::<Envelope>(&payload) {
+                        // This instance delivered its own messages when they were committed.
+                        Ok(Envelope { origin, event: Event::Message { .. } }) if origin == parts.instance => {}
+                        Ok(envelope) => fanout.apply(envelope.event),
+                        Err(e) => tracing::warn!(error = %e, "ignoring a malformed Redis event"),
+                    }
+                }
+                tracing::warn!("Redis subscription lost; reconnecting");
+            }
+            Err(e) => tracing::warn!(error = %e, retry_in = ?delay, "cannot subscribe to Redis"),
+        }
+        was_cut = true;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Renews this instance's heartbeat and removes the presence of instances that stopped
+/// renewing theirs, announcing the users who are thereby gone.
+async fn heartbeat_loop(fanout: Fanout, parts: Parts, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        if let Err(e) = beat_and_sweep(&fanout, &parts).await {
+            tracing::debug!(error = %e, "heartbeat failed");
+        }
+    }
+}
+
+async fn beat_and_sweep(fanout: &Fanout, parts: &Parts) -> redis::RedisResult<()> {
+    let mut conn = parts.commands.clone();
+    let ttl = INSTANCE_TTL.as_millis() as u64;
+    let _: () = timed(
+        redis::cmd("SET")
+            .arg(format!("{}:instance:{}", parts.prefix, parts.instance))
+            .arg(1)
+            .arg("PX")
+            .arg(ttl)
+            .query_async(&mut conn),
+    )
+    .await?;
+    let rooms: Vec<i64> = timed(conn.smembers(format!("{}:presence:rooms", parts.prefix))).await?;
+    let mut alive: HashSet<String> = HashSet::from([parts.instance.clone()]);
+    let mut dead: HashSet<String> = HashSet::new();
+    for room in rooms.into_iter().map(RoomId) {
+        let fields: Vec<String> = timed(conn.hkeys(format!("{}:presence:{room}", parts.prefix))).await?;
+        for field in fields {
+            let Some((user, instance)) = field.split_once('@') else { continue };
+            let Ok(user) = user.parse::<i64>().map(UserId) else { continue };
+            if !alive.contains(instance) && !dead.contains(instance) {
+                let exists: bool = timed(conn.exists(format!("{}:instance:{instance}", parts.prefix))).await?;
+                if exists {
+                    alive.insert(instance.to_owned())
+                } else {
+                    dead.insert(instance.to_owned())
+                };
+            }
+            if dead.contains(instance) && leave(parts, user, instance, room).await? {
+                tracing::info!(%room, %user, %instance, "instance stopped answering; user left");
+                fanout.emit(Event::Left { room_id: room, user_id: user });
+            }
+        }
+    }
+    Ok(())
+}
