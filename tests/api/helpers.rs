@@ -189,7 +189,7 @@ impl TestDatabase {
                     let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
                         .unwrap_or_else(|e| panic!("connecting to PostgreSQL at {admin_url}: {}", causes(&e)));
                     admin
-                        .batch_execute(&format!("CREATE DATABASE \"{name}\" STRATEGY FILE_COPY"))
+                        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
                         .unwrap_or_else(|e| panic!("creating the test database {name}: {}", causes(&e)));
                 });
                 let mut url = url::Url::parse(&admin_url).expect("DISCOCK_TEST_POSTGRES is a URL");
