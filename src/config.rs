@@ -224,10 +224,12 @@ impl Config {
         let redis_url = match get("REDIS_URL") {
             None => None,
             Some(v) if v.starts_with("redis://") && redis::Client::open(v.as_str()).is_ok() => Some(v),
-            Some(v) if v.starts_with("rediss://") => return Err(ConfigError(format!(
+            Some(v) if v.starts_with("rediss://") => {
+                return Err(ConfigError(format!(
                 "REDIS_URL {:?} asks for TLS, which this build does not include; use redis:// on the private network",
                 redact_url(&v)
-            ))),
+            )))
+            }
             Some(v) => {
                 return Err(ConfigError(format!(
                     "REDIS_URL must look like redis://[:password@]host:6379[/db], got {:?}",

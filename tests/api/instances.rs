@@ -45,6 +45,19 @@ fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
+/// Two instances of one deployment on the shared Redis and one PostgreSQL database; `None`
+/// (after the loud skip note) when Redis is missing outside CI.
+async fn two_instances() -> Option<(TestApp, TestApp)> {
+    let redis = redis_url();
+    if !redis_or_skip(&redis).await {
+        return None;
+    }
+    let env = deployment(&redis);
+    let a = spawn_app_with_env(&as_refs(&env)).await;
+    let b = a.another_instance(&as_refs(&env)).await;
+    Some((a, b))
+}
+
 fn ids(users: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> = users.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
     ids.sort();
@@ -67,13 +80,7 @@ async fn wait_for_message(socket: &mut Socket, content: &str, within: Duration) 
 async fn two_instances_share_people_messages_and_rooms_through_redis() {
     Backend::Postgres
         .run(async {
-            let redis = redis_url();
-            if !redis_or_skip(&redis).await {
-                return;
-            }
-            let env = deployment(&redis);
-            let a = spawn_app_with_env(&as_refs(&env)).await;
-            let b = a.another_instance(&as_refs(&env)).await;
+            let Some((a, b)) = two_instances().await else { return };
             let anna = TestUser::register_in(&a, "Казань").await;
             let boris = TestUser::register_in(&b, "Пермь").await;
             let room = a.default_room(&anna).await;
@@ -113,13 +120,7 @@ async fn two_instances_share_people_messages_and_rooms_through_redis() {
 async fn messages_sent_through_two_instances_reach_everyone_in_id_order() {
     Backend::Postgres
         .run(async {
-            let redis = redis_url();
-            if !redis_or_skip(&redis).await {
-                return;
-            }
-            let env = deployment(&redis);
-            let a = spawn_app_with_env(&as_refs(&env)).await;
-            let b = a.another_instance(&as_refs(&env)).await;
+            let Some((a, b)) = two_instances().await else { return };
             let users = [
                 TestUser::register(&a).await,
                 TestUser::register(&b).await,
