@@ -82,7 +82,7 @@ impl App {
         };
         let (stop, shutdown) = watch::channel(false);
         let db = Db::new(store, on_commit);
-        fanout.start(db.clone(), config.redis(), shutdown.clone());
+        fanout.start(db.reader(), config.redis(), shutdown.clone());
         let state = AppState {
             keys: Arc::new(Keys::new(&config.secret_key.bytes)),
             db,

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use crate::domain::{Message, Room, RoomId, User, UserId, Username};
 use crate::hub::{Hub, Member};
 use crate::protocol::{ServerFrame, TypingUser};
-use crate::store::Db;
+use crate::store::DbReader;
 use order::{Accepted, Orderer};
 
 /// Something every instance must apply to its hub.
@@ -64,7 +64,7 @@ struct Inner {
     /// Set once at start-up when `REDIS_URL` is configured.
     redis: OnceLock<redis::RedisLink>,
     /// Set once at start-up; used to fetch messages the fan-out lost.
-    db: OnceLock<Db>,
+    db: OnceLock<DbReader>,
     /// The runtime to chase gaps on: `message_committed` runs on the writer thread, outside it.
     runtime: OnceLock<tokio::runtime::Handle>,
 }
@@ -85,7 +85,7 @@ impl Fanout {
     /// Connects the fan-out to the store (for catching up) and, with a Redis URL, to Redis.
     /// Background tasks stop when `shutdown` flips to true.
     /// Must be called from within the Tokio runtime.
-    pub fn start(&self, db: Db, redis: Option<redis::RedisSettings>, shutdown: watch::Receiver<bool>) {
+    pub fn start(&self, db: DbReader, redis: Option<redis::RedisSettings>, shutdown: watch::Receiver<bool>) {
         let _ = self.inner.db.set(db);
         let _ = self.inner.runtime.set(tokio::runtime::Handle::current());
         if let Some(settings) = redis {
@@ -168,7 +168,7 @@ impl Fanout {
     }
 
     /// Delivers a room's messages stored after the last one delivered here.
-    async fn catch_up(&self, db: &Db, room: RoomId) {
+    async fn catch_up(&self, db: &DbReader, room: RoomId) {
         let Some(after) = self.inner.order.delivered(room) else { return };
         match db.call(move |s| s.messages_after_seq(room, after, order::MAX_HELD as u32)).await {
             Ok(missing) => {
@@ -271,5 +271,35 @@ impl Fanout {
 
     pub fn room_deleted(&self, room: RoomId) {
         self.emit(Event::RoomDeleted { room_id: room });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseConfig;
+    use crate::store::{self, CommitSink, Db};
+
+    #[tokio::test]
+    async fn the_store_and_its_writer_are_released_once_the_app_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::open(&DatabaseConfig::Sqlite { path: dir.path().join("t.db") }).unwrap();
+        let fanout = Fanout::new(Arc::new(Hub::new()));
+        let sink: CommitSink = {
+            let fanout = fanout.clone();
+            Arc::new(move |m| fanout.message_committed(m))
+        };
+        let db = Db::new(store.clone(), sink);
+        let (_stop, shutdown) = watch::channel(false);
+        fanout.start(db.reader(), None, shutdown);
+
+        drop(db);
+        drop(fanout);
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while Arc::strong_count(&store) > 1 {
+            assert!(std::time::Instant::now() < deadline, "the writer thread still holds the store");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }

@@ -147,22 +147,19 @@ struct WriteJob {
 /// Cheap-to-clone async handle on the store.
 #[derive(Clone)]
 pub struct Db {
-    store: Arc<dyn Store>,
+    reader: DbReader,
     writer: mpsc::Sender<WriteJob>,
 }
 
-impl Db {
-    /// Wraps a store and starts its message writer thread, which lives as long as any `Db` clone.
-    pub fn new(store: Arc<dyn Store>, on_commit: CommitSink) -> Self {
-        let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
-        let writer_store = store.clone();
-        std::thread::Builder::new()
-            .name("discock-writer".into())
-            .spawn(move || run_writer(writer_store, jobs, on_commit))
-            .expect("spawning the message writer thread");
-        Db { store, writer }
-    }
+/// The part of [`Db`] that runs store calls but cannot queue messages. Whatever the commit sink
+/// reaches must hold this rather than a `Db`: the writer thread lives as long as a `Db` does,
+/// and the sink lives in the writer, so a `Db` there would keep both alive forever.
+#[derive(Clone)]
+pub struct DbReader {
+    store: Arc<dyn Store>,
+}
 
+impl DbReader {
     /// Runs blocking store work on the blocking pool, inside the caller's tracing span.
     pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
     where
@@ -174,6 +171,33 @@ impl Db {
         tokio::task::spawn_blocking(move || span.in_scope(|| f(&*store)))
             .await
             .map_err(|e| StoreError::Internal(Box::new(e)))?
+    }
+}
+
+impl Db {
+    /// Wraps a store and starts its message writer thread, which lives as long as any `Db` clone.
+    pub fn new(store: Arc<dyn Store>, on_commit: CommitSink) -> Self {
+        let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
+        let writer_store = store.clone();
+        std::thread::Builder::new()
+            .name("discock-writer".into())
+            .spawn(move || run_writer(writer_store, jobs, on_commit))
+            .expect("spawning the message writer thread");
+        Db { reader: DbReader { store }, writer }
+    }
+
+    /// Runs blocking store work on the blocking pool, inside the caller's tracing span.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.reader.call(f).await
+    }
+
+    /// A handle that reads and writes through the store but keeps no writer alive.
+    pub fn reader(&self) -> DbReader {
+        self.reader.clone()
     }
 
     /// Stores one message through the group-commit writer.
