@@ -1,0 +1,426 @@
+//! `discock-bench`: an open-loop load generator for Discock and the plain reference servers.
+//!
+//! Creates users and rooms (Discock only), opens R × C WebSockets, sends on a fixed schedule,
+//! checks every delivery, and prints one Markdown table row per run (or per step).
+//!
+//! Layout:
+//! - `options`: flags and the named workloads
+//! - `api`: the Discock HTTP calls (register, create room, history page)
+//! - `load`: connect + join, the reader that checks deliveries, the open-loop sender
+//! - `stats`: counters, latency histograms, `/proc` readings
+
+#[path = "discock-bench/api.rs"]
+mod api;
+#[path = "discock-bench/load.rs"]
+mod load;
+#[path = "discock-bench/options.rs"]
+mod options;
+#[path = "discock-bench/stats.rs"]
+mod stats;
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::time::{sleep_until, Instant};
+
+use crate::load::{Endpoint, Sender};
+use crate::options::{Options, Target};
+use crate::stats::Stats;
+
+/// A delivery ratio below this, or a p99 above `STEP_P99_LIMIT_US`, ends the step workload.
+const STEP_MIN_DELIVERY: f64 = 0.999;
+const STEP_P99_LIMIT_US: u64 = 100_000;
+
+#[tokio::main]
+async fn main() {
+    let opts = match options::parse() {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            print!("{}", options::USAGE);
+            return;
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n\n{}", options::USAGE);
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(opts).await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// What the setup produced and every phase reuses.
+struct Setup {
+    stats: Arc<Stats>,
+    senders: Vec<Sender>,
+    http: reqwest::Client,
+    base: String,
+    /// Session used for history reads (Discock only).
+    history: Option<(String, i64)>,
+    rss_per_conn_kib: Option<f64>,
+}
+
+async fn run(opts: Options) -> Result<(), String> {
+    let conns = opts.rooms * opts.clients;
+    let limit = stats::raise_nofile_limit();
+    if limit > 0 && (limit as usize) < conns + 64 {
+        eprintln!(
+            "warning: open-file limit is {limit} but {conns} sockets are needed; run `ulimit -n {}` \
+             (as root if the hard limit is lower) in the shells of both the bench and the server",
+            conns + 1024
+        );
+    }
+    let mut setup = setup(&opts).await?;
+
+    println!(
+        "\n| workload | target | rooms × clients | senders/room | rate msg/s/sender | offered del/s | achieved del/s \
+         | delivered % | p50 ms | p99 ms | p99.9 ms | max ms | lost | dup | out of order | server CPU-s / 1k del \
+         | server RSS KiB / conn | history p50 / p99 ms (n) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+
+    if opts.workload == "idle" || opts.senders == 0 {
+        tokio::time::sleep(opts.duration).await;
+        let closed = setup.stats.closed_by_server.load(Relaxed);
+        println!(
+            "| {} | {:?} | {} × {} | 0 | 0 | 0 | 0 | – | – | – | – | – | – | – | – | – | {} | – |",
+            opts.workload,
+            opts.target,
+            opts.rooms,
+            opts.clients,
+            fmt_opt(setup.rss_per_conn_kib, 1)
+        );
+        if closed > 0 {
+            println!("\n{closed} connections were closed by the server during the idle period");
+        }
+        return Ok(());
+    }
+
+    if opts.workload == "step" {
+        let mut rate = opts.rate;
+        let mut knee = None;
+        for _ in 0..opts.max_steps {
+            let r = phase(&opts, &mut setup, rate).await;
+            print_row(&opts, rate, &r, setup.rss_per_conn_kib);
+            if !r.passes() {
+                break;
+            }
+            knee = Some(rate);
+            rate *= opts.step_factor;
+        }
+        match knee {
+            Some(k) => println!(
+                "\nknee: {k} msg/s per sender = {:.0} offered deliveries/s (the last step with p99 ≤ 100 ms and ≥ 99.9 % delivered)",
+                k * (opts.rooms * opts.senders * opts.clients) as f64
+            ),
+            None => println!("\nknee: below the first step ({} msg/s per sender)", opts.rate),
+        }
+    } else {
+        let r = phase(&opts, &mut setup, opts.rate).await;
+        print_row(&opts, opts.rate, &r, setup.rss_per_conn_kib);
+        if !r.bad_rooms.is_empty() {
+            println!("\nrooms with lost/duplicated/out-of-order deliveries (first 10):");
+            for (room, lost, dup, ooo) in r.bad_rooms.iter().take(10) {
+                println!("- room index {room}: lost {lost}, dup {dup}, out of order {ooo}");
+            }
+        }
+    }
+    println!(
+        "\nLatency runs from each message's scheduled send time to its receipt, for messages scheduled in the \
+         measured window; achieved = deliveries received during the window / duration; lost = expected \
+         (sent × members) minus delivered in order, once the drain timeout ({:.0} s) has passed.",
+        opts.drain.as_secs_f64()
+    );
+    let s = &setup.stats;
+    let (errors, closed, send_errors) =
+        (s.error_frames.load(Relaxed), s.closed_by_server.load(Relaxed), s.send_errors.load(Relaxed));
+    if errors + closed + send_errors > 0 {
+        println!("\nerror frames: {errors}, connections closed by the server: {closed}, failed sends: {send_errors}");
+    }
+    Ok(())
+}
+
+/// Users, rooms, connections; returns once every connection has joined.
+async fn setup(opts: &Options) -> Result<Setup, String> {
+    let base = format!("http://{}", opts.addr);
+    let http = api::client()?;
+    let stats = Arc::new(Stats::new(opts.rooms));
+    let run_tag = format!("{:x}", stats.now_us() / 1_000_000 % 0xff_ffff);
+
+    let (sessions, room_ids): (Vec<Option<String>>, Vec<i64>) = match opts.target {
+        Target::Plain => (vec![None], (1..=opts.rooms as i64).collect()),
+        Target::Discock => {
+            let t = std::time::Instant::now();
+            let sessions: Vec<Result<String, String>> = futures_util::stream::iter(0..opts.users)
+                .map(|i| {
+                    let (http, base, name) = (http.clone(), base.clone(), format!("b{run_tag}_{i}"));
+                    async move { api::register(&http, &base, &name).await }
+                })
+                .buffered(opts.register_concurrency)
+                .collect()
+                .await;
+            let sessions: Vec<String> = sessions.into_iter().collect::<Result<_, _>>()?;
+            eprintln!("registered {} users in {:.1} s", sessions.len(), t.elapsed().as_secs_f64());
+            let owner = sessions[0].clone();
+            let ids: Vec<Result<i64, String>> = futures_util::stream::iter(0..opts.rooms)
+                .map(|r| {
+                    let (http, base, owner, name) =
+                        (http.clone(), base.clone(), owner.clone(), format!("bench-{run_tag}-{r}"));
+                    async move { api::create_room(&http, &base, &owner, &name).await }
+                })
+                .buffered(8)
+                .collect()
+                .await;
+            (sessions.into_iter().map(Some).collect(), ids.into_iter().collect::<Result<_, _>>()?)
+        }
+    };
+
+    let rss0 = opts.server_pid.and_then(stats::rss_kib);
+    let t = std::time::Instant::now();
+    let endpoints: Vec<Arc<Endpoint>> = sessions
+        .iter()
+        .map(|s| {
+            Arc::new(Endpoint {
+                addr: opts.addr.clone(),
+                session: s.clone(),
+                join_timeout: Duration::from_secs(if opts.target == Target::Plain { 2 } else { 10 }),
+                join_reply_required: opts.target == Target::Discock,
+            })
+        })
+        .collect();
+    let conns = opts.rooms * opts.clients;
+    let mut joined = futures_util::stream::iter(0..conns)
+        .map(|i| {
+            let ep = endpoints[i % endpoints.len()].clone();
+            let room_id = room_ids[i / opts.clients];
+            async move { (i, load::connect_and_join(&ep, room_id).await) }
+        })
+        .buffer_unordered(opts.connect_concurrency);
+    let mut senders = Vec::new();
+    while let Some((i, res)) = joined.next().await {
+        let j = res.map_err(|e| format!("connection {i}: {e}"))?;
+        let (room, client) = (i / opts.clients, i % opts.clients);
+        stats.rooms[room].members.fetch_add(1, Relaxed);
+        tokio::spawn(load::read_loop(j.stream, room, i, stats.clone()));
+        if client < opts.senders {
+            senders.push(Sender { sink: j.sink, room, room_id: room_ids[room], id: i as u64, next_seq: 0 });
+        } else {
+            // Dropping the write half does not close the socket: the reader's half keeps it
+            // open, and answers the server's pings itself.
+            drop(j.sink);
+        }
+    }
+    eprintln!("opened and joined {conns} connections in {:.1} s", t.elapsed().as_secs_f64());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rssn = opts.server_pid.and_then(stats::rss_kib);
+    let rss_per_conn_kib = match (rss0, rssn) {
+        (Some(a), Some(b)) => Some((b as f64 - a as f64) / conns as f64),
+        _ => None,
+    };
+    let history = match opts.target {
+        Target::Discock => sessions[0].clone().map(|s| (s, opts.history_room.unwrap_or(room_ids[0]))),
+        Target::Plain => None,
+    };
+    Ok(Setup { stats, senders, http, base, history, rss_per_conn_kib })
+}
+
+/// The figures of one phase (one rate).
+struct PhaseResult {
+    offered_per_s: f64,
+    achieved_per_s: f64,
+    expected: u64,
+    delivered: u64,
+    lost: u64,
+    duplicated: u64,
+    out_of_order: u64,
+    latency: hdrhistogram::Histogram<u64>,
+    cpu_per_1k: Option<f64>,
+    history: hdrhistogram::Histogram<u64>,
+    /// (room index, lost, dup, out of order) for each room where any is non-zero.
+    bad_rooms: Vec<(usize, u64, u64, u64)>,
+}
+
+impl PhaseResult {
+    fn ratio(&self) -> f64 {
+        if self.expected == 0 {
+            1.0
+        } else {
+            self.delivered as f64 / self.expected as f64
+        }
+    }
+
+    fn passes(&self) -> bool {
+        self.ratio() >= STEP_MIN_DELIVERY && self.latency.value_at_quantile(0.99) <= STEP_P99_LIMIT_US
+    }
+}
+
+/// Per-room snapshot: (sent, received, dup, out of order).
+fn snapshot(stats: &Stats) -> Vec<[u64; 4]> {
+    stats
+        .rooms
+        .iter()
+        .map(|r| {
+            [r.sent.load(Relaxed), r.received.load(Relaxed), r.duplicated.load(Relaxed), r.out_of_order.load(Relaxed)]
+        })
+        .collect()
+}
+
+/// Sends at `rate` for warmup + duration, then drains, and measures.
+async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
+    let stats = setup.stats.clone();
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now() + Duration::from_millis(200);
+    let warm_end = start + opts.warmup;
+    let end = warm_end + opts.duration;
+    let before = snapshot(&stats);
+    stats.reset_window(stats.micros_at(warm_end.into_std()), stats.micros_at(end.into_std()));
+
+    let n = setup.senders.len().max(1);
+    let handles: Vec<_> = setup
+        .senders
+        .drain(..)
+        .enumerate()
+        .map(|(j, s)| {
+            // Spread the senders evenly over one period so that they do not fire in lockstep.
+            let first = start + period.mul_f64(j as f64 / n as f64);
+            tokio::spawn(load::send_loop(s, first, period, end, stats.clone()))
+        })
+        .collect();
+
+    let history =
+        tokio::spawn(history_loop(setup.http.clone(), setup.base.clone(), setup.history.clone(), warm_end, end));
+
+    sleep_until(warm_end).await;
+    let cpu0 = opts.server_pid.and_then(stats::cpu_seconds);
+    sleep_until(end).await;
+    let cpu1 = opts.server_pid.and_then(stats::cpu_seconds);
+    let window_deliveries = stats.window_deliveries.load(Relaxed);
+    for h in handles {
+        if let Ok(s) = h.await {
+            setup.senders.push(s);
+        }
+    }
+    let history = history.await.unwrap_or_else(|_| stats::histogram());
+
+    // Drain: wait until every expected delivery arrived, or the drain timeout.
+    let deadline = Instant::now() + opts.drain;
+    let counts = |stats: &Stats| {
+        let after = snapshot(stats);
+        let mut bad = Vec::new();
+        let (mut expected, mut delivered, mut dup, mut ooo) = (0, 0, 0, 0);
+        for (room, (a, b)) in after.iter().zip(&before).enumerate() {
+            let members = stats.rooms[room].members.load(Relaxed);
+            let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]];
+            let e = d[0] * members;
+            let ok = d[1] - d[2] - d[3];
+            expected += e;
+            delivered += ok;
+            dup += d[2];
+            ooo += d[3];
+            let lost = e.saturating_sub(ok);
+            if lost + d[2] + d[3] > 0 {
+                bad.push((room, lost, d[2], d[3]));
+            }
+        }
+        (expected, delivered, dup, ooo, bad)
+    };
+    let (expected, delivered, dup, ooo, bad) = loop {
+        let c = counts(&stats);
+        if c.1 >= c.0 || Instant::now() >= deadline {
+            break c;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    let members: u64 = stats.rooms.iter().map(|r| r.members.load(Relaxed)).sum::<u64>() / opts.rooms as u64;
+    let secs = opts.duration.as_secs_f64();
+    PhaseResult {
+        offered_per_s: rate * setup.senders.len() as f64 * members as f64,
+        achieved_per_s: window_deliveries as f64 / secs,
+        expected,
+        delivered,
+        lost: expected.saturating_sub(delivered),
+        duplicated: dup,
+        out_of_order: ooo,
+        latency: stats.latency(),
+        cpu_per_1k: match (cpu0, cpu1) {
+            (Some(a), Some(b)) if window_deliveries > 0 => Some((b - a) / (window_deliveries as f64 / 1000.0)),
+            _ => None,
+        },
+        history,
+        bad_rooms: bad,
+    }
+}
+
+/// Times `GET /api/messages/{room}` back to back (20 ms apart) between `from` and `until`.
+async fn history_loop(
+    http: reqwest::Client,
+    base: String,
+    target: Option<(String, i64)>,
+    from: Instant,
+    until: Instant,
+) -> hdrhistogram::Histogram<u64> {
+    let mut h = stats::histogram();
+    let Some((session, room)) = target else { return h };
+    sleep_until(from).await;
+    while Instant::now() < until {
+        let t = std::time::Instant::now();
+        match api::history_page(&http, &base, &session, room).await {
+            Ok(()) => h.saturating_record((t.elapsed().as_micros() as u64).max(1)),
+            Err(e) => {
+                eprintln!("history: {e}");
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    h
+}
+
+fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "–".to_string(), |v| format!("{v:.decimals$}"))
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.2}", us as f64 / 1000.0)
+}
+
+fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
+    let l = &r.latency;
+    let history = if r.history.is_empty() {
+        "–".to_string()
+    } else {
+        format!(
+            "{} / {} ({})",
+            ms(r.history.value_at_quantile(0.5)),
+            ms(r.history.value_at_quantile(0.99)),
+            r.history.len()
+        )
+    };
+    let lat = |q: f64| if l.is_empty() { "–".to_string() } else { ms(l.value_at_quantile(q)) };
+    println!(
+        "| {} | {:?} | {} × {} | {} | {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        opts.workload,
+        opts.target,
+        opts.rooms,
+        opts.clients,
+        opts.senders,
+        rate,
+        r.offered_per_s,
+        r.achieved_per_s,
+        r.ratio() * 100.0,
+        lat(0.5),
+        lat(0.99),
+        lat(0.999),
+        if l.is_empty() { "–".to_string() } else { ms(l.max()) },
+        r.lost,
+        r.duplicated,
+        r.out_of_order,
+        fmt_opt(r.cpu_per_1k, 4),
+        fmt_opt(rss, 1),
+        history
+    );
+}

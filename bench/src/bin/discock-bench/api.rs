@@ -1,0 +1,108 @@
+//! The few Discock HTTP calls the benchmark needs: register a user, create a room, read history.
+
+use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::{redirect, Client, StatusCode};
+
+/// A plain HTTP client that never follows redirects (the 303 after registering carries the cookie).
+pub fn client() -> Result<Client, String> {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(|e| format!("cannot build HTTP client: {e}"))
+}
+
+/// Value of cookie `name` among the response's `Set-Cookie` headers.
+fn cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let pair = v.split(';').next()?.trim();
+        let (k, val) = pair.split_once('=')?;
+        (k == name && !val.is_empty()).then(|| val.to_string())
+    })
+}
+
+/// The `value` of the hidden `csrf_token` input of a rendered form.
+fn csrf_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\"")?;
+    // The attribute may come before or after `name`; look in the surrounding tag.
+    let start = html[..at].rfind('<')?;
+    let end = at + html[at..].find('>')?;
+    let tag = &html[start..end];
+    let v = tag.find("value=\"")? + "value=\"".len();
+    let len = tag[v..].find('"')?;
+    Some(tag[v..v + len].to_string())
+}
+
+/// Registers `username` and returns its `discock_session` cookie value.
+pub async fn register(http: &Client, base: &str, username: &str) -> Result<String, String> {
+    let resp = http.get(format!("{base}/register")).send().await.map_err(|e| format!("GET /register: {e}"))?;
+    let csrf_cookie = cookie(&resp, "discock_csrf");
+    let html = resp.text().await.map_err(|e| format!("GET /register body: {e}"))?;
+    let token = csrf_token(&html).ok_or("GET /register: no csrf_token input in the form")?;
+    let form = [
+        ("username", username),
+        ("password", "bench-password-1"),
+        ("password_confirm", "bench-password-1"),
+        ("city", "Benchville"),
+        ("csrf_token", token.as_str()),
+    ];
+    let mut req = http.post(format!("{base}/register")).header(ORIGIN, base).form(&form);
+    if let Some(c) = csrf_cookie {
+        req = req.header(COOKIE, format!("discock_csrf={c}"));
+    }
+    let resp = req.send().await.map_err(|e| format!("POST /register: {e}"))?;
+    if resp.status() != StatusCode::SEE_OTHER {
+        return Err(format!("POST /register {username}: expected 303, got {}", resp.status()));
+    }
+    cookie(&resp, "discock_session").ok_or_else(|| "POST /register: no discock_session cookie".to_string())
+}
+
+/// Creates a room and returns its id.
+pub async fn create_room(http: &Client, base: &str, session: &str, name: &str) -> Result<i64, String> {
+    let resp = http
+        .post(format!("{base}/api/rooms"))
+        .header(ORIGIN, base)
+        .header(COOKIE, format!("discock_session={session}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(serde_json::json!({ "name": name }).to_string())
+        .send()
+        .await
+        .map_err(|e| format!("POST /api/rooms: {e}"))?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(|e| format!("POST /api/rooms body: {e}"))?;
+    if status != StatusCode::CREATED {
+        return Err(format!("POST /api/rooms {name}: expected 201, got {status}: {body}"));
+    }
+    let room: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("POST /api/rooms: {e}"))?;
+    room["id"].as_i64().ok_or_else(|| format!("POST /api/rooms: no id in {body}"))
+}
+
+/// One history page; returns Ok only for a 200.
+pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -> Result<(), String> {
+    let resp = http
+        .get(format!("{base}/api/messages/{room}?limit=50"))
+        .header(COOKIE, format!("discock_session={session}"))
+        .send()
+        .await
+        .map_err(|e| format!("GET /api/messages: {e}"))?;
+    let status = resp.status();
+    resp.bytes().await.map_err(|e| format!("GET /api/messages body: {e}"))?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("GET /api/messages/{room}: {status}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csrf_token;
+
+    #[test]
+    fn the_csrf_token_is_read_from_the_hidden_input() {
+        let html = r#"<form><input type="hidden" name="csrf_token" value="abc123"><input name="x"></form>"#;
+        assert_eq!(csrf_token(html).as_deref(), Some("abc123"));
+        let html = r#"<input value="v9" type="hidden" name="csrf_token" />"#;
+        assert_eq!(csrf_token(html).as_deref(), Some("v9"));
+    }
+}

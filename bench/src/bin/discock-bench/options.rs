@@ -1,0 +1,168 @@
+//! Command-line flags and the named workloads they start from.
+
+use std::time::Duration;
+
+/// Which kind of server is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Discock itself: users, sessions and rooms are created through its HTTP API.
+    Discock,
+    /// A server with no auth and no HTTP API (the reference server, the Node peer):
+    /// `ws://HOST/ws` directly, rooms 1..=R assumed to exist.
+    Plain,
+}
+
+/// Everything one invocation runs with, after the workload defaults and the flags are merged.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub addr: String,
+    pub target: Target,
+    pub workload: String,
+    pub rooms: usize,
+    pub clients: usize,
+    /// Sending clients per room (the first `senders` clients of each room send).
+    pub senders: usize,
+    /// Distinct users; connection `i` logs in as user `i % users`.
+    pub users: usize,
+    /// Messages per second per sending client (open loop).
+    pub rate: f64,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub drain: Duration,
+    pub server_pid: Option<u32>,
+    pub history_room: Option<i64>,
+    /// Stepwise search: multiply the rate by this after each passing step.
+    pub step_factor: f64,
+    pub max_steps: usize,
+    pub register_concurrency: usize,
+    pub connect_concurrency: usize,
+}
+
+pub const USAGE: &str = "\
+discock-bench: open-loop load generator for Discock and the reference servers
+
+USAGE: discock-bench [FLAGS]
+
+  --addr HOST:PORT          server to load (default 127.0.0.1:8080); nothing else is contacted
+  --target discock|plain    discock: register users + create rooms over HTTP (default);
+                            plain: ws://HOST:PORT/ws without auth, rooms 1..R
+  --workload NAME           idle | small | medium | big | step (default small)
+  --rooms R --clients C     rooms, connections per room
+  --senders K               sending connections per room
+  --users U                 distinct users (default R*C; fewer means users are reused)
+  --rate S                  messages/s per sending connection (step: starting rate)
+  --duration SECS           measured sending time per run/step
+  --warmup SECS             sending time before measuring starts
+  --drain SECS              wait for outstanding deliveries after sending stops (default 5)
+  --server-pid PID          read server CPU and RSS from /proc/PID
+  --history-room ID         room for GET /api/messages timing (discock; default first room)
+  --step-factor F           step workload: rate multiplier per step (default 2)
+  --max-steps N             step workload: give up after N steps (default 12)
+  --register-concurrency N  parallel registrations (default 8)
+  --connect-concurrency N   parallel WebSocket handshakes (default 64)
+";
+
+/// Parses `std::env::args`, starting from the defaults of `--workload`.
+pub fn parse() -> Result<Options, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        return Err(String::new());
+    }
+    let mut pairs = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(flag) = it.next() {
+        if !flag.starts_with("--") {
+            return Err(format!("unexpected argument `{flag}`"));
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        pairs.push((flag, value));
+    }
+    let workload =
+        pairs.iter().rev().find(|(f, _)| f == "--workload").map(|(_, v)| v.clone()).unwrap_or_else(|| "small".into());
+    // (rooms, clients, senders per room, rate, duration)
+    let (rooms, clients, senders, rate, duration) = match workload.as_str() {
+        "idle" => (100, 100, 0, 0.0, 10.0),
+        "small" => (1000, 10, 10, 1.0, 20.0),
+        "medium" => (100, 50, 10, 1.0, 20.0),
+        "big" => (1, 2000, 10, 1.0, 20.0),
+        "step" => (100, 10, 10, 1.0, 10.0),
+        other => return Err(format!("unknown workload `{other}` (idle, small, medium, big, step)")),
+    };
+    let mut o = Options {
+        addr: "127.0.0.1:8080".into(),
+        target: Target::Discock,
+        workload,
+        rooms,
+        clients,
+        senders,
+        users: 0,
+        rate,
+        duration: Duration::from_secs_f64(duration),
+        warmup: Duration::from_secs(2),
+        drain: Duration::from_secs(5),
+        server_pid: None,
+        history_room: None,
+        step_factor: 2.0,
+        max_steps: 12,
+        register_concurrency: 8,
+        connect_concurrency: 64,
+    };
+    let mut senders_set = false;
+    for (flag, v) in pairs {
+        let bad = |e: &dyn std::fmt::Display| format!("{flag} {v}: {e}");
+        let secs = |v: &str| -> Result<Duration, String> {
+            let s: f64 = v.parse().map_err(|e| bad(&e))?;
+            Duration::try_from_secs_f64(s).map_err(|e| bad(&e))
+        };
+        match flag.as_str() {
+            "--addr" => o.addr = v,
+            "--target" => {
+                o.target = match v.as_str() {
+                    "discock" => Target::Discock,
+                    "plain" => Target::Plain,
+                    _ => return Err(format!("--target must be discock or plain, not `{v}`")),
+                }
+            }
+            "--workload" => {}
+            "--rooms" => o.rooms = v.parse().map_err(|e| bad(&e))?,
+            "--clients" => o.clients = v.parse().map_err(|e| bad(&e))?,
+            "--senders" => {
+                o.senders = v.parse().map_err(|e| bad(&e))?;
+                senders_set = true;
+            }
+            "--users" => o.users = v.parse().map_err(|e| bad(&e))?,
+            "--rate" => o.rate = v.parse().map_err(|e| bad(&e))?,
+            "--duration" => o.duration = secs(&v)?,
+            "--warmup" => o.warmup = secs(&v)?,
+            "--drain" => o.drain = secs(&v)?,
+            "--server-pid" => o.server_pid = Some(v.parse().map_err(|e| bad(&e))?),
+            "--history-room" => o.history_room = Some(v.parse().map_err(|e| bad(&e))?),
+            "--step-factor" => o.step_factor = v.parse().map_err(|e| bad(&e))?,
+            "--max-steps" => o.max_steps = v.parse().map_err(|e| bad(&e))?,
+            "--register-concurrency" => o.register_concurrency = v.parse().map_err(|e| bad(&e))?,
+            "--connect-concurrency" => o.connect_concurrency = v.parse().map_err(|e| bad(&e))?,
+            _ => return Err(format!("unknown flag `{flag}`")),
+        }
+    }
+    if o.workload != "idle" && !senders_set {
+        o.senders = o.senders.min(o.clients);
+    }
+    if o.workload == "idle" {
+        o.senders = 0;
+    }
+    if o.rooms == 0 || o.clients == 0 {
+        return Err("--rooms and --clients must be at least 1".into());
+    }
+    if o.senders > o.clients {
+        return Err(format!("--senders {} is more than --clients {}", o.senders, o.clients));
+    }
+    if o.senders > 0 && !(o.rate > 0.0 && o.rate.is_finite()) {
+        return Err("--rate must be a positive number of messages per second".into());
+    }
+    if o.users == 0 {
+        o.users = o.rooms * o.clients;
+    }
+    o.register_concurrency = o.register_concurrency.max(1);
+    o.connect_concurrency = o.connect_concurrency.max(1);
+    Ok(o)
+}

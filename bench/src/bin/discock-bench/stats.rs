@@ -1,0 +1,149 @@
+//! What the run measures: per-room delivery counters, latency histograms, and the server's
+//! CPU and memory read from `/proc`.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use hdrhistogram::Histogram;
+
+/// Latencies are recorded in microseconds, up to an hour, with 3 significant digits.
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static histogram bounds are valid")
+}
+
+/// Counters of one room, shared by its sender and reader tasks.
+#[derive(Default)]
+pub struct RoomCounters {
+    /// Connections that joined (expected receivers of each message).
+    pub members: AtomicU64,
+    /// Messages whose `send_message` frame was written.
+    pub sent: AtomicU64,
+    /// `new_message` frames received, duplicates included.
+    pub received: AtomicU64,
+    /// Same (sender, seq) seen again by a connection.
+    pub duplicated: AtomicU64,
+    /// A seq lower than one already seen from that sender.
+    pub out_of_order: AtomicU64,
+}
+
+/// Histograms are sharded so that thousands of reader tasks rarely contend on one lock.
+const SHARDS: usize = 32;
+
+/// All shared measurement state. Clock: microseconds since the Unix epoch, derived from one
+/// monotonic `Instant` so that send and receive stamps are comparable.
+pub struct Stats {
+    pub rooms: Vec<RoomCounters>,
+    latency: Vec<Mutex<Histogram<u64>>>,
+    /// Deliveries whose receive time fell inside the measurement window.
+    pub window_deliveries: AtomicU64,
+    /// Window bounds in clock microseconds; 0..0 before a window is set.
+    pub window_start: AtomicU64,
+    pub window_end: AtomicU64,
+    /// Frames that were not understood, `error` frames, and connections the server closed.
+    pub error_frames: AtomicU64,
+    pub closed_by_server: AtomicU64,
+    pub send_errors: AtomicU64,
+    base_instant: Instant,
+    base_unix_us: u64,
+}
+
+impl Stats {
+    pub fn new(rooms: usize) -> Stats {
+        let base_unix_us = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0);
+        Stats {
+            rooms: (0..rooms).map(|_| RoomCounters::default()).collect(),
+            latency: (0..SHARDS).map(|_| Mutex::new(histogram())).collect(),
+            window_deliveries: AtomicU64::new(0),
+            window_start: AtomicU64::new(0),
+            window_end: AtomicU64::new(0),
+            error_frames: AtomicU64::new(0),
+            closed_by_server: AtomicU64::new(0),
+            send_errors: AtomicU64::new(0),
+            base_instant: Instant::now(),
+            base_unix_us,
+        }
+    }
+
+    /// Clock reading for an instant (Unix microseconds).
+    pub fn micros_at(&self, at: Instant) -> u64 {
+        self.base_unix_us + at.saturating_duration_since(self.base_instant).as_micros() as u64
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.micros_at(Instant::now())
+    }
+
+    /// Accounts one delivery of a message scheduled at `scheduled_us`, received at `now_us`.
+    pub fn record_delivery(&self, shard: usize, scheduled_us: u64, now_us: u64) {
+        let (start, end) = (self.window_start.load(Relaxed), self.window_end.load(Relaxed));
+        if now_us >= start && now_us < end {
+            self.window_deliveries.fetch_add(1, Relaxed);
+        }
+        // Latency is sampled for messages *scheduled* inside the window, however late they arrive.
+        if scheduled_us >= start && scheduled_us < end {
+            let mut h = self.latency[shard % SHARDS].lock().unwrap_or_else(|p| p.into_inner());
+            h.saturating_record(now_us.saturating_sub(scheduled_us).max(1));
+        }
+    }
+
+    /// Starts a new window: clears the histograms and the window counter.
+    pub fn reset_window(&self, start_us: u64, end_us: u64) {
+        for h in &self.latency {
+            h.lock().unwrap_or_else(|p| p.into_inner()).reset();
+        }
+        self.window_deliveries.store(0, Relaxed);
+        self.window_start.store(start_us, Relaxed);
+        self.window_end.store(end_us, Relaxed);
+    }
+
+    /// All latency shards merged.
+    pub fn latency(&self) -> Histogram<u64> {
+        let mut all = histogram();
+        for h in &self.latency {
+            // Same bounds everywhere, so adding cannot fail.
+            let _ = all.add(&*h.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+        all
+    }
+}
+
+/// utime + stime of a process, in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces; fields resume after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3 overall, so utime (14) and stime (15) are at 11 and 12 here.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let ticks = if ticks > 0 { ticks as f64 } else { 100.0 };
+    Some((utime + stime) as f64 / ticks)
+}
+
+/// VmRSS of a process, in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the resulting soft limit.
+pub fn raise_nofile_limit() -> libc::rlim_t {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `lim` is a valid, writable rlimit for the duration of both calls.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+    }
+    lim.rlim_cur
+}
