@@ -95,7 +95,7 @@ impl App {
         };
 
         let addr = SocketAddr::new(state.config.host, state.config.port);
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let listener = bind(addr).map_err(|source| StartError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
         Ok(App { listener, addr, state, stop })
     }
@@ -123,6 +123,19 @@ impl App {
     }
 }
 
+/// Binds the listening socket. `TCP_NODELAY` is set on it because warp accepts connections
+/// itself and offers no hook for the accepted sockets; on Linux they inherit the option from
+/// the listener. Without it, Nagle's algorithm holds a frame back while an earlier one is
+/// unacknowledged, which adds delayed-ACK pauses to live delivery.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
 fn random_dummy() -> String {
     crate::auth::random_token()
 }
@@ -144,4 +157,19 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_inherit_tcp_nodelay_from_the_listener() {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        assert!(accepted.nodelay().unwrap(), "Nagle's algorithm would delay small frames");
+        assert!(!client.nodelay().unwrap(), "the client's own socket keeps the default");
+    }
 }

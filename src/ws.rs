@@ -36,14 +36,20 @@ type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
 /// The tungstenite settings for a server connection. The 4 KiB read buffer (instead of the
 /// default 128 KiB, which `warp::ws` cannot change) is most of the per-connection memory.
+/// Outgoing frames collect in a write buffer of up to 16 KiB and go out in one `write` when the
+/// outbox runs dry (see `write_loop`): a busy connection then costs one system call per batch
+/// instead of one per frame.
 pub fn socket_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(Some(MAX_FRAME_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES))
 }
+
+/// Frames are written once this many bytes are buffered, or when the outbox is empty.
+const WRITE_BATCH_BYTES: usize = 16 * 1024;
 
 /// Wraps an upgraded HTTP connection and serves it until it ends.
 pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User) {
@@ -111,10 +117,12 @@ async fn serve(socket: Socket, state: AppState, user: User) {
     tracing::debug!(conn = member.id, "disconnected");
 }
 
-/// Discards input for up to a second or 1 MiB, until the peer closes.
+/// Discards input for up to a second or 1 MiB, until the peer closes. The buffer is on the
+/// heap: a local array would live inside every connection's task for its whole life (async
+/// state is sized for the largest await), 8 KiB each on an idle connection.
 async fn linger(mut io: TokioIo<Upgraded>) {
     use tokio::io::AsyncReadExt;
-    let mut buf = [0u8; 8192];
+    let mut buf = vec![0u8; 8192];
     let mut left: usize = 1024 * 1024;
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         while left > 0 {
@@ -127,13 +135,15 @@ async fn linger(mut io: TokioIo<Upgraded>) {
     .await;
 }
 
-/// Drains the outbox into the socket and pings on a timer. Returns when the socket fails.
+/// Drains the outbox into the socket and pings on a timer. Everything already queued is fed
+/// into the write buffer before one flush, so a burst of frames leaves in few writes while a
+/// lone frame still goes out at once. Returns when the socket fails.
 async fn write_loop(sink: &mut futures_util::stream::SplitSink<Socket, WsMessage>, frames: &mut mpsc::Receiver<Frame>) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         let sent = tokio::select! {
             frame = frames.recv() => match frame {
-                Some(frame) => sink.send(WsMessage::Text(frame.into_text())).await,
+                Some(frame) => write_batch(sink, frame, frames).await,
                 None => return,
             },
             _ = ping.tick() => sink.send(WsMessage::Ping(Default::default())).await,
@@ -142,6 +152,19 @@ async fn write_loop(sink: &mut futures_util::stream::SplitSink<Socket, WsMessage
             return;
         }
     }
+}
+
+/// Feeds `first` and whatever else is queued right now, then flushes.
+async fn write_batch(
+    sink: &mut futures_util::stream::SplitSink<Socket, WsMessage>,
+    first: Frame,
+    frames: &mut mpsc::Receiver<Frame>,
+) -> Result<(), tungstenite::Error> {
+    sink.feed(WsMessage::Text(first.into_text())).await?;
+    while let Ok(frame) = frames.try_recv() {
+        sink.feed(WsMessage::Text(frame.into_text())).await?;
+    }
+    sink.flush().await
 }
 
 impl Connection {
