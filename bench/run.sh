@@ -7,7 +7,7 @@
 #   WORKLOADS="small medium" DURATION=10 bench/run.sh
 #   TARGETS="discock ref" bench/run.sh            # a subset of the servers
 #
-# Environment: WORKLOADS (idle small medium big step), TARGETS (discock ref node),
+# Environment: WORKLOADS (ingest idle small medium big step), TARGETS (discock ref node),
 # DURATION (seconds, passed to the generator as --duration; unset = its default),
 # BENCH_ARGS (more generator flags, word-split), KEEP_TMP=1 (keep databases and server logs).
 # Servers: discock = target/release/discock on SQLite (BCRYPT_COST=4), ref = discock-ref (no storage,
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 HOST=127.0.0.1
-WORKLOADS=${WORKLOADS:-idle small medium big step}
+WORKLOADS=${WORKLOADS:-ingest idle small medium big step}
 TARGETS=${TARGETS:-discock ref node}
 DURATION=${DURATION:-}
 BENCH_ARGS=${BENCH_ARGS:-}
@@ -29,7 +29,7 @@ die() {
 }
 
 for w in $WORKLOADS; do
-    case $w in idle | small | medium | big | step) ;; *) die "unknown workload '$w' (idle small medium big step)" ;; esac
+    case $w in idle | small | medium | big | step | ingest) ;; *) die "unknown workload '$w' (idle small medium big step ingest)" ;; esac
 done
 for t in $TARGETS; do
     case $t in discock | ref | node) ;; *) die "unknown target '$t' (discock ref node)" ;; esac

@@ -50,11 +50,20 @@ pub enum ErrorCode {
 pub struct FrameError {
     pub code: ErrorCode,
     pub message: String,
+    /// The `client_id` of the refused `send_message`, so that a client with several messages in
+    /// flight knows which one failed.
+    pub client_id: Option<String>,
 }
 
 impl FrameError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        FrameError { code, message: message.into() }
+        FrameError { code, message: message.into(), client_id: None }
+    }
+
+    /// The same error, naming the message it refuses.
+    pub fn for_message(mut self, client_id: Option<&str>) -> Self {
+        self.client_id = client_id.map(str::to_owned);
+        self
     }
 }
 
@@ -85,17 +94,44 @@ pub struct TypingUser<'a> {
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame<'a> {
-    Connected { user: &'a User },
-    RoomUsersList { room_id: RoomId, users: Vec<&'a User> },
-    JoinedRoom { room_id: RoomId, user: &'a User },
-    LeftRoom { room_id: RoomId, user_id: UserId },
-    NewMessage { message: &'a Message },
-    Typing { room_id: RoomId, user: TypingUser<'a> },
+    Connected {
+        user: &'a User,
+    },
+    RoomUsersList {
+        room_id: RoomId,
+        users: Vec<&'a User>,
+    },
+    JoinedRoom {
+        room_id: RoomId,
+        user: &'a User,
+    },
+    LeftRoom {
+        room_id: RoomId,
+        user_id: UserId,
+    },
+    NewMessage {
+        message: &'a Message,
+    },
+    Typing {
+        room_id: RoomId,
+        user: TypingUser<'a>,
+    },
     Pong,
-    RoomCreated { room: &'a Room },
-    RoomUpdated { room: &'a Room },
-    RoomDeleted { room_id: RoomId },
-    Error { code: ErrorCode, message: &'a str },
+    RoomCreated {
+        room: &'a Room,
+    },
+    RoomUpdated {
+        room: &'a Room,
+    },
+    RoomDeleted {
+        room_id: RoomId,
+    },
+    Error {
+        code: ErrorCode,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
 }
 
 impl ServerFrame<'_> {
@@ -109,7 +145,7 @@ impl ServerFrame<'_> {
 
 impl<'a> From<&'a FrameError> for ServerFrame<'a> {
     fn from(e: &'a FrameError) -> Self {
-        ServerFrame::Error { code: e.code, message: &e.message }
+        ServerFrame::Error { code: e.code, message: &e.message, client_id: e.client_id.as_deref() }
     }
 }
 

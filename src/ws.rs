@@ -2,7 +2,7 @@
 //! client frames into store and hub calls, the writer that drains the bounded outbox,
 //! heartbeats, and cleanup (leaving every room) however the connection ends.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,18 +19,25 @@ use crate::app::AppState;
 use crate::domain::{ClientId, MessageText, MessageTextError, RoomId, User};
 use crate::hub::Member;
 use crate::protocol::{ClientFrame, ErrorCode, Frame, FrameError, ServerFrame};
-use crate::store::{NewMessage, StoreError};
+use crate::store::{NewMessage, PendingInsert, StoreError};
 
 /// Largest text frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Frames queued for one connection before it counts as lagging and is closed.
-const OUTBOX_FRAMES: usize = 256;
+/// Frames queued for one connection before it counts as lagging and is closed. Twice the
+/// writer's largest commit (`store::MAX_BATCH`), so that one commit of a busy room cannot
+/// overflow a connection that keeps up; tokio allocates the queue in blocks as it fills, so an
+/// idle connection does not pay for the capacity.
+const OUTBOX_FRAMES: usize = 2 * crate::store::MAX_BATCH;
 /// How often the server pings; browsers answer pings by themselves.
 const PING_EVERY: Duration = Duration::from_secs(30);
 /// A connection that sends nothing (not even a pong) for this long is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Close code sent to a connection that could not keep up; it should reconnect and resync.
 const CLOSE_LAGGED: u16 = 4008;
+/// Messages one connection may have queued for storage before its next frame is read. A
+/// connection does not wait for one message's commit before reading the next, so a fast
+/// sender's messages share commits instead of paying one each; beyond this it waits.
+const MESSAGES_IN_FLIGHT: usize = 64;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
@@ -75,6 +82,16 @@ struct Connection {
     joined: HashSet<RoomId>,
     /// Replies to this connection only (pong, errors, resent messages).
     outbox: mpsc::Sender<Frame>,
+    /// Its messages queued for storage, oldest first, each with the room and `client_id` it
+    /// was sent with; they commit in this order.
+    in_flight: VecDeque<(RoomId, Option<String>, PendingInsert)>,
+}
+
+/// What the read loop waits for.
+enum Event {
+    Frame(Option<Result<WsMessage, tungstenite::Error>>),
+    Stored(Result<crate::store::Inserted, StoreError>),
+    Idle,
 }
 
 async fn serve(socket: Socket, state: AppState, user: User) {
@@ -82,7 +99,8 @@ async fn serve(socket: Socket, state: AppState, user: User) {
     let member = state.fanout.hub().connect(user, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     let mut shutdown = state.shutdown.clone();
-    let mut conn = Connection { state, member: member.clone(), joined: HashSet::new(), outbox };
+    let mut conn =
+        Connection { state, member: member.clone(), joined: HashSet::new(), outbox, in_flight: VecDeque::new() };
     conn.reply(&ServerFrame::Connected { user: &member.user }).await;
 
     let (mut sink, mut stream) = socket.split();
@@ -168,13 +186,29 @@ async fn write_batch(
 }
 
 impl Connection {
-    /// Reads frames until the client goes away; each is answered before the next is read.
+    /// Reads frames until the client goes away. Frames are handled in order; a `send_message`
+    /// is answered once its commit is reported, while the frames after it are already read.
     async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<Socket>) -> End {
         loop {
-            let next = match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
-                Err(_) => return End::Idle,
-                Ok(None) => return End::Gone,
-                Ok(Some(next)) => next,
+            let full = self.in_flight.len() >= MESSAGES_IN_FLIGHT;
+            let event = match self.in_flight.front_mut() {
+                Some((_, _, pending)) if full => Event::Stored(pending.await),
+                Some((_, _, pending)) => tokio::select! {
+                    biased;
+                    stored = pending => Event::Stored(stored),
+                    next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next.map_or(Event::Idle, Event::Frame),
+                },
+                None => tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await.map_or(Event::Idle, Event::Frame),
+            };
+            let next = match event {
+                Event::Stored(result) => {
+                    let (room_id, client_id, _) = self.in_flight.pop_front().expect("a message was in flight");
+                    self.stored(room_id, client_id, result).await;
+                    continue;
+                }
+                Event::Idle => return End::Idle,
+                Event::Frame(None) => return End::Gone,
+                Event::Frame(Some(next)) => next,
             };
             match next {
                 Ok(WsMessage::Text(text)) => {
@@ -197,6 +231,24 @@ impl Connection {
         }
     }
 
+    /// Answers a message's commit. A fresh message reached every member, this connection
+    /// included, through the commit sink; a resent one was stored earlier, so only its sender
+    /// hears about it again.
+    async fn stored(
+        &self,
+        room_id: RoomId,
+        client_id: Option<String>,
+        result: Result<crate::store::Inserted, StoreError>,
+    ) {
+        let error = match result {
+            Ok(inserted) if inserted.fresh => return,
+            Ok(inserted) => return self.reply(&ServerFrame::NewMessage { message: &inserted.message }).await,
+            Err(StoreError::NotFound) => room_not_found(room_id),
+            Err(e) => store_error(e),
+        };
+        self.reply(&ServerFrame::from(&error.for_message(client_id.as_deref()))).await;
+    }
+
     /// Sends a frame to this connection alone, waiting for room in the outbox.
     async fn reply(&self, frame: &ServerFrame<'_>) {
         let _ = self.outbox.send(frame.encode()).await;
@@ -215,9 +267,10 @@ impl Connection {
                 self.require_joined(room_id)?;
                 self.state.fanout.typing(&self.member, room_id);
             }
-            ClientFrame::SendMessage { room_id, content, client_id } => {
-                self.send_message(room_id, &content, client_id.as_deref()).await?
-            }
+            ClientFrame::SendMessage { room_id, content, client_id } => self
+                .send_message(room_id, &content, client_id.as_deref())
+                .await
+                .map_err(|e| e.for_message(client_id.as_deref()))?,
         }
         Ok(())
     }
@@ -247,6 +300,7 @@ impl Connection {
         client_id: Option<&str>,
     ) -> Result<(), FrameError> {
         self.require_joined(room_id)?;
+        let raw_client_id = client_id.map(str::to_owned);
         let content = MessageText::parse(content).map_err(|e| match e {
             MessageTextError::Empty => FrameError::new(ErrorCode::EmptyMessage, "Пустое сообщение не отправлено"),
             MessageTextError::TooLong => FrameError::new(
@@ -263,15 +317,8 @@ impl Connection {
             client_id,
             created_at: crate::domain::now(),
         };
-        let inserted = self.state.db.insert_message(new).await.map_err(|e| match e {
-            StoreError::NotFound => room_not_found(room_id),
-            e => store_error(e),
-        })?;
-        // A fresh message reached every member, this connection included, through the commit
-        // sink; a resent one was stored earlier, so only its sender hears about it again.
-        if !inserted.fresh {
-            self.reply(&ServerFrame::NewMessage { message: &inserted.message }).await;
-        }
+        let pending = self.state.db.queue_message(new).await.map_err(store_error)?;
+        self.in_flight.push_back((room_id, raw_client_id, pending));
         Ok(())
     }
 }

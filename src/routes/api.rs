@@ -197,12 +197,17 @@ async fn delete_room(raw_id: String, state: AppState, meta: RequestMeta) -> Resu
 }
 
 /// GET /api/messages/:room_id?limit&before
+///
+/// The answer carries `Server-Timing: app;dur=<ms>`, the time from the handler's start to the
+/// serialized page (session check and query included): what the benchmark reports as the
+/// server-side history latency, and what browser dev tools show beside the network time.
 async fn list_messages(
     raw_id: String,
     state: AppState,
     meta: RequestMeta,
     query: HashMap<String, String>,
 ) -> Result<Response, AppError> {
+    let started = std::time::Instant::now();
     state.require_user(&meta).await?;
     let room = RoomId(parse_id(&raw_id, "Номер комнаты")?);
     let limit = match query.get("limit") {
@@ -221,5 +226,10 @@ async fn list_messages(
         })
         .await?
         .ok_or_else(|| AppError::NotFound("Такой комнаты нет".into()))?;
-    Ok(json_with(StatusCode::OK, &messages))
+    let mut response = json_with(StatusCode::OK, &messages);
+    let timing = format!("app;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(value) = warp::http::HeaderValue::from_str(&timing) {
+        response.headers_mut().insert("server-timing", value);
+    }
+    Ok(response)
 }

@@ -137,7 +137,7 @@ pub type CommitSink = Arc<dyn Fn(&Message) + Send + Sync>;
 /// How many messages may wait for the writer before senders are slowed down.
 const WRITE_QUEUE: usize = 4096;
 /// The most messages committed in one transaction.
-const MAX_BATCH: usize = 512;
+pub const MAX_BATCH: usize = 512;
 
 struct WriteJob {
     message: NewMessage,
@@ -206,14 +206,37 @@ impl Db {
     /// one together, so under load one fsync-free WAL commit carries hundreds of messages.
     /// Resolves after the commit, once the commit sink has seen the message.
     pub async fn insert_message(&self, message: NewMessage) -> Result<Inserted, StoreError> {
+        self.queue_message(message).await?.await
+    }
+
+    /// Queues one message for the writer and returns once it is queued (waiting while the
+    /// queue is full), with the commit's outcome still to come. Messages are committed in the
+    /// order they were queued, so a connection can keep several in flight and still have them
+    /// stored in the order it sent them.
+    pub async fn queue_message(&self, message: NewMessage) -> Result<PendingInsert, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let closed = || StoreError::Unavailable("the message writer has stopped".into());
         self.writer
             .send(WriteJob { message, reply })
             .instrument(tracing::trace_span!("queue_message"))
             .await
-            .map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+            .map_err(|_| writer_stopped())?;
+        Ok(PendingInsert(answer))
+    }
+}
+
+fn writer_stopped() -> StoreError {
+    StoreError::Unavailable("the message writer has stopped".into())
+}
+
+/// A queued message whose commit has not been reported yet; resolves to the commit's outcome.
+#[derive(Debug)]
+pub struct PendingInsert(oneshot::Receiver<Result<Inserted, StoreError>>);
+
+impl std::future::Future for PendingInsert {
+    type Output = Result<Inserted, StoreError>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.unwrap_or_else(|_| Err(writer_stopped())))
     }
 }
 

@@ -327,9 +327,10 @@ impl Store for SqliteStore {
             let mut existing_by_client = tx
                 .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.user_id = ?1 AND m.client_id = ?2"))
                 .map_err(internal)?;
-            let mut next_seq = tx
-                .prepare_cached("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq")
-                .map_err(internal)?;
+            // Each room's last seq is read once per batch and written back once at the end
+            // (the transaction holds the write lock), not updated row by row.
+            let mut last_seq_of = tx.prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1").map_err(internal)?;
+            let mut last_seqs: Vec<(RoomId, i64)> = Vec::new();
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
@@ -349,11 +350,21 @@ impl Store for SqliteStore {
                         continue;
                     }
                 }
-                let seq: i64 = next_seq
-                    .query_row([m.room_id.0], |r| r.get(0))
-                    .optional()
-                    .map_err(internal)?
-                    .ok_or(StoreError::NotFound)?;
+                let seq = match last_seqs.iter_mut().find(|(room, _)| *room == m.room_id) {
+                    Some((_, last)) => {
+                        *last += 1;
+                        *last
+                    }
+                    None => {
+                        let last: i64 = last_seq_of
+                            .query_row([m.room_id.0], |r| r.get(0))
+                            .optional()
+                            .map_err(internal)?
+                            .ok_or(StoreError::NotFound)?;
+                        last_seqs.push((m.room_id, last + 1));
+                        last + 1
+                    }
+                };
                 insert
                     .execute(params![
                         m.room_id.0,
@@ -376,6 +387,10 @@ impl Store for SqliteStore {
                     },
                     fresh: true,
                 });
+            }
+            let mut save_seq = tx.prepare_cached("UPDATE rooms SET last_seq = ?2 WHERE id = ?1").map_err(internal)?;
+            for (room, last) in last_seqs {
+                save_seq.execute(params![room.0, last]).map_err(internal)?;
             }
         }
         tx.commit().map_err(internal)?;

@@ -13,6 +13,24 @@ fn ids(users: &Value) -> Vec<i64> {
     ids
 }
 
+/// Two users, each with a socket joined to the default room (Anna has seen Boris arrive).
+struct Pair {
+    anna: TestUser,
+    room: i64,
+    a: Socket,
+    b: Socket,
+}
+
+async fn two_in_the_default_room(app: &TestApp) -> Pair {
+    let (anna, boris) = (TestUser::register(app).await, TestUser::register(app).await);
+    let room = app.default_room(&anna).await;
+    let (mut a, mut b) = (anna.connect(app).await, boris.connect(app).await);
+    a.join(room).await;
+    b.join(room).await;
+    a.expect("joined_room").await;
+    Pair { anna, room, a, b }
+}
+
 both_backends!(async fn the_upgrade_needs_a_session_and_a_same_site_origin);
 async fn the_upgrade_needs_a_session_and_a_same_site_origin() {
     let app = spawn_app().await;
@@ -98,12 +116,7 @@ async fn a_message_reaches_every_member_of_the_room_once_stored_and_nobody_else(
 both_backends!(async fn typing_is_shown_to_the_others_in_the_room);
 async fn typing_is_shown_to_the_others_in_the_room() {
     let app = spawn_app().await;
-    let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
-    let room = app.default_room(&anna).await;
-    let (mut a, mut b) = (anna.connect(&app).await, boris.connect(&app).await);
-    a.join(room).await;
-    b.join(room).await;
-    a.expect("joined_room").await;
+    let Pair { anna, room, mut a, mut b } = two_in_the_default_room(&app).await;
 
     a.send(json!({ "type": "typing", "room_id": room })).await;
 
@@ -166,12 +179,7 @@ async fn presence_is_per_user_so_a_second_tab_keeps_them_in_the_room() {
 both_backends!(async fn resending_a_client_id_stores_the_message_once_and_answers_the_sender_again);
 async fn resending_a_client_id_stores_the_message_once_and_answers_the_sender_again() {
     let app = spawn_app().await;
-    let (anna, boris) = (TestUser::register(&app).await, TestUser::register(&app).await);
-    let room = app.default_room(&anna).await;
-    let (mut a, mut b) = (anna.connect(&app).await, boris.connect(&app).await);
-    a.join(room).await;
-    b.join(room).await;
-    a.expect("joined_room").await;
+    let Pair { anna, room, mut a, mut b } = two_in_the_default_room(&app).await;
     let frame =
         json!({ "type": "send_message", "room_id": room, "content": "только один раз", "client_id": "retry-42" });
 
@@ -251,6 +259,74 @@ async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found() {
     a.send(json!({ "type": "send_message", "room_id": room, "content": "эй?" })).await;
 
     assert_eq!(a.expect("error").await["code"], "room_not_found");
+}
+
+both_backends!(async fn a_refused_message_is_named_by_its_client_id_in_the_error_frame);
+async fn a_refused_message_is_named_by_its_client_id_in_the_error_frame() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let room = anna.create_room("скоро исчезнет").await["id"].as_i64().unwrap();
+    let mut a = anna.connect(&app).await;
+    a.join(room).await;
+
+    a.send(json!({ "type": "send_message", "room_id": room, "content": "   ", "client_id": "blank-1" })).await;
+    let blank = a.expect("error").await;
+    assert_eq!(anna.delete(&format!("/api/rooms/{room}")).await.status(), StatusCode::NO_CONTENT);
+    a.wait_for("room_deleted").await;
+    a.send(json!({ "type": "send_message", "room_id": room, "content": "эй?", "client_id": "late-2" })).await;
+    let late = a.expect("error").await;
+    a.send(json!({ "type": "send_message", "room_id": room, "content": "без метки" })).await;
+    let anonymous = a.expect("error").await;
+
+    assert_eq!((blank["code"].as_str(), blank["client_id"].as_str()), (Some("empty_message"), Some("blank-1")));
+    assert_eq!((late["code"].as_str(), late["client_id"].as_str()), (Some("room_not_found"), Some("late-2")));
+    assert_eq!(anonymous["code"], "room_not_found");
+    assert!(anonymous.get("client_id").is_none(), "{anonymous}");
+}
+
+both_backends!(async fn messages_sent_back_to_back_are_stored_once_each_in_the_order_sent);
+async fn messages_sent_back_to_back_are_stored_once_each_in_the_order_sent() {
+    let app = spawn_app().await;
+    let Pair { anna, room, mut a, mut b } = two_in_the_default_room(&app).await;
+
+    // 150 messages without waiting for any answer (more than a connection keeps in flight),
+    // with message 7 sent a second time right behind itself.
+    for i in 0..150 {
+        let frame = json!({ "type": "send_message", "room_id": room, "content": format!("n{i}"), "client_id": format!("c{i}") });
+        a.send(frame.clone()).await;
+        if i == 7 {
+            a.send(frame).await;
+        }
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 150 {
+        let frame = b.expect("new_message").await;
+        seen.push(frame["message"]["content"].as_str().unwrap().to_owned());
+    }
+    let mut echoed = 0;
+    while echoed < 151 {
+        a.expect("new_message").await;
+        echoed += 1;
+    }
+
+    let expected: Vec<String> = (0..150).map(|i| format!("n{i}")).collect();
+    assert_eq!(seen, expected, "the other member gets each once, in the order sent");
+    b.expect_silence().await;
+    a.expect_silence().await;
+    let mut stored = Vec::new();
+    let mut before = String::new();
+    loop {
+        let page: Value = anna.get(&format!("/api/messages/{room}?limit=100{before}")).await.json().await.unwrap();
+        let page = page.as_array().unwrap();
+        if page.is_empty() {
+            break;
+        }
+        before = format!("&before={}", page[0]["id"]);
+        let mut older: Vec<String> = page.iter().map(|m| m["content"].as_str().unwrap().to_owned()).collect();
+        older.append(&mut stored);
+        stored = older;
+    }
+    assert_eq!(stored, expected, "history holds each message once, in the order sent");
 }
 
 both_backends!(async fn messages_from_many_senders_arrive_in_id_order_for_every_member);

@@ -78,6 +78,20 @@ async fn an_empty_room_has_an_empty_history() {
     assert!(page.is_empty(), "{page:?}");
 }
 
+both_backends!(async fn a_history_page_says_how_long_the_server_took_in_server_timing);
+async fn a_history_page_says_how_long_the_server_took_in_server_timing() {
+    let app = spawn_app().await;
+    let user = TestUser::register(&app).await;
+    let room = app.default_room(&user).await;
+
+    let response = user.get(&format!("/api/messages/{room}")).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let timing = response.headers().get("server-timing").expect("a Server-Timing header").to_str().unwrap();
+    let ms: f64 = timing.strip_prefix("app;dur=").expect("app;dur=<ms>").parse().expect("a number of ms");
+    assert!(ms > 0.0 && ms < 60_000.0, "{timing}");
+}
+
 both_backends!(async fn history_returns_the_newest_50_messages_oldest_first_by_default);
 async fn history_returns_the_newest_50_messages_oldest_first_by_default() {
     let app = spawn_app().await;

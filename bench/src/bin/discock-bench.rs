@@ -6,11 +6,14 @@
 //! Layout:
 //! - `options`: flags and the named workloads
 //! - `api`: the Discock HTTP calls (register, create room, history page)
+//! - `ingest`: the closed-loop fill of one room (stored messages/s), before the workload
 //! - `load`: connect + join, the reader that checks deliveries, the open-loop sender
 //! - `stats`: counters, latency histograms, `/proc` readings
 
 #[path = "discock-bench/api.rs"]
 mod api;
+#[path = "discock-bench/ingest.rs"]
+mod ingest;
 #[path = "discock-bench/load.rs"]
 mod load;
 #[path = "discock-bench/options.rs"]
@@ -73,12 +76,12 @@ async fn run(opts: Options) -> Result<(), String> {
             conns + 1024
         );
     }
-    let mut setup = setup(&opts).await?;
+    let Some(mut setup) = setup(&opts).await? else { return Ok(()) };
 
     println!(
         "\n| workload | target | rooms × clients | senders/room | rate msg/s/sender | offered del/s | achieved del/s \
          | delivered % | p50 ms | p99 ms | p99.9 ms | max ms | lost | dup | out of order | server CPU-s / 1k del \
-         | server RSS KiB / conn | history p50 / p99 ms (n) |"
+         | server RSS KiB / conn | history p50 / p99 ms: server · client (n) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
@@ -143,8 +146,9 @@ async fn run(opts: Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Users, rooms, connections; returns once every connection has joined.
-async fn setup(opts: &Options) -> Result<Setup, String> {
+/// Users, rooms, the ingest fill, connections; returns once every connection has joined, or
+/// `None` after the fill for the ingest workload.
+async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
     let base = format!("http://{}", opts.addr);
     let http = api::client()?;
     let stats = Arc::new(Stats::new(opts.rooms));
@@ -178,8 +182,6 @@ async fn setup(opts: &Options) -> Result<Setup, String> {
         }
     };
 
-    let rss0 = opts.server_pid.and_then(stats::rss_kib);
-    let t = std::time::Instant::now();
     let endpoints: Vec<Arc<Endpoint>> = sessions
         .iter()
         .map(|s| {
@@ -191,6 +193,43 @@ async fn setup(opts: &Options) -> Result<Setup, String> {
             })
         })
         .collect();
+
+    let mut history_room = opts.history_room;
+    if opts.history_messages > 0 {
+        let room_id = match (&opts.target, &sessions[0]) {
+            (Target::Discock, Some(owner)) => {
+                api::create_room(&http, &base, owner, &format!("bench-{run_tag}-history")).await?
+            }
+            _ => 1,
+        };
+        let r = fill_room(opts, &endpoints, room_id).await?;
+        println!("\n| ingest | target | senders × in flight | messages | seconds | stored msg/s | ack p50 / p99 ms | server CPU-s / 1k msgs |");
+        println!("|---|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {:?} | {} × {} | {} | {:.1} | {:.0} | {} / {} | {} |",
+            opts.workload,
+            opts.target,
+            r.senders,
+            r.window,
+            r.messages,
+            r.secs,
+            r.per_second(),
+            ms(r.ack.value_at_quantile(0.5)),
+            ms(r.ack.value_at_quantile(0.99)),
+            fmt_opt(r.cpu_per_1k, 4)
+        );
+        println!(
+            "\nStored = sent back to its sender as new_message, which the server does only after the commit \
+             (the reference server stores nothing). Every sender's messages came back once each, in order."
+        );
+        history_room = history_room.or(Some(room_id));
+    }
+    if opts.workload == "ingest" {
+        return Ok(None);
+    }
+
+    let rss0 = opts.server_pid.and_then(stats::rss_kib);
+    let t = std::time::Instant::now();
     let conns = opts.rooms * opts.clients;
     let mut joined = futures_util::stream::iter(0..conns)
         .map(|i| {
@@ -221,10 +260,26 @@ async fn setup(opts: &Options) -> Result<Setup, String> {
         _ => None,
     };
     let history = match opts.target {
-        Target::Discock => sessions[0].clone().map(|s| (s, opts.history_room.unwrap_or(room_ids[0]))),
+        Target::Discock => sessions[0].clone().map(|s| (s, history_room.unwrap_or(room_ids[0]))),
         Target::Plain => None,
     };
-    Ok(Setup { stats, senders, http, base, history, rss_per_conn_kib })
+    Ok(Some(Setup { stats, senders, http, base, history, rss_per_conn_kib }))
+}
+
+/// Joins `--ingest-senders` connections to `room_id` and stores `--history-messages` through them.
+async fn fill_room(opts: &Options, endpoints: &[Arc<Endpoint>], room_id: i64) -> Result<ingest::IngestResult, String> {
+    let conns: Vec<Result<load::Joined, String>> = futures_util::stream::iter(0..opts.ingest_senders)
+        .map(|i| {
+            let ep = endpoints[i % endpoints.len()].clone();
+            async move { load::connect_and_join(&ep, room_id).await }
+        })
+        .buffer_unordered(opts.connect_concurrency)
+        .collect()
+        .await;
+    let conns = conns.into_iter().collect::<Result<Vec<_>, _>>()?;
+    eprintln!("storing {} messages into room {room_id} through {} connections…", opts.history_messages, conns.len());
+    // Sender ids far above the workload's (which are connection indexes) keep the two apart.
+    ingest::fill(conns, room_id, 1 << 40, opts.history_messages, opts.ingest_window, opts.server_pid).await
 }
 
 /// The figures of one phase (one rate).
@@ -238,7 +293,7 @@ struct PhaseResult {
     out_of_order: u64,
     latency: hdrhistogram::Histogram<u64>,
     cpu_per_1k: Option<f64>,
-    history: hdrhistogram::Histogram<u64>,
+    history: History,
     /// (room index, lost, dup, out of order) for each room where any is non-zero.
     bad_rooms: Vec<(usize, u64, u64, u64)>,
 }
@@ -303,7 +358,7 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
             setup.senders.push(s);
         }
     }
-    let history = history.await.unwrap_or_else(|_| stats::histogram());
+    let history = history.await.unwrap_or_else(|_| History { client: stats::histogram(), server: stats::histogram() });
 
     // Drain: wait until every expected delivery arrived, or the drain timeout.
     let deadline = Instant::now() + opts.drain;
@@ -355,21 +410,27 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
     }
 }
 
-/// Times `GET /api/messages/{room}` back to back (20 ms apart) between `from` and `until`.
+/// Times `GET /api/messages/{room}` back to back (20 ms apart) between `from` and `until`:
+/// as the client sees it, and as the server reports it in `Server-Timing`.
 async fn history_loop(
     http: reqwest::Client,
     base: String,
     target: Option<(String, i64)>,
     from: Instant,
     until: Instant,
-) -> hdrhistogram::Histogram<u64> {
-    let mut h = stats::histogram();
+) -> History {
+    let mut h = History { client: stats::histogram(), server: stats::histogram() };
     let Some((session, room)) = target else { return h };
     sleep_until(from).await;
     while Instant::now() < until {
         let t = std::time::Instant::now();
         match api::history_page(&http, &base, &session, room).await {
-            Ok(()) => h.saturating_record((t.elapsed().as_micros() as u64).max(1)),
+            Ok(server) => {
+                h.client.saturating_record((t.elapsed().as_micros() as u64).max(1));
+                if let Some(us) = server {
+                    h.server.saturating_record(us.max(1));
+                }
+            }
             Err(e) => {
                 eprintln!("history: {e}");
                 break;
@@ -378,6 +439,12 @@ async fn history_loop(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     h
+}
+
+/// History page latencies of one phase, microseconds.
+struct History {
+    client: hdrhistogram::Histogram<u64>,
+    server: hdrhistogram::Histogram<u64>,
 }
 
 fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
@@ -390,15 +457,17 @@ fn ms(us: u64) -> String {
 
 fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
     let l = &r.latency;
-    let history = if r.history.is_empty() {
+    let p50_p99 = |h: &hdrhistogram::Histogram<u64>| {
+        if h.is_empty() {
+            "–".to_string()
+        } else {
+            format!("{} / {}", ms(h.value_at_quantile(0.5)), ms(h.value_at_quantile(0.99)))
+        }
+    };
+    let history = if r.history.client.is_empty() {
         "–".to_string()
     } else {
-        format!(
-            "{} / {} ({})",
-            ms(r.history.value_at_quantile(0.5)),
-            ms(r.history.value_at_quantile(0.99)),
-            r.history.len()
-        )
+        format!("{} · {} ({})", p50_p99(&r.history.server), p50_p99(&r.history.client), r.history.client.len())
     };
     let lat = |q: f64| if l.is_empty() { "–".to_string() } else { ms(l.value_at_quantile(q)) };
     println!(

@@ -77,8 +77,9 @@ pub async fn create_room(http: &Client, base: &str, session: &str, name: &str) -
     room["id"].as_i64().ok_or_else(|| format!("POST /api/rooms: no id in {body}"))
 }
 
-/// One history page; returns Ok only for a 200.
-pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -> Result<(), String> {
+/// One history page; returns Ok only for a 200, with the server's own time in microseconds when
+/// it sent `Server-Timing: app;dur=<ms>`.
+pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -> Result<Option<u64>, String> {
     let resp = http
         .get(format!("{base}/api/messages/{room}?limit=50"))
         .header(COOKIE, format!("discock_session={session}"))
@@ -86,9 +87,16 @@ pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -
         .await
         .map_err(|e| format!("GET /api/messages: {e}"))?;
     let status = resp.status();
+    let server_us = resp
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("app;dur="))
+        .and_then(|ms| ms.parse::<f64>().ok())
+        .map(|ms| (ms * 1000.0).round() as u64);
     resp.bytes().await.map_err(|e| format!("GET /api/messages body: {e}"))?;
     if status.is_success() {
-        Ok(())
+        Ok(server_us)
     } else {
         Err(format!("GET /api/messages/{room}: {status}"))
     }

@@ -81,7 +81,7 @@ pub async fn connect_and_join(ep: &Endpoint, room_id: i64) -> Result<Joined, Str
 }
 
 /// `b|<sender>|<seq>|<scheduled unix micros>`, found in a `new_message` frame.
-fn parse_payload(text: &str) -> Option<(u64, u64, u64)> {
+pub fn parse_payload(text: &str) -> Option<(u64, u64, u64)> {
     const KEY: &str = "\"content\":\"b|";
     let start = match text.find(KEY) {
         Some(i) => i + KEY.len(),

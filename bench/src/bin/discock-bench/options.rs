@@ -36,6 +36,11 @@ pub struct Options {
     pub max_steps: usize,
     pub register_concurrency: usize,
     pub connect_concurrency: usize,
+    /// Messages stored into a room of their own before the run (the ingest measurement); the
+    /// history timing then reads that room. 0 = none.
+    pub history_messages: u64,
+    pub ingest_senders: usize,
+    pub ingest_window: usize,
 }
 
 pub const USAGE: &str = "\
@@ -46,7 +51,7 @@ USAGE: discock-bench [FLAGS]
   --addr HOST:PORT          server to load (default 127.0.0.1:8080); nothing else is contacted
   --target discock|plain    discock: register users + create rooms over HTTP (default);
                             plain: ws://HOST:PORT/ws without auth, rooms 1..R
-  --workload NAME           idle | small | medium | big | step (default small)
+  --workload NAME           idle | small | medium | big | step | ingest (default small)
   --rooms R --clients C     rooms, connections per room
   --senders K               sending connections per room
   --users U                 distinct users (default R*C; fewer means users are reused)
@@ -55,7 +60,13 @@ USAGE: discock-bench [FLAGS]
   --warmup SECS             sending time before measuring starts
   --drain SECS              wait for outstanding deliveries after sending stops (default 5)
   --server-pid PID          read server CPU and RSS from /proc/PID
-  --history-room ID         room for GET /api/messages timing (discock; default first room)
+  --history-room ID         room for GET /api/messages timing (discock; default: the filled
+                            room if --history-messages > 0, else the first room)
+  --history-messages N      first store N messages into a room of their own, closed loop,
+                            and report the ingest rate (default 1000000 for medium and ingest
+                            on discock, 0 otherwise; ingest on plain targets uses room 1)
+  --ingest-senders K        connections that fill it (default 16)
+  --ingest-window W         messages in flight per filling connection (default 64)
   --step-factor F           step workload: rate multiplier per step (default 2)
   --max-steps N             step workload: give up after N steps (default 12)
   --register-concurrency N  parallel registrations (default 8)
@@ -86,7 +97,9 @@ pub fn parse() -> Result<Options, String> {
         "medium" => (100, 50, 10, 1.0, 20.0),
         "big" => (1, 2000, 10, 1.0, 20.0),
         "step" => (100, 10, 10, 1.0, 10.0),
-        other => return Err(format!("unknown workload `{other}` (idle, small, medium, big, step)")),
+        // Only the fill runs; rooms × clients are not used.
+        "ingest" => (1, 1, 0, 0.0, 0.0),
+        other => return Err(format!("unknown workload `{other}` (idle, small, medium, big, step, ingest)")),
     };
     let mut o = Options {
         addr: "127.0.0.1:8080".into(),
@@ -106,6 +119,9 @@ pub fn parse() -> Result<Options, String> {
         max_steps: 12,
         register_concurrency: 8,
         connect_concurrency: 64,
+        history_messages: u64::MAX,
+        ingest_senders: 16,
+        ingest_window: 64,
     };
     let mut senders_set = false;
     for (flag, v) in pairs {
@@ -141,14 +157,27 @@ pub fn parse() -> Result<Options, String> {
             "--max-steps" => o.max_steps = v.parse().map_err(|e| bad(&e))?,
             "--register-concurrency" => o.register_concurrency = v.parse().map_err(|e| bad(&e))?,
             "--connect-concurrency" => o.connect_concurrency = v.parse().map_err(|e| bad(&e))?,
+            "--history-messages" => o.history_messages = v.parse().map_err(|e| bad(&e))?,
+            "--ingest-senders" => o.ingest_senders = v.parse().map_err(|e| bad(&e))?,
+            "--ingest-window" => o.ingest_window = v.parse().map_err(|e| bad(&e))?,
             _ => return Err(format!("unknown flag `{flag}`")),
         }
     }
     if o.workload != "idle" && !senders_set {
         o.senders = o.senders.min(o.clients);
     }
-    if o.workload == "idle" {
+    if o.workload == "idle" || o.workload == "ingest" {
         o.senders = 0;
+    }
+    if o.history_messages == u64::MAX {
+        let fills = o.workload == "ingest" || (o.workload == "medium" && o.target == Target::Discock);
+        o.history_messages = if fills { 1_000_000 } else { 0 };
+    }
+    if o.workload == "ingest" && o.history_messages == 0 {
+        return Err("the ingest workload needs --history-messages above 0".into());
+    }
+    if o.history_messages > 0 && (o.ingest_senders == 0 || o.ingest_window == 0) {
+        return Err("--ingest-senders and --ingest-window must be at least 1".into());
     }
     if o.rooms == 0 || o.clients == 0 {
         return Err("--rooms and --clients must be at least 1".into());
