@@ -167,9 +167,14 @@ pub fn clear_session_cookie(secure: bool) -> String {
 impl AppState {
     /// The logged-in user, if the session cookie names a live session.
     pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<User>, AppError> {
-        let Some(token) = meta.session.as_deref().filter(|t| !t.is_empty()) else { return Ok(None) };
-        let hash = self.keys.session_hash(token);
+        let Some(hash) = self.session_hash(meta) else { return Ok(None) };
         Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now())).await?)
+    }
+
+    /// The stored form of the session cookie's token, for a handler that checks the session
+    /// inside its own store call (one trip to the blocking pool instead of two).
+    pub fn session_hash(&self, meta: &RequestMeta) -> Option<String> {
+        meta.session.as_deref().filter(|t| !t.is_empty()).map(|token| self.keys.session_hash(token))
     }
 
     /// The logged-in user, or 401.

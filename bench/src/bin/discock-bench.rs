@@ -81,7 +81,7 @@ async fn run(opts: Options) -> Result<(), String> {
     println!(
         "\n| workload | target | rooms × clients | senders/room | rate msg/s/sender | offered del/s | achieved del/s \
          | delivered % | p50 ms | p99 ms | p99.9 ms | max ms | lost | dup | out of order | server CPU-s / 1k del \
-         | server RSS KiB / conn | history p50 / p99 ms: server · client (n) |"
+         | server RSS KiB / conn | history p50 / p99 ms: store · server · client (n) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
@@ -103,7 +103,7 @@ async fn run(opts: Options) -> Result<(), String> {
     }
 
     if opts.workload == "step" {
-        let mut rate = opts.rate;
+        let mut rate = opts.rates[0];
         let mut knee = None;
         for _ in 0..opts.max_steps {
             let r = phase(&opts, &mut setup, rate).await;
@@ -119,15 +119,19 @@ async fn run(opts: Options) -> Result<(), String> {
                 "\nknee: {k} msg/s per sender = {:.0} offered deliveries/s (the last step with p99 ≤ 100 ms and ≥ 99.9 % delivered)",
                 k * (opts.rooms * opts.senders * opts.clients) as f64
             ),
-            None => println!("\nknee: below the first step ({} msg/s per sender)", opts.rate),
+            None => println!("\nknee: below the first step ({} msg/s per sender)", opts.rates[0]),
         }
     } else {
-        let r = phase(&opts, &mut setup, opts.rate).await;
-        print_row(&opts, opts.rate, &r, setup.rss_per_conn_kib);
-        if !r.bad_rooms.is_empty() {
+        let mut bad = Vec::new();
+        for &rate in &opts.rates {
+            let r = phase(&opts, &mut setup, rate).await;
+            print_row(&opts, rate, &r, setup.rss_per_conn_kib);
+            bad.extend(r.bad_rooms.into_iter().map(|b| (rate, b)));
+        }
+        if !bad.is_empty() {
             println!("\nrooms with lost/duplicated/out-of-order deliveries (first 10):");
-            for (room, lost, dup, ooo) in r.bad_rooms.iter().take(10) {
-                println!("- room index {room}: lost {lost}, dup {dup}, out of order {ooo}");
+            for (rate, (room, lost, dup, ooo)) in bad.iter().take(10) {
+                println!("- at {rate} msg/s, room index {room}: lost {lost}, dup {dup}, out of order {ooo}");
             }
         }
     }
@@ -358,7 +362,7 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
             setup.senders.push(s);
         }
     }
-    let history = history.await.unwrap_or_else(|_| History { client: stats::histogram(), server: stats::histogram() });
+    let history = history.await.unwrap_or_else(|_| History::new());
 
     // Drain: wait until every expected delivery arrived, or the drain timeout.
     let deadline = Instant::now() + opts.drain;
@@ -419,7 +423,7 @@ async fn history_loop(
     from: Instant,
     until: Instant,
 ) -> History {
-    let mut h = History { client: stats::histogram(), server: stats::histogram() };
+    let mut h = History::new();
     let Some((session, room)) = target else { return h };
     sleep_until(from).await;
     while Instant::now() < until {
@@ -427,8 +431,9 @@ async fn history_loop(
         match api::history_page(&http, &base, &session, room).await {
             Ok(server) => {
                 h.client.saturating_record((t.elapsed().as_micros() as u64).max(1));
-                if let Some(us) = server {
-                    h.server.saturating_record(us.max(1));
+                if let Some(t) = server {
+                    h.server.saturating_record(t.app_us.max(1));
+                    h.store.saturating_record(t.db_us.max(1));
                 }
             }
             Err(e) => {
@@ -444,7 +449,16 @@ async fn history_loop(
 /// History page latencies of one phase, microseconds.
 struct History {
     client: hdrhistogram::Histogram<u64>,
+    /// Server-Timing `app`: the handler, waiting for threads included.
     server: hdrhistogram::Histogram<u64>,
+    /// Server-Timing `db`: inside the store.
+    store: hdrhistogram::Histogram<u64>,
+}
+
+impl History {
+    fn new() -> History {
+        History { client: stats::histogram(), server: stats::histogram(), store: stats::histogram() }
+    }
 }
 
 fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
@@ -467,7 +481,13 @@ fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
     let history = if r.history.client.is_empty() {
         "–".to_string()
     } else {
-        format!("{} · {} ({})", p50_p99(&r.history.server), p50_p99(&r.history.client), r.history.client.len())
+        format!(
+            "{} · {} · {} ({})",
+            p50_p99(&r.history.store),
+            p50_p99(&r.history.server),
+            p50_p99(&r.history.client),
+            r.history.client.len()
+        )
     };
     let lat = |q: f64| if l.is_empty() { "–".to_string() } else { ms(l.value_at_quantile(q)) };
     println!(

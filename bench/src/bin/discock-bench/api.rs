@@ -77,9 +77,29 @@ pub async fn create_room(http: &Client, base: &str, session: &str, name: &str) -
     room["id"].as_i64().ok_or_else(|| format!("POST /api/rooms: no id in {body}"))
 }
 
-/// One history page; returns Ok only for a 200, with the server's own time in microseconds when
-/// it sent `Server-Timing: app;dur=<ms>`.
-pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -> Result<Option<u64>, String> {
+/// The server's own account of one request, microseconds, from `Server-Timing`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerTiming {
+    /// `app`: the whole handler.
+    pub app_us: u64,
+    /// `db`: the part spent in the store.
+    pub db_us: u64,
+}
+
+/// Reads `app;dur=<ms>, db;dur=<ms>`.
+pub fn server_timing(header: &str) -> Option<ServerTiming> {
+    let metric = |name: &str| {
+        header
+            .split(',')
+            .find_map(|m| m.trim().strip_prefix(name)?.strip_prefix(";dur="))
+            .and_then(|ms| ms.parse::<f64>().ok())
+            .map(|ms| (ms * 1000.0).round() as u64)
+    };
+    Some(ServerTiming { app_us: metric("app")?, db_us: metric("db")? })
+}
+
+/// One history page; returns Ok only for a 200, with the server's own timing when it sent one.
+pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -> Result<Option<ServerTiming>, String> {
     let resp = http
         .get(format!("{base}/api/messages/{room}?limit=50"))
         .header(COOKIE, format!("discock_session={session}"))
@@ -87,13 +107,7 @@ pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -
         .await
         .map_err(|e| format!("GET /api/messages: {e}"))?;
     let status = resp.status();
-    let server_us = resp
-        .headers()
-        .get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("app;dur="))
-        .and_then(|ms| ms.parse::<f64>().ok())
-        .map(|ms| (ms * 1000.0).round() as u64);
+    let server_us = resp.headers().get("server-timing").and_then(|v| v.to_str().ok()).and_then(server_timing);
     resp.bytes().await.map_err(|e| format!("GET /api/messages body: {e}"))?;
     if status.is_success() {
         Ok(server_us)
@@ -104,7 +118,13 @@ pub async fn history_page(http: &Client, base: &str, session: &str, room: i64) -
 
 #[cfg(test)]
 mod tests {
-    use super::csrf_token;
+    use super::{csrf_token, server_timing, ServerTiming};
+
+    #[test]
+    fn server_timing_gives_the_handler_and_store_times_in_microseconds() {
+        assert_eq!(server_timing("app;dur=1.250, db;dur=0.081"), Some(ServerTiming { app_us: 1250, db_us: 81 }));
+        assert_eq!(server_timing("app;dur=2"), None);
+    }
 
     #[test]
     fn the_csrf_token_is_read_from_the_hidden_input() {

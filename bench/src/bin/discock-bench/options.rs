@@ -24,8 +24,9 @@ pub struct Options {
     pub senders: usize,
     /// Distinct users; connection `i` logs in as user `i % users`.
     pub users: usize,
-    /// Messages per second per sending client (open loop).
-    pub rate: f64,
+    /// Messages per second per sending client (open loop), one measured phase per rate, on the
+    /// same connections; the step workload starts from the first.
+    pub rates: Vec<f64>,
     pub duration: Duration,
     pub warmup: Duration,
     pub drain: Duration,
@@ -55,7 +56,8 @@ USAGE: discock-bench [FLAGS]
   --rooms R --clients C     rooms, connections per room
   --senders K               sending connections per room
   --users U                 distinct users (default R*C; fewer means users are reused)
-  --rate S                  messages/s per sending connection (step: starting rate)
+  --rate S[,S…]             messages/s per sending connection; several = one phase each
+                            (step: the starting rate)
   --duration SECS           measured sending time per run/step
   --warmup SECS             sending time before measuring starts
   --drain SECS              wait for outstanding deliveries after sending stops (default 5)
@@ -67,8 +69,8 @@ USAGE: discock-bench [FLAGS]
                             on discock, 0 otherwise; ingest on plain targets uses room 1)
   --ingest-senders K        connections that fill it (default 16)
   --ingest-window W         messages in flight per filling connection (default 64)
-  --step-factor F           step workload: rate multiplier per step (default 2)
-  --max-steps N             step workload: give up after N steps (default 12)
+  --step-factor F           step workload: rate multiplier per step (default 1.25)
+  --max-steps N             step workload: give up after N steps (default 20)
   --register-concurrency N  parallel registrations (default 8)
   --connect-concurrency N   parallel WebSocket handshakes (default 64)
 ";
@@ -90,15 +92,16 @@ pub fn parse() -> Result<Options, String> {
     }
     let workload =
         pairs.iter().rev().find(|(f, _)| f == "--workload").map(|(_, v)| v.clone()).unwrap_or_else(|| "small".into());
-    // (rooms, clients, senders per room, rate, duration)
-    let (rooms, clients, senders, rate, duration) = match workload.as_str() {
-        "idle" => (100, 100, 0, 0.0, 10.0),
-        "small" => (1000, 10, 10, 1.0, 20.0),
-        "medium" => (100, 50, 10, 1.0, 20.0),
-        "big" => (1, 2000, 10, 1.0, 20.0),
-        "step" => (100, 10, 10, 1.0, 10.0),
+    // (rooms, clients, senders per room, rates, duration). Medium runs at the two rates its
+    // targets name: 50,000 and 150,000 offered deliveries/s. Step raises the medium load.
+    let (rooms, clients, senders, rates, duration): (usize, usize, usize, &[f64], f64) = match workload.as_str() {
+        "idle" => (100, 100, 0, &[], 10.0),
+        "small" => (1000, 10, 10, &[1.0], 20.0),
+        "medium" => (100, 50, 10, &[1.0, 3.0], 20.0),
+        "big" => (1, 2000, 10, &[1.0], 20.0),
+        "step" => (100, 50, 10, &[1.0], 10.0),
         // Only the fill runs; rooms × clients are not used.
-        "ingest" => (1, 1, 0, 0.0, 0.0),
+        "ingest" => (1, 1, 0, &[], 0.0),
         other => return Err(format!("unknown workload `{other}` (idle, small, medium, big, step, ingest)")),
     };
     let mut o = Options {
@@ -109,14 +112,14 @@ pub fn parse() -> Result<Options, String> {
         clients,
         senders,
         users: 0,
-        rate,
+        rates: rates.to_vec(),
         duration: Duration::from_secs_f64(duration),
         warmup: Duration::from_secs(2),
         drain: Duration::from_secs(5),
         server_pid: None,
         history_room: None,
-        step_factor: 2.0,
-        max_steps: 12,
+        step_factor: 1.25,
+        max_steps: 20,
         register_concurrency: 8,
         connect_concurrency: 64,
         history_messages: u64::MAX,
@@ -147,7 +150,10 @@ pub fn parse() -> Result<Options, String> {
                 senders_set = true;
             }
             "--users" => o.users = v.parse().map_err(|e| bad(&e))?,
-            "--rate" => o.rate = v.parse().map_err(|e| bad(&e))?,
+            "--rate" => {
+                o.rates =
+                    v.split(',').map(|r| r.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| bad(&e))?
+            }
             "--duration" => o.duration = secs(&v)?,
             "--warmup" => o.warmup = secs(&v)?,
             "--drain" => o.drain = secs(&v)?,
@@ -185,7 +191,7 @@ pub fn parse() -> Result<Options, String> {
     if o.senders > o.clients {
         return Err(format!("--senders {} is more than --clients {}", o.senders, o.clients));
     }
-    if o.senders > 0 && !(o.rate > 0.0 && o.rate.is_finite()) {
+    if o.senders > 0 && (o.rates.is_empty() || !o.rates.iter().all(|r| *r > 0.0 && r.is_finite())) {
         return Err("--rate must be a positive number of messages per second".into());
     }
     if o.users == 0 {
