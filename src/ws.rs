@@ -41,14 +41,16 @@ const MESSAGES_IN_FLIGHT: usize = 64;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
-/// The tungstenite settings for a server connection. The 4 KiB read buffer (instead of the
-/// default 128 KiB, which `warp::ws` cannot change) is most of the per-connection memory.
+/// The tungstenite settings for a server connection. The 2 KiB read buffer (instead of the
+/// default 128 KiB, which `warp::ws` cannot change) holds several client frames (they are a
+/// few hundred bytes) and grows only while a larger one arrives; it was the largest part of an
+/// idle connection's memory.
 /// Outgoing frames collect in a write buffer of up to 16 KiB and go out in one `write` when the
 /// outbox runs dry (see `write_loop`): a busy connection then costs one system call per batch
 /// instead of one per frame.
 pub fn socket_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(2 * 1024)
         .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(Some(MAX_FRAME_BYTES))
@@ -212,7 +214,9 @@ impl Connection {
             };
             match next {
                 Ok(WsMessage::Text(text)) => {
-                    if let Err(e) = self.handle_text(text.as_str()).await {
+                    // Boxed: the handler's state (store calls included) is the largest part of
+                    // this loop's, and inline it would sit in every idle connection's task.
+                    if let Err(e) = Box::pin(self.handle_text(text.as_str())).await {
                         self.reply(&ServerFrame::from(&e)).await;
                     }
                 }
