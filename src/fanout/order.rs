@@ -4,7 +4,7 @@
 //! predecessor comes (from another instance, or from the database when the fan-out lost it).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::domain::{Message, RoomId};
 use crate::hub::Hub;
@@ -38,29 +38,45 @@ pub enum Accepted {
 /// Per-room delivery order for this instance.
 pub struct Orderer {
     hub: Arc<Hub>,
-    /// One lock for all rooms, held only to update a counter and push frames into outboxes
-    /// (never across an `.await`); it also keeps two delivering threads (the message writer and
-    /// the Redis subscriber) from interleaving a room's messages.
-    rooms: Mutex<HashMap<RoomId, RoomOrder>>,
+    /// The map's write side is taken only to follow or forget a room; delivering takes the
+    /// read side and the one room's lock, held to update its counter and push frames into
+    /// outboxes (never across an `.await`). The room lock keeps the two delivering threads (the
+    /// message writer and the Redis subscriber) from interleaving that room's messages, while
+    /// other rooms go on in parallel.
+    rooms: RwLock<HashMap<RoomId, Mutex<RoomOrder>>>,
+}
+
+fn lock(room: &Mutex<RoomOrder>) -> MutexGuard<'_, RoomOrder> {
+    room.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Orderer {
     pub fn new(hub: Arc<Hub>) -> Self {
-        Orderer { hub, rooms: Mutex::new(HashMap::new()) }
+        Orderer { hub, rooms: RwLock::new(HashMap::new()) }
+    }
+
+    /// Runs `f` on one room's order under its lock; `None` when the room is not followed.
+    fn with_room<T>(&self, room_id: RoomId, f: impl FnOnce(&mut RoomOrder) -> T) -> Option<T> {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        let room = rooms.get(&room_id)?;
+        let mut room = lock(room);
+        Some(f(&mut room))
     }
 
     /// Starts following a room whose newest stored message has `last_seq`: everything after it
     /// will be delivered, in order. Called before the room's first local member joins; a room
     /// already followed keeps its place. Rooms stay followed (a counter each) until deleted.
     pub fn follow(&self, room_id: RoomId, last_seq: i64) {
-        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-        rooms.entry(room_id).or_insert_with(|| RoomOrder { delivered: last_seq, ..Default::default() });
+        let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
+        rooms.entry(room_id).or_insert_with(|| Mutex::new(RoomOrder { delivered: last_seq, ..Default::default() }));
     }
 
     /// Takes a stored message and delivers it, and any it was holding up, in seq order.
     pub fn accept(&self, message: Message) -> Accepted {
-        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(room) = rooms.get_mut(&message.room_id) else { return Accepted::Untracked };
+        self.with_room(message.room_id, |room| self.accept_locked(room, message)).unwrap_or(Accepted::Untracked)
+    }
+
+    fn accept_locked(&self, room: &mut RoomOrder, message: Message) -> Accepted {
         if message.seq <= room.delivered {
             return Accepted::Repeat;
         }
@@ -81,27 +97,22 @@ impl Orderer {
     /// The missing range of a room as `(after, before)`: messages with `after < seq < before`
     /// are needed before held ones can go out. `None` when nothing is held.
     pub fn gap(&self, room_id: RoomId) -> Option<(i64, i64)> {
-        let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-        let room = rooms.get(&room_id)?;
-        room.held.keys().next().map(|first| (room.delivered, *first))
+        self.with_room(room_id, |room| room.held.keys().next().map(|first| (room.delivered, *first))).flatten()
     }
 
     /// Highest seq delivered for a room, if any message of it was seen.
     pub fn delivered(&self, room_id: RoomId) -> Option<i64> {
-        self.rooms.lock().unwrap_or_else(PoisonError::into_inner).get(&room_id).map(|r| r.delivered)
+        self.with_room(room_id, |room| room.delivered)
     }
 
     /// Gives up on a gap that the database could not fill either: delivers what is held.
     pub fn skip_gap(&self, room_id: RoomId) {
-        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(room) = rooms.get_mut(&room_id) {
-            self.skip_gap_locked(room);
-        }
+        self.with_room(room_id, |room| self.skip_gap_locked(room));
     }
 
     /// Forgets a deleted room.
     pub fn forget(&self, room_id: RoomId) {
-        self.rooms.lock().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
+        self.rooms.write().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
     }
 
     fn skip_gap_locked(&self, room: &mut RoomOrder) {
@@ -178,6 +189,36 @@ mod tests {
         assert_eq!(order.accept(message(6)), Accepted::Delivered);
         assert_eq!(seqs(&mut rx), [5, 6, 7, 8]);
         assert_eq!(order.gap(RoomId(1)), None);
+    }
+
+    #[test]
+    fn delivering_in_one_room_does_not_hold_up_another_room() {
+        let order = Arc::new(Orderer::new(Arc::new(Hub::new())));
+        order.follow(RoomId(1), 0);
+        order.follow(RoomId(2), 0);
+        let (busy_tx, busy_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let in_room_1 = order.clone();
+        let holder = std::thread::spawn(move || {
+            in_room_1.with_room(RoomId(1), |_| {
+                busy_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+        });
+        busy_rx.recv().unwrap();
+
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let in_room_2 = order.clone();
+        std::thread::spawn(move || {
+            let mut m = message(1);
+            m.room_id = RoomId(2);
+            done_tx.send(in_room_2.accept(m)).unwrap();
+        });
+        let outcome = done_rx.recv_timeout(std::time::Duration::from_secs(5));
+
+        release_tx.send(()).unwrap();
+        holder.join().unwrap();
+        assert_eq!(outcome, Ok(Accepted::Delivered), "room 2 went on while room 1 was busy");
     }
 
     #[test]
