@@ -121,13 +121,17 @@ echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · $(grep -m1 'model name' /proc/cpuinfo | 
 failed=0
 for workload in $WORKLOADS; do
     for target in $TARGETS; do
+        if [ "$workload" = ingest ] && [ "$target" = ref ]; then
+            echo "run.sh: skipping ingest against ref: it stores nothing" >&2
+            continue
+        fi
         echo >&2
         echo "== $workload against $target ==" >&2
         log="$TMP/$target-$workload.log"
         start_server "$target" "$log"
         kind=plain
         [ "$target" = discock ] && kind=discock
-        args=(--addr "$HOST:${PORTS[$target]}" --target "$kind" --workload "$workload" --server-pid "$SERVER_PID")
+        args=(--addr "$HOST:${PORTS[$target]}" --target "$kind" --label "$target" --workload "$workload" --server-pid "$SERVER_PID")
         [ -n "$DURATION" ] && args+=(--duration "$DURATION")
         # shellcheck disable=SC2206 # BENCH_ARGS is meant to be word-split into flags
         args+=($BENCH_ARGS)

@@ -89,9 +89,9 @@ async fn run(opts: Options) -> Result<(), String> {
         tokio::time::sleep(opts.duration).await;
         let closed = setup.stats.closed_by_server.load(Relaxed);
         println!(
-            "| {} | {:?} | {} × {} | 0 | 0 | 0 | 0 | – | – | – | – | – | – | – | – | – | {} | – |",
+            "| {} | {} | {} × {} | 0 | 0 | 0 | 0 | – | – | – | – | – | – | – | – | – | {} | – |",
             opts.workload,
-            opts.target,
+            opts.label,
             opts.rooms,
             opts.clients,
             fmt_opt(setup.rss_per_conn_kib, 1)
@@ -210,9 +210,9 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
         println!("\n| ingest | target | senders × in flight | messages | seconds | stored msg/s | ack p50 / p99 ms | server CPU-s / 1k msgs |");
         println!("|---|---|---|---|---|---|---|---|");
         println!(
-            "| {} | {:?} | {} × {} | {} | {:.1} | {:.0} | {} / {} | {} |",
+            "| {} | {} | {} × {} | {} | {:.1} | {:.0} | {} / {} | {} |",
             opts.workload,
-            opts.target,
+            opts.label,
             r.senders,
             r.window,
             r.messages,
@@ -491,9 +491,9 @@ fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
     };
     let lat = |q: f64| if l.is_empty() { "–".to_string() } else { ms(l.value_at_quantile(q)) };
     println!(
-        "| {} | {:?} | {} × {} | {} | {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} × {} | {} | {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         opts.workload,
-        opts.target,
+        opts.label,
         opts.rooms,
         opts.clients,
         opts.senders,

@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 /// Frames queued for one connection before it counts as lagging and is closed (as the server).
-const OUTBOX_FRAMES: usize = 256;
+const OUTBOX_FRAMES: usize = 1024;
 /// Largest frame a client may send (as the server).
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Close code for a connection that could not keep up (as the server).

@@ -17,6 +17,8 @@ pub enum Target {
 pub struct Options {
     pub addr: String,
     pub target: Target,
+    /// The server's name in the tables (default: the target kind).
+    pub label: String,
     pub workload: String,
     pub rooms: usize,
     pub clients: usize,
@@ -52,6 +54,7 @@ USAGE: discock-bench [FLAGS]
   --addr HOST:PORT          server to load (default 127.0.0.1:8080); nothing else is contacted
   --target discock|plain    discock: register users + create rooms over HTTP (default);
                             plain: ws://HOST:PORT/ws without auth, rooms 1..R
+  --label NAME              the server's name in the tables (default discock or plain)
   --workload NAME           idle | small | medium | big | step | ingest (default small)
   --rooms R --clients C     rooms, connections per room
   --senders K               sending connections per room
@@ -99,7 +102,7 @@ pub fn parse() -> Result<Options, String> {
         "small" => (1000, 10, 10, &[1.0], 20.0),
         "medium" => (100, 50, 10, &[1.0, 3.0], 20.0),
         "big" => (1, 2000, 10, &[1.0], 20.0),
-        "step" => (100, 50, 10, &[1.0], 10.0),
+        "step" => (100, 50, 10, &[0.4], 10.0),
         // Only the fill runs; rooms × clients are not used.
         "ingest" => (1, 1, 0, &[], 0.0),
         other => return Err(format!("unknown workload `{other}` (idle, small, medium, big, step, ingest)")),
@@ -107,6 +110,7 @@ pub fn parse() -> Result<Options, String> {
     let mut o = Options {
         addr: "127.0.0.1:8080".into(),
         target: Target::Discock,
+        label: String::new(),
         workload,
         rooms,
         clients,
@@ -143,6 +147,7 @@ pub fn parse() -> Result<Options, String> {
                 }
             }
             "--workload" => {}
+            "--label" => o.label = v,
             "--rooms" => o.rooms = v.parse().map_err(|e| bad(&e))?,
             "--clients" => o.clients = v.parse().map_err(|e| bad(&e))?,
             "--senders" => {
@@ -174,6 +179,12 @@ pub fn parse() -> Result<Options, String> {
     }
     if o.workload == "idle" || o.workload == "ingest" {
         o.senders = 0;
+    }
+    if o.label.is_empty() {
+        o.label = match o.target {
+            Target::Discock => "discock".into(),
+            Target::Plain => "plain".into(),
+        };
     }
     if o.history_messages == u64::MAX {
         let fills = o.workload == "ingest" || (o.workload == "medium" && o.target == Target::Discock);
