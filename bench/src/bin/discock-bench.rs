@@ -35,6 +35,8 @@ use crate::stats::Stats;
 /// A delivery ratio below this, or a p99 above `STEP_P99_LIMIT_US`, ends the step workload.
 const STEP_MIN_DELIVERY: f64 = 0.999;
 const STEP_P99_LIMIT_US: u64 = 100_000;
+/// A generator using this much of its core is (nearly) the bottleneck itself.
+const GENERATOR_SATURATED_PERCENT: f64 = 90.0;
 
 #[tokio::main]
 async fn main() {
@@ -81,15 +83,16 @@ async fn run(opts: Options) -> Result<(), String> {
     println!(
         "\n| workload | target | rooms × clients | senders/room | rate msg/s/sender | offered del/s | achieved del/s \
          | delivered % | p50 ms | p99 ms | p99.9 ms | max ms | lost | dup | out of order | server CPU-s / 1k del \
-         | server RSS KiB / conn | history p50 / p99 ms: store · server · client (n) |"
+         | CPU %: server (kernel share) · generator | server RSS KiB / conn \
+         | history p50 / p99 ms: store · queue · server · client (n) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 
     if opts.workload == "idle" || opts.senders == 0 {
         tokio::time::sleep(opts.duration).await;
         let closed = setup.stats.closed_by_server.load(Relaxed);
         println!(
-            "| {} | {} | {} × {} | 0 | 0 | 0 | 0 | – | – | – | – | – | – | – | – | – | {} | – |",
+            "| {} | {} | {} × {} | 0 | 0 | 0 | 0 | – | – | – | – | – | – | – | – | – | – | {} | – |",
             opts.workload,
             opts.label,
             opts.rooms,
@@ -105,10 +108,12 @@ async fn run(opts: Options) -> Result<(), String> {
     if opts.workload == "step" {
         let mut rate = opts.rates[0];
         let mut knee = None;
+        let mut failed = None;
         for _ in 0..opts.max_steps {
             let r = phase(&opts, &mut setup, rate).await;
             print_row(&opts, rate, &r, setup.rss_per_conn_kib);
             if !r.passes() {
+                failed = Some(r.busy);
                 break;
             }
             knee = Some(rate);
@@ -120,6 +125,19 @@ async fn run(opts: Options) -> Result<(), String> {
                 k * (opts.rooms * opts.senders * opts.clients) as f64
             ),
             None => println!("\nknee: below the first step ({} msg/s per sender)", opts.rates[0]),
+        }
+        if let Some(busy) = failed {
+            let pct = |p: Option<f64>| p.map_or_else(|| "–".to_string(), |p| format!("{p:.0} %"));
+            println!(
+                "At the first failing step the server used {} of its core and the generator {} of its own{}",
+                pct(busy.server_percent()),
+                pct(busy.generator_percent()),
+                if busy.generator_percent().is_some_and(|p| p >= GENERATOR_SATURATED_PERCENT) {
+                    ": the generator was saturated, so this knee is at most the server's."
+                } else {
+                    "."
+                }
+            );
         }
     } else {
         let mut bad = Vec::new();
@@ -207,10 +225,13 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
             _ => 1,
         };
         let r = fill_room(opts, &endpoints, room_id).await?;
-        println!("\n| ingest | target | senders × in flight | messages | seconds | stored msg/s | ack p50 / p99 ms | server CPU-s / 1k msgs |");
-        println!("|---|---|---|---|---|---|---|---|");
         println!(
-            "| {} | {} | {} × {} | {} | {:.1} | {:.0} | {} / {} | {} |",
+            "\n| ingest | target | senders × in flight | messages | seconds | stored msg/s | ack p50 / p99 ms \
+             | server CPU-s / 1k msgs | CPU %: server (kernel share) · generator |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        println!(
+            "| {} | {} | {} × {} | {} | {:.1} | {:.0} | {} / {} | {} | {} |",
             opts.workload,
             opts.label,
             r.senders,
@@ -220,7 +241,8 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
             r.per_second(),
             ms(r.ack.value_at_quantile(0.5)),
             ms(r.ack.value_at_quantile(0.99)),
-            fmt_opt(r.cpu_per_1k, 4)
+            fmt_opt(r.cpu_per_1k, 4),
+            r.busy.cell()
         );
         println!(
             "\nStored = sent back to its sender as new_message, which the server does only after the commit \
@@ -297,6 +319,7 @@ struct PhaseResult {
     out_of_order: u64,
     latency: hdrhistogram::Histogram<u64>,
     cpu_per_1k: Option<f64>,
+    busy: stats::Busy,
     history: History,
     /// (room index, lost, dup, out of order) for each room where any is non-zero.
     bad_rooms: Vec<(usize, u64, u64, u64)>,
@@ -353,9 +376,9 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
         tokio::spawn(history_loop(setup.http.clone(), setup.base.clone(), setup.history.clone(), warm_end, end));
 
     sleep_until(warm_end).await;
-    let cpu0 = opts.server_pid.and_then(stats::cpu_seconds);
+    let busy_start = stats::Busy::start(opts.server_pid);
     sleep_until(end).await;
-    let cpu1 = opts.server_pid.and_then(stats::cpu_seconds);
+    let busy = stats::Busy::since(&busy_start);
     let window_deliveries = stats.window_deliveries.load(Relaxed);
     for h in handles {
         if let Ok(s) = h.await {
@@ -405,10 +428,11 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
         duplicated: dup,
         out_of_order: ooo,
         latency: stats.latency(),
-        cpu_per_1k: match (cpu0, cpu1) {
-            (Some(a), Some(b)) if window_deliveries > 0 => Some((b - a) / (window_deliveries as f64 / 1000.0)),
-            _ => None,
-        },
+        cpu_per_1k: busy
+            .server_seconds()
+            .filter(|_| window_deliveries > 0)
+            .map(|cpu| cpu / (window_deliveries as f64 / 1000.0)),
+        busy,
         history,
         bad_rooms: bad,
     }
@@ -434,6 +458,9 @@ async fn history_loop(
                 if let Some(t) = server {
                     h.server.saturating_record(t.app_us.max(1));
                     h.store.saturating_record(t.db_us.max(1));
+                    if let Some(q) = t.queue_us {
+                        h.queue.saturating_record(q.max(1));
+                    }
                 }
             }
             Err(e) => {
@@ -453,11 +480,18 @@ struct History {
     server: hdrhistogram::Histogram<u64>,
     /// Server-Timing `db`: inside the store.
     store: hdrhistogram::Histogram<u64>,
+    /// Server-Timing `queue`: waiting for a blocking thread before the store call.
+    queue: hdrhistogram::Histogram<u64>,
 }
 
 impl History {
     fn new() -> History {
-        History { client: stats::histogram(), server: stats::histogram(), store: stats::histogram() }
+        History {
+            client: stats::histogram(),
+            server: stats::histogram(),
+            store: stats::histogram(),
+            queue: stats::histogram(),
+        }
     }
 }
 
@@ -482,8 +516,9 @@ fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
         "–".to_string()
     } else {
         format!(
-            "{} · {} · {} ({})",
+            "{} · {} · {} · {} ({})",
             p50_p99(&r.history.store),
+            p50_p99(&r.history.queue),
             p50_p99(&r.history.server),
             p50_p99(&r.history.client),
             r.history.client.len()
@@ -491,7 +526,7 @@ fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
     };
     let lat = |q: f64| if l.is_empty() { "–".to_string() } else { ms(l.value_at_quantile(q)) };
     println!(
-        "| {} | {} | {} × {} | {} | {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} × {} | {} | {} | {:.0} | {:.0} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         opts.workload,
         opts.label,
         opts.rooms,
@@ -509,6 +544,7 @@ fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
         r.duplicated,
         r.out_of_order,
         fmt_opt(r.cpu_per_1k, 4),
+        r.busy.cell(),
         fmt_opt(rss, 1),
         history
     );

@@ -82,11 +82,13 @@ pub async fn create_room(http: &Client, base: &str, session: &str, name: &str) -
 pub struct ServerTiming {
     /// `app`: the whole handler.
     pub app_us: u64,
+    /// `queue`: the part spent waiting for a blocking thread (older servers do not send it).
+    pub queue_us: Option<u64>,
     /// `db`: the part spent in the store.
     pub db_us: u64,
 }
 
-/// Reads `app;dur=<ms>, db;dur=<ms>`.
+/// Reads `app;dur=<ms>, queue;dur=<ms>, db;dur=<ms>` (`queue` optional).
 pub fn server_timing(header: &str) -> Option<ServerTiming> {
     let metric = |name: &str| {
         header
@@ -95,7 +97,7 @@ pub fn server_timing(header: &str) -> Option<ServerTiming> {
             .and_then(|ms| ms.parse::<f64>().ok())
             .map(|ms| (ms * 1000.0).round() as u64)
     };
-    Some(ServerTiming { app_us: metric("app")?, db_us: metric("db")? })
+    Some(ServerTiming { app_us: metric("app")?, queue_us: metric("queue"), db_us: metric("db")? })
 }
 
 /// One history page; returns Ok only for a 200, with the server's own timing when it sent one.
@@ -122,7 +124,14 @@ mod tests {
 
     #[test]
     fn server_timing_gives_the_handler_and_store_times_in_microseconds() {
-        assert_eq!(server_timing("app;dur=1.250, db;dur=0.081"), Some(ServerTiming { app_us: 1250, db_us: 81 }));
+        assert_eq!(
+            server_timing("app;dur=1.250, queue;dur=0.400, db;dur=0.081"),
+            Some(ServerTiming { app_us: 1250, queue_us: Some(400), db_us: 81 })
+        );
+        assert_eq!(
+            server_timing("app;dur=1.250, db;dur=0.081"),
+            Some(ServerTiming { app_us: 1250, queue_us: None, db_us: 81 })
+        );
         assert_eq!(server_timing("app;dur=2"), None);
     }
 

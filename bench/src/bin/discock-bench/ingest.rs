@@ -22,6 +22,7 @@ pub struct IngestResult {
     /// From writing a message to receiving it back, microseconds.
     pub ack: hdrhistogram::Histogram<u64>,
     pub cpu_per_1k: Option<f64>,
+    pub busy: stats::Busy,
 }
 
 impl IngestResult {
@@ -44,7 +45,7 @@ pub async fn fill(
     if senders == 0 {
         return Err("ingest needs at least one connection".into());
     }
-    let cpu0 = server_pid.and_then(stats::cpu_seconds);
+    let busy_start = stats::Busy::start(server_pid);
     let started = Instant::now();
     let tasks: Vec<_> = conns
         .into_iter()
@@ -61,17 +62,15 @@ pub async fn fill(
         ack.add(&h).map_err(|e| format!("ingest histogram: {e}"))?;
     }
     let secs = started.elapsed().as_secs_f64();
-    let cpu1 = server_pid.and_then(stats::cpu_seconds);
+    let busy = stats::Busy::since(&busy_start);
     Ok(IngestResult {
         senders,
         window,
         messages: total,
         secs,
         ack,
-        cpu_per_1k: match (cpu0, cpu1) {
-            (Some(a), Some(b)) if total > 0 => Some((b - a) / (total as f64 / 1000.0)),
-            _ => None,
-        },
+        cpu_per_1k: busy.server_seconds().filter(|_| total > 0).map(|cpu| cpu / (total as f64 / 1000.0)),
+        busy,
     })
 }
 

@@ -108,19 +108,113 @@ impl Stats {
     }
 }
 
-/// utime + stime of a process, in seconds.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+/// CPU time a process has used so far, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CpuTimes {
+    /// utime: running its own code.
+    pub user: f64,
+    /// stime: in the kernel on its behalf (system calls: socket reads and writes, the loopback
+    /// TCP stack, SQLite's file I/O).
+    pub system: f64,
+}
+
+impl CpuTimes {
+    pub fn total(self) -> f64 {
+        self.user + self.system
+    }
+
+    /// What was used between `self` and `later`.
+    pub fn until(self, later: CpuTimes) -> CpuTimes {
+        CpuTimes { user: later.user - self.user, system: later.system - self.system }
+    }
+}
+
+/// utime and stime of a process (`None`: this process), from `/proc/<pid>/stat`.
+pub fn cpu_times(pid: Option<u32>) -> Option<CpuTimes> {
+    let path = pid.map_or_else(|| "/proc/self/stat".to_string(), |pid| format!("/proc/{pid}/stat"));
+    parse_cpu_times(&std::fs::read_to_string(path).ok()?, clock_ticks())
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
+fn parse_cpu_times(stat: &str, ticks: f64) -> Option<CpuTimes> {
     // The command name may contain spaces; fields resume after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // After the name: state is field 3 overall, so utime (14) and stime (15) are at 11 and 12 here.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    let ticks = if ticks > 0 { ticks as f64 } else { 100.0 };
-    Some((utime + stime) as f64 / ticks)
+    Some(CpuTimes { user: utime as f64 / ticks, system: stime as f64 / ticks })
+}
+
+/// How busy the server and this generator were over one measured window, as a share of one
+/// core each (both are pinned to one). A generator near 100 % measures itself, not the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Busy {
+    server: Option<CpuTimes>,
+    generator: Option<CpuTimes>,
+    wall: f64,
+}
+
+/// Readings taken at the start of a window; [`Busy::since`] closes it.
+pub struct BusyStart {
+    server_pid: Option<u32>,
+    server: Option<CpuTimes>,
+    generator: Option<CpuTimes>,
+    at: std::time::Instant,
+}
+
+impl Busy {
+    pub fn start(server_pid: Option<u32>) -> BusyStart {
+        BusyStart {
+            server_pid,
+            server: server_pid.and_then(|pid| cpu_times(Some(pid))),
+            generator: cpu_times(None),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    pub fn since(start: &BusyStart) -> Busy {
+        let later = |a: Option<CpuTimes>, b: Option<CpuTimes>| Some(a?.until(b?));
+        Busy {
+            server: later(start.server, start.server_pid.and_then(|pid| cpu_times(Some(pid)))),
+            generator: later(start.generator, cpu_times(None)),
+            wall: start.at.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Server CPU-seconds used in the window.
+    pub fn server_seconds(&self) -> Option<f64> {
+        self.server.map(CpuTimes::total)
+    }
+
+    /// Share of one core the server used.
+    pub fn server_percent(&self) -> Option<f64> {
+        self.server.map(|t| 100.0 * t.total() / self.wall.max(1e-9))
+    }
+
+    /// Share of one core this generator used.
+    pub fn generator_percent(&self) -> Option<f64> {
+        self.generator.map(|t| 100.0 * t.total() / self.wall.max(1e-9))
+    }
+
+    /// `server % (kernel %) · generator %`, `–` where unknown.
+    pub fn cell(&self) -> String {
+        let server = match (self.server, self.server_percent()) {
+            (Some(t), Some(p)) => format!("{p:.0} ({:.0})", 100.0 * t.system / t.total().max(1e-9)),
+            _ => "–".to_string(),
+        };
+        let generator = self.generator_percent().map_or_else(|| "–".to_string(), |p| format!("{p:.0}"));
+        format!("{server} · {generator}")
+    }
 }
 
 /// VmRSS of a process, in KiB.
@@ -146,4 +240,41 @@ pub fn raise_nofile_limit() -> libc::rlim_t {
         }
     }
     lim.rlim_cur
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_times_are_read_after_a_command_name_with_spaces_and_parentheses() {
+        let stat = "4242 (tokio (rt) x) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 3 0";
+        let t = parse_cpu_times(stat, 100.0).unwrap();
+        assert_eq!(t, CpuTimes { user: 2.5, system: 0.75 });
+        assert_eq!(t.total(), 3.25);
+    }
+
+    #[test]
+    fn a_truncated_stat_line_gives_no_cpu_times() {
+        assert_eq!(parse_cpu_times("4242 (discock) S 1 4242", 100.0), None);
+        assert_eq!(parse_cpu_times("garbage", 100.0), None);
+    }
+
+    #[test]
+    fn this_process_sees_its_own_user_time_grow_while_it_computes() {
+        let before = cpu_times(None).expect("/proc/self/stat");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut x = 0u64;
+        let used = loop {
+            for i in 0..1_000_000u64 {
+                x = x.wrapping_mul(31).wrapping_add(i);
+            }
+            std::hint::black_box(x);
+            let used = before.until(cpu_times(None).unwrap());
+            if used.user > 0.0 || std::time::Instant::now() > deadline {
+                break used;
+            }
+        };
+        assert!(used.user > 0.0, "10 s of computing showed no user time: {used:?}");
+    }
 }
