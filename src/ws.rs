@@ -10,9 +10,10 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_tungstenite::tungstenite::{self, Bytes, Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::app::AppState;
@@ -59,6 +60,12 @@ pub fn socket_config() -> WebSocketConfig {
 
 /// Frames are written once this many bytes are buffered, or when the outbox is empty.
 const WRITE_BATCH_BYTES: usize = 16 * 1024;
+/// Text messages longer than this go out as WebSocket fragments of at most this size
+/// (RFC 6455 §5.4; browsers and WebSocket libraries reassemble them). tungstenite encodes a
+/// whole frame into its output buffer and never shrinks that buffer, so without this one large
+/// message, such as the member list of a room with thousands of people, would stay allocated
+/// in its connection for as long as the connection lives.
+const FRAGMENT_BYTES: usize = 4 * 1024;
 
 /// Wraps an upgraded HTTP connection and serves it until it ends.
 pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User) {
@@ -180,11 +187,46 @@ async fn write_batch(
     first: Frame,
     frames: &mut mpsc::Receiver<Frame>,
 ) -> Result<(), tungstenite::Error> {
-    sink.feed(WsMessage::Text(first.into_text())).await?;
+    feed(sink, first).await?;
     while let Ok(frame) = frames.try_recv() {
-        sink.feed(WsMessage::Text(frame.into_text())).await?;
+        feed(sink, frame).await?;
     }
     sink.flush().await
+}
+
+async fn feed(
+    sink: &mut futures_util::stream::SplitSink<Socket, WsMessage>,
+    frame: Frame,
+) -> Result<(), tungstenite::Error> {
+    for piece in pieces(frame.into_text(), FRAGMENT_BYTES) {
+        sink.feed(piece).await?;
+    }
+    Ok(())
+}
+
+/// One text message as WebSocket messages to write: itself if it is at most `max` bytes, else
+/// a text frame and continuation frames of at most `max` bytes each, cut at character
+/// boundaries (so every piece is valid UTF-8 on its own), the last one final.
+fn pieces(text: Utf8Bytes, max: usize) -> Vec<WsMessage> {
+    if text.len() <= max {
+        return vec![WsMessage::Text(text)];
+    }
+    // A character is at most 4 bytes: a smaller limit could not always make progress.
+    let max = max.max(4);
+    let (s, bytes) = (text.as_str(), Bytes::from(text.clone()));
+    let mut out = Vec::with_capacity(text.len() / max + 2);
+    let mut start = 0;
+    while start < s.len() {
+        let mut end = (start + max).min(s.len());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let opcode = if start == 0 { Data::Text } else { Data::Continue };
+        let last = end == s.len();
+        out.push(WsMessage::Frame(WsFrame::message(bytes.slice(start..end), OpCode::Data(opcode), last)));
+        start = end;
+    }
+    out
 }
 
 impl Connection {
@@ -334,4 +376,60 @@ fn room_not_found(room_id: RoomId) -> FrameError {
 fn store_error(e: StoreError) -> FrameError {
     tracing::warn!(error = %e, "WebSocket request failed in storage");
     FrameError::new(ErrorCode::ServerError, "Сервер не смог выполнить запрос, попробуйте ещё раз")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (opcode, final, payload) of each piece.
+    fn described(pieces: Vec<WsMessage>) -> Vec<(Option<Data>, bool, String)> {
+        pieces
+            .into_iter()
+            .map(|m| match m {
+                WsMessage::Text(t) => (None, true, t.as_str().to_owned()),
+                WsMessage::Frame(f) => {
+                    let (opcode, last) = (f.header().opcode, f.header().is_final);
+                    let data = match opcode {
+                        OpCode::Data(d) => Some(d),
+                        other => panic!("unexpected opcode {other:?}"),
+                    };
+                    (data, last, String::from_utf8(f.into_payload().to_vec()).expect("each piece is UTF-8"))
+                }
+                other => panic!("unexpected message {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_message_within_the_limit_goes_out_whole() {
+        let text = "ж".repeat(2048); // exactly 4096 bytes
+        assert_eq!(described(pieces(Utf8Bytes::from(text.clone()), 4096)), vec![(None, true, text)]);
+    }
+
+    #[test]
+    fn a_longer_message_goes_out_as_a_text_frame_and_continuations_cut_between_characters() {
+        // 1 + 2×3000 bytes: every 4096-byte cut would fall inside a two-byte character.
+        let text = format!("a{}", "ж".repeat(3000));
+        let got = described(pieces(Utf8Bytes::from(text.clone()), 4096));
+
+        assert_eq!(got.len(), 2, "{:?}", got.iter().map(|(o, l, p)| (o, l, p.len())).collect::<Vec<_>>());
+        assert_eq!((got[0].0, got[0].1), (Some(Data::Text), false));
+        assert_eq!((got[1].0, got[1].1), (Some(Data::Continue), true));
+        assert!(got.iter().all(|(_, _, p)| p.len() <= 4096));
+        assert_eq!(got.iter().map(|(_, _, p)| p.as_str()).collect::<String>(), text);
+    }
+
+    #[test]
+    fn only_the_last_of_many_pieces_is_final() {
+        let text = "😀".repeat(10_000); // 40,000 bytes of four-byte characters
+        let got = described(pieces(Utf8Bytes::from(text.clone()), 4096));
+
+        assert_eq!(got.len(), 10);
+        assert_eq!(got[0].0, Some(Data::Text));
+        assert!(got[1..].iter().all(|(o, _, _)| *o == Some(Data::Continue)));
+        assert_eq!(got.iter().filter(|(_, last, _)| *last).count(), 1);
+        assert!(got[9].1);
+        assert_eq!(got.iter().map(|(_, _, p)| p.as_str()).collect::<String>(), text);
+    }
 }

@@ -89,6 +89,14 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     bob.press(Key::Enter).await;
     alice.wait_for_last_message("Нет, пришло обычным текстом 👍").await;
 
+    // The longest message (2000 characters, 4000 bytes of UTF-8) is larger than one WebSocket
+    // fragment once framed, so the browser has to put it together from pieces.
+    let longest = format!("Длинно: {}", "ж".repeat(1992));
+    bob.type_in_composer(&longest).await;
+    bob.press(Key::Enter).await;
+    alice.wait_for_last_message(&longest).await;
+    bob.wait_for_last_message(&longest).await;
+
     // Shift+Enter makes a new line; Enter then sends both lines as one message.
     alice.type_in_composer("Отлично.").await;
     alice.press_with_shift(Key::Enter).await;
