@@ -206,27 +206,32 @@ async fn feed(
 
 /// One text message as WebSocket messages to write: itself if it is at most `max` bytes, else
 /// a text frame and continuation frames of at most `max` bytes each, cut at character
-/// boundaries (so every piece is valid UTF-8 on its own), the last one final.
-fn pieces(text: Utf8Bytes, max: usize) -> Vec<WsMessage> {
-    if text.len() <= max {
-        return vec![WsMessage::Text(text)];
-    }
+/// boundaries (so every piece is valid UTF-8 on its own), the last one final. Lazy, so the
+/// common case (one small message) costs no allocation on the delivery path.
+fn pieces(text: Utf8Bytes, max: usize) -> impl Iterator<Item = WsMessage> {
     // A character is at most 4 bytes: a smaller limit could not always make progress.
     let max = max.max(4);
-    let (s, bytes) = (text.as_str(), Bytes::from(text.clone()));
-    let mut out = Vec::with_capacity(text.len() / max + 2);
+    let mut rest = Some(text);
     let mut start = 0;
-    while start < s.len() {
-        let mut end = (start + max).min(s.len());
-        while !s.is_char_boundary(end) {
+    std::iter::from_fn(move || {
+        let text = rest.as_ref()?;
+        let len = text.len();
+        if len <= max {
+            return rest.take().map(WsMessage::Text);
+        }
+        let mut end = (start + max).min(len);
+        while !text.as_str().is_char_boundary(end) {
             end -= 1;
         }
         let opcode = if start == 0 { Data::Text } else { Data::Continue };
-        let last = end == s.len();
-        out.push(WsMessage::Frame(WsFrame::message(bytes.slice(start..end), OpCode::Data(opcode), last)));
+        let payload = Bytes::from(text.clone()).slice(start..end);
+        let last = end == len;
+        if last {
+            rest = None;
+        }
         start = end;
-    }
-    out
+        Some(WsMessage::Frame(WsFrame::message(payload, OpCode::Data(opcode), last)))
+    })
 }
 
 impl Connection {
@@ -383,9 +388,8 @@ mod tests {
     use super::*;
 
     /// (opcode, final, payload) of each piece.
-    fn described(pieces: Vec<WsMessage>) -> Vec<(Option<Data>, bool, String)> {
+    fn described(pieces: impl Iterator<Item = WsMessage>) -> Vec<(Option<Data>, bool, String)> {
         pieces
-            .into_iter()
             .map(|m| match m {
                 WsMessage::Text(t) => (None, true, t.as_str().to_owned()),
                 WsMessage::Frame(f) => {

@@ -109,7 +109,7 @@ impl Stats {
 }
 
 /// CPU time a process has used so far, in seconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CpuTimes {
     /// utime: running its own code.
     pub user: f64,
