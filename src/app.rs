@@ -1,39 +1,21 @@
-//! The application: `AppState` (what every handler shares), `App::build` (opens the store,
+//! The application: `App::build` (opens the store, builds the services in dependency order,
 //! binds the listener, wires the routes) and graceful shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tera::Tera;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::auth::Keys;
+use crate::auth::Accounts;
 use crate::config::Config;
-use crate::domain::RoomId;
 use crate::fanout::Fanout;
 use crate::hub::Hub;
-use crate::store::{self, CommitSink, Db, StoreError};
+use crate::keys::{random_token, Keys};
+use crate::state::AppState;
+use crate::store::{self, CommitSink, Db, DbReader, StoreError};
 use crate::{assets, routes};
-
-/// What every handler and connection shares; cheap to clone (a handful of `Arc`s).
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Db,
-    /// Delivers events to this and every other instance; owns the hub.
-    pub fanout: Fanout,
-    pub templates: Arc<Tera>,
-    pub keys: Arc<Keys>,
-    /// The room everyone lands in; it cannot be deleted.
-    pub default_room: RoomId,
-    /// Flips to `true` when the server stops, so WebSocket connections close cleanly.
-    pub shutdown: watch::Receiver<bool>,
-    /// A bcrypt hash of nothing in particular, checked when a login names an unknown user so
-    /// that the answer takes as long as for a known one.
-    pub dummy_hash: Arc<str>,
-}
 
 /// Why the server could not start; printed as one line before exiting.
 #[derive(Debug, thiserror::Error)]
@@ -70,27 +52,29 @@ impl App {
         let (store, default_room, dummy_hash) = tokio::task::spawn_blocking(move || {
             let store = store::open(&database)?;
             let room = store.ensure_default_room(&default_name, crate::domain::now())?;
-            let dummy = bcrypt::hash(random_dummy(), cost).map_err(|e| StoreError::Internal(Box::new(e)))?;
+            let dummy = bcrypt::hash(random_token(), cost).map_err(|e| StoreError::Internal(Box::new(e)))?;
             Ok::<_, StoreError>((store, room, dummy))
         })
         .await??;
 
-        let fanout = Fanout::new(Arc::new(Hub::new()));
+        // Built whole, in dependency order: the fan-out reads the store; the message writer
+        // hands every commit to the fan-out.
+        let (stop, shutdown) = watch::channel(false);
+        let fanout =
+            Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), config.redis(), shutdown.clone());
         let on_commit: CommitSink = {
             let fanout = fanout.clone();
             Arc::new(move |message| fanout.message_committed(message))
         };
-        let (stop, shutdown) = watch::channel(false);
         let db = Db::new(store, on_commit);
-        fanout.start(db.reader(), config.redis(), shutdown.clone());
+        let accounts = Accounts::new(db.clone(), Keys::new(&config.secret_key.bytes), config.bcrypt_cost, dummy_hash);
         let state = AppState {
-            keys: Arc::new(Keys::new(&config.secret_key.bytes)),
             db,
             fanout,
+            accounts,
             templates: Arc::new(assets::templates()?),
             default_room: default_room.id,
             shutdown,
-            dummy_hash: dummy_hash.into(),
             config: Arc::new(config),
         };
 
@@ -134,10 +118,6 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.set_nodelay(true)?;
     socket.bind(addr)?;
     socket.listen(1024)
-}
-
-fn random_dummy() -> String {
-    crate::auth::random_token()
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what a PaaS sends to stop a container).

@@ -35,7 +35,7 @@ pub fn static_file(path: &str, if_none_match: Option<&str>) -> Response<Bytes> {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)
             .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .body(Bytes::from_static("Файл не найден".as_bytes()))
+            .body(Bytes::from_static(crate::texts::FILE_NOT_FOUND.as_bytes()))
             .expect("static response parts are valid");
     };
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));

@@ -1,19 +1,19 @@
 //! Accounts and sessions: password hashing, server-side sessions behind an `HttpOnly` cookie,
-//! CSRF tokens for forms, the same-site `Origin` check, and finding the current user.
+//! cookies, the same-site `Origin` check, and finding the current user ([`Accounts`]).
 
 use std::convert::Infallible;
 
+use std::sync::Arc;
+
 use chrono::Duration;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use warp::http::header::COOKIE;
 use warp::http::HeaderMap;
 use warp::Filter;
 
-use crate::app::AppState;
 use crate::config::CookieSecure;
-use crate::domain::{Password, User, UserId};
-use crate::error::AppError;
+use crate::domain::{City, Password, User, UserId, Username};
+use crate::keys::{random_token, Keys};
+use crate::store::{Conflict, Db, StoreError};
 
 /// Cookie carrying the session token.
 pub const SESSION_COOKIE: &str = "discock_session";
@@ -21,55 +21,6 @@ pub const SESSION_COOKIE: &str = "discock_session";
 pub const CSRF_COOKIE: &str = "discock_csrf";
 /// How long a login lasts.
 const SESSION_DAYS: i64 = 30;
-
-/// Cryptographically random bytes from the OS.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).expect("the operating system's random number generator failed");
-    buf
-}
-
-/// A fresh 256-bit token, hex-encoded.
-pub fn random_token() -> String {
-    hex::encode(random_bytes::<32>())
-}
-
-/// Keyed hashes derived from `SECRET_KEY`.
-pub struct Keys {
-    secret: Vec<u8>,
-}
-
-impl Keys {
-    pub fn new(secret: &[u8]) -> Self {
-        Keys { secret: secret.to_vec() }
-    }
-
-    fn mac(&self, purpose: &str, value: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC accepts keys of any length");
-        mac.update(purpose.as_bytes());
-        mac.update(b":");
-        mac.update(value.as_bytes());
-        mac
-    }
-
-    /// What the database stores instead of the session token itself.
-    pub fn session_hash(&self, token: &str) -> String {
-        hex::encode(self.mac("session", token).finalize().into_bytes())
-    }
-
-    /// The form token belonging to a CSRF seed cookie.
-    pub fn csrf_token(&self, seed: &str) -> String {
-        hex::encode(self.mac("csrf", seed).finalize().into_bytes())
-    }
-
-    /// Constant-time check that a submitted form token matches the seed cookie.
-    pub fn csrf_ok(&self, seed: Option<&str>, token: Option<&str>) -> bool {
-        match (seed, token.and_then(|t| hex::decode(t).ok())) {
-            (Some(seed), Some(token)) if !seed.is_empty() => self.mac("csrf", seed).verify_slice(&token).is_ok(),
-            _ => false,
-        }
-    }
-}
 
 /// Request facts the auth checks need, extracted once per request.
 #[derive(Debug, Clone, Default)]
@@ -120,11 +71,11 @@ impl RequestMeta {
     }
 
     /// Refuses a state-changing request from another site.
-    pub fn require_same_site(&self) -> Result<(), AppError> {
+    pub fn require_same_site(&self) -> Result<(), AuthError> {
         if self.same_site() {
             Ok(())
         } else {
-            Err(AppError::CrossOrigin)
+            Err(AuthError::CrossOrigin)
         }
     }
 
@@ -164,9 +115,49 @@ pub fn clear_session_cookie(secure: bool) -> String {
     set_cookie(SESSION_COOKIE, "", 0, secure)
 }
 
-impl AppState {
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("not signed in")]
+    SignedOut,
+    #[error("the request came from another site")]
+    CrossOrigin,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed")]
+    Hashing(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AuthError {
+    fn hashing(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AuthError::Hashing(Box::new(e))
+    }
+}
+
+/// Accounts and sessions as a service the state holds: who is signed in, signing in and out,
+/// and password hashing on blocking threads.
+#[derive(Clone)]
+pub struct Accounts {
+    db: Db,
+    keys: Arc<Keys>,
+    bcrypt_cost: u32,
+    /// A bcrypt hash of nothing in particular, checked when a login names an unknown user so
+    /// that the answer takes as long as for a known one.
+    dummy_hash: Arc<str>,
+}
+
+impl Accounts {
+    pub fn new(db: Db, keys: Keys, bcrypt_cost: u32, dummy_hash: String) -> Self {
+        Accounts { db, keys: Arc::new(keys), bcrypt_cost, dummy_hash: dummy_hash.into() }
+    }
+
+    /// The keyed hashes (CSRF tokens for the pages).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
     /// The logged-in user, if the session cookie names a live session.
-    pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<User>, AppError> {
+    pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<User>, AuthError> {
         let Some(hash) = self.session_hash(meta) else { return Ok(None) };
         Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now())).await?)
     }
@@ -178,12 +169,33 @@ impl AppState {
     }
 
     /// The logged-in user, or 401.
-    pub async fn require_user(&self, meta: &RequestMeta) -> Result<User, AppError> {
-        self.current_user(meta).await?.ok_or(AppError::Unauthorized)
+    pub async fn require_user(&self, meta: &RequestMeta) -> Result<User, AuthError> {
+        self.current_user(meta).await?.ok_or(AuthError::SignedOut)
+    }
+
+    /// Creates an account; `Ok(None)` when the username is taken.
+    pub async fn register(&self, name: Username, password: Password, city: City) -> Result<Option<User>, AuthError> {
+        let hash = self.hash_password(password).await?;
+        let now = crate::domain::now();
+        match self.db.call(move |s| s.create_user(&name, &hash, &city, now)).await {
+            Ok(user) => Ok(Some(user)),
+            Err(StoreError::Conflict(Conflict::Username)) => Ok(None),
+            Err(e) => Err(AuthError::Store(e)),
+        }
+    }
+
+    /// The user whose name and password these are. Unknown user, wrong password and
+    /// over-long password get the same answer in the same time.
+    pub async fn authenticate(&self, username: &str, password: String) -> Result<Option<User>, AuthError> {
+        let key = crate::domain::fold_case(username);
+        let found = self.db.call(move |s| s.find_credentials(&key)).await?;
+        let (user, hash) = found.map_or((None, None), |(u, h)| (Some(u), Some(h)));
+        let ok = password.len() <= 72 && self.verify_password(password, hash).await?;
+        Ok(user.filter(|_| ok))
     }
 
     /// Creates a session and returns its token (for the cookie). Every login gets a new token.
-    pub async fn start_session(&self, user: UserId) -> Result<String, AppError> {
+    pub async fn start_session(&self, user: UserId) -> Result<String, AuthError> {
         let token = random_token();
         let hash = self.keys.session_hash(&token);
         let now = crate::domain::now();
@@ -192,7 +204,7 @@ impl AppState {
     }
 
     /// Deletes the session the cookie names, if any.
-    pub async fn end_session(&self, meta: &RequestMeta) -> Result<(), AppError> {
+    pub async fn end_session(&self, meta: &RequestMeta) -> Result<(), AuthError> {
         if let Some(token) = meta.session.as_deref() {
             let hash = self.keys.session_hash(token);
             self.db.call(move |s| s.delete_session(&hash)).await?;
@@ -201,22 +213,22 @@ impl AppState {
     }
 
     /// bcrypt on a blocking thread (it is deliberately slow).
-    pub async fn hash_password(&self, password: Password) -> Result<String, AppError> {
-        let cost = self.config.bcrypt_cost;
+    async fn hash_password(&self, password: Password) -> Result<String, AuthError> {
+        let cost = self.bcrypt_cost;
         tokio::task::spawn_blocking(move || bcrypt::hash(password.expose(), cost))
             .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)
+            .map_err(AuthError::hashing)?
+            .map_err(AuthError::hashing)
     }
 
     /// Checks a password against a hash on a blocking thread; with no hash (unknown user) it
     /// checks against a dummy so the answer takes as long either way.
-    pub async fn verify_password(&self, password: String, hash: Option<String>) -> Result<bool, AppError> {
+    async fn verify_password(&self, password: String, hash: Option<String>) -> Result<bool, AuthError> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
         let ok = tokio::task::spawn_blocking(move || bcrypt::verify(password.as_bytes(), &hash).unwrap_or(false))
             .await
-            .map_err(AppError::internal)?;
+            .map_err(AuthError::hashing)?;
         Ok(known && ok)
     }
 }
@@ -238,26 +250,5 @@ mod tests {
         assert!(!meta("localhost:8080", Some("http://evil.example")).same_site());
         assert!(!meta("localhost:8080", Some("http://localhost:9090")).same_site());
         assert!(!meta("localhost:8080", Some("null")).same_site());
-    }
-
-    #[test]
-    fn csrf_tokens_verify_only_against_their_own_seed() {
-        let keys = Keys::new(b"0123456789abcdef0123456789abcdef");
-        let token = keys.csrf_token("seed-a");
-        assert!(keys.csrf_ok(Some("seed-a"), Some(&token)));
-        assert!(!keys.csrf_ok(Some("seed-b"), Some(&token)));
-        assert!(!keys.csrf_ok(None, Some(&token)));
-        assert!(!keys.csrf_ok(Some("seed-a"), None));
-        assert!(!keys.csrf_ok(Some("seed-a"), Some("not hex")));
-        let other = Keys::new(b"another secret key of enough length!");
-        assert!(!other.csrf_ok(Some("seed-a"), Some(&token)));
-    }
-
-    #[test]
-    fn session_hashes_depend_on_the_secret() {
-        let a = Keys::new(b"secret-one-secret-one-secret-one");
-        let b = Keys::new(b"secret-two-secret-two-secret-two");
-        assert_eq!(a.session_hash("t"), a.session_hash("t"));
-        assert_ne!(a.session_hash("t"), b.session_hash("t"));
     }
 }

@@ -132,6 +132,13 @@ pub enum CookieSecure {
     Never,
 }
 
+/// Where Redis is and which key namespace this deployment uses.
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: String,
+    pub prefix: String,
+}
+
 /// A configuration value that cannot be used; the message is the one line printed at exit.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("configuration error: {0}")]
@@ -139,10 +146,8 @@ pub struct ConfigError(pub String);
 
 impl Config {
     /// Where the fan-out finds Redis, when several instances are configured.
-    pub fn redis(&self) -> Option<crate::fanout::redis::RedisSettings> {
-        self.redis_url
-            .as_ref()
-            .map(|url| crate::fanout::redis::RedisSettings { url: url.clone(), prefix: self.redis_prefix.clone() })
+    pub fn redis(&self) -> Option<RedisSettings> {
+        self.redis_url.as_ref().map(|url| RedisSettings { url: url.clone(), prefix: self.redis_prefix.clone() })
     }
 
     /// Reads the process environment (after `.env` was loaded by `main`).
@@ -202,7 +207,7 @@ impl Config {
                 )))
             }
             Some(v) => SecretKey { bytes: v.into_bytes(), from_env: true },
-            None => SecretKey { bytes: crate::auth::random_bytes::<32>().to_vec(), from_env: false },
+            None => SecretKey { bytes: crate::keys::random_bytes::<32>().to_vec(), from_env: false },
         };
         let bcrypt_cost = match get("BCRYPT_COST") {
             None => 12,

@@ -6,13 +6,40 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A rule a user-supplied value broke; the message is shown to the user as is (Russian UI).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct DomainError(pub String);
-
-fn err(msg: impl Into<String>) -> DomainError {
-    DomainError(msg.into())
+/// A rule a user-supplied value broke. Typed, so that the text a person reads is chosen once,
+/// at the edge, in their language (`crate::texts`); `Display` is for logs and developers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("a username has 3 to 32 characters")]
+    UsernameLength,
+    #[error("a username has letters, digits and _ - . only")]
+    UsernameChars,
+    #[error("a city is required")]
+    CityEmpty,
+    #[error("a city has at most 64 characters")]
+    CityTooLong,
+    #[error("a city has no control characters")]
+    CityChars,
+    #[error("a room name is required")]
+    RoomNameEmpty,
+    #[error("a room name has at most 64 characters")]
+    RoomNameTooLong,
+    #[error("a room name has no control characters")]
+    RoomNameChars,
+    #[error("a room description has at most 256 characters")]
+    DescriptionTooLong,
+    #[error("a room description has no control characters")]
+    DescriptionChars,
+    #[error("a message is empty")]
+    MessageEmpty,
+    #[error("a message has at most {} characters", MessageText::MAX_CHARS)]
+    MessageTooLong,
+    #[error("a client_id has 1 to 64 printable ASCII characters")]
+    ClientIdInvalid,
+    #[error("a password has at least 8 bytes")]
+    PasswordTooShort,
+    #[error("a password has at most 72 bytes")]
+    PasswordTooLong,
 }
 
 macro_rules! id_type {
@@ -113,10 +140,10 @@ impl Username {
         let s = raw.trim();
         let len = s.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(err("Имя пользователя должно быть от 3 до 32 символов"));
+            return Err(DomainError::UsernameLength);
         }
         if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
-            return Err(err("Имя пользователя может содержать только буквы, цифры и символы _ - ."));
+            return Err(DomainError::UsernameChars);
         }
         Ok(Self(s.to_owned()))
     }
@@ -156,13 +183,13 @@ impl City {
         let s = raw.trim();
         let len = s.chars().count();
         if len == 0 {
-            return Err(err("Укажите город"));
+            return Err(DomainError::CityEmpty);
         }
         if len > 64 {
-            return Err(err("Название города — не больше 64 символов"));
+            return Err(DomainError::CityTooLong);
         }
         if has_control(s) {
-            return Err(err("Название города содержит недопустимые символы"));
+            return Err(DomainError::CityChars);
         }
         Ok(Self(s.to_owned()))
     }
@@ -176,13 +203,13 @@ impl RoomName {
         let s = raw.trim();
         let len = s.chars().count();
         if len == 0 {
-            return Err(err("Название комнаты не может быть пустым"));
+            return Err(DomainError::RoomNameEmpty);
         }
         if len > 64 {
-            return Err(err("Название комнаты — не больше 64 символов"));
+            return Err(DomainError::RoomNameTooLong);
         }
         if has_control(s) {
-            return Err(err("Название комнаты содержит недопустимые символы"));
+            return Err(DomainError::RoomNameChars);
         }
         Ok(Self(s.to_owned()))
     }
@@ -196,10 +223,10 @@ impl RoomDescription {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.chars().count() > 256 {
-            return Err(err("Описание комнаты — не больше 256 символов"));
+            return Err(DomainError::DescriptionTooLong);
         }
         if has_control(s) {
-            return Err(err("Описание комнаты содержит недопустимые символы"));
+            return Err(DomainError::DescriptionChars);
         }
         Ok(Self(s.to_owned()))
     }
@@ -208,26 +235,19 @@ impl RoomDescription {
     }
 }
 
-/// Why a message body was refused; each maps to its own `error` frame code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageTextError {
-    Empty,
-    TooLong,
-}
-
 impl MessageText {
     pub const MAX_CHARS: usize = 2000;
 
-    pub fn parse(raw: &str) -> Result<Self, MessageTextError> {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         // NUL and other control characters are dropped: they render as nothing useful and
         // PostgreSQL's text type cannot store NUL at all.
         let cleaned: String = raw.trim().chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect();
         let s = cleaned.trim();
         if s.is_empty() {
-            return Err(MessageTextError::Empty);
+            return Err(DomainError::MessageEmpty);
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(MessageTextError::TooLong);
+            return Err(DomainError::MessageTooLong);
         }
         Ok(Self(s.to_owned()))
     }
@@ -236,7 +256,7 @@ impl MessageText {
 impl ClientId {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(err("client_id должен состоять из 1–64 печатных ASCII-символов"));
+            return Err(DomainError::ClientIdInvalid);
         }
         Ok(Self(raw.to_owned()))
     }
@@ -248,9 +268,9 @@ pub struct Password(String);
 impl Password {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         match raw.len() {
-            0..=7 => Err(err("Пароль должен быть не короче 8 байт")),
+            0..=7 => Err(DomainError::PasswordTooShort),
             8..=72 => Ok(Self(raw.to_owned())),
-            _ => Err(err("Пароль должен быть не длиннее 72 байт")),
+            _ => Err(DomainError::PasswordTooLong),
         }
     }
     pub fn expose(&self) -> &str {
@@ -359,10 +379,10 @@ mod tests {
     #[test]
     fn message_text_is_trimmed_and_bounded() {
         assert_eq!(MessageText::parse("  привет \n").unwrap().as_str(), "привет");
-        assert_eq!(MessageText::parse(" \n\t ").unwrap_err(), MessageTextError::Empty);
-        assert_eq!(MessageText::parse("\u{0}\u{7}").unwrap_err(), MessageTextError::Empty);
+        assert_eq!(MessageText::parse(" \n\t ").unwrap_err(), DomainError::MessageEmpty);
+        assert_eq!(MessageText::parse("\u{0}\u{7}").unwrap_err(), DomainError::MessageEmpty);
         assert!(MessageText::parse(&"ж".repeat(2000)).is_ok());
-        assert_eq!(MessageText::parse(&"ж".repeat(2001)).unwrap_err(), MessageTextError::TooLong);
+        assert_eq!(MessageText::parse(&"ж".repeat(2001)).unwrap_err(), DomainError::MessageTooLong);
     }
 
     #[test]

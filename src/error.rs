@@ -1,50 +1,75 @@
 //! `AppError`: every way a request can fail, mapped to an HTTP status and a JSON body
-//! `{"error": "...", "code": "..."}` in exactly one place; and the rejection handler for
-//! requests no route matched.
+//! `{"error": "...", "code": "..."}` in exactly one place; the rejection handler for requests
+//! no route matched; and the rejection for oversized bodies.
 
 use std::convert::Infallible;
 
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
+use crate::auth::AuthError;
+use crate::chat::ChatError;
 use crate::domain::DomainError;
-use crate::store::{Conflict, StoreError};
+use crate::store::StoreError;
+use crate::texts;
 
-/// A failed request. Client errors carry a message the user can act on; server errors are
-/// logged with their cause and answered with a generic sentence.
+/// A failed request. Client errors carry what the user can act on; server errors are logged
+/// with their cause and answered with a generic sentence. The texts come from `crate::texts`.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("Требуется вход")]
+    #[error("not signed in")]
     Unauthorized,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("Запрос пришёл с чужого сайта")]
+    #[error("cross-origin request")]
     CrossOrigin,
-    #[error("Форма устарела: обновите страницу и попробуйте снова")]
+    #[error("CSRF token missing or wrong")]
     Csrf,
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("Тело запроса должно быть JSON (Content-Type: application/json)")]
+    #[error("bad request: {0:?}")]
+    BadRequest(BadRequest),
+    #[error("body is not application/json")]
     UnsupportedMediaType,
-    #[error("База данных недоступна, попробуйте позже")]
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    #[error("database unavailable")]
     Unavailable(#[source] StoreError),
-    #[error("Внутренняя ошибка сервера")]
+    #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What was wrong with the request itself (not with what it asked for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadRequest {
+    /// The body is not JSON; the parser's words.
+    Json(String),
+    /// The body is JSON but not an object.
+    NotAnObject,
+    /// The object's fields are missing or of the wrong kind; the parser's words.
+    Fields(String),
+    RoomIdNotInteger,
+    BeforeNotInteger,
+    LimitNotInteger,
+    Form,
+    NotAWebSocket,
 }
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::CrossOrigin | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::CrossOrigin | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Chat(e) => match e {
+                ChatError::RoomNotFound(_) => StatusCode::NOT_FOUND,
+                ChatError::NotJoined(_) | ChatError::NotRoomCreator => StatusCode::FORBIDDEN,
+                ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken => StatusCode::CONFLICT,
+                ChatError::NothingToChange
+                | ChatError::BadLimit
+                | ChatError::InvalidSince { .. }
+                | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
+                ChatError::NotSignedIn => StatusCode::UNAUTHORIZED,
+                ChatError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ChatError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -52,26 +77,54 @@ impl AppError {
 
     /// Stable machine-readable code for the JSON body.
     pub fn code(&self) -> &'static str {
+        match self.status() {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => match self {
+                AppError::CrossOrigin => "cross_origin",
+                AppError::Csrf => "csrf",
+                _ => "forbidden",
+            },
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            StatusCode::INTERNAL_SERVER_ERROR => "internal",
+            _ => "bad_request",
+        }
+    }
+
+    /// What the person reads.
+    pub fn message(&self) -> String {
         match self {
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::CrossOrigin => "cross_origin",
-            AppError::Csrf => "csrf",
-            AppError::NotFound(_) => "not_found",
-            AppError::Conflict(_) => "conflict",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::Unauthorized => texts::LOGIN_REQUIRED.into(),
+            AppError::CrossOrigin => texts::CROSS_ORIGIN.into(),
+            AppError::Csrf => texts::CSRF.into(),
+            AppError::UnsupportedMediaType => texts::NOT_JSON_BODY.into(),
+            AppError::BadRequest(bad) => match bad {
+                BadRequest::Json(detail) => texts::bad_json(detail),
+                BadRequest::NotAnObject => texts::BODY_NOT_OBJECT.into(),
+                BadRequest::Fields(detail) => texts::bad_fields(detail),
+                BadRequest::RoomIdNotInteger => texts::ROOM_ID_NOT_INTEGER.into(),
+                BadRequest::BeforeNotInteger => texts::BEFORE_NOT_INTEGER.into(),
+                BadRequest::LimitNotInteger => texts::BAD_LIMIT.into(),
+                BadRequest::Form => texts::BAD_FORM.into(),
+                BadRequest::NotAWebSocket => texts::NOT_A_WEBSOCKET.into(),
+            },
+            AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => texts::DATABASE_DOWN.into(),
+            AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => texts::INTERNAL.into(),
+            AppError::Chat(e) => texts::chat_error(e),
         }
     }
 
     /// Logs server-side failures with their cause chain; client errors are not worth a log line.
     pub fn log(&self) {
-        if let AppError::Unavailable(e) = self {
-            tracing::warn!(error = %error_chain(e), "request failed: database unavailable");
-        } else if let AppError::Internal(e) = self {
-            tracing::error!(error = %error_chain(e.as_ref()), "request failed");
+        match self {
+            AppError::Unavailable(e) | AppError::Chat(ChatError::Unavailable(e)) => {
+                tracing::warn!(error = %error_chain(e), "request failed: database unavailable")
+            }
+            AppError::Chat(ChatError::Internal(e)) => tracing::error!(error = %error_chain(e), "request failed"),
+            AppError::Internal(e) => tracing::error!(error = %error_chain(e.as_ref()), "request failed"),
+            _ => {}
         }
     }
 
@@ -101,27 +154,42 @@ pub fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
 impl Reply for AppError {
     fn into_response(self) -> Response {
         self.log();
-        json_error(self.status(), &self.to_string(), self.code())
+        json_error(self.status(), &self.message(), self.code())
     }
 }
 
 impl From<StoreError> for AppError {
+    /// Storage failures outside the chat's rules (accounts, sessions): there, nothing the user
+    /// asked for can be missing or taken, so any such answer is the server's fault.
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => AppError::NotFound("Не найдено".into()),
-            StoreError::Conflict(Conflict::Username) => AppError::Conflict("Это имя пользователя уже занято".into()),
-            StoreError::Conflict(Conflict::RoomName) => AppError::Conflict("Комната с таким названием уже есть".into()),
             e @ StoreError::Unavailable(_) => AppError::Unavailable(e),
-            StoreError::Internal(e) => AppError::Internal(e),
+            e => AppError::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::SignedOut => AppError::Unauthorized,
+            AuthError::CrossOrigin => AppError::CrossOrigin,
+            AuthError::Store(e) => e.into(),
+            AuthError::Hashing(e) => AppError::Internal(e),
         }
     }
 }
 
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
-        AppError::BadRequest(e.0)
+        AppError::Chat(ChatError::Invalid(e))
     }
 }
+
+/// A request body that exceeded its route's limit; answered with 413.
+#[derive(Debug)]
+pub struct BodyTooLarge;
+impl warp::reject::Reject for BodyTooLarge {}
 
 /// Turns a handler's result into a response: the one place application errors become HTTP.
 pub fn respond<R: Reply>(result: Result<R, AppError>) -> Response {
@@ -134,16 +202,16 @@ pub fn respond<R: Reply>(result: Result<R, AppError>) -> Response {
 /// Answers requests that no route accepted: unknown paths, wrong methods, oversized bodies.
 pub async fn handle_rejection(rejection: warp::Rejection) -> Result<Response, Infallible> {
     let (status, message, code) = if rejection.is_not_found() {
-        (StatusCode::NOT_FOUND, "Страница не найдена", "not_found")
-    } else if rejection.find::<crate::routes::BodyTooLarge>().is_some() {
+        (StatusCode::NOT_FOUND, texts::PAGE_NOT_FOUND, "not_found")
+    } else if rejection.find::<BodyTooLarge>().is_some() {
         // Checked before MethodNotAllowed: warp merges the rejections of every route tried,
         // and the route that matched the path is the one that refused the body.
-        (StatusCode::PAYLOAD_TOO_LARGE, "Слишком большой запрос", "payload_too_large")
+        (StatusCode::PAYLOAD_TOO_LARGE, texts::PAYLOAD_TOO_LARGE, "payload_too_large")
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
-        (StatusCode::METHOD_NOT_ALLOWED, "Метод не поддерживается", "method_not_allowed")
+        (StatusCode::METHOD_NOT_ALLOWED, texts::METHOD_NOT_ALLOWED, "method_not_allowed")
     } else {
         tracing::debug!(?rejection, "unhandled rejection");
-        (StatusCode::BAD_REQUEST, "Некорректный запрос", "bad_request")
+        (StatusCode::BAD_REQUEST, texts::BAD_REQUEST, "bad_request")
     };
     Ok(json_error(status, message, code))
 }

@@ -2,6 +2,10 @@
 //! frames to them. It knows nothing of sockets or SQL: a connection is an id, a user and a
 //! bounded outbox of frames; whatever drains the outbox is someone else's business.
 //!
+//! Logged room events (those with a `seq`) can be held back per connection and room: a
+//! connection that resumes after a reconnect is sent the events it missed from the database
+//! first, and the hub drops live events it already got that way (see [`Hub::resume_after`]).
+//!
 //! Locking: `rooms` is an `RwLock` whose write side is taken only to join or leave (rare);
 //! delivering a message takes the read side plus the one room's mutex, so rooms do not
 //! contend with each other. No lock is ever held across an `.await` (all methods are
@@ -37,11 +41,29 @@ impl Member {
     pub async fn kicked(&self) {
         self.kicked.notified().await
     }
+
+    /// Queues a frame for this connection alone, waiting while its outbox is full (for replies
+    /// and replays, which its own task produces; live delivery never waits). False when the
+    /// connection is gone.
+    pub async fn send(&self, frame: Frame) -> bool {
+        self.outbox.send(frame).await.is_ok()
+    }
 }
+
+/// A connection in a room.
+struct Subscriber {
+    member: Arc<Member>,
+    /// Logged events with `seq <= floor` are not delivered to it: it has them (or will get them)
+    /// from a replay. 0 for a plain join; `i64::MAX` while a replay is being read.
+    floor: i64,
+}
+
+/// The floor of a connection that is still reading its replay: no logged event gets through.
+const HOLD_ALL: i64 = i64::MAX;
 
 #[derive(Default)]
 struct Room {
-    members: HashMap<ConnId, Arc<Member>>,
+    members: HashMap<ConnId, Subscriber>,
     /// Presence is per user: a user with two tabs stays present until the last one leaves.
     presence: HashMap<UserId, (User, usize)>,
 }
@@ -80,12 +102,18 @@ impl Hub {
 
     /// Adds a connection to a room. Returns true when it is the user's first connection in the
     /// room on this instance (the caller decides whom to tell). Joining twice is harmless.
-    pub fn join(&self, member: &Arc<Member>, room_id: RoomId) -> bool {
+    ///
+    /// With `resuming`, the room's logged events are held back from this connection until
+    /// [`Hub::resume_after`] says from where it needs them (presence and typing still arrive).
+    pub fn join(&self, member: &Arc<Member>, room_id: RoomId, resuming: bool) -> bool {
+        let floor = if resuming { HOLD_ALL } else { 0 };
         let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
         let mut room = lock(rooms.entry(room_id).or_default());
-        if room.members.insert(member.id, member.clone()).is_some() {
+        if let Some(already) = room.members.get_mut(&member.id) {
+            already.floor = floor;
             return false;
         }
+        room.members.insert(member.id, Subscriber { member: member.clone(), floor });
         let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user.clone(), 0));
         entry.1 += 1;
         entry.1 == 1
@@ -112,6 +140,18 @@ impl Hub {
             rooms.remove(&room_id);
         }
         Some(gone)
+    }
+
+    /// Lets a resuming connection have the room's logged events after `seq` (it has the ones up
+    /// to `seq` from its replay). The caller holds the room's delivery order while calling this,
+    /// so that no event falls between the replay and the live stream.
+    pub fn resume_after(&self, member: &Member, room_id: RoomId, seq: i64) {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(room) = rooms.get(&room_id) {
+            if let Some(subscriber) = lock(room).members.get_mut(&member.id) {
+                subscriber.floor = seq;
+            }
+        }
     }
 
     /// The users with a connection in the room on this instance, by id.
@@ -142,6 +182,35 @@ impl Hub {
         self.publish_except(room_id, None, frame)
     }
 
+    /// Delivers a logged event of a room (its `seq`) to the room's connections that do not
+    /// have it from a replay.
+    pub fn publish_logged(&self, room_id: RoomId, seq: i64, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(room) = rooms.get(&room_id) {
+                let room = lock(room);
+                let wanting = room.members.values().filter(|s| seq > s.floor).map(|s| &s.member);
+                deliver(wanting, frame, &mut lagging);
+            }
+        }
+        kick(lagging);
+    }
+
+    /// Delivers a logged event of a room to every connection; those in the room get it unless
+    /// they have it from a replay.
+    pub fn broadcast_logged(&self, room_id: RoomId, seq: i64, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+            let room = rooms.get(&room_id).map(lock);
+            let has_it = |id: &ConnId| room.as_ref().and_then(|r| r.members.get(id)).is_some_and(|s| seq <= s.floor);
+            let connections = lock(&self.connections);
+            deliver(connections.iter().filter(|(id, _)| !has_it(id)).map(|(_, m)| m), frame, &mut lagging);
+        }
+        kick(lagging);
+    }
+
     /// Delivers a frame to every connection in a room except those of one user (presence and
     /// typing are news for the others, not for the user themselves).
     pub fn publish_except(&self, room_id: RoomId, except: Option<UserId>, frame: &Frame) {
@@ -150,7 +219,8 @@ impl Hub {
             let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(room) = rooms.get(&room_id) {
                 let room = lock(room);
-                deliver(room.members.values().filter(|m| Some(m.user.id) != except), frame, &mut lagging);
+                let others = room.members.values().map(|s| &s.member).filter(|m| Some(m.user.id) != except);
+                deliver(others, frame, &mut lagging);
             }
         }
         kick(lagging);
@@ -238,9 +308,9 @@ mod tests {
         let (a1, _ra1) = conn(&hub, 1, 16);
         let (a2, _ra2) = conn(&hub, 1, 16);
         let room = RoomId(1);
-        assert!(hub.join(&a1, room));
-        assert!(!hub.join(&a2, room));
-        assert!(!hub.join(&a2, room), "joining twice is harmless");
+        assert!(hub.join(&a1, room, false));
+        assert!(!hub.join(&a2, room, false));
+        assert!(!hub.join(&a2, room, false), "joining twice is harmless");
         assert_eq!(hub.leave(&a1, room), Some(false));
         assert_eq!(hub.present(room), [UserId(1)]);
         assert_eq!(hub.leave(&a2, room), Some(true));
@@ -252,7 +322,7 @@ mod tests {
     fn an_empty_room_is_dropped() {
         let hub = Hub::new();
         let (a, _ra) = conn(&hub, 1, 16);
-        hub.join(&a, RoomId(5));
+        hub.join(&a, RoomId(5), false);
         assert_eq!(hub.active_rooms(), [RoomId(5)]);
         hub.leave(&a, RoomId(5));
         assert!(hub.active_rooms().is_empty());
@@ -263,8 +333,8 @@ mod tests {
         let hub = Hub::new();
         let (a, mut ra) = conn(&hub, 1, 16);
         let (b, mut rb) = conn(&hub, 2, 16);
-        hub.join(&a, RoomId(1));
-        hub.join(&b, RoomId(1));
+        hub.join(&a, RoomId(1), false);
+        hub.join(&b, RoomId(1), false);
         hub.publish_except(RoomId(1), Some(UserId(1)), &ServerFrame::Pong.encode());
         assert!(types(&mut ra).is_empty());
         assert_eq!(types(&mut rb), ["pong"]);
@@ -274,7 +344,7 @@ mod tests {
     async fn a_connection_whose_outbox_is_full_is_kicked_not_buffered() {
         let hub = Hub::new();
         let (slow, _rslow) = conn(&hub, 1, 2);
-        hub.join(&slow, RoomId(1));
+        hub.join(&slow, RoomId(1), false);
         let frame = ServerFrame::Pong.encode();
         for _ in 0..3 {
             hub.publish(RoomId(1), &frame); // two fit, the third overflows

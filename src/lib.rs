@@ -2,35 +2,47 @@
 //! over WebSockets; every message is stored, so history is there when they come back.
 //!
 //! # Layout
-//! - [`config`]: environment variables, defaults, validation.
-//! - [`app`]: shared state, building the server, graceful shutdown.
-//! - [`error`]: `AppError` and its one mapping to HTTP.
+//! - [`config`]: environment variables, defaults, validation (Redis and database settings too).
+//! - [`state`]: `AppState`, the services every handler and connection shares.
+//! - [`app`]: building the server in dependency order, graceful shutdown.
+//! - [`error`]: `AppError` and its one mapping to HTTP; the rejection handler.
+//! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
-//! - [`auth`]: passwords, sessions, CSRF, origin checks, the current user.
-//! - [`store`]: the `Store` trait, its SQLite and PostgreSQL implementations, the `Db` handle and message writer.
+//! - [`keys`]: random tokens and the keyed hashes of sessions and CSRF tokens.
+//! - [`auth`]: accounts, sessions, cookies, origin checks, the current user.
+//! - [`events`]: the room event log — every change to a room, numbered by the room's seq.
+//! - [`chat`]: the rules, one file per feature (rooms, presence, messages); `ChatError`.
+//! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.
 //! - [`migrate`]: the command line beyond serving (`--help`, `migrate-sqlite-to-postgres`).
 //! - [`hub`]: rooms, members and local presence; delivery of encoded frames.
-//! - [`fanout`]: how events reach every instance's hub (in-process, or Redis), in order.
-//! - [`protocol`]: WebSocket frames in both directions.
-//! - [`ws`]: one WebSocket connection's life.
-//! - [`routes`]: HTTP routes (pages, JSON API, WebSocket upgrade).
+//! - [`fanout`]: how events reach every instance's hub (in-process, or Redis), in seq order; resume.
+//! - [`protocol`]: WebSocket frames, client and server, and error codes.
+//! - [`ws`]: one WebSocket connection's transport, and frame dispatch onto `chat`.
+//! - [`routes`]: HTTP routes (pages, JSON API, WebSocket upgrade), thin adapters onto `chat`.
 //! - [`assets`]: templates and static files embedded in the binary.
 //!
-//! Data flows one way: socket → `ws` → `protocol` → `store` (commit) → `fanout` → `hub` → every subscriber's socket.
+//! Data flows one way: socket → `ws` → `protocol` → `chat` → `store` (commit, with the room's
+//! next seq) → `fanout` → `hub` → every subscriber's socket.
 
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod fanout;
 pub mod hub;
+pub mod keys;
 pub mod migrate;
 pub mod protocol;
 pub mod routes;
+pub mod state;
 pub mod store;
+pub mod texts;
 pub mod ws;
 
-pub use app::{shutdown_signal, App, AppState, StartError};
+pub use app::{shutdown_signal, App, StartError};
 pub use config::Config;
+pub use state::AppState;

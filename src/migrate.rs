@@ -119,6 +119,8 @@ pub struct Copied {
     pub users: u64,
     pub rooms: u64,
     pub messages: u64,
+    /// Entries of the rooms' event logs.
+    pub events: u64,
     /// Unexpired sessions only.
     pub sessions: u64,
     /// From opening the databases to the commit.
@@ -164,7 +166,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
     let mut conn = target.connection()?;
     let mut tx = conn.client().transaction()?;
     // Keep a server that is already running on this database from writing meanwhile.
-    tx.batch_execute("LOCK TABLE users, rooms, messages, sessions IN EXCLUSIVE MODE")?;
+    tx.batch_execute("LOCK TABLE users, rooms, messages, room_events, sessions IN EXCLUSIVE MODE")?;
     let row = tx.query_one(
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM rooms), (SELECT count(*) FROM messages)",
         &[],
@@ -178,6 +180,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
         users: copy_users(&source, &mut tx)?,
         rooms: copy_rooms(&source, &mut tx)?,
         messages: without_foreign_keys(&mut tx, "messages", |tx| copy_messages(&source, tx))?,
+        events: without_foreign_keys(&mut tx, "room_events", |tx| copy_events(&source, tx))?,
         sessions: copy_sessions(&source, &mut tx)?,
         took: Duration::ZERO,
     };
@@ -280,6 +283,23 @@ fn copy_messages(source: &rusqlite::Transaction, tx: &mut postgres::Transaction)
     Ok(writer.finish()?)
 }
 
+/// Streams the room event log like the messages.
+fn copy_events(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
+    let sink =
+        tx.copy_in("COPY room_events (room_id, seq, kind, message_id, data, created_at) FROM STDIN (FORMAT binary)")?;
+    let mut writer =
+        BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TEXT, Type::TIMESTAMPTZ]);
+    let mut select = source
+        .prepare("SELECT room_id, seq, kind, message_id, data, created_at FROM room_events ORDER BY room_id, seq")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let (room_id, seq, kind): (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (message_id, data): (Option<i64>, Option<String>) = (r.get(3)?, r.get(4)?);
+        writer.write(&[&room_id, &seq, &kind, &message_id, &data, &time(r.get(5)?)?])?;
+    }
+    Ok(writer.finish()?)
+}
+
 fn copy_sessions(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in("COPY sessions (token_hash, user_id, created_at, expires_at) FROM STDIN (FORMAT binary)")?;
     let mut writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8, Type::TIMESTAMPTZ, Type::TIMESTAMPTZ]);
@@ -316,7 +336,8 @@ mod tests {
     use super::*;
     use crate::domain::{self, City, ClientId, MessageText, RoomDescription, RoomName, Username};
     use crate::store::postgres::scratch;
-    use crate::store::{NewMessage, Store};
+    use crate::store::prelude::*;
+    use crate::store::NewMessage;
 
     fn parse(args: &[&str]) -> Result<Command, UsageError> {
         Command::parse(args.iter().map(|s| s.to_string()))

@@ -1,55 +1,50 @@
-//! Fan-out: how events — stored messages, presence, typing, room changes — reach the hub of
-//! every instance. Without Redis they are applied to this instance's hub directly; with
-//! `REDIS_URL` they are published to Redis and every instance (this one included) applies
-//! them from its subscription. The hub stays ignorant of Redis; this layer feeds it.
+//! Fan-out: how what happens in a room reaches the hub of every instance. Logged room events
+//! (see `crate::events`) go through the orderer, strictly by seq; presence, typing and the
+//! room list are transient frames. Without Redis both are applied to this instance's hub
+//! directly; with `REDIS_URL` they are also published to Redis and every other instance
+//! applies them from its subscription. The hub stays ignorant of Redis; this layer feeds it.
+//!
+//! This is also where a resuming connection is replayed what it missed (see [`Fanout::join`]).
 
 pub mod order;
 pub mod redis;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::domain::{Message, Room, RoomId, User, UserId, Username};
+use crate::config::RedisSettings;
+use crate::domain::{Message, Room, RoomId, User, UserId};
+use crate::events::{Change, RoomEvent};
 use crate::hub::{Hub, Member};
 use crate::protocol::{ServerFrame, TypingUser};
-use crate::store::DbReader;
-use order::{Accepted, Orderer};
+use crate::store::{DbReader, StoreError};
+use order::{Accepted, Orderer, MAX_HELD};
+
+/// How long a gap in a room's events may wait for the missing event to come through Redis
+/// before it is read from the database.
+const GAP_PATIENCE: Duration = Duration::from_millis(150);
 
 /// Something every instance must apply to its hub.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    /// A message was stored (`seq` travels beside it: it is not part of the message JSON).
-    Message {
-        message: Message,
-        seq: i64,
-    },
-    RoomCreated {
-        room: Room,
-    },
-    RoomUpdated {
-        room: Room,
-    },
-    RoomDeleted {
-        room_id: RoomId,
-    },
-    /// A user became present in a room (their first connection on any instance).
-    Joined {
-        room_id: RoomId,
-        user: User,
-    },
-    /// A user's last connection to a room, on any instance, went away.
-    Left {
-        room_id: RoomId,
-        user_id: UserId,
-    },
-    Typing {
-        room_id: RoomId,
-        user_id: UserId,
-        username: Username,
-    },
+    /// A logged room change: delivered through the orderer, in seq order.
+    Logged { event: RoomEvent },
+    /// A frame that is not logged (presence, typing, the room list), for some connections.
+    Transient { to: Recipients, frame: ServerFrame },
+}
+
+/// Who gets a transient frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipients {
+    /// Every connection in the room except those of one user (the news is about that user).
+    RoomExcept { room_id: RoomId, user_id: UserId },
+    /// Every connection, joined to a room or not.
+    Everyone,
 }
 
 /// Cheap-to-clone handle on the fan-out.
@@ -61,37 +56,33 @@ pub struct Fanout {
 struct Inner {
     hub: Arc<Hub>,
     order: Orderer,
-    /// Set once at start-up when `REDIS_URL` is configured.
-    redis: OnceLock<redis::RedisLink>,
-    /// Set once at start-up; used to fetch messages the fan-out lost.
-    db: OnceLock<DbReader>,
+    /// Reads what the fan-out lost, and what a resuming connection missed.
+    db: DbReader,
+    /// The link to the other instances; `None` on a single instance.
+    redis: Option<redis::RedisLink>,
     /// The runtime to chase gaps on: `message_committed` runs on the writer thread, outside it.
-    runtime: OnceLock<tokio::runtime::Handle>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Fanout {
-    pub fn new(hub: Arc<Hub>) -> Self {
-        Fanout {
+    /// Builds the fan-out whole: with Redis settings, the link to Redis is made and its
+    /// background tasks start (they stop when `shutdown` flips to true). Must be called from
+    /// within the Tokio runtime.
+    pub fn start(hub: Arc<Hub>, db: DbReader, redis: Option<RedisSettings>, shutdown: watch::Receiver<bool>) -> Fanout {
+        let (link, tasks) = redis.map(redis::RedisLink::connect).unzip();
+        let fanout = Fanout {
             inner: Arc::new(Inner {
                 order: Orderer::new(hub.clone()),
                 hub,
-                redis: OnceLock::new(),
-                db: OnceLock::new(),
-                runtime: OnceLock::new(),
+                db,
+                redis: link,
+                runtime: tokio::runtime::Handle::current(),
             }),
+        };
+        if let Some(tasks) = tasks {
+            tasks.spawn(fanout.clone(), shutdown);
         }
-    }
-
-    /// Connects the fan-out to the store (for catching up) and, with a Redis URL, to Redis.
-    /// Background tasks stop when `shutdown` flips to true.
-    /// Must be called from within the Tokio runtime.
-    pub fn start(&self, db: DbReader, redis: Option<redis::RedisSettings>, shutdown: watch::Receiver<bool>) {
-        let _ = self.inner.db.set(db);
-        let _ = self.inner.runtime.set(tokio::runtime::Handle::current());
-        if let Some(settings) = redis {
-            let link = redis::RedisLink::start(self.clone(), settings, shutdown);
-            let _ = self.inner.redis.set(link);
-        }
+        fanout
     }
 
     pub fn hub(&self) -> &Arc<Hub> {
@@ -100,101 +91,105 @@ impl Fanout {
 
     /// Applies an event to this instance's hub.
     pub(crate) fn apply(&self, event: Event) {
-        let hub = &self.inner.hub;
         match event {
-            Event::Message { mut message, seq } => {
-                message.seq = seq;
-                self.accept(message);
+            Event::Logged { mut event } => {
+                // A message's seq is not part of its JSON; it travels beside it.
+                if let Change::MessageCreated { message } = &mut event.change {
+                    message.seq = event.seq;
+                }
+                self.accept(event);
             }
-            Event::RoomCreated { room } => hub.broadcast(&ServerFrame::RoomCreated { room: &room }.encode()),
-            Event::RoomUpdated { room } => hub.broadcast(&ServerFrame::RoomUpdated { room: &room }.encode()),
-            Event::RoomDeleted { room_id } => {
-                hub.remove_room(room_id);
-                self.inner.order.forget(room_id);
-                hub.broadcast(&ServerFrame::RoomDeleted { room_id }.encode());
-            }
-            Event::Joined { room_id, user } => {
-                hub.publish_except(room_id, Some(user.id), &ServerFrame::JoinedRoom { room_id, user: &user }.encode())
-            }
-            Event::Left { room_id, user_id } => {
-                hub.publish_except(room_id, Some(user_id), &ServerFrame::LeftRoom { room_id, user_id }.encode())
-            }
-            Event::Typing { room_id, user_id, username } => hub.publish_except(
-                room_id,
-                Some(user_id),
-                &ServerFrame::Typing { room_id, user: TypingUser { id: user_id, username: &username } }.encode(),
-            ),
+            Event::Transient { to, frame } => self.deliver(to, &frame),
         }
     }
 
-    /// Sends an event everywhere: through Redis when configured (which falls back to this
-    /// instance alone while Redis is unreachable), else straight to this instance's hub.
-    fn emit(&self, event: Event) {
-        match self.inner.redis.get() {
-            Some(link) => link.publish(event),
-            None => self.apply(event),
+    fn deliver(&self, to: Recipients, frame: &ServerFrame) {
+        let hub = &self.inner.hub;
+        if let ServerFrame::RoomDeleted { room_id } = frame {
+            hub.remove_room(*room_id);
+            self.inner.order.forget(*room_id);
+        }
+        let encoded = frame.encode();
+        match to {
+            Recipients::RoomExcept { room_id, user_id } => hub.publish_except(room_id, Some(user_id), &encoded),
+            Recipients::Everyone => hub.broadcast(&encoded),
         }
     }
 
-    /// Called by the message writer with each committed message, in commit order. Local
-    /// sockets get it at once; other instances through Redis.
+    /// Sends a transient frame everywhere: through Redis when configured (which falls back to
+    /// this instance alone while Redis is unreachable), else straight to this instance's hub.
+    fn emit(&self, to: Recipients, frame: ServerFrame) {
+        match &self.inner.redis {
+            Some(link) => link.publish(Event::Transient { to, frame }),
+            None => self.deliver(to, &frame),
+        }
+    }
+
+    /// Announces a logged room event that was just committed: local sockets get it at once,
+    /// other instances through Redis.
+    pub fn logged(&self, event: RoomEvent) {
+        if let Some(link) = &self.inner.redis {
+            link.publish(Event::Logged { event: event.clone() });
+        }
+        self.accept(event);
+    }
+
+    /// Called by the message writer with each committed message, in commit order.
     pub fn message_committed(&self, message: &Message) {
-        self.accept(message.clone());
-        if let Some(link) = self.inner.redis.get() {
-            link.publish(Event::Message { message: message.clone(), seq: message.seq });
-        }
+        self.logged(RoomEvent::message_created(message.clone()));
     }
 
-    fn accept(&self, message: Message) {
-        let room = message.room_id;
-        if self.inner.order.accept(message) == (Accepted::Held { new_gap: true }) {
+    fn accept(&self, event: RoomEvent) {
+        let room = event.room_id;
+        if self.inner.order.accept(event) == (Accepted::Held { new_gap: true }) {
             self.fill_gap_soon(room);
         }
     }
 
-    /// A message arrived ahead of its predecessor. Give the fan-out a moment to bring the
+    /// An event arrived ahead of its predecessor. Give the fan-out a moment to bring the
     /// missing one, then read it from the database; if even the database lacks it, move on.
     fn fill_gap_soon(&self, room: RoomId) {
-        let (Some(db), Some(runtime)) = (self.inner.db.get().cloned(), self.inner.runtime.get()) else {
-            self.inner.order.skip_gap(room);
-            return;
-        };
         let fanout = self.clone();
-        runtime.spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-            fanout.catch_up(&db, room).await;
+        self.inner.runtime.spawn(async move {
+            tokio::time::sleep(GAP_PATIENCE).await;
+            fanout.catch_up(room).await;
             fanout.inner.order.skip_gap(room);
         });
     }
 
-    /// Delivers a room's messages stored after the last one delivered here.
-    async fn catch_up(&self, db: &DbReader, room: RoomId) {
+    /// Delivers a room's events stored after the last one delivered here.
+    async fn catch_up(&self, room: RoomId) {
         let Some(after) = self.inner.order.delivered(room) else { return };
-        match db.call(move |s| s.messages_after_seq(room, after, order::MAX_HELD as u32)).await {
+        match self.inner.db.call(move |s| s.events_after(room, after, MAX_HELD as u32)).await {
             Ok(missing) => {
-                for message in missing {
-                    self.inner.order.accept(message);
+                for event in missing {
+                    self.inner.order.accept(event);
                 }
             }
-            Err(e) => tracing::warn!(%room, error = %e, "could not read missed messages"),
+            Err(e) => tracing::warn!(%room, error = %e, "could not read missed room events"),
         }
     }
 
     /// After the fan-out was cut off: deliver what was stored meanwhile in every room that has
-    /// listeners here, and send them fresh member lists.
+    /// listeners here, and send them fresh member lists. Rooms nobody here listens to any more
+    /// are forgotten, so they start afresh from the database when someone joins again.
     pub(crate) async fn resync(&self) {
-        let Some(db) = self.inner.db.get().cloned() else { return };
-        for room in self.inner.hub.active_rooms() {
-            self.catch_up(&db, room).await;
+        let active = self.inner.hub.active_rooms();
+        for room in self.inner.order.followed() {
+            if !active.contains(&room) {
+                self.inner.order.forget(room);
+            }
+        }
+        for room in active {
+            self.catch_up(room).await;
             let users = self.room_users(room).await;
-            let list = ServerFrame::RoomUsersList { room_id: room, users: users.iter().collect() }.encode();
-            self.inner.hub.publish(room, &list);
+            self.inner.hub.publish(room, &ServerFrame::RoomUsersList { room_id: room, users }.encode());
         }
     }
 
     /// Everyone present in a room, on any instance.
     async fn room_users(&self, room: RoomId) -> Vec<User> {
-        if let Some(link) = self.inner.redis.get() {
+        if let Some(link) = &self.inner.redis {
             if let Some(users) = link.room_users(room).await {
                 return users;
             }
@@ -204,49 +199,94 @@ impl Fanout {
 
     /// Joins a connection to a room: it gets the member list, and if the user was present
     /// nowhere yet, everyone else in the room hears `joined_room`.
-    pub async fn join(&self, member: &Arc<Member>, room: RoomId) {
+    ///
+    /// With `since`, the connection is resuming: after the member list it gets every logged
+    /// event of the room with a seq above `since`, read from the database, and then the live
+    /// ones — none twice, none missing. More than [`MAX_HELD`] missed events are not replayed:
+    /// it gets `resync_required` with the room's seq instead, then the live events after it.
+    /// On an error the connection may be left half-joined; the caller leaves the room again.
+    pub async fn join(&self, member: &Arc<Member>, room: RoomId, since: Option<i64>) -> Result<(), StoreError> {
         self.follow(room).await;
-        let first_here = self.inner.hub.join(member, room);
-        let announce = match (first_here, self.inner.redis.get()) {
+        let first_here = self.inner.hub.join(member, room, since.is_some());
+        let announce = match (first_here, &self.inner.redis) {
             (false, _) => false,
             (true, None) => true,
             (true, Some(link)) => link.mark_present(&member.user, room).await,
         };
         if announce {
-            self.emit(Event::Joined { room_id: room, user: member.user.clone() });
+            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.user.clone() };
+            self.emit(Recipients::RoomExcept { room_id: room, user_id: member.user.id }, joined);
         }
         let users = self.room_users(room).await;
-        self.inner
-            .hub
-            .send_to(member, &ServerFrame::RoomUsersList { room_id: room, users: users.iter().collect() }.encode());
+        member.send(ServerFrame::RoomUsersList { room_id: room, users }.encode()).await;
+        match since {
+            Some(since) => self.replay(member, room, since).await,
+            None => Ok(()),
+        }
     }
 
-    /// Makes sure this instance delivers the room's messages from now on. The starting point is
-    /// the newest stored message: anything committed after it reaches the orderer (from the
-    /// writer or Redis) or is fetched when its successor shows the gap.
+    /// Sends a resuming connection the room's events after `since` from the log, then hands it
+    /// to live delivery exactly after the last one sent. The connection joined the hub holding
+    /// logged events back, so whatever is delivered live meanwhile is in what it reads here.
+    async fn replay(&self, member: &Arc<Member>, room: RoomId, since: i64) -> Result<(), StoreError> {
+        let mut cursor = since;
+        let mut first = true;
+        loop {
+            let batch = MAX_HELD as u32 + 1;
+            let events = self.inner.db.call(move |s| s.events_after(room, cursor, batch)).await?;
+            if first && events.len() > MAX_HELD {
+                let now = self.inner.db.call(move |s| s.room_seq(room)).await?.unwrap_or(cursor);
+                member.send(ServerFrame::ResyncRequired { room_id: room, seq: now }.encode()).await;
+                cursor = now;
+            } else {
+                for event in events {
+                    cursor = event.seq;
+                    member.send(ServerFrame::from(event).encode()).await;
+                }
+            }
+            first = false;
+            // Everything delivered live so far is at most `cursor`: the connection has it from
+            // this replay, and from here on gets exactly what comes after. Otherwise more was
+            // committed and delivered meanwhile: read on from the cursor.
+            let hub = &self.inner.hub;
+            if self.inner.order.while_not_past(room, cursor, || hub.resume_after(member, room, cursor)) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Makes sure this instance delivers the room's events from now on. The starting point is
+    /// the room's seq now: anything committed after it reaches the orderer (from the writer or
+    /// Redis) or is fetched when its successor shows the gap.
     async fn follow(&self, room: RoomId) {
         if self.inner.order.delivered(room).is_some() {
             return;
         }
-        let Some(db) = self.inner.db.get() else { return };
-        match db.call(move |s| s.messages_before(room, None, 1)).await {
-            Ok(newest) => self.inner.order.follow(room, newest.last().map_or(0, |m| m.seq)),
-            Err(e) => tracing::warn!(%room, error = %e, "cannot follow the room's messages yet"),
+        match self.inner.db.call(move |s| s.room_seq(room)).await {
+            Ok(Some(seq)) => self.inner.order.follow(room, seq),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(%room, error = %e, "cannot follow the room's events yet"),
         }
     }
 
     /// Takes a connection out of a room; returns whether it was in it.
     pub async fn leave(&self, member: &Member, room: RoomId) -> bool {
         let Some(last_here) = self.inner.hub.leave(member, room) else { return false };
-        let announce = match (last_here, self.inner.redis.get()) {
+        let announce = match (last_here, &self.inner.redis) {
             (false, _) => false,
             (true, None) => true,
             (true, Some(link)) => link.mark_absent(member.user.id, room).await,
         };
         if announce {
-            self.emit(Event::Left { room_id: room, user_id: member.user.id });
+            self.announce_left(room, member.user.id);
         }
         true
+    }
+
+    /// Tells the room that a user is gone from it (on every instance).
+    pub(crate) fn announce_left(&self, room: RoomId, user: UserId) {
+        let left = ServerFrame::LeftRoom { room_id: room, user_id: user };
+        self.emit(Recipients::RoomExcept { room_id: room, user_id: user }, left);
     }
 
     /// Forgets a closed connection after leaving its rooms.
@@ -257,20 +297,19 @@ impl Fanout {
         self.inner.hub.disconnect(member);
     }
 
-    pub fn typing(&self, member: &Member, room: RoomId) {
-        self.emit(Event::Typing { room_id: room, user_id: member.user.id, username: member.user.username.clone() });
+    /// Tells the room's other members that `user` is typing.
+    pub fn typing(&self, user: &User, room: RoomId) {
+        let typing =
+            ServerFrame::Typing { room_id: room, user: TypingUser { id: user.id, username: user.username.clone() } };
+        self.emit(Recipients::RoomExcept { room_id: room, user_id: user.id }, typing);
     }
 
     pub fn room_created(&self, room: &Room) {
-        self.emit(Event::RoomCreated { room: room.clone() });
-    }
-
-    pub fn room_updated(&self, room: &Room) {
-        self.emit(Event::RoomUpdated { room: room.clone() });
+        self.emit(Recipients::Everyone, ServerFrame::RoomCreated { room: room.clone() });
     }
 
     pub fn room_deleted(&self, room: RoomId) {
-        self.emit(Event::RoomDeleted { room_id: room });
+        self.emit(Recipients::Everyone, ServerFrame::RoomDeleted { room_id: room });
     }
 }
 
@@ -284,14 +323,13 @@ mod tests {
     async fn the_store_and_its_writer_are_released_once_the_app_lets_go() {
         let dir = tempfile::tempdir().unwrap();
         let store = store::open(&DatabaseConfig::Sqlite { path: dir.path().join("t.db") }).unwrap();
-        let fanout = Fanout::new(Arc::new(Hub::new()));
+        let (_stop, shutdown) = watch::channel(false);
+        let fanout = Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), None, shutdown);
         let sink: CommitSink = {
             let fanout = fanout.clone();
             Arc::new(move |m| fanout.message_committed(m))
         };
         let db = Db::new(store.clone(), sink);
-        let (_stop, shutdown) = watch::channel(false);
-        fanout.start(db.reader(), None, shutdown);
 
         drop(db);
         drop(fanout);

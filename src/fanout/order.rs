@@ -1,37 +1,40 @@
-//! In-order delivery of a room's messages. Messages carry a per-room `seq` (1, 2, 3 … without
-//! gaps, assigned by the database); the orderer hands them to the hub strictly in that order,
-//! drops repeats, and holds a message whose predecessor has not arrived yet until the
+//! In-order delivery of a room's logged events. Every event carries the room's `seq` (1, 2, 3 …
+//! without gaps, assigned by the database); the orderer hands them to the hub strictly in that
+//! order, drops repeats, and holds an event whose predecessor has not arrived yet until the
 //! predecessor comes (from another instance, or from the database when the fan-out lost it).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use crate::domain::{Message, RoomId};
+use crate::domain::RoomId;
+use crate::events::{Audience, RoomEvent};
 use crate::hub::Hub;
 use crate::protocol::ServerFrame;
 
-/// Most messages held back for one room before the gap is given up on.
+/// Most events held back for one room before the gap is given up on; also the most a resuming
+/// client is replayed (beyond that it is told to reload).
 pub const MAX_HELD: usize = 1000;
 
 #[derive(Default)]
 struct RoomOrder {
     /// Highest seq handed to the hub.
     delivered: i64,
-    /// Messages that arrived ahead of a missing one, by seq.
-    held: BTreeMap<i64, Message>,
+    /// Events that arrived ahead of a missing one, by seq.
+    held: BTreeMap<i64, RoomEvent>,
 }
 
-/// What happened to a message given to [`Orderer::accept`].
+/// What happened to an event given to [`Orderer::accept`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accepted {
     /// Handed to the hub (possibly with held successors).
     Delivered,
     /// Already delivered earlier: dropped.
     Repeat,
-    /// Dropped: nobody on this instance ever joined the room, so nobody listens.
+    /// Not ordered: nobody on this instance ever joined the room. An event for everyone was
+    /// still delivered; one for the room's members had nobody to reach.
     Untracked,
-    /// Held back: an earlier message of the room is missing. `new_gap` is true for the
-    /// first message held behind a gap, so the gap is chased once, not once per message.
+    /// Held back: an earlier event of the room is missing. `new_gap` is true for the first
+    /// event held behind a gap, so the gap is chased once, not once per event.
     Held { new_gap: bool },
 }
 
@@ -41,7 +44,7 @@ pub struct Orderer {
     /// The map's write side is taken only to follow or forget a room; delivering takes the
     /// read side and the one room's lock, held to update its counter and push frames into
     /// outboxes (never across an `.await`). The room lock keeps the two delivering threads (the
-    /// message writer and the Redis subscriber) from interleaving that room's messages, while
+    /// message writer and the Redis subscriber) from interleaving that room's events, while
     /// other rooms go on in parallel.
     rooms: RwLock<HashMap<RoomId, Mutex<RoomOrder>>>,
 }
@@ -63,46 +66,69 @@ impl Orderer {
         Some(f(&mut room))
     }
 
-    /// Starts following a room whose newest stored message has `last_seq`: everything after it
-    /// will be delivered, in order. Called before the room's first local member joins; a room
-    /// already followed keeps its place. Rooms stay followed (a counter each) until deleted.
+    /// Starts following a room whose newest event has `last_seq`: everything after it will be
+    /// delivered, in order. Called before the room's first local member joins; a room already
+    /// followed keeps its place. Rooms stay followed (a counter each) until forgotten.
     pub fn follow(&self, room_id: RoomId, last_seq: i64) {
         let mut rooms = self.rooms.write().unwrap_or_else(PoisonError::into_inner);
         rooms.entry(room_id).or_insert_with(|| Mutex::new(RoomOrder { delivered: last_seq, ..Default::default() }));
     }
 
-    /// Takes a stored message and delivers it, and any it was holding up, in seq order.
-    pub fn accept(&self, message: Message) -> Accepted {
-        self.with_room(message.room_id, |room| self.accept_locked(room, message)).unwrap_or(Accepted::Untracked)
+    /// Takes a logged event and delivers it, and any it was holding up, in seq order.
+    pub fn accept(&self, event: RoomEvent) -> Accepted {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        match rooms.get(&event.room_id) {
+            Some(room) => self.accept_locked(&mut lock(room), event),
+            None => {
+                if event.change.audience() == Audience::Everyone {
+                    self.deliver_unordered(event);
+                }
+                Accepted::Untracked
+            }
+        }
     }
 
-    fn accept_locked(&self, room: &mut RoomOrder, message: Message) -> Accepted {
-        if message.seq <= room.delivered {
+    fn accept_locked(&self, room: &mut RoomOrder, event: RoomEvent) -> Accepted {
+        if event.seq <= room.delivered {
             return Accepted::Repeat;
         }
-        if message.seq > room.delivered + 1 {
+        if event.seq > room.delivered + 1 {
             let new_gap = room.held.is_empty();
-            room.held.insert(message.seq, message);
+            room.held.insert(event.seq, event);
             if room.held.len() > MAX_HELD {
                 self.skip_gap_locked(room);
                 return Accepted::Delivered;
             }
             return Accepted::Held { new_gap };
         }
-        self.deliver(room, &message);
+        self.deliver(room, event);
         self.flush(room);
         Accepted::Delivered
     }
 
-    /// The missing range of a room as `(after, before)`: messages with `after < seq < before`
+    /// The missing range of a room as `(after, before)`: events with `after < seq < before`
     /// are needed before held ones can go out. `None` when nothing is held.
     pub fn gap(&self, room_id: RoomId) -> Option<(i64, i64)> {
         self.with_room(room_id, |room| room.held.keys().next().map(|first| (room.delivered, *first))).flatten()
     }
 
-    /// Highest seq delivered for a room, if any message of it was seen.
+    /// Highest seq delivered for a room, if the room is followed.
     pub fn delivered(&self, room_id: RoomId) -> Option<i64> {
         self.with_room(room_id, |room| room.delivered)
+    }
+
+    /// Runs `f` while the room's delivery stands still, if everything delivered so far has a
+    /// seq of at most `seq`; returns whether it ran. A resuming connection that has replayed up
+    /// to `seq` from the database switches to live delivery this way: nothing can be delivered
+    /// between its replay and the switch. An unfollowed room has nothing delivered.
+    pub fn while_not_past(&self, room_id: RoomId, seq: i64, f: impl FnOnce()) -> bool {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        let room = rooms.get(&room_id).map(lock);
+        if room.as_ref().is_some_and(|room| room.delivered > seq) {
+            return false;
+        }
+        f();
+        true
     }
 
     /// Gives up on a gap that the database could not fill either: delivers what is held.
@@ -110,14 +136,23 @@ impl Orderer {
         self.with_room(room_id, |room| self.skip_gap_locked(room));
     }
 
-    /// Forgets a deleted room.
+    /// Forgets a room (deleted, or no longer listened to here).
     pub fn forget(&self, room_id: RoomId) {
         self.rooms.write().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
     }
 
+    /// The rooms followed now.
+    pub fn followed(&self) -> Vec<RoomId> {
+        self.rooms.read().unwrap_or_else(PoisonError::into_inner).keys().copied().collect()
+    }
+
     fn skip_gap_locked(&self, room: &mut RoomOrder) {
         if let Some(first) = room.held.keys().next().copied() {
-            tracing::warn!(missing_from = room.delivered + 1, missing_to = first - 1, "giving up on missing messages");
+            tracing::warn!(
+                missing_from = room.delivered + 1,
+                missing_to = first - 1,
+                "giving up on missing room events"
+            );
             room.delivered = first - 1;
             self.flush(room);
         }
@@ -125,24 +160,34 @@ impl Orderer {
 
     fn flush(&self, room: &mut RoomOrder) {
         while let Some(next) = room.held.remove(&(room.delivered + 1)) {
-            self.deliver(room, &next);
+            self.deliver(room, next);
         }
     }
 
-    fn deliver(&self, room: &mut RoomOrder, message: &Message) {
-        room.delivered = message.seq;
-        self.hub.publish(message.room_id, &ServerFrame::NewMessage { message }.encode());
+    fn deliver(&self, room: &mut RoomOrder, event: RoomEvent) {
+        room.delivered = event.seq;
+        self.deliver_unordered(event);
+    }
+
+    /// Encodes the event's frame once and hands it to everyone it is for.
+    fn deliver_unordered(&self, event: RoomEvent) {
+        let (room_id, seq, audience) = (event.room_id, event.seq, event.change.audience());
+        let frame = ServerFrame::from(event).encode();
+        match audience {
+            Audience::Members => self.hub.publish_logged(room_id, seq, &frame),
+            Audience::Everyone => self.hub.broadcast_logged(room_id, seq, &frame),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{City, MessageId, User, UserId, Username};
+    use crate::domain::{City, Message, MessageId, User, UserId, Username};
     use tokio::sync::mpsc;
 
-    fn message(seq: i64) -> Message {
-        Message {
+    fn message(seq: i64) -> RoomEvent {
+        RoomEvent::message_created(Message {
             id: MessageId(seq * 10),
             room_id: RoomId(1),
             content: format!("m{seq}"),
@@ -154,13 +199,17 @@ mod tests {
                 city: City::parse("Орёл").unwrap(),
             },
             seq,
-        }
+        })
+    }
+
+    fn user() -> User {
+        User { id: UserId(1), username: Username::parse("anna").unwrap(), city: City::parse("Орёл").unwrap() }
     }
 
     fn listener(hub: &Hub) -> (Arc<crate::hub::Member>, mpsc::Receiver<crate::protocol::Frame>) {
         let (tx, rx) = mpsc::channel(64);
-        let member = hub.connect(message(1).user, tx);
-        hub.join(&member, RoomId(1));
+        let member = hub.connect(user(), tx);
+        hub.join(&member, RoomId(1), false);
         (member, rx)
     }
 
@@ -212,6 +261,9 @@ mod tests {
         std::thread::spawn(move || {
             let mut m = message(1);
             m.room_id = RoomId(2);
+            if let crate::events::Change::MessageCreated { message } = &mut m.change {
+                message.room_id = RoomId(2);
+            }
             done_tx.send(in_room_2.accept(m)).unwrap();
         });
         let outcome = done_rx.recv_timeout(std::time::Duration::from_secs(5));

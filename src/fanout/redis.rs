@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
 use super::{Event, Fanout};
+use crate::config::RedisSettings;
 use crate::domain::{RoomId, User, UserId};
 
 /// How long an instance counts as alive after its last heartbeat.
@@ -32,13 +33,6 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Events waiting to be published; past this, new ones are dropped (other instances then
 /// catch messages up from the database).
 const PUBLISH_QUEUE: usize = 16 * 1024;
-
-/// Where Redis is and which key namespace this deployment uses.
-#[derive(Debug, Clone)]
-pub struct RedisSettings {
-    pub url: String,
-    pub prefix: String,
-}
 
 #[derive(Serialize, Deserialize)]
 struct Envelope {
@@ -80,10 +74,26 @@ pub struct RedisLink {
     leave_script: redis::Script,
 }
 
+/// The background tasks of a link, started once the fan-out that they feed exists.
+pub struct Tasks {
+    client: redis::Client,
+    parts: Parts,
+    queue: mpsc::Receiver<Event>,
+}
+
+impl Tasks {
+    /// Starts the publisher, subscriber and heartbeat tasks; they stop when `shutdown` flips.
+    pub fn spawn(self, fanout: Fanout, shutdown: watch::Receiver<bool>) {
+        tokio::spawn(publish_loop(fanout.clone(), self.parts.clone(), self.queue, shutdown.clone()));
+        tokio::spawn(subscribe_loop(fanout.clone(), self.client, self.parts.clone(), shutdown.clone()));
+        tokio::spawn(heartbeat_loop(fanout, self.parts, shutdown));
+    }
+}
+
 impl RedisLink {
-    /// Starts the publisher, subscriber and heartbeat tasks. Never fails: an unreachable Redis
+    /// Makes the link and the tasks that will keep it alive. Never fails: an unreachable Redis
     /// only means events stay on this instance until it answers.
-    pub fn start(fanout: Fanout, settings: RedisSettings, shutdown: watch::Receiver<bool>) -> RedisLink {
+    pub fn connect(settings: RedisSettings) -> (RedisLink, Tasks) {
         let instance = uuid::Uuid::new_v4().simple().to_string();
         let client = redis::Client::open(settings.url.as_str()).expect("REDIS_URL was validated at start-up");
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -103,10 +113,8 @@ impl RedisLink {
             leave_script: redis::Script::new(LEAVE_SCRIPT),
         };
         tracing::info!(%instance, prefix = %settings.prefix, "fan-out through Redis");
-        tokio::spawn(publish_loop(fanout.clone(), link.clone_parts(), queue, shutdown.clone()));
-        tokio::spawn(subscribe_loop(fanout.clone(), client, link.clone_parts(), shutdown.clone()));
-        tokio::spawn(heartbeat_loop(fanout, link.clone_parts(), shutdown));
-        link
+        let tasks = Tasks { client, parts: link.clone_parts(), queue };
+        (link, tasks)
     }
 
     fn clone_parts(&self) -> Parts {
@@ -200,7 +208,7 @@ async fn leave(parts: &Parts, user: UserId, instance: &str, room: RoomId) -> red
 }
 
 /// Publishes queued events in order. An event that cannot be published is applied to this
-/// instance alone (messages already were), so local sockets keep working without Redis.
+/// instance alone (logged room events already were), so local sockets keep working without Redis.
 async fn publish_loop(
     fanout: Fanout,
     parts: Parts,
@@ -229,7 +237,7 @@ async fn publish_loop(
                     tracing::warn!(error = %e, "cannot publish to Redis; delivering on this instance only");
                     failing = true;
                 }
-                if !matches!(envelope.event, Event::Message { .. }) {
+                if !matches!(envelope.event, Event::Logged { .. }) {
                     fanout.apply(envelope.event);
                 }
             }
@@ -269,8 +277,8 @@ async fn subscribe_loop(fanout: Fanout, client: redis::Client, parts: Parts, mut
                     let Some(msg) = msg else { break };
                     let Ok(payload) = msg.get_payload::<String>() else { continue };
                     match serde_json::from_str::<Envelope>(&payload) {
-                        // This instance delivered its own messages when they were committed.
-                        Ok(Envelope { origin, event: Event::Message { .. } }) if origin == parts.instance => {}
+                        // This instance delivered its own room events when they were committed.
+                        Ok(Envelope { origin, event: Event::Logged { .. } }) if origin == parts.instance => {}
                         Ok(envelope) => fanout.apply(envelope.event),
                         Err(e) => tracing::warn!(error = %e, "ignoring a malformed Redis event"),
                     }
@@ -333,7 +341,7 @@ async fn beat_and_sweep(fanout: &Fanout, parts: &Parts) -> redis::RedisResult<()
             }
             if dead.contains(instance) && leave(parts, user, instance, room).await? {
                 tracing::info!(%room, %user, %instance, "instance stopped answering; user left");
-                fanout.emit(Event::Left { room_id: room, user_id: user });
+                fanout.announce_left(room, user);
             }
         }
     }

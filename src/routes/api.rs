@@ -5,23 +5,24 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use warp::filters::BoxedFilter;
+use warp::http::header::HeaderValue;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::Filter;
 
 use super::with_state;
-use crate::app::AppState;
 use crate::auth::{request_meta, RequestMeta};
-use crate::domain::{MessageId, Room, RoomDescription, RoomId, RoomName, UserId};
-use crate::error::{respond, AppError};
+use crate::chat::messages::{self, HistoryQuery};
+use crate::chat::rooms;
+use crate::domain::{MessageId, RoomId};
+use crate::error::{respond, AppError, BadRequest};
+use crate::state::AppState;
 
 /// Largest JSON body accepted.
 const MAX_BODY: usize = 16 * 1024;
-/// Messages per history page unless `limit` says otherwise, and the most it may say.
-const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 100;
+/// Response header of a history page: the room's seq as of the page's read.
+pub const ROOM_SEQ_HEADER: &str = "x-room-seq";
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let api = warp::path("api");
@@ -90,16 +91,16 @@ fn json_body<T: DeserializeOwned>(meta: &RequestMeta, body: &Bytes) -> Result<T,
         return Err(AppError::UnsupportedMediaType);
     }
     let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("Некорректный JSON: {e}")))?;
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(BadRequest::Json(e.to_string())))?;
     // serde would also fill a struct from an array, by position; the API takes objects only.
     if !value.is_object() {
-        return Err(AppError::BadRequest("Тело запроса должно быть JSON-объектом".into()));
+        return Err(AppError::BadRequest(BadRequest::NotAnObject));
     }
-    serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("Неверные поля: {e}")))
+    serde_json::from_value(value).map_err(|e| AppError::BadRequest(BadRequest::Fields(e.to_string())))
 }
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::BadRequest(format!("{what} должен быть целым числом")))
+fn parse_room_id(raw: &str) -> Result<RoomId, AppError> {
+    raw.parse().map(RoomId).map_err(|_| AppError::BadRequest(BadRequest::RoomIdNotInteger))
 }
 
 fn json_with(status: StatusCode, value: &impl serde::Serialize) -> Response {
@@ -108,101 +109,52 @@ fn json_with(status: StatusCode, value: &impl serde::Serialize) -> Response {
 
 /// GET /api/me
 async fn get_me(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
-    let user = state.require_user(&meta).await?;
+    let user = state.accounts.require_user(&meta).await?;
     Ok(json_with(StatusCode::OK, &user))
 }
 
 /// GET /api/rooms
 async fn list_rooms(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
-    state.require_user(&meta).await?;
-    let rooms = state.db.call(|s| s.list_rooms()).await?;
+    let user = state.accounts.require_user(&meta).await?;
+    let rooms = rooms::list_rooms(&state, &user).await?;
     Ok(json_with(StatusCode::OK, &rooms))
-}
-
-#[derive(Deserialize)]
-struct CreateRoom {
-    name: String,
-    #[serde(default)]
-    description: Option<String>,
 }
 
 /// POST /api/rooms
 async fn create_room(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
     meta.require_same_site()?;
-    let user = state.require_user(&meta).await?;
-    let input: CreateRoom = json_body(&meta, &body)?;
-    let name = RoomName::parse(&input.name)?;
-    let description = match input.description {
-        Some(d) => RoomDescription::parse(&d)?,
-        None => RoomDescription::empty(),
-    };
-    let room = state.db.call(move |s| s.create_room(&name, &description, user.id, crate::domain::now())).await?;
-    state.fanout.room_created(&room);
+    let user = state.accounts.require_user(&meta).await?;
+    let room = rooms::create_room(&state, &user, json_body(&meta, &body)?).await?;
     Ok(json_with(StatusCode::CREATED, &room))
-}
-
-#[derive(Deserialize)]
-struct UpdateRoom {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-/// The room a change request names and the user asking: 401, 400 or 404 otherwise.
-async fn room_to_change(state: &AppState, meta: &RequestMeta, raw_id: &str) -> Result<(Room, UserId), AppError> {
-    let user = state.require_user(meta).await?;
-    let id = RoomId(parse_id(raw_id, "Номер комнаты")?);
-    let room =
-        state.db.call(move |s| s.get_room(id)).await?.ok_or_else(|| AppError::NotFound("Такой комнаты нет".into()))?;
-    Ok((room, user.id))
-}
-
-/// Only a room's creator may rename or delete it (nobody created the default room).
-fn require_creator(room: &Room, user: UserId) -> Result<(), AppError> {
-    if room.created_by == Some(user) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Изменять комнату может только её создатель".into()))
-    }
 }
 
 /// PATCH /api/rooms/:id
 async fn update_room(raw_id: String, state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
     meta.require_same_site()?;
-    let (room, user) = room_to_change(&state, &meta, &raw_id).await?;
-    require_creator(&room, user)?;
-    let input: UpdateRoom = json_body(&meta, &body)?;
-    if input.name.is_none() && input.description.is_none() {
-        return Err(AppError::BadRequest("Укажите name и/или description".into()));
-    }
-    let name = input.name.as_deref().map(RoomName::parse).transpose()?;
-    let description = input.description.as_deref().map(RoomDescription::parse).transpose()?;
-    let room = state.db.call(move |s| s.update_room(room.id, name.as_ref(), description.as_ref())).await?;
-    state.fanout.room_updated(&room);
+    let user = state.accounts.require_user(&meta).await?;
+    // The room and the caller's right to change it are checked before the body is read.
+    let room = rooms::room_to_change(&state, &user, parse_room_id(&raw_id)?).await?;
+    let room = rooms::update_room(&state, &user, room, json_body(&meta, &body)?).await?;
     Ok(json_with(StatusCode::OK, &room))
 }
 
 /// DELETE /api/rooms/:id
 async fn delete_room(raw_id: String, state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
     meta.require_same_site()?;
-    let (room, user) = room_to_change(&state, &meta, &raw_id).await?;
-    if room.is_default {
-        return Err(AppError::Conflict("Общую комнату по умолчанию удалить нельзя".into()));
-    }
-    require_creator(&room, user)?;
-    state.db.call(move |s| s.delete_room(room.id)).await?;
-    state.fanout.room_deleted(room.id);
+    let user = state.accounts.require_user(&meta).await?;
+    rooms::delete_room(&state, &user, parse_room_id(&raw_id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// GET /api/messages/:room_id?limit&before
 ///
-/// The answer carries `Server-Timing: app;dur=<ms>, queue;dur=<ms>, db;dur=<ms>`: the time from
-/// the handler's start to the serialized page; the part of it spent waiting for a blocking
-/// thread to start the store call; and the part spent in the store (session check and query).
-/// The rest is waiting to be polled again and serializing. The benchmark reports them; browser
-/// dev tools show them beside the network time.
+/// The answer carries `X-Room-Seq`: the room's seq as of the same read as the page, so a client
+/// can join with `since` set to it and miss nothing. It also carries `Server-Timing:
+/// app;dur=<ms>, queue;dur=<ms>, db;dur=<ms>`: the time from the handler's start to the
+/// serialized page; the part of it spent waiting for a blocking thread to start the store call;
+/// and the part spent in the store (session check and query). The rest is waiting to be polled
+/// again and serializing. The benchmark reports them; browser dev tools show them beside the
+/// network time.
 async fn list_messages(
     raw_id: String,
     state: AppState,
@@ -210,38 +162,29 @@ async fn list_messages(
     query: HashMap<String, String>,
 ) -> Result<Response, AppError> {
     let started = std::time::Instant::now();
-    let session = state.session_hash(&meta).ok_or(AppError::Unauthorized)?;
-    let room = RoomId(parse_id(&raw_id, "Номер комнаты")?);
-    let limit = match query.get("limit") {
-        None => DEFAULT_PAGE,
-        Some(raw) => match raw.parse::<u64>() {
-            Ok(0) | Err(_) => return Err(AppError::BadRequest("limit должен быть целым числом от 1".into())),
-            Ok(n) => n.min(u64::from(MAX_PAGE)) as u32,
-        },
-    };
-    let before = query.get("before").map(|raw| parse_id(raw, "before")).transpose()?.map(MessageId);
-    // Session, room and page in one store call: under load every trip to the blocking pool
-    // and back waits behind the busy async threads, so this is the hop that matters.
-    let (messages, queued, in_store) = state
-        .db
-        .call(move |s| {
-            let queued = started.elapsed();
-            let in_store = std::time::Instant::now();
-            if s.session_user(&session, crate::domain::now())?.is_none() {
-                return Ok(Err(AppError::Unauthorized));
-            }
-            match s.get_room(room)? {
-                None => Ok(Err(AppError::NotFound("Такой комнаты нет".into()))),
-                Some(_) => s.messages_before(room, before, limit).map(|page| Ok((page, queued, in_store.elapsed()))),
-            }
-        })
-        .await??;
-    let mut response = json_with(StatusCode::OK, &messages);
+    let session = state.accounts.session_hash(&meta).ok_or(AppError::Unauthorized)?;
+    let room = parse_room_id(&raw_id)?;
+    let limit = query
+        .get("limit")
+        .map(|raw| raw.parse::<u64>().map_err(|_| AppError::BadRequest(BadRequest::LimitNotInteger)))
+        .transpose()?;
+    let before = query
+        .get("before")
+        .map(|raw| raw.parse().map(MessageId).map_err(|_| AppError::BadRequest(BadRequest::BeforeNotInteger)))
+        .transpose()?;
+    let history = messages::history(&state, session, room, HistoryQuery { before, limit }).await?;
+    let mut response = json_with(StatusCode::OK, &history.page.messages);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    let timing =
-        format!("app;dur={:.3}, queue;dur={:.3}, db;dur={:.3}", ms(started.elapsed()), ms(queued), ms(in_store));
-    if let Ok(value) = warp::http::HeaderValue::from_str(&timing) {
-        response.headers_mut().insert("server-timing", value);
+    let timing = format!(
+        "app;dur={:.3}, queue;dur={:.3}, db;dur={:.3}",
+        ms(started.elapsed()),
+        ms(history.queued),
+        ms(history.in_store)
+    );
+    let headers = response.headers_mut();
+    headers.insert(ROOM_SEQ_HEADER, HeaderValue::from(history.page.seq));
+    if let Ok(value) = HeaderValue::from_str(&timing) {
+        headers.insert("server-timing", value);
     }
     Ok(response)
 }

@@ -14,8 +14,8 @@ use warp::http::header::{HeaderMap, HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
 use warp::Filter;
 
-use crate::app::AppState;
-use crate::error::handle_rejection;
+use crate::error::{handle_rejection, BodyTooLarge};
+use crate::state::AppState;
 
 /// Content-Security-Policy for every answer: no inline script or style anywhere in the UI.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -43,11 +43,6 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(Reply::into_response)
         .boxed()
 }
-
-/// A request body that exceeded its route's limit; answered with 413.
-#[derive(Debug)]
-pub struct BodyTooLarge;
-impl warp::reject::Reject for BodyTooLarge {}
 
 /// The request body, at most `limit` bytes, with or without `Content-Length` (a request with
 /// neither a length nor chunked encoding simply has an empty body). Oversized bodies are

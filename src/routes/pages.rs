@@ -12,11 +12,12 @@ use warp::reply::{Reply, Response as WarpResponse};
 use warp::Filter;
 
 use super::with_state;
-use crate::app::AppState;
 use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
 use crate::domain::{City, Password, RoomId, Username};
-use crate::error::{respond, AppError};
-use crate::store::{Conflict, StoreError};
+use crate::error::{respond, AppError, BadRequest};
+use crate::keys::random_token;
+use crate::state::AppState;
+use crate::texts;
 
 /// Largest form body accepted.
 const MAX_FORM: usize = 16 * 1024;
@@ -95,12 +96,12 @@ struct Csrf {
 
 fn csrf(state: &AppState, meta: &RequestMeta) -> Csrf {
     match meta.csrf_seed.as_deref().filter(|s| !s.is_empty()) {
-        Some(seed) => Csrf { token: state.keys.csrf_token(seed), set_cookie: None },
+        Some(seed) => Csrf { token: state.accounts.keys().csrf_token(seed), set_cookie: None },
         None => {
-            let seed = auth::random_token();
+            let seed = random_token();
             let secure = meta.secure_cookies(state.config.cookie_secure);
             Csrf {
-                token: state.keys.csrf_token(&seed),
+                token: state.accounts.keys().csrf_token(&seed),
                 set_cookie: Some(auth::set_cookie(CSRF_COOKIE, &seed, 365 * 24 * 3600, secure)),
             }
         }
@@ -128,7 +129,7 @@ fn render(
 }
 
 fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, AppError> {
-    serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("Некорректные данные формы".into()))
+    serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest(BadRequest::Form))
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -137,7 +138,7 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
 
 /// GET /
 async fn index(state: AppState, meta: RequestMeta) -> Result<WarpResponse, AppError> {
-    Ok(match state.current_user(&meta).await? {
+    Ok(match state.accounts.current_user(&meta).await? {
         Some(_) => redirect("/chat"),
         None => redirect("/login"),
     }
@@ -154,7 +155,7 @@ struct RegisterPage<'a> {
 
 /// GET /register
 async fn show_register(state: AppState, meta: RequestMeta) -> Result<WarpResponse, AppError> {
-    if state.current_user(&meta).await?.is_some() {
+    if state.accounts.current_user(&meta).await?.is_some() {
         return Ok(redirect("/chat").into_response());
     }
     let csrf = csrf(&state, &meta);
@@ -172,29 +173,23 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
         let page = RegisterPage { csrf_token: &csrf.token, error: Some(error), username, city };
         render(&state, "register.html", &page, status, csrf.set_cookie.clone())
     };
-    if !state.keys.csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
-        return fail(StatusCode::FORBIDDEN, &AppError::Csrf.to_string());
+    if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
+        return fail(StatusCode::FORBIDDEN, texts::CSRF);
     }
     let valid = (|| {
-        let name = Username::parse(username)?;
-        let password = Password::parse(field(&form, "password"))?;
+        let name = Username::parse(username).map_err(texts::domain_error)?;
+        let password = Password::parse(field(&form, "password")).map_err(texts::domain_error)?;
         if field(&form, "password") != field(&form, "password_confirm") {
-            return Err(crate::domain::DomainError("Пароли не совпадают".into()));
+            return Err(texts::PASSWORDS_DIFFER.to_owned());
         }
-        Ok((name, password, City::parse(city)?))
+        Ok((name, password, City::parse(city).map_err(texts::domain_error)?))
     })();
     let (name, password, city) = match valid {
         Ok(v) => v,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, &e.0),
+        Err(e) => return fail(StatusCode::BAD_REQUEST, &e),
     };
-    let hash = state.hash_password(password).await?;
-    let now = crate::domain::now();
-    let user = match state.db.call(move |s| s.create_user(&name, &hash, &city, now)).await {
-        Ok(user) => user,
-        Err(StoreError::Conflict(Conflict::Username)) => {
-            return fail(StatusCode::CONFLICT, "Это имя пользователя уже занято");
-        }
-        Err(e) => return Err(e.into()),
+    let Some(user) = state.accounts.register(name, password, city).await? else {
+        return fail(StatusCode::CONFLICT, texts::USERNAME_TAKEN);
     };
     tracing::info!(user = %user.id, "registered");
     logged_in(&state, &meta, user.id).await
@@ -206,7 +201,7 @@ async fn logged_in(
     meta: &RequestMeta,
     user: crate::domain::UserId,
 ) -> Result<WarpResponse, AppError> {
-    let token = state.start_session(user).await?;
+    let token = state.accounts.start_session(user).await?;
     let secure = meta.secure_cookies(state.config.cookie_secure);
     let mut response = redirect("/chat");
     let cookie = HeaderValue::from_str(&auth::session_cookie(&token, secure)).map_err(AppError::internal)?;
@@ -223,7 +218,7 @@ struct LoginPage<'a> {
 
 /// GET /login
 async fn show_login(state: AppState, meta: RequestMeta) -> Result<WarpResponse, AppError> {
-    if state.current_user(&meta).await?.is_some() {
+    if state.accounts.current_user(&meta).await?.is_some() {
         return Ok(redirect("/chat").into_response());
     }
     let csrf = csrf(&state, &meta);
@@ -241,18 +236,13 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
         let page = LoginPage { csrf_token: &csrf.token, error: Some(error), username };
         render(&state, "login.html", &page, status, csrf.set_cookie.clone())
     };
-    if !state.keys.csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
-        return fail(StatusCode::FORBIDDEN, &AppError::Csrf.to_string());
+    if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
+        return fail(StatusCode::FORBIDDEN, texts::CSRF);
     }
-    let key = crate::domain::fold_case(username);
-    let found = state.db.call(move |s| s.find_credentials(&key)).await?;
-    let (user, hash) = found.map_or((None, None), |(u, h)| (Some(u), Some(h)));
-    let password = field(&form, "password").to_owned();
     // Unknown user, wrong password and over-long password get the same answer in the same time.
-    let ok = password.len() <= 72 && state.verify_password(password, hash).await?;
-    match user {
-        Some(user) if ok => logged_in(&state, &meta, user.id).await,
-        _ => fail(StatusCode::UNAUTHORIZED, "Неверное имя пользователя или пароль"),
+    match state.accounts.authenticate(username, field(&form, "password").to_owned()).await? {
+        Some(user) => logged_in(&state, &meta, user.id).await,
+        None => fail(StatusCode::UNAUTHORIZED, texts::LOGIN_FAILED),
     }
 }
 
@@ -260,10 +250,10 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
 async fn log_out(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
     let form = parse_form(&body)?;
-    if !state.keys.csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
+    if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
         return Err(AppError::Csrf);
     }
-    state.end_session(&meta).await?;
+    state.accounts.end_session(&meta).await?;
     let secure = meta.secure_cookies(state.config.cookie_secure);
     let mut response = redirect("/login");
     let cookie = HeaderValue::from_str(&auth::clear_session_cookie(secure)).map_err(AppError::internal)?;
@@ -285,7 +275,7 @@ async fn show_chat(
     meta: RequestMeta,
     query: HashMap<String, String>,
 ) -> Result<WarpResponse, AppError> {
-    let Some(user) = state.current_user(&meta).await? else {
+    let Some(user) = state.accounts.current_user(&meta).await? else {
         return Ok(redirect("/login").into_response());
     };
     let requested = query.get("room").and_then(|r| r.parse::<i64>().ok()).map(RoomId);

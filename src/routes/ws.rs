@@ -11,9 +11,9 @@ use warp::reply::{Reply, Response as WarpResponse};
 use warp::Filter;
 
 use super::with_state;
-use crate::app::AppState;
 use crate::auth::{request_meta, RequestMeta};
-use crate::error::{respond, AppError};
+use crate::error::{respond, AppError, BadRequest};
+use crate::state::AppState;
 
 pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
     // GET /ws
@@ -45,12 +45,12 @@ async fn open_socket(
     on_upgrade: Option<OnUpgrade>,
 ) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
-    let user = state.require_user(&meta).await?;
+    let user = state.accounts.require_user(&meta).await?;
     let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
         && header_has(&headers, header::UPGRADE, "websocket")
         && headers.get(header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
     let (Some(key), Some(on_upgrade), true) = (headers.get(header::SEC_WEBSOCKET_KEY), on_upgrade, is_upgrade) else {
-        return Err(AppError::BadRequest("Ожидается WebSocket-подключение (Upgrade: websocket, версия 13)".into()));
+        return Err(AppError::BadRequest(BadRequest::NotAWebSocket));
     };
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {

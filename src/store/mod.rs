@@ -17,6 +17,7 @@ use crate::config::DatabaseConfig;
 use crate::domain::{
     City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
+use crate::events::{Change, RoomEvent};
 
 /// What went wrong in storage, in terms the HTTP and WebSocket layers can answer.
 #[derive(Debug, thiserror::Error)]
@@ -63,10 +64,14 @@ pub struct Inserted {
     pub fresh: bool,
 }
 
-/// Everything the server stores, as synchronous calls returning domain types.
-///
-/// Implementations block; call them only through [`Db`].
-pub trait Store: Send + Sync + 'static {
+/// The store traits, for code that calls a store directly (tests, the migration): their
+/// methods can be called only with the traits in scope.
+pub mod prelude {
+    pub use super::{EventStore, MessageStore, RoomStore, Store, UserStore};
+}
+
+/// Accounts and their sessions.
+pub trait UserStore {
     fn create_user(
         &self,
         username: &Username,
@@ -87,12 +92,18 @@ pub trait Store: Send + Sync + 'static {
     /// The user owning an unexpired session.
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
     fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+}
 
+/// Rooms. A change to what a room shows is logged as a [`RoomEvent`] in the same transaction.
+pub trait RoomStore {
     /// Returns the default room, creating it (or adopting a room of that name) on first start.
     fn ensure_default_room(&self, name: &RoomName, now: DateTime<Utc>) -> Result<Room, StoreError>;
     /// All rooms, oldest first.
     fn list_rooms(&self) -> Result<Vec<Room>, StoreError>;
     fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
+    /// The seq of the room's newest event (0 for a room without any); `None` when there is no
+    /// such room.
+    fn room_seq(&self, id: RoomId) -> Result<Option<i64>, StoreError>;
     fn create_room(
         &self,
         name: &RoomName,
@@ -100,22 +111,80 @@ pub trait Store: Send + Sync + 'static {
         by: UserId,
         now: DateTime<Utc>,
     ) -> Result<Room, StoreError>;
+    /// Renames or redescribes a room and logs the change as the room's next event; returns the
+    /// room as changed and that event's seq.
     fn update_room(
         &self,
         id: RoomId,
         name: Option<&RoomName>,
         description: Option<&RoomDescription>,
-    ) -> Result<Room, StoreError>;
-    /// Deletes a room and, with it, its messages.
+        now: DateTime<Utc>,
+    ) -> Result<(Room, i64), StoreError>;
+    /// Deletes a room and, with it, its messages and its log.
     fn delete_room(&self, id: RoomId) -> Result<(), StoreError>;
+}
 
+/// Messages and history.
+pub trait MessageStore {
     /// Stores a batch of messages in one transaction: all or none. Each new message gets the
-    /// next `seq` of its room; within a room, ids and seqs grow together.
+    /// next `seq` of its room and is logged as that event; within a room, ids and seqs grow
+    /// together.
     fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError>;
-    /// Messages of a room with `seq` above `after`, oldest first, at most `limit`.
-    fn messages_after_seq(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<Message>, StoreError>;
     /// The newest `limit` messages of a room with id below `before`, oldest first.
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError>;
+    /// A page of history as [`MessageStore::messages_before`] and the room's seq, both read
+    /// from one snapshot, so a client can resume right after the page. `None`: no such room.
+    fn history(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Option<Page>, StoreError>;
+}
+
+/// The room event log.
+pub trait EventStore {
+    /// A room's events with `seq` above `after`, in seq order, at most `limit`.
+    fn events_after(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<RoomEvent>, StoreError>;
+}
+
+/// Everything the server stores, as synchronous calls returning domain types.
+///
+/// Implementations block; call them only through [`Db`].
+pub trait Store: UserStore + RoomStore + MessageStore + EventStore + Send + Sync + 'static {}
+
+impl<T: UserStore + RoomStore + MessageStore + EventStore + Send + Sync + 'static> Store for T {}
+
+/// A page of a room's history and the room's seq as of the same read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub messages: Vec<Message>,
+    pub seq: i64,
+}
+
+/// The `data` column the log keeps for a change (a new message is found by its id instead).
+fn event_data(change: &Change) -> Result<Option<String>, StoreError> {
+    match change {
+        Change::MessageCreated { .. } => Ok(None),
+        Change::RoomUpdated { room } => {
+            serde_json::to_string(room).map(Some).map_err(|e| StoreError::Internal(Box::new(e)))
+        }
+    }
+}
+
+/// A logged event from its stored columns.
+fn event_from_parts(
+    room_id: RoomId,
+    seq: i64,
+    kind: &str,
+    data: Option<String>,
+    message: Option<Message>,
+) -> Result<RoomEvent, StoreError> {
+    let change = match (kind, data, message) {
+        ("message_created", _, Some(message)) => Change::MessageCreated { message },
+        ("room_updated", Some(data), _) => {
+            Change::RoomUpdated { room: serde_json::from_str(&data).map_err(|e| StoreError::Internal(Box::new(e)))? }
+        }
+        (kind, ..) => {
+            return Err(StoreError::Internal(format!("room {room_id}, event {seq}: unreadable {kind:?} entry").into()))
+        }
+    };
+    Ok(RoomEvent { room_id, seq, change })
 }
 
 /// Opens (and migrates) the store a config names. Blocking: call before serving or on a blocking
@@ -160,6 +229,10 @@ pub struct DbReader {
 }
 
 impl DbReader {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        DbReader { store }
+    }
+
     /// Runs blocking store work on the blocking pool, inside the caller's tracing span.
     pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
     where

@@ -19,14 +19,18 @@ use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use r2d2::{ManageConnection, Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
-use super::{Conflict, Inserted, NewMessage, Store, StoreError};
+use super::{Conflict, EventStore, Inserted, MessageStore, NewMessage, Page, RoomStore, StoreError, UserStore};
 use crate::config::redact_url;
 use crate::domain::{
     City, ClientId, Message, MessageId, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
+use crate::events::{Change, RoomEvent};
 
 /// Versioned schema changes, applied in order, each once.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/postgres/001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/postgres/001_initial.sql")),
+    (2, include_str!("migrations/postgres/002_room_events.sql")),
+];
 
 /// How long a call waits for a pooled connection before answering `Unavailable` (HTTP 503):
 /// short, so requests fail fast while PostgreSQL is down instead of piling up.
@@ -436,14 +440,19 @@ fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error> {
 }
 
 fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {
+    message_from_row_at(r, 0)
+}
+
+/// A message from the columns of `message_select!`, starting at column `at`.
+fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgres::Error> {
     Ok(Message {
-        id: MessageId(r.try_get(0)?),
-        room_id: RoomId(r.try_get(1)?),
-        content: r.try_get(2)?,
-        created_at: r.try_get(3)?,
-        client_id: r.try_get(4)?,
-        seq: r.try_get(5)?,
-        user: user_from_row(r, 6)?,
+        id: MessageId(r.try_get(at)?),
+        room_id: RoomId(r.try_get(at + 1)?),
+        content: r.try_get(at + 2)?,
+        created_at: r.try_get(at + 3)?,
+        client_id: r.try_get(at + 4)?,
+        seq: r.try_get(at + 5)?,
+        user: user_from_row(r, at + 6)?,
     })
 }
 
@@ -468,11 +477,14 @@ impl From<postgres::Error> for BatchError {
 fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>, BatchError> {
     const LOCK_ROOMS: &str = "SELECT id FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE";
     const BY_CLIENT_ID: &str = concat!(message_select!(), " WHERE m.user_id = $1 AND m.client_id = $2");
-    // The room's next seq and the row in one round trip; no room, no row.
-    const INSERT: &str = "WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
-         INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
-         SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, $4::TEXT, next.last_seq, $5::TIMESTAMPTZ FROM next
-         RETURNING id, seq";
+    // The room's next seq, the row and its entry in the log in one round trip; no room, no row.
+    const INSERT: &str = "WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
+              stored AS (INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
+                         SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, $4::TEXT, next.last_seq, $5::TIMESTAMPTZ FROM next
+                         RETURNING id, seq)
+         INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
+         SELECT $1::BIGINT, stored.seq, 'message_created', stored.id, NULL, $5::TIMESTAMPTZ FROM stored
+         RETURNING message_id, seq";
 
     let (client, prepared) = conn.split();
     let mut tx = client.transaction()?;
@@ -518,7 +530,7 @@ fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>
     Ok(out)
 }
 
-impl Store for PostgresStore {
+impl UserStore for PostgresStore {
     fn create_user(
         &self,
         username: &Username,
@@ -583,7 +595,9 @@ impl Store for PostgresStore {
         prepared.execute(client, "DELETE FROM sessions WHERE token_hash = $1", &[&token_hash]).map_err(internal)?;
         Ok(())
     }
+}
 
+impl RoomStore for PostgresStore {
     fn ensure_default_room(&self, name: &RoomName, now: DateTime<Utc>) -> Result<Room, StoreError> {
         let mut conn = self.connection()?;
         let mut tx = conn.client().transaction().map_err(internal)?;
@@ -662,19 +676,24 @@ impl Store for PostgresStore {
         id: RoomId,
         name: Option<&RoomName>,
         description: Option<&RoomDescription>,
-    ) -> Result<Room, StoreError> {
-        const SQL: &str = concat!(
+        now: DateTime<Utc>,
+    ) -> Result<(Room, i64), StoreError> {
+        const UPDATE: &str = concat!(
             "UPDATE rooms SET name = COALESCE($2, name), name_key = COALESCE($3, name_key),
-                              description = COALESCE($4, description)
+                              description = COALESCE($4, description), last_seq = last_seq + 1
              WHERE id = $1 RETURNING ",
-            room_columns!()
+            room_columns!(),
+            ", last_seq"
         );
+        const LOG: &str = "INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
+             VALUES ($1, $2, $3, NULL, $4, $5)";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
+        let mut tx = client.transaction().map_err(internal)?;
         let row = prepared
             .query_opt(
-                client,
-                SQL,
+                &mut tx,
+                UPDATE,
                 &[
                     &id.0,
                     &name.map(RoomName::as_str),
@@ -684,7 +703,22 @@ impl Store for PostgresStore {
             )
             .map_err(|e| write_error(e, Conflict::RoomName))?
             .ok_or(StoreError::NotFound)?;
-        room_from_row(&row).map_err(internal)
+        let room = room_from_row(&row).map_err(internal)?;
+        let seq: i64 = row.try_get(6).map_err(internal)?;
+        let event = RoomEvent { room_id: id, seq, change: Change::RoomUpdated { room: room.clone() } };
+        let data = super::event_data(&event.change)?;
+        prepared.execute(&mut tx, LOG, &[&id.0, &seq, &event.change.kind(), &data, &now]).map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        Ok((room, seq))
+    }
+
+    fn room_seq(&self, id: RoomId) -> Result<Option<i64>, StoreError> {
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        prepared
+            .query_opt(client, "SELECT last_seq FROM rooms WHERE id = $1", &[&id.0])
+            .and_then(|row| row.map(|r| r.try_get(0)).transpose())
+            .map_err(internal)
     }
 
     fn delete_room(&self, id: RoomId) -> Result<(), StoreError> {
@@ -696,7 +730,9 @@ impl Store for PostgresStore {
         }
         Ok(())
     }
+}
 
+impl MessageStore for PostgresStore {
     fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
         let mut conn = self.connection()?;
         let mut attempt = 0;
@@ -719,13 +755,6 @@ impl Store for PostgresStore {
         }
     }
 
-    fn messages_after_seq(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
-        const SQL: &str = concat!(message_select!(), " WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3");
-        let mut conn = self.connection()?;
-        let (client, prepared) = conn.split();
-        rows(prepared.query(client, SQL, &[&room.0, &after, &i64::from(limit)]).map_err(internal)?, message_from_row)
-    }
-
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {
         const SQL: &str = concat!(message_select!(), " WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
         let mut conn = self.connection()?;
@@ -737,6 +766,60 @@ impl Store for PostgresStore {
         )?;
         messages.reverse();
         Ok(messages)
+    }
+
+    fn history(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Option<Page>, StoreError> {
+        // One statement, so one snapshot: the page and the seq agree even while messages are
+        // being committed. The room row comes back once even when the page is empty.
+        const SQL: &str = concat!(
+            "SELECT r.last_seq, page.* FROM rooms r LEFT JOIN LATERAL (",
+            message_select!(),
+            " WHERE m.room_id = r.id AND m.id < $2 ORDER BY m.id DESC LIMIT $3) page ON TRUE WHERE r.id = $1"
+        );
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let before = before.map_or(i64::MAX, |b| b.0);
+        let found = prepared.query(client, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?;
+        let Some(first) = found.first() else { return Ok(None) };
+        let seq: i64 = first.try_get(0).map_err(internal)?;
+        let mut messages = Vec::with_capacity(found.len());
+        for row in &found {
+            if row.try_get::<_, Option<i64>>(1).map_err(internal)?.is_some() {
+                messages.push(message_from_row_at(row, 1).map_err(internal)?);
+            }
+        }
+        messages.reverse();
+        Ok(Some(Page { messages, seq }))
+    }
+}
+
+impl EventStore for PostgresStore {
+    fn events_after(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<RoomEvent>, StoreError> {
+        const SQL: &str = "SELECT e.room_id, e.seq, e.kind, e.data,
+                m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city
+             FROM room_events e
+             LEFT JOIN messages m ON m.id = e.message_id
+             LEFT JOIN users u ON u.id = m.user_id
+             WHERE e.room_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3";
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let found = prepared.query(client, SQL, &[&room.0, &after, &i64::from(limit)]).map_err(internal)?;
+        found
+            .iter()
+            .map(|r| {
+                let message = match r.try_get::<_, Option<i64>>(4).map_err(internal)? {
+                    Some(_) => Some(message_from_row_at(r, 4).map_err(internal)?),
+                    None => None,
+                };
+                super::event_from_parts(
+                    RoomId(r.try_get(0).map_err(internal)?),
+                    r.try_get(1).map_err(internal)?,
+                    r.try_get::<_, &str>(2).map_err(internal)?,
+                    r.try_get(3).map_err(internal)?,
+                    message,
+                )
+            })
+            .collect()
     }
 }
 
@@ -823,6 +906,7 @@ mod tests {
     use super::scratch::{self, ScratchDb};
     use super::*;
     use crate::domain::{self, MessageText};
+    use crate::store::prelude::*;
 
     fn options() -> Options {
         Options { pool_size: 2, connect_timeout: Duration::ZERO, checkout_timeout: Duration::from_millis(500) }
@@ -850,6 +934,17 @@ mod tests {
             client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
             created_at: domain::now(),
         }
+    }
+
+    /// The messages that events posted, in order.
+    fn posted(events: Vec<RoomEvent>) -> Vec<Message> {
+        events
+            .into_iter()
+            .map(|e| match e.change {
+                Change::MessageCreated { message } => message,
+                other => panic!("expected a message, got {other:?}"),
+            })
+            .collect()
     }
 
     fn contents(messages: &[Message]) -> Vec<&str> {
@@ -961,15 +1056,17 @@ mod tests {
         let flood = room(&store, &alice, "Флуд");
 
         let clash = store.create_room(&RoomName::parse("ФЛУД").unwrap(), &description, alice.id, domain::now());
-        let rename_clash = store.update_room(weather.id, Some(&RoomName::parse("флуд").unwrap()), None);
-        let renamed = store.update_room(weather.id, Some(&RoomName::parse("Климат").unwrap()), None).unwrap();
+        let rename_clash = store.update_room(weather.id, Some(&RoomName::parse("флуд").unwrap()), None, domain::now());
+        let (renamed, seq) =
+            store.update_room(weather.id, Some(&RoomName::parse("Климат").unwrap()), None, domain::now()).unwrap();
 
         assert!(matches!(clash, Err(StoreError::Conflict(Conflict::RoomName))), "{clash:?}");
         assert!(matches!(rename_clash, Err(StoreError::Conflict(Conflict::RoomName))), "{rename_clash:?}");
         assert_eq!((renamed.name.as_str(), renamed.description.as_str()), ("Климат", "о погоде"));
+        assert_eq!(seq, 1, "the rename is the room's first event; the refused one took no seq");
         assert_eq!(store.get_room(weather.id).unwrap(), Some(renamed.clone()));
         assert_eq!(store.list_rooms().unwrap(), [renamed, flood]);
-        assert!(matches!(store.update_room(RoomId(999), None, None), Err(StoreError::NotFound)));
+        assert!(matches!(store.update_room(RoomId(999), None, None, domain::now()), Err(StoreError::NotFound)));
         assert!(matches!(
             store.create_room(&RoomName::parse("Ничья").unwrap(), &description, UserId(999), domain::now()),
             Err(StoreError::NotFound)
@@ -1054,15 +1151,15 @@ mod tests {
 
         let newest = store.messages_before(a, None, 3).unwrap();
         let older = store.messages_before(a, Some(newest[0].id), 3).unwrap();
-        let after = store.messages_after_seq(a, 7, 2).unwrap();
+        let after = posted(store.events_after(a, 7, 2).unwrap());
 
         assert_eq!(newest.iter().map(|m| m.id).collect::<Vec<_>>(), ids[7..10]);
         assert_eq!(older.iter().map(|m| m.id).collect::<Vec<_>>(), ids[4..7]);
         assert!(store.messages_before(a, Some(ids[0]), 3).unwrap().is_empty());
         assert_eq!(contents(&after), ["m7", "m8"]);
         assert_eq!(after.iter().map(|m| m.seq).collect::<Vec<_>>(), [8, 9]);
-        assert!(store.messages_after_seq(a, 10, 5).unwrap().is_empty());
-        assert_eq!(contents(&store.messages_after_seq(b, 0, 5).unwrap()), ["elsewhere"]);
+        assert!(store.events_after(a, 10, 5).unwrap().is_empty());
+        assert_eq!(contents(&posted(store.events_after(b, 0, 5).unwrap())), ["elsewhere"]);
     }
 
     #[test]

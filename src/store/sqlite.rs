@@ -9,11 +9,15 @@ use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{Conflict, Inserted, NewMessage, Store, StoreError};
+use super::{Conflict, EventStore, Inserted, MessageStore, NewMessage, Page, RoomStore, StoreError, UserStore};
 use crate::domain::{City, Message, MessageId, Room, RoomDescription, RoomId, RoomName, User, UserId, Username};
+use crate::events::{Change, RoomEvent};
 
 /// Versioned schema changes, applied in order, each once.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/sqlite/001_initial.sql")),
+    (2, include_str!("migrations/sqlite/002_room_events.sql")),
+];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
 const POOL_SIZE: u32 = 8;
@@ -133,14 +137,19 @@ const MESSAGE_SELECT: &str =
      FROM messages m JOIN users u ON u.id = m.user_id";
 
 fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    message_from_row_at(r, 0)
+}
+
+/// A message from the columns of [`MESSAGE_SELECT`], starting at column `at`.
+fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Message> {
     Ok(Message {
-        id: MessageId(r.get(0)?),
-        room_id: RoomId(r.get(1)?),
-        content: r.get(2)?,
-        created_at: time(r.get(3)?),
-        client_id: r.get(4)?,
-        seq: r.get(5)?,
-        user: user_from_row(r, 6)?,
+        id: MessageId(r.get(at)?),
+        room_id: RoomId(r.get(at + 1)?),
+        content: r.get(at + 2)?,
+        created_at: time(r.get(at + 3)?),
+        client_id: r.get(at + 4)?,
+        seq: r.get(at + 5)?,
+        user: user_from_row(r, at + 6)?,
     })
 }
 
@@ -150,7 +159,7 @@ fn get_room(conn: &Connection, id: RoomId) -> Result<Option<Room>, StoreError> {
         .map_err(internal)
 }
 
-impl Store for SqliteStore {
+impl UserStore for SqliteStore {
     fn create_user(
         &self,
         username: &Username,
@@ -210,7 +219,9 @@ impl Store for SqliteStore {
             .map_err(internal)?;
         Ok(())
     }
+}
 
+impl RoomStore for SqliteStore {
     fn ensure_default_room(&self, name: &RoomName, now: DateTime<Utc>) -> Result<Room, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
@@ -284,27 +295,38 @@ impl Store for SqliteStore {
         id: RoomId,
         name: Option<&RoomName>,
         description: Option<&RoomDescription>,
-    ) -> Result<Room, StoreError> {
-        let conn = self.conn()?;
-        conn.prepare_cached(&format!(
-            "UPDATE rooms SET name = COALESCE(?2, name), name_key = COALESCE(?3, name_key),
-                              description = COALESCE(?4, description)
-             WHERE id = ?1 RETURNING {ROOM_COLUMNS}"
-        ))
-        .and_then(|mut s| {
-            s.query_row(
-                params![
-                    id.0,
-                    name.map(RoomName::as_str),
-                    name.map(RoomName::key),
-                    description.map(RoomDescription::as_str)
-                ],
-                room_from_row,
-            )
-            .optional()
-        })
-        .map_err(|e| write_error(e, Conflict::RoomName))?
-        .ok_or(StoreError::NotFound)
+        now: DateTime<Utc>,
+    ) -> Result<(Room, i64), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
+        let (room, seq) = tx
+            .prepare_cached(&format!(
+                "UPDATE rooms SET name = COALESCE(?2, name), name_key = COALESCE(?3, name_key),
+                                  description = COALESCE(?4, description), last_seq = last_seq + 1
+                 WHERE id = ?1 RETURNING {ROOM_COLUMNS}, last_seq"
+            ))
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        id.0,
+                        name.map(RoomName::as_str),
+                        name.map(RoomName::key),
+                        description.map(RoomDescription::as_str)
+                    ],
+                    |r| Ok((room_from_row(r)?, r.get::<_, i64>(6)?)),
+                )
+                .optional()
+            })
+            .map_err(|e| write_error(e, Conflict::RoomName))?
+            .ok_or(StoreError::NotFound)?;
+        let event = RoomEvent { room_id: id, seq, change: Change::RoomUpdated { room: room.clone() } };
+        log_event(&tx, &event, now)?;
+        tx.commit().map_err(internal)?;
+        Ok((room, seq))
+    }
+
+    fn room_seq(&self, id: RoomId) -> Result<Option<i64>, StoreError> {
+        room_seq(&*self.conn()?, id)
     }
 
     fn delete_room(&self, id: RoomId) -> Result<(), StoreError> {
@@ -318,7 +340,9 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
+}
 
+impl MessageStore for SqliteStore {
     fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
@@ -335,6 +359,12 @@ impl Store for SqliteStore {
                 .prepare_cached(
                     "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(internal)?;
+            let mut log = tx
+                .prepare_cached(
+                    "INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
+                     VALUES (?1, ?2, 'message_created', ?3, NULL, ?4)",
                 )
                 .map_err(internal)?;
             for m in batch {
@@ -375,9 +405,11 @@ impl Store for SqliteStore {
                         micros(m.created_at)
                     ])
                     .map_err(|e| write_error(e, Conflict::RoomName))?;
+                let id = tx.last_insert_rowid();
+                log.execute(params![m.room_id.0, seq, id, micros(m.created_at)]).map_err(internal)?;
                 out.push(Inserted {
                     message: Message {
-                        id: MessageId(tx.last_insert_rowid()),
+                        id: MessageId(id),
                         room_id: m.room_id,
                         content: m.content.as_str().to_owned(),
                         created_at: m.created_at,
@@ -397,28 +429,83 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn messages_after_seq(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
-        let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3"))
-            .map_err(internal)?;
-        let messages = stmt
-            .query_map(params![room.0, after, limit], message_from_row)
-            .and_then(|rows| rows.collect())
-            .map_err(internal);
-        messages
+    fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {
+        messages_before(&*self.conn()?, room, before, limit)
     }
 
-    fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {
+    fn history(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Option<Page>, StoreError> {
+        let mut conn = self.conn()?;
+        // One read transaction: under WAL both reads see the same snapshot, so no message
+        // committed in between can fall between the page and the seq.
+        let tx = conn.transaction().map_err(internal)?;
+        let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
+        let messages = messages_before(&tx, room, before, limit)?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Page { messages, seq }))
+    }
+}
+
+impl EventStore for SqliteStore {
+    fn events_after(&self, room: RoomId, after: i64, limit: u32) -> Result<Vec<RoomEvent>, StoreError> {
         let conn = self.conn()?;
         let mut stmt = conn
-            .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"))
+            .prepare_cached(
+                "SELECT e.room_id, e.seq, e.kind, e.data,
+                        m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city
+                 FROM room_events e
+                 LEFT JOIN messages m ON m.id = e.message_id
+                 LEFT JOIN users u ON u.id = m.user_id
+                 WHERE e.room_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3",
+            )
             .map_err(internal)?;
-        let mut messages: Vec<Message> = stmt
-            .query_map(params![room.0, before.map_or(i64::MAX, |b| b.0), limit], message_from_row)
-            .and_then(|rows| rows.collect())
+        let rows = stmt
+            .query_map(params![room.0, after, limit], |r| {
+                let kind: String = r.get(2)?;
+                let data: Option<String> = r.get(3)?;
+                let message = match r.get::<_, Option<i64>>(4)? {
+                    Some(_) => Some(message_from_row_at(r, 4)?),
+                    None => None,
+                };
+                Ok((RoomId(r.get(0)?), r.get::<_, i64>(1)?, kind, data, message))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(internal)?;
-        messages.reverse();
-        Ok(messages)
+        rows.into_iter()
+            .map(|(room_id, seq, kind, data, message)| super::event_from_parts(room_id, seq, &kind, data, message))
+            .collect()
     }
+}
+
+fn room_seq(conn: &Connection, id: RoomId) -> Result<Option<i64>, StoreError> {
+    conn.prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional())
+        .map_err(internal)
+}
+
+fn messages_before(
+    conn: &Connection,
+    room: RoomId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> Result<Vec<Message>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"))
+        .map_err(internal)?;
+    let mut messages: Vec<Message> = stmt
+        .query_map(params![room.0, before.map_or(i64::MAX, |b| b.0), limit], message_from_row)
+        .and_then(|rows| rows.collect())
+        .map_err(internal)?;
+    messages.reverse();
+    Ok(messages)
+}
+
+/// Appends a room change other than a new message to the log (inside the change's transaction).
+fn log_event(conn: &Connection, event: &RoomEvent, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let data = super::event_data(&event.change)?;
+    conn.prepare_cached(
+        "INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
+    )
+    .and_then(|mut s| s.execute(params![event.room_id.0, event.seq, event.change.kind(), data, micros(now)]))
+    .map_err(internal)?;
+    Ok(())
 }

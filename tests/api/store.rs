@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use discock::domain::{self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, Username};
-use discock::store::{self, Conflict, Db, NewMessage, Store, StoreError};
+use discock::events::{Change, RoomEvent};
+use discock::store::prelude::*;
+use discock::store::{self, Conflict, Db, NewMessage, StoreError};
 
 use crate::helpers::*;
 
@@ -180,11 +182,13 @@ fn updating_a_room_changes_only_what_is_given() {
     let description = RoomDescription::parse("о погоде").unwrap();
     let room = store.create_room(&RoomName::parse("Погода").unwrap(), &description, alice.id, domain::now()).unwrap();
 
-    let renamed = store.update_room(room.id, Some(&RoomName::parse("Климат").unwrap()), None).unwrap();
+    let (renamed, _) =
+        store.update_room(room.id, Some(&RoomName::parse("Климат").unwrap()), None, domain::now()).unwrap();
 
     assert_eq!(renamed.name, "Климат");
     assert_eq!(renamed.description, "о погоде");
-    assert!(matches!(store.update_room(discock::domain::RoomId(999), None, None), Err(StoreError::NotFound)));
+    let missing = store.update_room(discock::domain::RoomId(999), None, None, domain::now());
+    assert!(matches!(missing, Err(StoreError::NotFound)));
 }
 
 both_backends!(async fn concurrent_senders_are_committed_together_and_announced_in_id_order);
@@ -241,7 +245,63 @@ fn each_room_numbers_its_messages_without_gaps() {
 
     assert_eq!(seqs, [(1, true), (1, true), (2, true), (2, false), (3, true)]);
     let after_one: Vec<String> =
-        store.messages_after_seq(a.id, 1, 10).unwrap().into_iter().map(|m| m.content).collect();
+        posted(store.events_after(a.id, 1, 10).unwrap()).into_iter().map(|m| m.content).collect();
     assert_eq!(after_one, ["a2", "a3"]);
-    assert_eq!(store.messages_after_seq(b.id, 0, 10).unwrap().len(), 1);
+    assert_eq!(store.events_after(b.id, 0, 10).unwrap().len(), 1);
+}
+
+/// The messages that a run of events posted, in order; panics on any other kind of event.
+fn posted(events: Vec<RoomEvent>) -> Vec<domain::Message> {
+    events
+        .into_iter()
+        .map(|e| match e.change {
+            Change::MessageCreated { message } => message,
+            other => panic!("expected a posted message, got {other:?}"),
+        })
+        .collect()
+}
+
+both_backends!(fn messages_and_room_changes_share_one_gapless_sequence_in_the_log);
+fn messages_and_room_changes_share_one_gapless_sequence_in_the_log() {
+    let store = open_store();
+    let alice = user(&*store, "alice");
+    let room = store
+        .create_room(&RoomName::parse("Лог").unwrap(), &RoomDescription::empty(), alice.id, domain::now())
+        .unwrap();
+    store.insert_messages(&[message(room.id, &alice, "первое", None)]).unwrap();
+    let (renamed, rename_seq) =
+        store.update_room(room.id, Some(&RoomName::parse("Журнал").unwrap()), None, domain::now()).unwrap();
+    let second = store.insert_messages(&[message(room.id, &alice, "второе", None)]).unwrap();
+
+    let log = store.events_after(room.id, 0, 10).unwrap();
+
+    assert_eq!(rename_seq, 2);
+    assert_eq!(second[0].message.seq, 3, "the message after the rename takes the next seq");
+    assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert!(matches!(&log[0].change, Change::MessageCreated { message } if message.content == "первое"));
+    assert_eq!(log[1].change, Change::RoomUpdated { room: renamed });
+    assert_eq!(log[2].change, Change::MessageCreated { message: second[0].message.clone() });
+    assert_eq!(store.room_seq(room.id).unwrap(), Some(3));
+    assert_eq!(store.events_after(room.id, 1, 1).unwrap().len(), 1, "the limit holds");
+    assert_eq!(store.room_seq(discock::domain::RoomId(999)).unwrap(), None);
+}
+
+both_backends!(fn a_history_page_comes_with_the_rooms_seq_as_of_the_same_read);
+fn a_history_page_comes_with_the_rooms_seq_as_of_the_same_read() {
+    let store = open_store();
+    let alice = user(&*store, "alice");
+    let room = store
+        .create_room(&RoomName::parse("Стр").unwrap(), &RoomDescription::empty(), alice.id, domain::now())
+        .unwrap();
+    let empty = store.history(room.id, None, 10).unwrap().expect("the room exists");
+    let batch: Vec<NewMessage> = (0..5).map(|i| message(room.id, &alice, &format!("m{i}"), None)).collect();
+    store.insert_messages(&batch).unwrap();
+    store.update_room(room.id, None, Some(&RoomDescription::parse("новое").unwrap()), domain::now()).unwrap();
+
+    let page = store.history(room.id, None, 3).unwrap().expect("the room exists");
+
+    assert_eq!((empty.messages.len(), empty.seq), (0, 0));
+    assert_eq!(page.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["m2", "m3", "m4"]);
+    assert_eq!(page.seq, 6, "five messages and a room change");
+    assert!(store.history(discock::domain::RoomId(999), None, 3).unwrap().is_none());
 }

@@ -1,9 +1,8 @@
-//! One WebSocket connection's life: the upgrade with small buffers, the read loop that turns
-//! client frames into store and hub calls, the writer that drains the bounded outbox,
-//! heartbeats, and cleanup (leaving every room) however the connection ends.
+//! One WebSocket connection's transport: the upgrade with small buffers, the read loop that
+//! hands client frames to the dispatcher and sends its replies, the writer that drains the
+//! bounded outbox, heartbeats, close codes, and cleanup (leaving every room) however the
+//! connection ends.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -16,11 +15,12 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{self, Bytes, Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
-use crate::app::AppState;
-use crate::domain::{ClientId, MessageText, MessageTextError, RoomId, User};
-use crate::hub::Member;
-use crate::protocol::{ClientFrame, ErrorCode, Frame, FrameError, ServerFrame};
-use crate::store::{NewMessage, PendingInsert, StoreError};
+use super::dispatch::Dispatcher;
+use crate::domain::User;
+use crate::protocol::Frame;
+use crate::state::AppState;
+use crate::store::{Inserted, StoreError};
+use crate::texts;
 
 /// Largest text frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -35,10 +35,6 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Close code sent to a connection that could not keep up; it should reconnect and resync.
 const CLOSE_LAGGED: u16 = 4008;
-/// Messages one connection may have queued for storage before its next frame is read. A
-/// connection does not wait for one message's commit before reading the next, so a fast
-/// sender's messages share commits instead of paying one each; beyond this it waits.
-const MESSAGES_IN_FLIGHT: usize = 64;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
@@ -83,23 +79,10 @@ enum End {
     ShuttingDown,
 }
 
-/// One connection's state as its read loop sees it.
-struct Connection {
-    state: AppState,
-    member: Arc<Member>,
-    /// Rooms this connection joined; left again when it closes.
-    joined: HashSet<RoomId>,
-    /// Replies to this connection only (pong, errors, resent messages).
-    outbox: mpsc::Sender<Frame>,
-    /// Its messages queued for storage, oldest first, each with the room and `client_id` it
-    /// was sent with; they commit in this order.
-    in_flight: VecDeque<(RoomId, Option<String>, PendingInsert)>,
-}
-
 /// What the read loop waits for.
 enum Event {
     Frame(Option<Result<WsMessage, tungstenite::Error>>),
-    Stored(Result<crate::store::Inserted, StoreError>),
+    Stored(Result<Inserted, StoreError>),
     Idle,
 }
 
@@ -108,23 +91,22 @@ async fn serve(socket: Socket, state: AppState, user: User) {
     let member = state.fanout.hub().connect(user, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     let mut shutdown = state.shutdown.clone();
-    let mut conn =
-        Connection { state, member: member.clone(), joined: HashSet::new(), outbox, in_flight: VecDeque::new() };
-    conn.reply(&ServerFrame::Connected { user: &member.user }).await;
+    let mut dispatch = Dispatcher::new(state, member.clone());
+    let _ = outbox.send(dispatch.hello()).await;
 
     let (mut sink, mut stream) = socket.split();
     let end = tokio::select! {
-        end = conn.read_loop(&mut stream) => end,
+        end = read_loop(&mut dispatch, &outbox, &mut stream) => end,
         () = write_loop(&mut sink, &mut frames) => End::Gone,
         () = member.kicked() => End::Lagged,
         _ = shutdown.wait_for(|stop| *stop) => End::ShuttingDown,
     };
     let close = match end {
         End::Gone => None,
-        End::TooBig => Some((CloseCode::Size, "кадр больше 64 КиБ")),
-        End::Idle => Some((CloseCode::Away, "нет активности")),
-        End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), "соединение не успевает; переподключитесь")),
-        End::ShuttingDown => Some((CloseCode::Away, "сервер перезапускается")),
+        End::TooBig => Some((CloseCode::Size, texts::CLOSE_TOO_BIG)),
+        End::Idle => Some((CloseCode::Away, texts::CLOSE_IDLE)),
+        End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), texts::CLOSE_LAGGED)),
+        End::ShuttingDown => Some((CloseCode::Away, texts::CLOSE_SHUTTING_DOWN)),
     };
     let too_big = matches!(end, End::TooBig);
     if let Some((code, reason)) = close {
@@ -139,9 +121,49 @@ async fn serve(socket: Socket, state: AppState, user: User) {
             linger(socket.into_inner()).await;
         }
     }
-    let rooms: Vec<RoomId> = conn.joined.drain().collect();
-    conn.state.fanout.disconnect(&conn.member, rooms).await;
+    dispatch.close().await;
     tracing::debug!(conn = member.id, "disconnected");
+}
+
+/// Reads frames until the client goes away. Frames are handled in order; a `send_message`
+/// is answered once its commit is reported, while the frames after it are already read.
+async fn read_loop(
+    dispatch: &mut Dispatcher,
+    outbox: &mpsc::Sender<Frame>,
+    stream: &mut futures_util::stream::SplitStream<Socket>,
+) -> End {
+    loop {
+        let saturated = dispatch.saturated();
+        let event = match dispatch.next_commit() {
+            Some(pending) if saturated => Event::Stored(pending.await),
+            Some(pending) => tokio::select! {
+                biased;
+                stored = pending => Event::Stored(stored),
+                next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next.map_or(Event::Idle, Event::Frame),
+            },
+            None => tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await.map_or(Event::Idle, Event::Frame),
+        };
+        let reply = match event {
+            Event::Stored(result) => dispatch.committed(result),
+            Event::Idle => return End::Idle,
+            Event::Frame(None) => return End::Gone,
+            // Boxed: the dispatcher's state (store calls included) is the largest part of this
+            // loop's, and inline it would sit in every idle connection's task.
+            Event::Frame(Some(Ok(WsMessage::Text(text)))) => Box::pin(dispatch.text(text.as_str())).await,
+            Event::Frame(Some(Ok(WsMessage::Binary(_)))) => Some(dispatch.binary()),
+            Event::Frame(Some(Ok(WsMessage::Close(_)))) => return End::Gone,
+            Event::Frame(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)))) => None,
+            Event::Frame(Some(Err(tungstenite::Error::Capacity(_)))) => return End::TooBig,
+            Event::Frame(Some(Err(e))) => {
+                tracing::debug!(error = %e, "read failed");
+                return End::Gone;
+            }
+        };
+        if let Some(reply) = reply {
+            // Replies wait for room in the outbox; only live delivery is dropped when it is full.
+            let _ = outbox.send(reply).await;
+        }
+    }
 }
 
 /// Discards input for up to a second or 1 MiB, until the peer closes. The buffer is on the
@@ -232,155 +254,6 @@ fn pieces(text: Utf8Bytes, max: usize) -> impl Iterator<Item = WsMessage> {
         start = end;
         Some(WsMessage::Frame(WsFrame::message(payload, OpCode::Data(opcode), last)))
     })
-}
-
-impl Connection {
-    /// Reads frames until the client goes away. Frames are handled in order; a `send_message`
-    /// is answered once its commit is reported, while the frames after it are already read.
-    async fn read_loop(&mut self, stream: &mut futures_util::stream::SplitStream<Socket>) -> End {
-        loop {
-            let full = self.in_flight.len() >= MESSAGES_IN_FLIGHT;
-            let event = match self.in_flight.front_mut() {
-                Some((_, _, pending)) if full => Event::Stored(pending.await),
-                Some((_, _, pending)) => tokio::select! {
-                    biased;
-                    stored = pending => Event::Stored(stored),
-                    next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next.map_or(Event::Idle, Event::Frame),
-                },
-                None => tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await.map_or(Event::Idle, Event::Frame),
-            };
-            let next = match event {
-                Event::Stored(result) => {
-                    let (room_id, client_id, _) = self.in_flight.pop_front().expect("a message was in flight");
-                    self.stored(room_id, client_id, result).await;
-                    continue;
-                }
-                Event::Idle => return End::Idle,
-                Event::Frame(None) => return End::Gone,
-                Event::Frame(Some(next)) => next,
-            };
-            match next {
-                Ok(WsMessage::Text(text)) => {
-                    // Boxed: the handler's state (store calls included) is the largest part of
-                    // this loop's, and inline it would sit in every idle connection's task.
-                    if let Err(e) = Box::pin(self.handle_text(text.as_str())).await {
-                        self.reply(&ServerFrame::from(&e)).await;
-                    }
-                }
-                Ok(WsMessage::Binary(_)) => {
-                    let e = FrameError::new(ErrorCode::InvalidJson, "Поддерживаются только текстовые кадры с JSON");
-                    self.reply(&ServerFrame::from(&e)).await;
-                }
-                Ok(WsMessage::Close(_)) => return End::Gone,
-                Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)) => {}
-                Err(tungstenite::Error::Capacity(_)) => return End::TooBig,
-                Err(e) => {
-                    tracing::debug!(conn = self.member.id, error = %e, "read failed");
-                    return End::Gone;
-                }
-            }
-        }
-    }
-
-    /// Answers a message's commit. A fresh message reached every member, this connection
-    /// included, through the commit sink; a resent one was stored earlier, so only its sender
-    /// hears about it again.
-    async fn stored(
-        &self,
-        room_id: RoomId,
-        client_id: Option<String>,
-        result: Result<crate::store::Inserted, StoreError>,
-    ) {
-        let error = match result {
-            Ok(inserted) if inserted.fresh => return,
-            Ok(inserted) => return self.reply(&ServerFrame::NewMessage { message: &inserted.message }).await,
-            Err(StoreError::NotFound) => room_not_found(room_id),
-            Err(e) => store_error(e),
-        };
-        self.reply(&ServerFrame::from(&error.for_message(client_id.as_deref()))).await;
-    }
-
-    /// Sends a frame to this connection alone, waiting for room in the outbox.
-    async fn reply(&self, frame: &ServerFrame<'_>) {
-        let _ = self.outbox.send(frame.encode()).await;
-    }
-
-    async fn handle_text(&mut self, text: &str) -> Result<(), FrameError> {
-        match ClientFrame::parse(text)? {
-            ClientFrame::Ping => self.reply(&ServerFrame::Pong).await,
-            ClientFrame::JoinRoom { room_id } => self.join(room_id).await?,
-            ClientFrame::LeaveRoom { room_id } => {
-                self.require_joined(room_id)?;
-                self.joined.remove(&room_id);
-                self.state.fanout.leave(&self.member, room_id).await;
-            }
-            ClientFrame::Typing { room_id } => {
-                self.require_joined(room_id)?;
-                self.state.fanout.typing(&self.member, room_id);
-            }
-            ClientFrame::SendMessage { room_id, content, client_id } => self
-                .send_message(room_id, &content, client_id.as_deref())
-                .await
-                .map_err(|e| e.for_message(client_id.as_deref()))?,
-        }
-        Ok(())
-    }
-
-    fn require_joined(&self, room_id: RoomId) -> Result<(), FrameError> {
-        if self.joined.contains(&room_id) {
-            Ok(())
-        } else {
-            Err(FrameError::new(ErrorCode::NotJoined, format!("Вы не вошли в комнату {room_id}")))
-        }
-    }
-
-    async fn join(&mut self, room_id: RoomId) -> Result<(), FrameError> {
-        let exists = self.state.db.call(move |s| s.get_room(room_id)).await.map_err(store_error)?.is_some();
-        if !exists {
-            return Err(room_not_found(room_id));
-        }
-        self.joined.insert(room_id);
-        self.state.fanout.join(&self.member, room_id).await;
-        Ok(())
-    }
-
-    async fn send_message(
-        &mut self,
-        room_id: RoomId,
-        content: &str,
-        client_id: Option<&str>,
-    ) -> Result<(), FrameError> {
-        self.require_joined(room_id)?;
-        let raw_client_id = client_id.map(str::to_owned);
-        let content = MessageText::parse(content).map_err(|e| match e {
-            MessageTextError::Empty => FrameError::new(ErrorCode::EmptyMessage, "Пустое сообщение не отправлено"),
-            MessageTextError::TooLong => FrameError::new(
-                ErrorCode::MessageTooLong,
-                format!("Сообщение длиннее {} символов", MessageText::MAX_CHARS),
-            ),
-        })?;
-        let client_id =
-            client_id.map(ClientId::parse).transpose().map_err(|e| FrameError::new(ErrorCode::InvalidJson, e.0))?;
-        let new = NewMessage {
-            room_id,
-            user: self.member.user.clone(),
-            content,
-            client_id,
-            created_at: crate::domain::now(),
-        };
-        let pending = self.state.db.queue_message(new).await.map_err(store_error)?;
-        self.in_flight.push_back((room_id, raw_client_id, pending));
-        Ok(())
-    }
-}
-
-fn room_not_found(room_id: RoomId) -> FrameError {
-    FrameError::new(ErrorCode::RoomNotFound, format!("Комнаты {room_id} нет"))
-}
-
-fn store_error(e: StoreError) -> FrameError {
-    tracing::warn!(error = %e, "WebSocket request failed in storage");
-    FrameError::new(ErrorCode::ServerError, "Сервер не смог выполнить запрос, попробуйте ещё раз")
 }
 
 #[cfg(test)]

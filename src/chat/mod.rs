@@ -1,0 +1,96 @@
+//! The rules of the chat, one file per feature area. Each operation is one async function
+//! taking the state, the caller and a command: it parses the command, checks the caller may do
+//! it, stores the change and announces it. No HTTP, no frames, no SQL here: the WebSocket
+//! dispatcher and the JSON handlers are thin adapters onto these functions, and a refusal is
+//! one [`ChatError`], translated once for HTTP (`crate::error`) and once for frames (`crate::ws`).
+//!
+//! - [`rooms`]: listing, creating, renaming and deleting rooms.
+//! - [`presence`]: joining (and resuming), leaving, typing.
+//! - [`messages`]: sending and reading history.
+
+pub mod messages;
+pub mod presence;
+pub mod rooms;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::domain::{DomainError, RoomId, User};
+use crate::hub::Member;
+use crate::store::{Conflict, StoreError};
+
+/// Why the chat refused an operation.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("room {0} does not exist")]
+    RoomNotFound(RoomId),
+    #[error("this connection has not joined room {0}")]
+    NotJoined(RoomId),
+    #[error("only the room's creator may change it")]
+    NotRoomCreator,
+    #[error("the default room cannot be deleted")]
+    DefaultRoomUndeletable,
+    #[error("a room of that name exists")]
+    RoomNameTaken,
+    #[error("neither name nor description given")]
+    NothingToChange,
+    #[error("a page limit must be at least 1")]
+    BadLimit,
+    #[error("since {since} is not between 0 and the room's seq {seq}")]
+    InvalidSince { since: i64, seq: i64 },
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    #[error("database unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("storage failed")]
+    Internal(#[source] StoreError),
+}
+
+impl From<StoreError> for ChatError {
+    /// Store errors that name no room. Where a missing row means a missing room, the operation
+    /// says so itself ([`ChatError::in_room`]).
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(Conflict::RoomName) => ChatError::RoomNameTaken,
+            e @ StoreError::Unavailable(_) => ChatError::Unavailable(e),
+            e => ChatError::Internal(e),
+        }
+    }
+}
+
+impl ChatError {
+    /// Reads a store error of an operation on `room`: a missing row is the room gone.
+    pub fn in_room(room: RoomId) -> impl FnOnce(StoreError) -> ChatError {
+        move |e| match e {
+            StoreError::NotFound => ChatError::RoomNotFound(room),
+            e => ChatError::from(e),
+        }
+    }
+}
+
+/// One connection's place in the chat: whose it is and which rooms it joined.
+pub struct Participant {
+    pub member: Arc<Member>,
+    joined: HashSet<RoomId>,
+}
+
+impl Participant {
+    pub fn new(member: Arc<Member>) -> Self {
+        Participant { member, joined: HashSet::new() }
+    }
+
+    pub fn user(&self) -> &User {
+        &self.member.user
+    }
+
+    /// Refuses an operation on a room this connection has not joined.
+    pub fn require_joined(&self, room: RoomId) -> Result<(), ChatError> {
+        if self.joined.contains(&room) {
+            Ok(())
+        } else {
+            Err(ChatError::NotJoined(room))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Being in a room: joining it (and resuming after a reconnect), leaving it, typing in it.
+//! Presence and typing are not logged; joining with `since` replays the room's log.
+
+use super::{ChatError, Participant};
+use crate::domain::RoomId;
+use crate::state::AppState;
+
+/// Joins a connection to a room. With `since` (the seq of the last room event the client has)
+/// it is replayed what it missed before live events continue; `since` must be between 0 and
+/// the room's seq.
+pub async fn join_room(
+    state: &AppState,
+    participant: &mut Participant,
+    room: RoomId,
+    since: Option<i64>,
+) -> Result<(), ChatError> {
+    let seq = state.db.call(move |s| s.room_seq(room)).await?.ok_or(ChatError::RoomNotFound(room))?;
+    if let Some(since) = since.filter(|since| !(0..=seq).contains(since)) {
+        return Err(ChatError::InvalidSince { since, seq });
+    }
+    participant.joined.insert(room);
+    if let Err(e) = state.fanout.join(&participant.member, room, since).await {
+        // Half joined (say, the replay could not be read): undo, so the client can try again.
+        participant.joined.remove(&room);
+        state.fanout.leave(&participant.member, room).await;
+        return Err(ChatError::in_room(room)(e));
+    }
+    Ok(())
+}
+
+/// Takes a connection out of a room it joined.
+pub async fn leave_room(state: &AppState, participant: &mut Participant, room: RoomId) -> Result<(), ChatError> {
+    participant.require_joined(room)?;
+    participant.joined.remove(&room);
+    state.fanout.leave(&participant.member, room).await;
+    Ok(())
+}
+
+/// Tells the room's other members that this user is typing.
+pub fn typing(state: &AppState, participant: &Participant, room: RoomId) -> Result<(), ChatError> {
+    participant.require_joined(room)?;
+    state.fanout.typing(participant.user(), room);
+    Ok(())
+}
+
+/// Leaves every room of a closing connection and forgets it.
+pub async fn disconnect(state: &AppState, mut participant: Participant) {
+    let rooms: Vec<RoomId> = participant.joined.drain().collect();
+    state.fanout.disconnect(&participant.member, rooms).await;
+}

@@ -1,0 +1,124 @@
+//! Frames the server sends. Owned and (de)serializable: the same values travel between
+//! instances through Redis, so the fan-out carries these frames rather than a list of its own.
+
+use serde::{Deserialize, Serialize};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::errors::ErrorCode;
+use super::Frame;
+use crate::domain::{Message, Room, RoomId, User, UserId, Username};
+use crate::events::{Change, RoomEvent};
+
+/// The part of a user shown next to "… печатает".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingUser {
+    pub id: UserId,
+    pub username: Username,
+}
+
+/// A frame from the server. Frames that report a logged room event carry `seq`, the room's
+/// seq after that event; presence, typing and the room list carry none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Connected {
+        user: User,
+    },
+    RoomUsersList {
+        room_id: RoomId,
+        users: Vec<User>,
+    },
+    JoinedRoom {
+        room_id: RoomId,
+        user: User,
+    },
+    LeftRoom {
+        room_id: RoomId,
+        user_id: UserId,
+    },
+    NewMessage {
+        message: Message,
+        seq: i64,
+    },
+    RoomUpdated {
+        room: Room,
+        seq: i64,
+    },
+    /// A resuming client missed too many events to replay: it should reload the room's newest
+    /// page; live events after `seq` follow.
+    ResyncRequired {
+        room_id: RoomId,
+        seq: i64,
+    },
+    Typing {
+        room_id: RoomId,
+        user: TypingUser,
+    },
+    Pong,
+    RoomCreated {
+        room: Room,
+    },
+    RoomDeleted {
+        room_id: RoomId,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+}
+
+impl ServerFrame {
+    /// Serializes the frame once; the result is shared by every recipient.
+    pub fn encode(&self) -> Frame {
+        // Serializing these types cannot fail: no maps with non-string keys, no failing Serialize impls.
+        let json = serde_json::to_string(self).expect("server frames always serialize");
+        Frame(Utf8Bytes::from(json))
+    }
+}
+
+impl From<RoomEvent> for ServerFrame {
+    /// The frame that tells clients of a logged room event.
+    fn from(event: RoomEvent) -> Self {
+        let seq = event.seq;
+        match event.change {
+            Change::MessageCreated { message } => ServerFrame::NewMessage { message, seq },
+            Change::RoomUpdated { room } => ServerFrame::RoomUpdated { room, seq },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_frames_are_tagged_by_type_in_snake_case() {
+        let frame = ServerFrame::RoomDeleted { room_id: RoomId(7) }.encode();
+        assert_eq!(frame.as_str(), r#"{"type":"room_deleted","room_id":7}"#);
+        assert_eq!(ServerFrame::Pong.encode().as_str(), r#"{"type":"pong"}"#);
+        let resync = ServerFrame::ResyncRequired { room_id: RoomId(2), seq: 1500 }.encode();
+        assert_eq!(resync.as_str(), r#"{"type":"resync_required","room_id":2,"seq":1500}"#);
+    }
+
+    #[test]
+    fn every_frame_reads_back_as_itself() {
+        let user = User {
+            id: UserId(1),
+            username: Username::parse("anna").unwrap(),
+            city: crate::domain::City::parse("Орёл").unwrap(),
+        };
+        let frames = [
+            ServerFrame::Connected { user: user.clone() },
+            ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
+            ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
+            ServerFrame::Typing { room_id: RoomId(1), user: TypingUser { id: user.id, username: user.username } },
+            ServerFrame::Error { code: ErrorCode::NotJoined, message: "x".into(), client_id: Some("c".into()) },
+        ];
+        for frame in frames {
+            let back: ServerFrame = serde_json::from_str(frame.encode().as_str()).unwrap();
+            assert_eq!(back, frame);
+        }
+    }
+}

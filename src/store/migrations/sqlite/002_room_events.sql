@@ -1,0 +1,19 @@
+-- The room event log: every change to what a room shows (a message posted, the room renamed …)
+-- takes the room's next seq in the same transaction as the change, and is kept here in order,
+-- so delivery, catch-up and a client's resume work on one sequence whatever the kind of change.
+-- rooms.last_seq is the seq of the room's newest event.
+
+CREATE TABLE room_events (
+    room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    -- 'message_created' (message_id names the message) or 'room_updated' (data: the room as JSON).
+    kind       TEXT    NOT NULL,
+    message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+    data       TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
+
+-- Messages stored before the log existed are its first events.
+INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
+SELECT room_id, seq, 'message_created', id, NULL, created_at FROM messages;

@@ -1,0 +1,134 @@
+//! Frame dispatch: one client frame → one chat operation → the reply for this connection, if
+//! any. It never writes to the socket itself: the connection (`super::connection`) sends what
+//! it returns. Room events reach the connection through the hub like everyone else's.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::chat::messages::{self, SendMessage};
+use crate::chat::{presence, ChatError, Participant};
+use crate::domain::{DomainError, RoomId};
+use crate::hub::Member;
+use crate::protocol::{ClientFrame, ErrorCode, Frame, ProtocolError, ServerFrame};
+use crate::state::AppState;
+use crate::store::{Inserted, PendingInsert, StoreError};
+use crate::texts;
+
+/// Messages one connection may have queued for storage before its next frame is read. A
+/// connection does not wait for one message's commit before reading the next, so a fast
+/// sender's messages share commits instead of paying one each; beyond this it waits.
+pub const MESSAGES_IN_FLIGHT: usize = 64;
+
+/// A message of this connection's queued for storage, with what it was sent with.
+struct InFlight {
+    room: RoomId,
+    client_id: Option<String>,
+    pending: PendingInsert,
+}
+
+/// One connection's frame handling: its place in the chat and its messages in flight.
+pub struct Dispatcher {
+    state: AppState,
+    participant: Participant,
+    /// Oldest first; they commit in this order.
+    in_flight: VecDeque<InFlight>,
+}
+
+impl Dispatcher {
+    pub fn new(state: AppState, member: Arc<Member>) -> Self {
+        Dispatcher { state, participant: Participant::new(member), in_flight: VecDeque::new() }
+    }
+
+    /// The first frame a connection gets.
+    pub fn hello(&self) -> Frame {
+        ServerFrame::Connected { user: self.participant.user().clone() }.encode()
+    }
+
+    /// Handles one text frame; returns the reply for this connection, if there is one.
+    pub async fn text(&mut self, text: &str) -> Option<Frame> {
+        let frame = match ClientFrame::parse(text) {
+            Ok(frame) => frame,
+            Err(e) => return Some(protocol_error(&e)),
+        };
+        let state = &self.state;
+        let participant = &mut self.participant;
+        let result = match frame {
+            ClientFrame::Ping => return Some(ServerFrame::Pong.encode()),
+            ClientFrame::JoinRoom { room_id, since } => presence::join_room(state, participant, room_id, since).await,
+            ClientFrame::LeaveRoom { room_id } => presence::leave_room(state, participant, room_id).await,
+            ClientFrame::Typing { room_id } => presence::typing(state, participant, room_id),
+            ClientFrame::SendMessage { room_id, content, client_id } => {
+                let command = SendMessage { room_id, content, client_id: client_id.clone() };
+                match messages::send_message(state, participant, command).await {
+                    Ok(pending) => {
+                        self.in_flight.push_back(InFlight { room: room_id, client_id, pending });
+                        Ok(())
+                    }
+                    Err(e) => return Some(chat_error(&e, client_id.as_deref())),
+                }
+            }
+            ClientFrame::Unknown => unreachable!("ClientFrame::parse answers unknown types with an error"),
+        };
+        result.err().map(|e| chat_error(&e, None))
+    }
+
+    /// The answer to a binary frame: the protocol is JSON text.
+    pub fn binary(&self) -> Frame {
+        protocol_error(&ProtocolError::Binary)
+    }
+
+    /// Whether the connection should wait for a commit before reading on.
+    pub fn saturated(&self) -> bool {
+        self.in_flight.len() >= MESSAGES_IN_FLIGHT
+    }
+
+    /// The oldest message still waiting for its commit.
+    pub fn next_commit(&mut self) -> Option<&mut PendingInsert> {
+        self.in_flight.front_mut().map(|f| &mut f.pending)
+    }
+
+    /// Takes the outcome of the oldest message's commit; returns what its sender must hear.
+    pub fn committed(&mut self, result: Result<Inserted, StoreError>) -> Option<Frame> {
+        let InFlight { room, client_id, .. } = self.in_flight.pop_front()?;
+        match messages::stored(room, result) {
+            Ok(None) => None,
+            Ok(Some(message)) => Some(ServerFrame::NewMessage { seq: message.seq, message }.encode()),
+            Err(e) => Some(chat_error(&e, client_id.as_deref())),
+        }
+    }
+
+    /// Leaves every room; called once the connection has closed.
+    pub async fn close(self) {
+        presence::disconnect(&self.state, self.participant).await;
+    }
+}
+
+/// The `code` an `error` frame gives for a chat refusal.
+fn error_code(e: &ChatError) -> ErrorCode {
+    match e {
+        ChatError::RoomNotFound(_) => ErrorCode::RoomNotFound,
+        ChatError::NotJoined(_) => ErrorCode::NotJoined,
+        ChatError::NotRoomCreator | ChatError::NotSignedIn => ErrorCode::Forbidden,
+        ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken => ErrorCode::Conflict,
+        ChatError::InvalidSince { .. } => ErrorCode::InvalidSince,
+        ChatError::Invalid(DomainError::MessageEmpty) => ErrorCode::EmptyMessage,
+        ChatError::Invalid(DomainError::MessageTooLong) => ErrorCode::MessageTooLong,
+        // A malformed client_id is a malformed frame, as it always was.
+        ChatError::Invalid(DomainError::ClientIdInvalid) => ErrorCode::InvalidJson,
+        ChatError::Invalid(_) | ChatError::NothingToChange | ChatError::BadLimit => ErrorCode::InvalidInput,
+        ChatError::Unavailable(_) | ChatError::Internal(_) => ErrorCode::ServerError,
+    }
+}
+
+/// An `error` frame for a chat refusal; `client_id` names the refused message, if it was one.
+fn chat_error(e: &ChatError, client_id: Option<&str>) -> Frame {
+    if matches!(e, ChatError::Unavailable(_) | ChatError::Internal(_)) {
+        tracing::warn!(error = %e, "WebSocket request failed in storage");
+    }
+    let message = texts::chat_error(e);
+    ServerFrame::Error { code: error_code(e), message, client_id: client_id.map(str::to_owned) }.encode()
+}
+
+fn protocol_error(e: &ProtocolError) -> Frame {
+    ServerFrame::Error { code: e.code(), message: texts::protocol_error(e), client_id: None }.encode()
+}
