@@ -340,6 +340,33 @@ mod tests {
         assert_eq!(types(&mut rb), ["pong"]);
     }
 
+    #[test]
+    fn a_resuming_connection_gets_only_the_logged_events_after_its_replay() {
+        let hub = Hub::new();
+        let (a, mut ra) = conn(&hub, 1, 16);
+        let (b, mut rb) = conn(&hub, 2, 16);
+        let room = RoomId(3);
+        let logged = |seq| ServerFrame::ResyncRequired { room_id: room, seq }.encode();
+        hub.join(&a, room, true);
+        hub.join(&b, room, false);
+
+        hub.publish_logged(room, 5, &logged(5)); // a is still reading its replay
+        hub.publish(room, &ServerFrame::Pong.encode()); // unlogged frames are never held
+        hub.resume_after(&a, room, 6);
+        hub.publish_logged(room, 6, &logged(6)); // a has it from the replay
+        hub.publish_logged(room, 7, &logged(7));
+        hub.broadcast_logged(room, 6, &logged(6));
+        hub.broadcast_logged(room, 8, &logged(8));
+
+        let seqs = |rx: &mut mpsc::Receiver<Frame>| -> Vec<i64> {
+            std::iter::from_fn(|| rx.try_recv().ok())
+                .map(|f| serde_json::from_str::<serde_json::Value>(f.as_str()).unwrap()["seq"].as_i64().unwrap_or(0))
+                .collect()
+        };
+        assert_eq!(seqs(&mut ra), [0, 7, 8]);
+        assert_eq!(seqs(&mut rb), [5, 0, 6, 7, 6, 8], "a plain member gets everything");
+    }
+
     #[tokio::test]
     async fn a_connection_whose_outbox_is_full_is_kicked_not_buffered() {
         let hub = Hub::new();

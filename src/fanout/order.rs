@@ -274,6 +274,24 @@ mod tests {
     }
 
     #[test]
+    fn a_switch_to_live_delivery_waits_until_nothing_past_the_replay_was_delivered() {
+        let hub = Arc::new(Hub::new());
+        let (_m, _rx) = listener(&hub);
+        let order = Orderer::new(hub.clone());
+        order.follow(RoomId(1), 3);
+        order.accept(message(4));
+
+        let mut ran = Vec::new();
+        let behind = order.while_not_past(RoomId(1), 3, || ran.push(3));
+        let caught_up = order.while_not_past(RoomId(1), 4, || ran.push(4));
+        let unfollowed = order.while_not_past(RoomId(9), 0, || ran.push(0));
+
+        assert!(!behind, "seq 4 was delivered after a replay that ended at 3: read on");
+        assert!(caught_up && unfollowed);
+        assert_eq!(ran, [4, 0]);
+    }
+
+    #[test]
     fn a_gap_nobody_can_fill_is_skipped() {
         let hub = Arc::new(Hub::new());
         let (_m, mut rx) = listener(&hub);

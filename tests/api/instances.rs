@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::resume::logged_until;
 
 /// The shared Redis of the machine (`DISCOCK_TEST_REDIS` overrides it).
 fn redis_url() -> String {
@@ -74,6 +75,56 @@ async fn wait_for_message(socket: &mut Socket, content: &str, within: Duration) 
             return frame["message"].clone();
         }
     }
+}
+
+#[tokio::test]
+async fn a_client_resuming_on_another_instance_gets_what_it_missed_and_what_comes_meanwhile() {
+    Backend::Postgres
+        .run(async {
+            let Some((a, b)) = two_instances().await else { return };
+            let anna = TestUser::register(&a).await;
+            let boris = TestUser::register(&b).await;
+            let room = anna.create_room("Между серверами").await["id"].as_i64().unwrap();
+            let mut on_a = anna.connect(&a).await;
+            on_a.join(room).await;
+            let mut on_b = boris.connect(&b).await;
+            on_b.join(room).await;
+            on_a.say(room, "до").await;
+            let seen = wait_for_message(&mut on_b, "до", FRAME_WAIT).await;
+            let seen_seq = 1;
+            assert_eq!(seen["content"], "до");
+            on_b.close().await;
+
+            for i in 0..20 {
+                on_a.say(room, &format!("пока тебя нет {i}")).await;
+            }
+            let renamed = anna.patch_json(&format!("/api/rooms/{room}"), &json!({ "name": "Между серверами 2" })).await;
+            assert_eq!(renamed.status(), 200);
+            // More keeps coming from instance A while boris resumes on instance B.
+            let sender = tokio::spawn(async move {
+                for i in 0..30 {
+                    on_a.send(json!({ "type": "send_message", "room_id": room, "content": format!("потоком {i}") }))
+                        .await;
+                }
+                on_a
+            });
+            let mut back = boris.connect(&b).await;
+            back.send(json!({ "type": "join_room", "room_id": room, "since": seen_seq })).await;
+            back.expect("room_users_list").await;
+            let got = logged_until(&mut back, seen_seq + 51).await;
+            let _on_a = sender.await.unwrap();
+
+            let seqs: Vec<i64> = got.iter().map(|f| f["seq"].as_i64().unwrap()).collect();
+            assert_eq!(seqs, (seen_seq + 1..=seen_seq + 51).collect::<Vec<_>>());
+            assert_eq!(got[0]["message"]["content"], "пока тебя нет 0");
+            assert_eq!(
+                (got[20]["type"].as_str(), got[20]["room"]["name"].as_str()),
+                (Some("room_updated"), Some("Между серверами 2"))
+            );
+            assert_eq!(got[50]["message"]["content"], "потоком 29");
+            back.expect_silence().await;
+        })
+        .await;
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ mod accounts;
 mod chat;
 mod history;
 mod instances;
+mod resume;
 mod rooms;
 mod store;
 mod ui;
