@@ -1,0 +1,51 @@
+//! The PostgreSQL schema: the versioned migrations in `migrations/postgres/`, applied under an
+//! advisory lock so that instances starting together do not race, and the lock keys.
+
+use chrono::Utc;
+use postgres::Client;
+
+use super::connect::internal;
+use crate::store::StoreError;
+
+/// Versioned schema changes, applied in order, each once.
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/001_initial.sql")),
+    (2, include_str!("../migrations/postgres/002_room_events.sql")),
+];
+
+/// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one
+/// transaction so that instances starting together do not race.
+const MIGRATION_LOCK: i64 = 0x6469_7363_6f63_6b01;
+pub(super) const DEFAULT_ROOM_LOCK: i64 = 0x6469_7363_6f63_6b02;
+
+/// Brings the schema up to date, one migration per transaction.
+pub(super) fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let newest_known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+    loop {
+        let mut tx = client.transaction().map_err(internal)?;
+        // Two instances may start at once against one empty database: the second waits here
+        // until the first has committed, then finds the migration applied.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(internal)?;
+        tx.batch_execute(
+            "SET LOCAL client_min_messages = warning;
+             CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL);",
+        )
+        .map_err(internal)?;
+        let current: i64 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(internal)?;
+        let Some((version, sql)) = MIGRATIONS.iter().find(|(v, _)| *v > current) else {
+            tx.commit().map_err(internal)?;
+            if current > newest_known {
+                tracing::warn!(current, newest_known, "the PostgreSQL schema is newer than this build");
+            }
+            return Ok(());
+        };
+        tx.batch_execute(sql).map_err(internal)?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &Utc::now()])
+            .map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        tracing::info!(version, "applied PostgreSQL migration");
+    }
+}

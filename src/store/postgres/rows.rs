@@ -1,0 +1,63 @@
+//! Reading PostgreSQL rows into domain types, and the column lists (as macros, so they can be
+//! spliced into `const` SQL with `concat!`) that go with them.
+
+use postgres::Row;
+
+use super::connect::internal;
+use crate::domain::{City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::store::StoreError;
+
+macro_rules! room_columns {
+    () => {
+        "id, name, description, created_by, created_at, is_default"
+    };
+}
+pub(super) use room_columns;
+
+macro_rules! message_select {
+    () => {
+        "SELECT m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city
+         FROM messages m JOIN users u ON u.id = m.user_id"
+    };
+}
+pub(super) use message_select;
+
+pub(super) fn room_from_row(r: &Row) -> Result<Room, postgres::Error> {
+    Ok(Room {
+        id: RoomId(r.try_get(0)?),
+        name: r.try_get(1)?,
+        description: r.try_get(2)?,
+        created_by: r.try_get::<_, Option<i64>>(3)?.map(UserId),
+        created_at: r.try_get(4)?,
+        is_default: r.try_get(5)?,
+    })
+}
+
+pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error> {
+    Ok(User {
+        id: UserId(r.try_get(at)?),
+        username: Username::from_trusted(r.try_get(at + 1)?),
+        city: City::from_trusted(r.try_get(at + 2)?),
+    })
+}
+
+pub(super) fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {
+    message_from_row_at(r, 0)
+}
+
+/// A message from the columns of `message_select!`, starting at column `at`.
+pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgres::Error> {
+    Ok(Message {
+        id: MessageId(r.try_get(at)?),
+        room_id: RoomId(r.try_get(at + 1)?),
+        content: r.try_get(at + 2)?,
+        created_at: r.try_get(at + 3)?,
+        client_id: r.try_get(at + 4)?,
+        seq: r.try_get(at + 5)?,
+        user: user_from_row(r, at + 6)?,
+    })
+}
+
+pub(super) fn rows<T>(rows: Vec<Row>, from_row: fn(&Row) -> Result<T, postgres::Error>) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(from_row).collect::<Result<_, _>>().map_err(internal)
+}

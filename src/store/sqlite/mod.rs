@@ -1,0 +1,87 @@
+//! The SQLite implementation of `Store`: an r2d2 pool of rusqlite connections in WAL mode,
+//! and the versioned migrations in `migrations/sqlite/`.
+//!
+//! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
+//! of data with its trait: `users`, `rooms`, `messages`, `events`.
+
+mod events;
+mod messages;
+mod rooms;
+mod rows;
+mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::Utc;
+use r2d2::{Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::params;
+
+use self::rows::{internal, micros};
+use super::StoreError;
+
+/// Versioned schema changes, applied in order, each once.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/001_initial.sql")),
+    (2, include_str!("../migrations/sqlite/002_room_events.sql")),
+];
+
+/// Connections kept open; readers run in parallel with the single writer under WAL.
+const POOL_SIZE: u32 = 8;
+
+pub struct SqliteStore {
+    pool: Pool<SqliteConnectionManager>,
+}
+
+impl SqliteStore {
+    /// Opens the file (creating it and its folder), applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
+        }
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 5000;",
+            )
+        });
+        let pool = Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        let store = SqliteStore { pool };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {
+        self.pool.get().map_err(|e| StoreError::Unavailable(Box::new(e)))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .map_err(internal)?;
+        let current: i64 = conn
+            .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+            .map_err(internal)?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = conn.transaction().map_err(internal)?;
+            tx.execute_batch(sql).map_err(internal)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                params![version, micros(Utc::now())],
+            )
+            .map_err(internal)?;
+            tx.commit().map_err(internal)?;
+            tracing::info!(version, "applied SQLite migration");
+        }
+        Ok(())
+    }
+}
