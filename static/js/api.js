@@ -1,5 +1,6 @@
 // api.js — owns talking to the HTTP JSON API: request headers, turning error
-// bodies ({"error","code"}) into ApiError, and leaving for /login on 401.
+// bodies ({"error","code"}) into ApiError, leaving for /login on 401, and reading
+// the room's seq (X-Room-Seq) that comes with a history page.
 
 /** How many messages one history page asks for. */
 export const PAGE_SIZE = 50;
@@ -31,7 +32,8 @@ export function redirectToLogin() {
   window.location.assign('/login');
 }
 
-async function request(method, path, body) {
+/** Sends one request; resolves to the response and its parsed JSON body (null when empty). */
+async function exchange(method, path, body) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {
@@ -52,7 +54,7 @@ async function request(method, path, body) {
     // The page is being replaced; never settle so callers show nothing meanwhile.
     return new Promise(() => {});
   }
-  if (response.status === 204) return null;
+  if (response.status === 204) return { response, data: null };
 
   let data = null;
   const text = await response.text().catch(() => '');
@@ -71,7 +73,11 @@ async function request(method, path, body) {
     const code = data && typeof data.code === 'string' ? data.code : `http_${response.status}`;
     throw new ApiError(response.status, message, code);
   }
-  return data;
+  return { response, data };
+}
+
+async function request(method, path, body) {
+  return (await exchange(method, path, body)).data;
 }
 
 /** GET /api/me -> {id, username, city} */
@@ -101,9 +107,16 @@ export function deleteRoom(id) {
   return request('DELETE', `/api/rooms/${encodeURIComponent(id)}`);
 }
 
-/** GET /api/messages/{room}?limit&before -> up to `limit` messages, oldest first */
-export function listMessages(roomId, { limit = PAGE_SIZE, before } = {}) {
+/**
+ * GET /api/messages/{room}?limit&before -> { messages, seq }: up to `limit` messages, oldest
+ * first, and the room's seq as of the same read (header X-Room-Seq; null if it is missing).
+ * Joining with `since: seq` then continues exactly after the newest page.
+ */
+export async function listMessages(roomId, { limit = PAGE_SIZE, before } = {}) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (before !== undefined && before !== null) params.set('before', String(before));
-  return request('GET', `/api/messages/${encodeURIComponent(roomId)}?${params}`);
+  const { response, data } = await exchange('GET', `/api/messages/${encodeURIComponent(roomId)}?${params}`);
+  const raw = response.headers.get('X-Room-Seq');
+  const seq = raw === null || raw.trim() === '' ? NaN : Number(raw);
+  return { messages: Array.isArray(data) ? data : [], seq: Number.isSafeInteger(seq) && seq >= 0 ? seq : null };
 }

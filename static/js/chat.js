@@ -1,12 +1,13 @@
 // chat.js — entry point of the chat page. Owns the session state and the
-// flow between the pieces: which room is open (URL, join/leave on the
-// socket, history), the outbox of messages not yet stored (resent with the
-// same client_id after a reconnect), catching up after a reconnect, and
-// dispatching every server frame to the view that shows it.
+// flow between the pieces: which room is open (URL, panes; resume.js keeps it
+// in step with the room's event log), the outbox of messages not yet stored
+// (resent with the same client_id after a reconnect), and dispatching every
+// server frame to the view that shows it.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
 import { RoomList, RoomHeader, roomUrl } from './rooms.js';
+import { RoomResume } from './resume.js';
 import { MemberList } from './members.js';
 import { TypingIndicator } from './typing.js';
 import { Composer, MAX_MESSAGE_CHARS, charCount } from './composer.js';
@@ -20,8 +21,6 @@ import { byId } from './dom.js';
 const TYPING_EVERY_MS = 3_000;
 /** A sent message not confirmed within this time is shown as failed (retry/delete). */
 const CONFIRM_TIMEOUT_MS = 15_000;
-/** After a reconnect, page back at most this many pages to close the gap; beyond that, reload. */
-const CATCH_UP_MAX_PAGES = 4;
 
 // ---- data from the server-rendered page -------------------------------------
 
@@ -37,9 +36,16 @@ api.setCsrfToken(data.csrfToken);
 const state = {
   /** The room on screen, or null before the room list has loaded. */
   currentRoomId: null,
-  /** The room the server has us subscribed to on the current connection. */
+  /** The room the server has us subscribed to on the current connection (join_room sent). */
   joinedRoomId: null,
-  /** Bumped on each history (re)load, so late answers for an old room are dropped. */
+  /**
+   * Seq of the last event of the open room's log that the view shows: the newest page's
+   * X-Room-Seq, then each logged frame applied. null while that page is (re)loading.
+   */
+  lastSeq: null,
+  /** join_room frames sent on this connection not answered yet, oldest first: { roomId, since, afterRefusal }. */
+  joinsInFlight: [],
+  /** Bumped on each newest-page (re)load, so late answers for an old room are dropped. */
   historyToken: 0,
   /** client_id -> { client_id, room_id, content, created_at, status, timer }, in send order. */
   outbox: new Map(),
@@ -86,7 +92,7 @@ const messages = new MessageList({
   },
   me,
   fetchOlder: async (beforeId) => {
-    const page = await api.listMessages(state.currentRoomId, { limit: api.PAGE_SIZE, before: beforeId });
+    const { messages: page } = await api.listMessages(state.currentRoomId, { limit: api.PAGE_SIZE, before: beforeId });
     settleOutboxFrom(page);
     return { messages: page, hasMore: page.length >= api.PAGE_SIZE };
   },
@@ -151,6 +157,20 @@ const socket = new ChatSocket({
   checkSession: () => api.getMe(),
 });
 
+const resume = new RoomResume({
+  state,
+  socket,
+  onPage: (roomId, page, hasMore) => {
+    settleOutboxFrom(page);
+    messages.setPending(pendingFor(roomId));
+    messages.setHistory(page, hasMore);
+  },
+  onPageError: (roomId, err) => {
+    messages.showLoadError(`Не удалось загрузить сообщения: ${err.message}`, () => resume.loadNewest(roomId));
+  },
+  onJoined: (roomId) => sendWaiting(roomId),
+});
+
 // ---- rooms -----------------------------------------------------------------------
 
 function roomIdFromUrl() {
@@ -173,8 +193,8 @@ function isDesktop() {
 }
 
 /**
- * Shows room `roomId`: leaves the old room and joins the new one on the socket,
- * resets the panes and loads the newest page. `history`: 'push' | 'replace' | 'none'.
+ * Shows room `roomId`: leaves the old room on the socket, resets the panes and
+ * loads the newest page, then joins from its seq. `history`: 'push' | 'replace' | 'none'.
  */
 function openRoom(roomId, { history = 'push' } = {}) {
   let room = rooms.get(roomId);
@@ -208,9 +228,9 @@ function openRoom(roomId, { history = 'push' } = {}) {
   composer.setValue(state.drafts.get(room.id) ?? '');
   state.drafts.delete(room.id);
 
-  syncSubscription();
+  resume.leave();
   setUrl(room.id, history);
-  loadHistory(room.id);
+  resume.loadNewest(room.id);
   if (isDesktop()) composer.focus();
 }
 
@@ -218,74 +238,6 @@ function showRoomHeader(room) {
   header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
   composer.setPlaceholder(`Написать в #${room.name}`);
   document.title = `#${room.name} — Discock`;
-}
-
-/** Makes the server's subscription match the open room (leave the old, join the new). */
-function syncSubscription() {
-  if (!socket.isOpen || state.joinedRoomId === state.currentRoomId) return;
-  if (state.joinedRoomId !== null) socket.send({ type: 'leave_room', room_id: state.joinedRoomId });
-  state.joinedRoomId = null;
-  if (state.currentRoomId !== null && socket.send({ type: 'join_room', room_id: state.currentRoomId })) {
-    state.joinedRoomId = state.currentRoomId;
-  }
-}
-
-async function loadHistory(roomId) {
-  const token = ++state.historyToken;
-  try {
-    const page = await api.listMessages(roomId, { limit: api.PAGE_SIZE });
-    if (token !== state.historyToken || roomId !== state.currentRoomId) return;
-    settleOutboxFrom(page);
-    messages.setPending(pendingFor(roomId));
-    messages.setHistory(page, page.length >= api.PAGE_SIZE);
-  } catch (err) {
-    if (token !== state.historyToken || roomId !== state.currentRoomId) return;
-    messages.showLoadError(`Не удалось загрузить сообщения: ${err.message}`, () => loadHistory(roomId));
-  }
-}
-
-/**
- * After a reconnect: fetch what arrived while we were away. Pages back from the
- * newest message until we reach the newest one already shown; if the gap is
- * larger than a few pages, start the room's history over.
- */
-async function catchUp(roomId) {
-  if (!messages.loaded) {
-    loadHistory(roomId);
-    return;
-  }
-  const token = ++state.historyToken;
-  const knownNewest = messages.newestId;
-  const pages = [];
-  let before;
-  let closed = false;
-  try {
-    for (let i = 0; i < CATCH_UP_MAX_PAGES; i += 1) {
-      const page = await api.listMessages(roomId, { limit: api.PAGE_SIZE, before });
-      if (token !== state.historyToken || roomId !== state.currentRoomId) return;
-      pages.push(page);
-      if (page.length < api.PAGE_SIZE || (knownNewest !== null && Number(page[0].id) <= knownNewest)) {
-        closed = true;
-        break;
-      }
-      before = page[0].id;
-    }
-  } catch (err) {
-    if (token !== state.historyToken || roomId !== state.currentRoomId) return;
-    toasts.error(`Не удалось догрузить пропущенные сообщения: ${err.message}`);
-    return;
-  }
-  const fetched = pages.flat();
-  settleOutboxFrom(fetched);
-  if (closed) {
-    messages.setPending(pendingFor(roomId));
-    messages.merge(fetched);
-  } else {
-    messages.reset(rooms.get(roomId) ?? { id: roomId, name: '', description: '' });
-    messages.setPending(pendingFor(roomId));
-    messages.setHistory(pages[0], true);
-    toasts.info('Пока вы были не в сети, пришло много сообщений — показаны последние.');
-  }
 }
 
 /** Re-reads the room list after a reconnect (room events may have been missed). */
@@ -299,16 +251,12 @@ async function refreshRooms() {
     if (current) {
       showRoomHeader(current);
       messages.setRoom(current);
-      return true;
-    }
-    if (state.currentRoomId !== null) {
+    } else if (state.currentRoomId !== null) {
       handleRoomGone(state.currentRoomId, null, before);
-      return false;
     }
   } catch {
     /* keep the list we have; the next reconnect tries again */
   }
-  return true;
 }
 
 function createRoom() {
@@ -374,6 +322,7 @@ function handleRoomGone(roomId, message, known) {
   state.currentRoomId = null;
   if (fallback) openRoom(fallback.id, { history: 'replace' });
   else {
+    resume.leave();
     header.showPlaceholder('Нет комнат');
     messages.reset(null);
     members.reset();
@@ -462,6 +411,14 @@ function forgetPending(clientId) {
   state.outbox.delete(clientId);
 }
 
+/** The open room was joined after its page loaded: send what was written meanwhile. */
+function sendWaiting(roomId) {
+  for (const entry of state.outbox.values()) {
+    if (entry.room_id === roomId && entry.status === 'queued') transmit(entry);
+  }
+  messages.setPending(pendingFor(roomId));
+}
+
 /** Messages with a client_id from our outbox are stored: stop resending them. */
 function settleOutboxFrom(list) {
   let changed = false;
@@ -482,14 +439,15 @@ function settleOutboxFrom(list) {
 function flushOutbox() {
   const others = new Map();
   for (const entry of state.outbox.values()) {
-    if (entry.room_id === state.currentRoomId) transmit(entry);
-    else if (rooms.get(entry.room_id)) {
+    if (entry.room_id === state.currentRoomId) {
+      if (entry.status !== 'sending') transmit(entry); // not twice on this connection
+    } else if (rooms.get(entry.room_id)) {
       if (!others.has(entry.room_id)) others.set(entry.room_id, []);
       others.get(entry.room_id).push(entry);
     } else forgetPending(entry.client_id);
   }
   for (const [roomId, entries] of others) {
-    if (!socket.send({ type: 'join_room', room_id: roomId })) return;
+    if (!resume.sendJoin(roomId)) return;
     for (const entry of entries) {
       socket.send({ type: 'send_message', room_id: roomId, content: entry.content, client_id: entry.client_id });
       entry.status = 'sending';
@@ -511,21 +469,19 @@ function sendTyping() {
 // ---- socket events ------------------------------------------------------------
 
 async function handleOpen({ reconnected }) {
-  state.joinedRoomId = null; // a new connection starts with no subscriptions
-  syncSubscription();
+  // Rejoin the open room from lastSeq: the server replays what we missed, then goes on live.
+  resume.connected({ reconnected });
   if (!reconnected || state.currentRoomId === null) {
     flushOutbox();
     return;
   }
-  const roomId = state.currentRoomId;
-  // Re-sync the room list first: the open room may have been deleted meanwhile.
-  const stillThere = await refreshRooms();
+  // Room creations and deletions are not in a room's log: re-read the list before resending.
+  await refreshRooms();
   flushOutbox();
-  if (stillThere && roomId === state.currentRoomId) catchUp(roomId);
 }
 
 function handleDisconnect() {
-  state.joinedRoomId = null;
+  resume.forgetConnection();
   typing.reset();
   // Anything "sending" now waits for the next connection instead of timing out.
   let changed = false;
@@ -556,6 +512,7 @@ function handleFrame(frame) {
       }
       break;
     case 'room_users_list':
+      resume.answered(Number(frame.room_id));
       if (frame.room_id === current && Array.isArray(frame.users)) members.setAll(frame.users);
       break;
     case 'joined_room':
@@ -568,7 +525,12 @@ function handleFrame(frame) {
       }
       break;
     case 'new_message':
-      handleNewMessage(frame.message);
+      handleNewMessage(frame);
+      break;
+    case 'resync_required':
+      if (resume.resync(Number(frame.room_id))) {
+        toasts.info('Пока вы были не в сети, пришло много сообщений — показаны последние.');
+      }
       break;
     case 'typing':
       if (frame.room_id === current && frame.user) typing.show(frame.user);
@@ -580,24 +542,31 @@ function handleFrame(frame) {
       }
       break;
     case 'room_updated':
-      if (frame.room) handleRoomUpdated(frame.room);
+      // A repeat of what the open room shows already is dropped; any other updates the list.
+      if (frame.room && resume.take(Number(frame.room.id), frame.seq) !== 'duplicate') handleRoomUpdated(frame.room);
       break;
     case 'room_deleted':
       if (rooms.get(frame.room_id)) handleRoomGone(Number(frame.room_id), null);
       break;
     case 'error':
-      toasts.error(frame.message || 'Сервер отклонил запрос.');
+      if (!resume.refused(frame)) toasts.error(frame.message || 'Сервер отклонил запрос.');
       break;
     default:
       break; // newer server, older page: ignore what we don't know
   }
 }
 
-function handleNewMessage(message) {
+/** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
+function handleNewMessage({ message, seq }) {
   if (!message || message.id === undefined) return;
+  const roomId = Number(message.room_id);
   const mine = Boolean(message.client_id && state.outbox.has(message.client_id));
   if (mine) forgetPending(message.client_id);
-  if (message.room_id !== state.currentRoomId) return;
+  if (resume.take(roomId, seq) !== 'apply') {
+    // Another room, a repeat, or not in step yet (the replay after our join brings it).
+    if (mine && roomId === state.currentRoomId) messages.setPending(pendingFor(roomId));
+    return;
+  }
   if (message.user) typing.clear(message.user.id);
   messages.add(message, { own: mine, pending: mine ? pendingFor(message.room_id) : undefined });
 }

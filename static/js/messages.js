@@ -120,7 +120,7 @@ export class MessageList {
     this.pending = [];
     /** Whether older messages may exist before the oldest loaded one. */
     this.hasMore = false;
-    /** Whether the first page has arrived (before that, live messages just accumulate). */
+    /** Whether the newest page has arrived; live messages are added only after it. */
     this.loaded = false;
     this.loadingOlder = false;
     this.olderError = null;
@@ -174,16 +174,19 @@ export class MessageList {
     this.setStatus(message, retry);
   }
 
-  /** The newest page of the room: replaces the history (live messages already received are kept). */
+  /**
+   * The newest page of the room: replaces whatever the list shows (on opening the room, or
+   * when it starts over after missing too much). Live messages come only after it.
+   */
   setHistory(messages, hasMore) {
+    this.generation += 1; // an older page still loading belongs to the list being replaced
     this.loaded = true;
     this.hasMore = hasMore;
+    this.loadingOlder = false;
     this.olderError = null;
     this.setStatus(null);
-    // Live messages can arrive before the page; keep them unless the page supersedes them.
-    const live = Array.from(this.byId.values());
     this.byId.clear();
-    for (const m of [...messages, ...live]) this.store(m);
+    for (const m of messages) this.store(m);
     this.sortOrder();
     this.renderAll();
     this.scrollToBottom(true);
@@ -205,28 +208,6 @@ export class MessageList {
     this.restoreAnchor(anchor);
   }
 
-  /** Messages fetched to fill a gap after a reconnect; any order, duplicates fine. */
-  merge(messages) {
-    const wasNearBottom = this.isNearBottom();
-    const newest = this.newestId;
-    const fresh = messages.filter((m) => !this.byId.has(Number(m.id)));
-    if (!fresh.length) return;
-    fresh.sort((a, b) => Number(a.id) - Number(b.id));
-    if (newest === null || Number(fresh[0].id) > newest) {
-      // Everything is newer than what we show: append in place, no re-render.
-      for (const m of fresh) this.appendStored(m);
-      this.renderPending();
-      this.afterAppend(wasNearBottom, false, fresh.length);
-      return;
-    }
-    const anchor = wasNearBottom ? null : this.captureAnchor();
-    for (const m of fresh) this.store(m);
-    this.sortOrder();
-    this.renderAll();
-    if (wasNearBottom) this.scrollToBottom(true);
-    else this.restoreAnchor(anchor);
-  }
-
   /**
    * A live message. `own` pins the view to the bottom; `pending` (optional)
    * replaces the pending bubbles in the same step, so a confirmed bubble turns
@@ -238,12 +219,6 @@ export class MessageList {
     const id = Number(message.id);
     if (this.byId.has(id)) {
       if (pending) this.renderPending();
-      return;
-    }
-    if (!this.loaded) {
-      // The first page is still loading; setHistory() will render this.
-      this.store(message);
-      this.sortOrder();
       return;
     }
     if (this.newestId === null || id > this.newestId) {

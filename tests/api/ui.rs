@@ -3,6 +3,10 @@
 //! keyboard in the composer, the «+» dialog, clicks in the room list — while a second browser
 //! watches the same room live.
 //!
+//! A second scenario cuts one page's WebSocket while the other person writes, and checks that
+//! the page, once back, shows what it missed exactly once: it resumes the room's event log
+//! with `since` instead of fetching history again.
+//!
 //! Needs Debian's `chromium` and `chromium-driver`. Without chromedriver the test says so loudly
 //! and passes, so `cargo test` works on a machine without a browser; with `CI=true` it fails
 //! instead, so CI cannot pass by skipping it. `CHROMEDRIVER` and `CHROME_BIN` override where
@@ -12,6 +16,7 @@
 //! `screenshot-mobile.png` (375×740) of the finished conversation there: that is how
 //! `docs/screenshot*.png` are made. Normal runs write nothing.
 
+use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -38,9 +43,26 @@ const DESKTOP: (u32, u32) = (1280, 800);
 const PHONE: (u32, u32) = (375, 740);
 const PASSWORD: &str = "correct horse battery";
 const DEFAULT_ROOM: &str = "Общий чат";
+/// A script expression: how many history pages (`GET /api/messages/…`) the page has fetched.
+const HISTORY_PAGES: &str =
+    "performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/messages/')).length";
 
 #[tokio::test]
 async fn two_people_chat_live_in_the_browser() {
+    with_alice_and_bob(two_people_chat).await;
+}
+
+#[tokio::test]
+async fn a_page_back_from_a_lost_connection_shows_what_it_missed_once() {
+    with_alice_and_bob(missed_while_offline).await;
+}
+
+/// Runs `scenario` with the app and two fresh browsers, Алиса's and Борис's.
+async fn with_alice_and_bob<F, Fut>(scenario: F)
+where
+    F: FnOnce(String, Browser, Browser) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Some(chromedriver) = chromedriver_or_skip() else { return };
     let app = spawn_app().await;
     let driver = ChromeDriver::start(&chromedriver);
@@ -49,8 +71,7 @@ async fn two_people_chat_live_in_the_browser() {
 
     // The scenario runs as its own task so that a failed assertion still closes both browsers
     // (closing is async, so Drop cannot do it) before the panic is passed on.
-    let scenario = tokio::spawn(two_people_chat(app.origin(), alice.clone(), bob.clone()));
-    let outcome = scenario.await;
+    let outcome = tokio::spawn(scenario(app.origin(), alice.clone(), bob.clone())).await;
     alice.close().await;
     bob.close().await;
     if let Err(failure) = outcome {
@@ -176,6 +197,81 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     }
 }
 
+async fn missed_while_offline(origin: String, alice: Browser, bob: Browser) {
+    // Борис's page gets a handle on its WebSocket (the page keeps it in a module) and a switch
+    // that makes new connections fail, as with the network gone.
+    bob.watch_sockets().await;
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    bob.run("window.__marker = 'the same page';").await;
+    let mut all = vec![];
+    alice.says_to(&bob, "Пока связь есть", &mut all).await;
+
+    // The connection drops and stays down.
+    bob.run("window.__test.offline = true; window.__test.sockets.at(-1).close();").await;
+    bob.wait_until("the page to notice it is offline", "return document.body.classList.contains('is-offline');").await;
+
+    // What Борис writes meanwhile waits in the outbox; what Алиса writes does not reach him.
+    bob.type_in_composer("Я пишу без связи").await;
+    bob.press(Key::Enter).await;
+    bob.wait_for("#pending-list .msg--queued").await;
+    let missed = ["Пропущенное раз", "Пропущенное два", "Пропущенное три"];
+    for text in missed {
+        alice.type_in_composer(text).await;
+        alice.press(Key::Enter).await;
+        alice.wait_for_last_message(text).await;
+    }
+    bob.assert_messages(&all).await;
+
+    // The network is back, and the browser says so: Борис gets what he missed, each message
+    // once, and then his own is sent.
+    bob.run("window.__test.offline = false; window.dispatchEvent(new Event('online'));").await;
+    bob.wait_for_last_message("Я пишу без связи").await;
+    alice.wait_for_last_message("Я пишу без связи").await;
+    all.extend(missed);
+    all.push("Я пишу без связи");
+    bob.assert_messages(&all).await;
+    assert_eq!(bob.count("#pending-list > *").await, 0, "nothing is left pending");
+
+    // It resumed: both joins (after the first page, after the reconnect) carried `since`, the
+    // second one further on, and no history page was fetched again.
+    let joins = bob.joins_sent().await;
+    assert!(
+        matches!(joins[..], [Some(first), Some(second)] if second > first),
+        "joined with `since` after the page and again after the reconnect: {joins:?}"
+    );
+    assert_eq!(bob.history_pages_fetched().await, 1, "only the first page of history was fetched");
+    assert_eq!(bob.run("return window.__marker;").await, json!("the same page"), "the page was not reloaded");
+
+    // Live again, each message once.
+    alice.says_to(&bob, "И снова вживую", &mut all).await;
+
+    // Told that too much was missed to replay (the server says so after 1000 events; the test
+    // makes the frame up), the page reloads the newest page and resumes from its seq.
+    bob.run(
+        "const seq = window.__test.received.map((f) => JSON.parse(f).seq).filter(Number.isInteger).at(-1);
+         const room = Number(new URLSearchParams(location.search).get('room'));
+         const frame = JSON.stringify({ type: 'resync_required', room_id: room, seq });
+         window.__test.sockets.at(-1).dispatchEvent(new MessageEvent('message', { data: frame }));",
+    )
+    .await;
+    bob.wait_for_history_pages(2).await;
+    alice.says_to(&bob, "После пересинхронизации", &mut all).await;
+
+    // A `since` the room's log does not have (as after the log was reset) is refused: the page
+    // falls back to the newest page and joins from its seq, without bothering the person.
+    bob.run("window.__test.badSince = true; window.__test.sockets.at(-1).close(); window.dispatchEvent(new Event('online'));").await;
+    bob.wait_for_history_pages(3).await;
+    alice.says_to(&bob, "После отказа", &mut all).await;
+    let joins = bob.joins_sent().await;
+    assert!(
+        matches!(joins[..], [_, _, Some(resync), Some(refused), Some(fallback)] if refused == 1_000_000_000 && fallback >= resync),
+        "joined from the reloaded page's seq after the refusal: {joins:?}"
+    );
+    assert_eq!(bob.count("#toasts .toast--error").await, 0, "the refusal was not shown as an error");
+    assert_eq!(bob.run("return window.__marker;").await, json!("the same page"), "the page was not reloaded");
+}
+
 // ---- chromedriver -----------------------------------------------------------------------
 
 /// Where chromedriver is, or `None` (after saying so) when it is missing and this is not CI.
@@ -194,7 +290,7 @@ fn chromedriver_or_skip() -> Option<PathBuf> {
         // Straight to stderr: libtest swallows eprintln! of a passing test unless --nocapture.
         let _ = writeln!(
             std::io::stderr(),
-            "\n!!!!! ui::two_people_chat_live_in_the_browser skipped: install chromium chromium-driver !!!!!\n!!!!! {help} !!!!!\n"
+            "\n!!!!! a ui:: browser test skipped: install chromium chromium-driver !!!!!\n!!!!! {help} !!!!!\n"
         );
     }
     found
@@ -340,6 +436,75 @@ impl Browser {
             .await
             .expect("attribute read")
             .unwrap_or_else(|| panic!("{}: {css} has no {name}", self.name))
+    }
+
+    /// Before the next page loads: wraps its WebSocket so the test can reach the connection
+    /// (`window.__test.sockets`), see what the page sent and got (`window.__test.sent`,
+    /// `.received`), make new connections fail (`.offline = true`) and make the next join ask
+    /// for a seq the room never had (`.badSince = true`). DevTools scripts are not bound by the
+    /// page's CSP.
+    async fn watch_sockets(&self) {
+        let source = "(() => {
+            const Native = window.WebSocket;
+            const test = { sockets: [], sent: [], received: [], offline: false, badSince: false };
+            window.__test = test;
+            window.WebSocket = class extends Native {
+                constructor(...args) {
+                    if (test.offline) throw new DOMException('offline (test)', 'NetworkError');
+                    super(...args);
+                    test.sockets.push(this);
+                    this.addEventListener('message', (event) => test.received.push(event.data));
+                }
+                send(data) {
+                    const frame = JSON.parse(data);
+                    if (test.badSince && frame.type === 'join_room') {
+                        test.badSince = false;
+                        frame.since = 1e9;
+                        data = JSON.stringify(frame);
+                    }
+                    test.sent.push(data);
+                    super.send(data);
+                }
+            };
+        })();";
+        self.devtools("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source })).await;
+    }
+
+    /// Sends `text` from the composer; `listener` then shows it as the newest message, and
+    /// every message of `all` (which it joins) exactly once, in that order.
+    async fn says_to(&self, listener: &Browser, text: &'static str, all: &mut Vec<&'static str>) {
+        self.type_in_composer(text).await;
+        self.press(Key::Enter).await;
+        listener.wait_for_last_message(text).await;
+        all.push(text);
+        listener.assert_messages(all).await;
+    }
+
+    /// The stored messages read exactly `expected`: each once, in this order.
+    async fn assert_messages(&self, expected: &[&str]) {
+        let shown =
+            self.run("return [...document.querySelectorAll('#message-list .msg__body')].map((b) => b.textContent);");
+        assert_eq!(shown.await, json!(expected), "{}: each message once, in order", self.name);
+    }
+
+    /// The `since` of each join_room the page sent (see [`Browser::watch_sockets`]), in order.
+    async fn joins_sent(&self) -> Vec<Option<i64>> {
+        let joins = self
+            .run(
+                "return window.__test.sent.map((f) => JSON.parse(f)).filter((f) => f.type === 'join_room')
+                    .map((f) => f.since ?? null);",
+            )
+            .await;
+        serde_json::from_value(joins).expect("a list of seqs")
+    }
+
+    /// How many times the page fetched a page of history.
+    async fn history_pages_fetched(&self) -> usize {
+        serde_json::from_value(self.run(&format!("return {HISTORY_PAGES};")).await).expect("a count")
+    }
+
+    async fn wait_for_history_pages(&self, count: usize) {
+        self.wait_until(&format!("{count} pages of history"), &format!("return {HISTORY_PAGES} === {count};")).await;
     }
 
     async fn count(&self, css: &str) -> usize {
