@@ -10,6 +10,9 @@
 # Environment: WORKLOADS (ingest idle small medium big step), TARGETS (discock ref node),
 # DURATION (seconds, passed to the generator as --duration; unset = its default),
 # BENCH_ARGS (more generator flags, word-split), KEEP_TMP=1 (keep databases and server logs).
+# LIMITS=off (default) runs discock with every rate limit off: the generator registers thousands
+# of users from one address and sends far faster than a person. LIMITS=on sets every limit high
+# enough never to be hit, to measure what checking them costs.
 # Servers: discock = target/release/discock on SQLite (BCRYPT_COST=4), ref = discock-ref (no storage,
 # the ceiling), node = bench/node-peer/server.js (ws + better-sqlite3; `npm ci` runs if needed).
 set -euo pipefail
@@ -20,6 +23,12 @@ HOST=127.0.0.1
 WORKLOADS=${WORKLOADS:-ingest idle small medium big step}
 TARGETS=${TARGETS:-discock ref node}
 DURATION=${DURATION:-}
+LIMITS=${LIMITS:-off}
+case $LIMITS in
+    off) LIMIT_ENV=(RATE_LIMIT_MESSAGES=off RATE_LIMIT_ROOMS=off RATE_LIMIT_LOGIN=off RATE_LIMIT_REGISTER=off MAX_CONNECTIONS_PER_USER=off) ;;
+    on) LIMIT_ENV=(RATE_LIMIT_MESSAGES=1000000/1 RATE_LIMIT_ROOMS=1000000/1 RATE_LIMIT_LOGIN=1000000/1 RATE_LIMIT_REGISTER=1000000/1 MAX_CONNECTIONS_PER_USER=10000) ;;
+    *) echo "run.sh: LIMITS must be off or on, got '$LIMITS'" >&2; exit 1 ;;
+esac
 BENCH_ARGS=${BENCH_ARGS:-}
 declare -A PORTS=([discock]=8080 [ref]=8090 [node]=8091)
 
@@ -90,7 +99,7 @@ start_server() {
     case $target in
         discock)
             rm -f "$TMP"/bench.db*
-            HOST=$HOST PORT=$port BCRYPT_COST=4 DATABASE_URL="sqlite://$TMP/bench.db" \
+            env "${LIMIT_ENV[@]}" HOST=$HOST PORT=$port BCRYPT_COST=4 DATABASE_URL="sqlite://$TMP/bench.db" \
                 SECRET_KEY=discock-bench-secret-key-0123456789abcdef \
                 taskset -c 0 "$ROOT/target/release/discock" >"$log" 2>&1 &
             ;;
@@ -117,6 +126,12 @@ echo
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ·" \
     "$(nproc) CPUs · $(uname -sr) · $(rustc --version | cut -d' ' -f1-2)$(command -v node >/dev/null && echo " · node $(node --version)")" \
     "· server on CPU 0, generator on CPU 1 · open files $(ulimit -n)"
+echo
+if [ "$LIMITS" = off ]; then
+    echo "Discock runs with its rate limits off (LIMITS=off): the generator registers thousands of users from one address and sends faster than the defaults allow."
+else
+    echo "Discock runs with its rate limits on but set too high to be hit (LIMITS=on), to measure what checking them costs."
+fi
 
 failed=0
 for workload in $WORKLOADS; do

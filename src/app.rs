@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::fanout::Fanout;
 use crate::hub::Hub;
 use crate::keys::{random_token, Keys};
+use crate::limits::Limits;
 use crate::state::AppState;
 use crate::store::{self, CommitSink, Db, DbReader, StoreError};
 use crate::{assets, routes};
@@ -68,10 +69,13 @@ impl App {
         };
         let db = Db::new(store, on_commit);
         let accounts = Accounts::new(db.clone(), Keys::new(&config.secret_key.bytes), config.bcrypt_cost, dummy_hash);
+        let limits = Limits::new(config.limits.clone(), db.clone());
+        tokio::spawn(sweep_limits(limits.clone(), shutdown.clone()));
         let state = AppState {
             db,
             fanout,
             accounts,
+            limits,
             templates: Arc::new(assets::templates()?),
             default_room: default_room.id,
             shutdown,
@@ -104,6 +108,20 @@ impl App {
             })
             .run()
             .await;
+    }
+}
+
+/// Forgets full rate-limit buckets every few minutes, until the server stops.
+async fn sweep_limits(limits: Limits, mut shutdown: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        if let Err(e) = limits.sweep().await {
+            tracing::warn!(error = %e, "could not purge old rate-limit buckets");
+        }
     }
 }
 

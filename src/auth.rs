@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -25,6 +26,8 @@ const SESSION_DAYS: i64 = 30;
 /// Request facts the auth checks need, extracted once per request.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
+    /// The client's address, for per-address limits (see [`request_meta`]).
+    pub client: Option<IpAddr>,
     pub host: Option<String>,
     pub origin: Option<String>,
     pub forwarded_proto: Option<String>,
@@ -34,11 +37,23 @@ pub struct RequestMeta {
 }
 
 /// Extracts [`RequestMeta`]; never rejects.
-pub fn request_meta() -> impl Filter<Extract = (RequestMeta,), Error = Infallible> + Clone {
-    warp::header::headers_cloned().map(|headers: HeaderMap| {
+///
+/// The client's address is the socket's peer, or — with `trust_proxy`, behind a proxy that sets
+/// them — `X-Real-IP`, else the last address in `X-Forwarded-For` (the one the proxy itself saw;
+/// earlier entries come from the client and can be forged). Without `trust_proxy` those headers
+/// are ignored, so nobody dodges a per-address limit by sending them.
+pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), Error = Infallible> + Clone {
+    warp::header::headers_cloned().and(warp::addr::remote()).map(move |headers: HeaderMap, peer: Option<SocketAddr>| {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let cookies: Vec<&str> = headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        let proxied = || {
+            let real_ip = text("x-real-ip").and_then(|v| v.trim().parse::<IpAddr>().ok());
+            let forwarded = || text("x-forwarded-for")?.rsplit(',').next()?.trim().parse::<IpAddr>().ok();
+            real_ip.or_else(forwarded)
+        };
+        let client = if trust_proxy { proxied().or(peer.map(|p| p.ip())) } else { peer.map(|p| p.ip()) };
         RequestMeta {
+            client,
             host: text("host"),
             origin: text("origin"),
             forwarded_proto: text("x-forwarded-proto"),

@@ -12,6 +12,12 @@
 //! | `BCRYPT_COST`              | `12`                       | bcrypt work factor, 4–31 |
 //! | `DEFAULT_ROOM`             | `Общий чат`                | name of the room created on first start |
 //! | `COOKIE_SECURE`            | `auto`                     | `auto` (HTTPS or `X-Forwarded-Proto: https`), `true`, `false` |
+//! | `RATE_LIMIT_MESSAGES`      | `30/10`                    | messages a user may send per N seconds (`N/SECONDS` or `off`) |
+//! | `RATE_LIMIT_ROOMS`         | `10/3600`                  | rooms a user may create per N seconds |
+//! | `RATE_LIMIT_LOGIN`         | `5/300`                    | failed logins per account and per client address |
+//! | `RATE_LIMIT_REGISTER`      | `5/3600`                   | registrations per client address |
+//! | `MAX_CONNECTIONS_PER_USER` | `20`                       | open WebSockets per user on one instance (`off`: no cap) |
+//! | `TRUST_PROXY`              | `false`                    | take the client address from `X-Real-IP` / `X-Forwarded-For` (only behind a proxy that sets them) |
 //! | `RUST_LOG`                 | `info`                     | log filter (read by `main`, not here) |
 
 use std::net::IpAddr;
@@ -44,6 +50,80 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Namespace of the Redis keys and channel, so deployments (and tests) can share a Redis.
     pub redis_prefix: String,
+    /// How much one user or one address may do; see [`LimitsConfig`].
+    pub limits: LimitsConfig,
+}
+
+/// A rate: `count` events per `per`, as a token bucket (GCRA) that starts full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: std::num::NonZeroU32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// Parses `N/SECONDS` (`30/10`: 30 per 10 seconds); `off` is `None`.
+    pub fn parse(raw: &str, name: &str) -> Result<Option<Rate>, ConfigError> {
+        if raw.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let bad = || ConfigError(format!("{name} must be N/SECONDS (such as 30/10) or off, got {raw:?}"));
+        let (count, per) = raw.split_once('/').ok_or_else(bad)?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        let per: u64 = per.trim().parse().map_err(|_| bad())?;
+        match (std::num::NonZeroU32::new(count), per) {
+            (Some(count), 1..=86_400) => Ok(Some(Rate { count, per: Duration::from_secs(per) })),
+            _ => Err(bad()),
+        }
+    }
+
+    /// The time one event's token takes to come back.
+    pub fn interval(&self) -> Duration {
+        self.per / self.count.get()
+    }
+}
+
+/// Limits against flooding; `None` is off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    pub messages: Option<Rate>,
+    pub rooms: Option<Rate>,
+    pub login: Option<Rate>,
+    pub register: Option<Rate>,
+    pub connections_per_user: Option<usize>,
+    /// Whether `X-Real-IP` / `X-Forwarded-For` name the client (behind a trusted proxy only).
+    pub trust_proxy: bool,
+}
+
+impl LimitsConfig {
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let rate = |name: &str, default: &str| Rate::parse(&get(name).unwrap_or_else(|| default.into()), name);
+        let connections_per_user = match get("MAX_CONNECTIONS_PER_USER") {
+            None => Some(20),
+            Some(v) if v.eq_ignore_ascii_case("off") => None,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=10_000).contains(&n) => Some(n),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "MAX_CONNECTIONS_PER_USER must be a whole number from 1 to 10000 or off, got {v:?}"
+                    )))
+                }
+            },
+        };
+        let trust_proxy = match get("TRUST_PROXY").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => return Err(ConfigError(format!("TRUST_PROXY must be true or false, got {other:?}"))),
+        };
+        Ok(LimitsConfig {
+            messages: rate("RATE_LIMIT_MESSAGES", "30/10")?,
+            rooms: rate("RATE_LIMIT_ROOMS", "10/3600")?,
+            login: rate("RATE_LIMIT_LOGIN", "5/300")?,
+            register: rate("RATE_LIMIT_REGISTER", "5/3600")?,
+            connections_per_user,
+            trust_proxy,
+        })
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -57,6 +137,7 @@ impl std::fmt::Debug for Config {
             .field("default_room", &self.default_room)
             .field("cookie_secure", &self.cookie_secure)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -250,6 +331,7 @@ impl Config {
                 "REDIS_PREFIX must be up to 64 letters, digits or _ - : . characters, got {redis_prefix:?}"
             )));
         }
+        let limits = LimitsConfig::from_lookup(get)?;
         Ok(Config {
             host,
             port,
@@ -260,6 +342,7 @@ impl Config {
             cookie_secure,
             redis_url,
             redis_prefix,
+            limits,
         })
     }
 }
@@ -366,6 +449,43 @@ mod tests {
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_documented_rates_and_read_n_per_seconds_or_off() {
+        let c = config(&[]).unwrap().limits;
+        let rate = |n, s| Some(Rate { count: std::num::NonZeroU32::new(n).unwrap(), per: Duration::from_secs(s) });
+        assert_eq!(
+            (c.messages, c.rooms, c.login, c.register),
+            (rate(30, 10), rate(10, 3600), rate(5, 300), rate(5, 3600))
+        );
+        assert_eq!((c.connections_per_user, c.trust_proxy), (Some(20), false));
+
+        let set = config(&[
+            ("RATE_LIMIT_MESSAGES", "OFF"),
+            ("RATE_LIMIT_LOGIN", " 2 / 60 "),
+            ("MAX_CONNECTIONS_PER_USER", "off"),
+            ("TRUST_PROXY", "true"),
+        ])
+        .unwrap()
+        .limits;
+        assert_eq!(
+            (set.messages, set.login, set.connections_per_user, set.trust_proxy),
+            (None, rate(2, 60), None, true)
+        );
+        assert_eq!(rate(30, 10).unwrap().interval(), Duration::from_millis(333) + Duration::from_nanos(333_333));
+
+        for (name, value) in [
+            ("RATE_LIMIT_MESSAGES", "30"),
+            ("RATE_LIMIT_ROOMS", "0/10"),
+            ("RATE_LIMIT_LOGIN", "5/0"),
+            ("RATE_LIMIT_REGISTER", "x/y"),
+            ("MAX_CONNECTIONS_PER_USER", "0"),
+            ("TRUST_PROXY", "maybe"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum AppError {
     BadRequest(BadRequest),
     #[error("body is not application/json")]
     UnsupportedMediaType,
+    /// The user has as many open sockets as allowed.
+    #[error("too many open sockets")]
+    TooManyConnections,
     #[error(transparent)]
     Chat(#[from] ChatError),
     #[error("database unavailable")]
@@ -58,6 +61,7 @@ impl AppError {
             AppError::CrossOrigin | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             AppError::Chat(e) => match e {
                 ChatError::RoomNotFound(_) => StatusCode::NOT_FOUND,
                 ChatError::NotJoined(_) | ChatError::NotRoomCreator => StatusCode::FORBIDDEN,
@@ -67,6 +71,7 @@ impl AppError {
                 | ChatError::InvalidSince { .. }
                 | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
                 ChatError::NotSignedIn => StatusCode::UNAUTHORIZED,
+                ChatError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 ChatError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ChatError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -87,6 +92,7 @@ impl AppError {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::CONFLICT => "conflict",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
             StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             StatusCode::INTERNAL_SERVER_ERROR => "internal",
             _ => "bad_request",
@@ -100,6 +106,7 @@ impl AppError {
             AppError::CrossOrigin => texts::CROSS_ORIGIN.into(),
             AppError::Csrf => texts::CSRF.into(),
             AppError::UnsupportedMediaType => texts::NOT_JSON_BODY.into(),
+            AppError::TooManyConnections => texts::TOO_MANY_CONNECTIONS.into(),
             AppError::BadRequest(bad) => match bad {
                 BadRequest::Json(detail) => texts::bad_json(detail),
                 BadRequest::NotAnObject => texts::BODY_NOT_OBJECT.into(),
@@ -113,6 +120,16 @@ impl AppError {
             AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => texts::DATABASE_DOWN.into(),
             AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => texts::INTERNAL.into(),
             AppError::Chat(e) => texts::chat_error(e),
+        }
+    }
+
+    /// When a refused request may be tried again (the `Retry-After` of a 429).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            AppError::Chat(ChatError::RateLimited { retry_after }) => Some(*retry_after),
+            // A slot frees when one of the user's sockets closes; a few seconds is a fair guess.
+            AppError::TooManyConnections => Some(std::time::Duration::from_secs(5)),
+            _ => None,
         }
     }
 
@@ -145,6 +162,12 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// A `Retry-After` value: whole seconds, rounded up, at least 1.
+pub fn retry_after_header(wait: std::time::Duration) -> warp::http::HeaderValue {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    warp::http::HeaderValue::from(secs)
+}
+
 /// JSON body of every error answer.
 pub fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
     let body = warp::reply::json(&serde_json::json!({ "error": message, "code": code }));
@@ -154,7 +177,11 @@ pub fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
 impl Reply for AppError {
     fn into_response(self) -> Response {
         self.log();
-        json_error(self.status(), &self.message(), self.code())
+        let mut response = json_error(self.status(), &self.message(), self.code());
+        if let Some(wait) = self.retry_after() {
+            response.headers_mut().insert(warp::http::header::RETRY_AFTER, retry_after_header(wait));
+        }
+        response
     }
 }
 

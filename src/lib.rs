@@ -9,7 +9,8 @@
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
 //! - [`keys`]: random tokens and the keyed hashes of sessions and CSRF tokens.
-//! - [`auth`]: accounts, sessions, cookies, origin checks, the current user.
+//! - [`auth`]: accounts, sessions, cookies, origin checks, the client address, the current user.
+//! - [`limits`]: rate limits per user and per client address, open sockets per user.
 //! - [`events`]: the room event log — every change to a room, numbered by the room's seq.
 //! - [`chat`]: the rules, one file per feature (rooms, presence, messages); `ChatError`.
 //! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.
@@ -35,6 +36,7 @@ pub mod events;
 pub mod fanout;
 pub mod hub;
 pub mod keys;
+pub mod limits;
 pub mod migrate;
 pub mod protocol;
 pub mod routes;

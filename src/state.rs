@@ -10,6 +10,7 @@ use crate::auth::Accounts;
 use crate::config::Config;
 use crate::domain::RoomId;
 use crate::fanout::Fanout;
+use crate::limits::Limits;
 use crate::store::Db;
 
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub fanout: Fanout,
     /// Accounts and sessions: who is signed in, signing in and out.
     pub accounts: Accounts,
+    /// How much one user or one address may do.
+    pub limits: Limits,
     pub templates: Arc<Tera>,
     /// The room everyone lands in; it cannot be deleted.
     pub default_room: RoomId,

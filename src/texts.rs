@@ -42,6 +42,9 @@ pub fn chat_error(e: &ChatError) -> String {
             format!("since должен быть от 0 до номера последнего события комнаты ({seq}), а не {since}")
         }
         ChatError::NotSignedIn => LOGIN_REQUIRED.into(),
+        ChatError::RateLimited { retry_after } => {
+            format!("Слишком часто. Попробуйте снова через {}", wait(*retry_after))
+        }
         ChatError::Invalid(e) => domain_error(*e),
         ChatError::Unavailable(_) | ChatError::Internal(_) => SERVER_FAILED.into(),
     }
@@ -80,6 +83,29 @@ pub const FILE_NOT_FOUND: &str = "Файл не найден";
 pub const PAYLOAD_TOO_LARGE: &str = "Слишком большой запрос";
 pub const METHOD_NOT_ALLOWED: &str = "Метод не поддерживается";
 pub const BAD_REQUEST: &str = "Некорректный запрос";
+
+/// How long to wait, for people: «3 с», «2 мин», «1 ч».
+pub fn wait(d: std::time::Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    match secs {
+        0..=1 => "1 с".into(),
+        2..=119 => format!("{secs} с"),
+        120..=7199 => format!("{} мин", secs.div_ceil(60)),
+        _ => format!("{} ч", secs.div_ceil(3600)),
+    }
+}
+
+/// Too many failed logins for this account or from this address.
+pub fn login_blocked(retry_after: std::time::Duration) -> String {
+    format!("Слишком много неудачных попыток входа. Попробуйте снова через {}", wait(retry_after))
+}
+
+/// Too many registrations from this address.
+pub fn register_blocked(retry_after: std::time::Duration) -> String {
+    format!("Слишком много регистраций с этого адреса. Попробуйте снова через {}", wait(retry_after))
+}
+
+pub const TOO_MANY_CONNECTIONS: &str = "Открыто слишком много вкладок чата: закройте лишние и попробуйте снова";
 
 /// A request body that is not valid JSON.
 pub fn bad_json(detail: &str) -> String {

@@ -32,6 +32,8 @@ pub async fn send_message(
     participant.require_joined(command.room_id)?;
     let content = MessageText::parse(&command.content)?;
     let client_id = command.client_id.as_deref().map(ClientId::parse).transpose()?;
+    // Counted once it is a message that would be stored: beyond the limit nothing is stored.
+    state.limits.message(participant.user().id)?;
     let new = NewMessage {
         room_id: command.room_id,
         user: participant.user().clone(),

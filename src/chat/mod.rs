@@ -40,6 +40,8 @@ pub enum ChatError {
     InvalidSince { since: i64, seq: i64 },
     #[error("not signed in")]
     NotSignedIn,
+    #[error("rate limited for {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
     #[error(transparent)]
     Invalid(#[from] DomainError),
     #[error("database unavailable")]
@@ -57,6 +59,12 @@ impl From<StoreError> for ChatError {
             e @ StoreError::Unavailable(_) => ChatError::Unavailable(e),
             e => ChatError::Internal(e),
         }
+    }
+}
+
+impl From<crate::limits::RetryAfter> for ChatError {
+    fn from(wait: crate::limits::RetryAfter) -> Self {
+        ChatError::RateLimited { retry_after: wait.0 }
     }
 }
 

@@ -36,10 +36,14 @@ pub async fn leave_room(state: &AppState, participant: &mut Participant, room: R
     Ok(())
 }
 
-/// Tells the room's other members that this user is typing.
+/// Tells the room's other members that this user is typing: at most once per
+/// `limits::TYPING_EVERY` per user and room; more often is dropped without a word.
 pub fn typing(state: &AppState, participant: &Participant, room: RoomId) -> Result<(), ChatError> {
     participant.require_joined(room)?;
-    state.fanout.typing(participant.user(), room);
+    let user = participant.user();
+    if state.limits.typing(user.id, room) {
+        state.fanout.typing(user, room);
+    }
     Ok(())
 }
 

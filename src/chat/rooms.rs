@@ -37,6 +37,7 @@ pub async fn create_room(state: &AppState, actor: &User, command: CreateRoom) ->
         Some(d) => RoomDescription::parse(&d)?,
         None => RoomDescription::empty(),
     };
+    state.limits.room(actor.id)?;
     let by = actor.id;
     let room = state.db.call(move |s| s.create_room(&name, &description, by, now())).await?;
     state.fanout.room_created(&room);

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     Conflict,
     /// A field's value breaks its rules.
     InvalidInput,
+    /// Too many messages in too short a time; the frame carries `retry_after_ms`.
+    RateLimited,
     /// The server could not store or process the frame (database down); retrying later may work.
     ServerError,
 }

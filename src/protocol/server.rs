@@ -66,6 +66,9 @@ pub enum ServerFrame {
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        /// With `rate_limited`: how long until the same frame would be accepted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }
 
@@ -114,7 +117,12 @@ mod tests {
             ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
             ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
             ServerFrame::Typing { room_id: RoomId(1), user: TypingUser { id: user.id, username: user.username } },
-            ServerFrame::Error { code: ErrorCode::NotJoined, message: "x".into(), client_id: Some("c".into()) },
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: "x".into(),
+                client_id: Some("c".into()),
+                retry_after_ms: Some(1500),
+            },
         ];
         for frame in frames {
             let back: ServerFrame = serde_json::from_str(frame.encode().as_str()).unwrap();

@@ -26,7 +26,7 @@ pub const ROOM_SEQ_HEADER: &str = "x-room-seq";
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let api = warp::path("api");
-    let ctx = with_state(state).and(request_meta());
+    let ctx = with_state(state.clone()).and(request_meta(state.limits.trust_proxy()));
 
     // GET /health
     let health = warp::path!("health")

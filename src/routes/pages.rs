@@ -16,6 +16,7 @@ use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
 use crate::domain::{City, Password, RoomId, Username};
 use crate::error::{respond, AppError, BadRequest};
 use crate::keys::random_token;
+use crate::limits::RetryAfter;
 use crate::state::AppState;
 use crate::texts;
 
@@ -23,7 +24,7 @@ use crate::texts;
 const MAX_FORM: usize = 16 * 1024;
 
 pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
-    let ctx = with_state(state).and(request_meta());
+    let ctx = with_state(state.clone()).and(request_meta(state.limits.trust_proxy()));
 
     // GET /
     let index = warp::path::end().and(warp::get()).and(ctx.clone()).then(index).map(respond);
@@ -76,6 +77,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
         .or(assets)
         .unify()
         .boxed()
+}
+
+/// Adds `Retry-After` to a refused form's page.
+fn with_retry_after(mut response: WarpResponse, wait: std::time::Duration) -> WarpResponse {
+    response.headers_mut().insert(header::RETRY_AFTER, crate::error::retry_after_header(wait));
+    response
 }
 
 /// 303 See Other.
@@ -176,6 +183,10 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
         return fail(StatusCode::FORBIDDEN, texts::CSRF);
     }
+    // Every attempt counts, valid or not, so the limit also stops probing for free names.
+    if let Err(RetryAfter(wait)) = state.limits.register(meta.client).await? {
+        return fail(StatusCode::TOO_MANY_REQUESTS, &texts::register_blocked(wait)).map(|r| with_retry_after(r, wait));
+    }
     let valid = (|| {
         let name = Username::parse(username).map_err(texts::domain_error)?;
         let password = Password::parse(field(&form, "password")).map_err(texts::domain_error)?;
@@ -239,10 +250,20 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
         return fail(StatusCode::FORBIDDEN, texts::CSRF);
     }
+    // Failed logins are counted per account (whether it exists or not: the answer must not
+    // tell) and per address; past the limit every attempt is refused before the password is
+    // looked at, for at most the limit's window after the last counted failure.
+    let account = crate::domain::fold_case(username);
+    if let Some(RetryAfter(wait)) = state.limits.login_blocked(&account, meta.client).await? {
+        return fail(StatusCode::TOO_MANY_REQUESTS, &texts::login_blocked(wait)).map(|r| with_retry_after(r, wait));
+    }
     // Unknown user, wrong password and over-long password get the same answer in the same time.
     match state.accounts.authenticate(username, field(&form, "password").to_owned()).await? {
         Some(user) => logged_in(&state, &meta, user.id).await,
-        None => fail(StatusCode::UNAUTHORIZED, texts::LOGIN_FAILED),
+        None => {
+            state.limits.login_failed(&account, meta.client).await?;
+            fail(StatusCode::UNAUTHORIZED, texts::LOGIN_FAILED)
+        }
     }
 }
 

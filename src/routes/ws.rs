@@ -19,8 +19,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
     // GET /ws
     warp::path!("ws")
         .and(warp::get())
-        .and(with_state(state))
-        .and(request_meta())
+        .and(with_state(state.clone()))
+        .and(request_meta(state.limits.trust_proxy()))
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<OnUpgrade>())
         .then(open_socket)
@@ -46,6 +46,7 @@ async fn open_socket(
 ) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
     let user = state.accounts.require_user(&meta).await?;
+    let slot = state.limits.connect(user.id).ok_or(AppError::TooManyConnections)?;
     let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
         && header_has(&headers, header::UPGRADE, "websocket")
         && headers.get(header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
@@ -55,7 +56,7 @@ async fn open_socket(
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user).await,
+            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user, slot).await,
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
     });

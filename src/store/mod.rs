@@ -66,7 +66,7 @@ pub struct Inserted {
 /// The store traits, for code that calls a store directly (tests, the migration): their
 /// methods can be called only with the traits in scope.
 pub mod prelude {
-    pub use super::{EventStore, MessageStore, RoomStore, Store, UserStore};
+    pub use super::{EventStore, LimitStore, MessageStore, RoomStore, Store, UserStore};
 }
 
 /// Accounts and their sessions.
@@ -145,9 +145,56 @@ pub trait EventStore {
 /// Everything the server stores, as synchronous calls returning domain types.
 ///
 /// Implementations block; call them only through [`Db`].
-pub trait Store: UserStore + RoomStore + MessageStore + EventStore + Send + Sync + 'static {}
+pub trait Store: UserStore + RoomStore + MessageStore + EventStore + LimitStore + Send + Sync + 'static {}
 
-impl<T: UserStore + RoomStore + MessageStore + EventStore + Send + Sync + 'static> Store for T {}
+impl<T: UserStore + RoomStore + MessageStore + EventStore + LimitStore + Send + Sync + 'static> Store for T {}
+
+/// Rate limits that must hold across instances (logins, registrations): a token bucket per key,
+/// kept as its GCRA "theoretical arrival time" in the shared database.
+pub trait LimitStore {
+    /// Asks the bucket `key` (one token back every `interval`, at most `burst` at once) for a
+    /// token at `now`: `None` when there is one (taken if `take`), else how long until there is.
+    fn rate_limit(
+        &self,
+        key: &str,
+        interval: std::time::Duration,
+        burst: u32,
+        now: DateTime<Utc>,
+        take: bool,
+    ) -> Result<Option<std::time::Duration>, StoreError>;
+    /// Forgets buckets that are full again (nothing to remember).
+    fn purge_rate_limits(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// One GCRA decision, in microseconds: given the bucket's stored theoretical arrival time (none:
+/// full), `Ok(new tat)` when a token is there, `Err(wait)` when not.
+fn gcra(stored_tat: Option<i64>, now: i64, interval: i64, burst: u32) -> Result<i64, i64> {
+    let tat = stored_tat.map_or(now, |t| t.max(now));
+    let tolerance = interval.saturating_mul(i64::from(burst.saturating_sub(1)));
+    let allowed_from = tat - tolerance;
+    if now >= allowed_from {
+        Ok(tat + interval)
+    } else {
+        Err(allowed_from - now)
+    }
+}
+
+#[cfg(test)]
+mod gcra_tests {
+    use super::gcra;
+
+    #[test]
+    fn a_full_bucket_gives_burst_tokens_at_once_then_one_per_interval() {
+        let (interval, burst) = (100, 3);
+        let mut tat = None;
+        for _ in 0..3 {
+            tat = Some(gcra(tat, 1_000, interval, burst).expect("a token"));
+        }
+        assert_eq!(gcra(tat, 1_000, interval, burst), Err(100), "the fourth waits one interval");
+        assert!(gcra(tat, 1_100, interval, burst).is_ok());
+        assert_eq!(gcra(Some(0), 1_000, interval, burst), Ok(1_100), "an old bucket is full again");
+    }
+}
 
 /// A page of a room's history and the room's seq as of the same read.
 #[derive(Debug, Clone, PartialEq, Eq)]

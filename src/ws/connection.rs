@@ -17,6 +17,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::dispatch::Dispatcher;
 use crate::domain::User;
+use crate::limits::ConnectionSlot;
 use crate::protocol::Frame;
 use crate::state::AppState;
 use crate::store::{Inserted, StoreError};
@@ -63,10 +64,12 @@ const WRITE_BATCH_BYTES: usize = 16 * 1024;
 /// in its connection for as long as the connection lives.
 const FRAGMENT_BYTES: usize = 4 * 1024;
 
-/// Wraps an upgraded HTTP connection and serves it until it ends.
-pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User) {
+/// Wraps an upgraded HTTP connection and serves it until it ends; the user's slot among their
+/// open sockets is given back then.
+pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User, slot: ConnectionSlot) {
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(socket_config())).await;
-    serve(socket, state, user).await
+    serve(socket, state, user).await;
+    drop(slot);
 }
 
 /// How a connection ended, which decides the close frame it gets.

@@ -116,6 +116,7 @@ fn error_code(e: &ChatError) -> ErrorCode {
         // A malformed client_id is a malformed frame, as it always was.
         ChatError::Invalid(DomainError::ClientIdInvalid) => ErrorCode::InvalidJson,
         ChatError::Invalid(_) | ChatError::NothingToChange | ChatError::BadLimit => ErrorCode::InvalidInput,
+        ChatError::RateLimited { .. } => ErrorCode::RateLimited,
         ChatError::Unavailable(_) | ChatError::Internal(_) => ErrorCode::ServerError,
     }
 }
@@ -126,9 +127,17 @@ fn chat_error(e: &ChatError, client_id: Option<&str>) -> Frame {
         tracing::warn!(error = %e, "WebSocket request failed in storage");
     }
     let message = texts::chat_error(e);
-    ServerFrame::Error { code: error_code(e), message, client_id: client_id.map(str::to_owned) }.encode()
+    let retry_after_ms = match e {
+        ChatError::RateLimited { retry_after } => {
+            Some(u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX).max(1))
+        }
+        _ => None,
+    };
+    ServerFrame::Error { code: error_code(e), message, client_id: client_id.map(str::to_owned), retry_after_ms }
+        .encode()
 }
 
 fn protocol_error(e: &ProtocolError) -> Frame {
-    ServerFrame::Error { code: e.code(), message: texts::protocol_error(e), client_id: None }.encode()
+    ServerFrame::Error { code: e.code(), message: texts::protocol_error(e), client_id: None, retry_after_ms: None }
+        .encode()
 }

@@ -293,6 +293,13 @@ async fn spawn_app_on(database: Arc<TestDatabase>, env: Vec<(String, String)>) -
         ("HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
         ("BCRYPT_COST".into(), "4".into()),
+        // Tests send, register and log in far faster than a person; the limits have tests of
+        // their own (limits.rs), which turn them on.
+        ("RATE_LIMIT_MESSAGES".into(), "off".into()),
+        ("RATE_LIMIT_ROOMS".into(), "off".into()),
+        ("RATE_LIMIT_LOGIN".into(), "off".into()),
+        ("RATE_LIMIT_REGISTER".into(), "off".into()),
+        ("MAX_CONNECTIONS_PER_USER".into(), "off".into()),
         ("SECRET_KEY".into(), "test-secret-test-secret-test-secret-000".into()),
     ];
     vars.extend(database.env());

@@ -12,6 +12,7 @@ mod accounts;
 mod chat;
 mod history;
 mod instances;
+mod limits;
 mod resume;
 mod rooms;
 mod store;

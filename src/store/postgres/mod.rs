@@ -14,6 +14,7 @@
 
 mod connect;
 mod events;
+mod limits;
 mod messages;
 mod migrations;
 mod pool;

@@ -5,6 +5,7 @@
 //! of data with its trait: `users`, `rooms`, `messages`, `events`.
 
 mod events;
+mod limits;
 mod messages;
 mod rooms;
 mod rows;
@@ -25,6 +26,7 @@ use super::StoreError;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/001_initial.sql")),
     (2, include_str!("../migrations/sqlite/002_room_events.sql")),
+    (3, include_str!("../migrations/sqlite/003_rate_limits.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
