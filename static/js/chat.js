@@ -47,12 +47,18 @@ const state = {
   joinsInFlight: [],
   /** Bumped on each newest-page (re)load, so late answers for an old room are dropped. */
   historyToken: 0,
-  /** client_id -> { client_id, room_id, content, created_at, status, timer }, in send order. */
+  /** client_id -> { client_id, room_id, content, created_at, status, timer }, in send order; status is queued, sending, limited (held back by the rate limit until heldUntil) or failed. */
   outbox: new Map(),
   /** Unsent composer text per room, so switching rooms keeps a half-written message. */
   drafts: new Map(),
   /** When we last told the room we are typing (0: never / since the last send). */
   lastTypingAt: 0,
+  /** Until when (ms since the epoch) the server's rate limit holds our messages back; 0: it does not. */
+  heldUntil: 0,
+  /** Timer that sends the held-back messages when heldUntil has passed. */
+  release: null,
+  /** Interval redrawing the countdown on held-back messages (null: none). */
+  countdown: null,
   /** Logging out: don't warn about leaving the page. */
   leaving: false,
 };
@@ -344,7 +350,7 @@ function newClientId() {
 function pendingFor(roomId) {
   return Array.from(state.outbox.values())
     .filter((e) => e.room_id === roomId)
-    .map(({ client_id, content, created_at, status }) => ({ client_id, content, created_at, status }));
+    .map(({ client_id, content, created_at, status }) => ({ client_id, content, created_at, status, retry_at: state.heldUntil }));
 }
 
 function sendMessage(raw) {
@@ -373,6 +379,10 @@ function sendMessage(raw) {
 function transmit(entry) {
   clearTimeout(entry.timer);
   entry.timer = null;
+  if (state.heldUntil > Date.now()) {
+    entry.status = 'limited'; // behind a message the server held back; goes out with it
+    return;
+  }
   const sent = state.joinedRoomId === entry.room_id && socket.send({
     type: 'send_message',
     room_id: entry.room_id,
@@ -381,6 +391,47 @@ function transmit(entry) {
   });
   entry.status = sent ? 'sending' : 'queued';
   if (sent) entry.timer = setTimeout(() => markFailed(entry.client_id), CONFIRM_TIMEOUT_MS);
+}
+
+/**
+ * The server refused one of our messages as too frequent: keep it (and whatever is written
+ * after it, so nothing overtakes it), show the countdown on it, and send them all, in order,
+ * when the server said it would accept them.
+ */
+function holdUntilAllowed(clientId, retryAfterMs) {
+  const entry = state.outbox.get(clientId);
+  if (!entry) return;
+  clearTimeout(entry.timer);
+  entry.timer = null;
+  entry.status = 'limited';
+  state.heldUntil = Math.max(state.heldUntil, Date.now() + Math.max(0, Number(retryAfterMs) || 1000));
+  clearTimeout(state.release);
+  state.release = setTimeout(releaseHeld, state.heldUntil - Date.now());
+  if (entry.room_id === state.currentRoomId) messages.setPending(pendingFor(entry.room_id));
+  tickCountdown();
+}
+
+/** The wait is over: send the held-back messages in the order they were written. */
+function releaseHeld() {
+  state.release = null;
+  state.heldUntil = 0;
+  for (const entry of state.outbox.values()) {
+    if (entry.status === 'limited') transmit(entry);
+  }
+  if (state.currentRoomId !== null) messages.setPending(pendingFor(state.currentRoomId));
+}
+
+/** Redraws the countdown of held-back messages once a second while there are any. */
+function tickCountdown() {
+  if (state.countdown) return;
+  state.countdown = setInterval(() => {
+    const held = Array.from(state.outbox.values()).some((e) => e.status === 'limited');
+    if (state.currentRoomId !== null) messages.setPending(pendingFor(state.currentRoomId));
+    if (!held) {
+      clearInterval(state.countdown);
+      state.countdown = null;
+    }
+  }, 1000);
 }
 
 function markFailed(clientId) {
@@ -549,7 +600,11 @@ function handleFrame(frame) {
       if (rooms.get(frame.room_id)) handleRoomGone(Number(frame.room_id), null);
       break;
     case 'error':
-      if (!resume.refused(frame)) toasts.error(frame.message || 'Сервер отклонил запрос.');
+      if (frame.code === 'rate_limited' && frame.client_id && state.outbox.has(frame.client_id)) {
+        holdUntilAllowed(frame.client_id, frame.retry_after_ms);
+      } else if (!resume.refused(frame)) {
+        toasts.error(frame.message || 'Сервер отклонил запрос.');
+      }
       break;
     default:
       break; // newer server, older page: ignore what we don't know

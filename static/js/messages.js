@@ -27,6 +27,12 @@ const PENDING_LABELS = {
   failed: 'Не отправлено',
 };
 
+/** The label of a message held back by the server's rate limit, counting down to its resend. */
+function limitedLabel(entry) {
+  const secs = Math.max(1, Math.ceil(((entry.retry_at ?? 0) - Date.now()) / 1000));
+  return `Слишком часто — отправится само через ${secs} с`;
+}
+
 function dateOf(message) {
   const d = new Date(message.created_at);
   return Number.isNaN(d.getTime()) ? new Date() : d;
@@ -312,7 +318,9 @@ export class MessageList {
   }
 
   buildPendingStatus(entry) {
-    const status = h('div', { class: 'msg__status' }, h('span', { text: PENDING_LABELS[entry.status] ?? '' }));
+    const label = entry.status === 'limited' ? limitedLabel(entry) : PENDING_LABELS[entry.status] ?? '';
+    const status = h('div', { class: 'msg__status' }, h('span', { text: label }));
+    if (entry.status === 'limited') status.classList.add('msg__status--limited');
     if (entry.status === 'failed') {
       status.append(
         h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: () => this.onRetry(entry.client_id) }),

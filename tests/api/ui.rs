@@ -57,14 +57,28 @@ async fn a_page_back_from_a_lost_connection_shows_what_it_missed_once() {
     with_alice_and_bob(missed_while_offline).await;
 }
 
+#[tokio::test]
+async fn a_message_held_back_by_the_rate_limit_counts_down_keeps_its_text_and_goes_out_by_itself() {
+    with_alice_and_bob_on(&[("RATE_LIMIT_MESSAGES", "2/4")], held_back_by_the_rate_limit).await;
+}
+
 /// Runs `scenario` with the app and two fresh browsers, Алиса's and Борис's.
 async fn with_alice_and_bob<F, Fut>(scenario: F)
 where
     F: FnOnce(String, Browser, Browser) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    with_alice_and_bob_on(&[], scenario).await;
+}
+
+/// The same, with extra configuration for the app.
+async fn with_alice_and_bob_on<F, Fut>(env: &[(&str, &str)], scenario: F)
+where
+    F: FnOnce(String, Browser, Browser) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Some(chromedriver) = chromedriver_or_skip() else { return };
-    let app = spawn_app().await;
+    let app = spawn_app_with_env(env).await;
     let driver = ChromeDriver::start(&chromedriver);
     let alice = Browser::open(&driver, "Алиса").await;
     let bob = Browser::open(&driver, "Борис").await;
@@ -195,6 +209,35 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     if let Some(folder) = &folder {
         alice.screenshot(&folder.join("screenshot-mobile.png"), PHONE).await;
     }
+}
+
+async fn held_back_by_the_rate_limit(origin: String, alice: Browser, bob: Browser) {
+    // Two messages per 4 s: the third of three sent at once is held back for about 2 s.
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    alice.wait_for_member("Борис", "📍 Владивосток").await;
+    for text in ["раз", "два", "три"] {
+        alice.type_in_composer(text).await;
+        alice.press(Key::Enter).await;
+    }
+
+    // The third stays on screen, with its text, under a countdown; no error toast.
+    alice
+        .wait_until(
+            "the held message's countdown",
+            "return [...document.querySelectorAll('#pending-list .msg--limited')].some((m) =>
+                m.querySelector('.msg__body')?.textContent === 'три'
+                && /Слишком часто — отправится само через \\d+ с/.test(m.querySelector('.msg__status')?.textContent));",
+        )
+        .await;
+    assert_eq!(alice.count("#toasts > *").await, 0, "a held message is not an error");
+
+    // Then it goes out by itself: everyone sees the three once, in order, and nothing is pending.
+    bob.wait_for_last_message("три").await;
+    bob.assert_messages(&["раз", "два", "три"]).await;
+    alice.wait_for_last_message("три").await;
+    alice.assert_messages(&["раз", "два", "три"]).await;
+    alice.wait_until("the outbox to empty", "return document.querySelectorAll('#pending-list li').length === 0;").await;
 }
 
 async fn missed_while_offline(origin: String, alice: Browser, bob: Browser) {
