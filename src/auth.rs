@@ -159,11 +159,20 @@ pub struct Accounts {
     /// A bcrypt hash of nothing in particular, checked when a login names an unknown user so
     /// that the answer takes as long as for a known one.
     dummy_hash: Arc<str>,
+    /// bcrypt checks run so far: every login attempt that reaches the password costs one,
+    /// whether or not the account exists.
+    password_checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Accounts {
     pub fn new(db: Db, keys: Keys, bcrypt_cost: u32, dummy_hash: String) -> Self {
-        Accounts { db, keys: Arc::new(keys), bcrypt_cost, dummy_hash: dummy_hash.into() }
+        Accounts {
+            db,
+            keys: Arc::new(keys),
+            bcrypt_cost,
+            dummy_hash: dummy_hash.into(),
+            password_checks: Arc::default(),
+        }
     }
 
     /// The keyed hashes (CSRF tokens for the pages).
@@ -186,6 +195,11 @@ impl Accounts {
     /// The logged-in user, or 401.
     pub async fn require_user(&self, meta: &RequestMeta) -> Result<User, AuthError> {
         self.current_user(meta).await?.ok_or(AuthError::SignedOut)
+    }
+
+    /// How many passwords were checked with bcrypt since start.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Creates an account; `Ok(None)` when the username is taken.
@@ -241,6 +255,7 @@ impl Accounts {
     async fn verify_password(&self, password: String, hash: Option<String>) -> Result<bool, AuthError> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
+        self.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || bcrypt::verify(password.as_bytes(), &hash).unwrap_or(false))
             .await
             .map_err(AuthError::hashing)?;
@@ -251,6 +266,29 @@ impl Accounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_unknown_name_costs_one_bcrypt_check_just_like_a_wrong_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            crate::store::open(&crate::config::DatabaseConfig::Sqlite { path: dir.path().join("a.db") }).unwrap();
+        let db = Db::new(store, Arc::new(|_| {}));
+        let dummy = bcrypt::hash("nothing in particular", 4).unwrap();
+        let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy);
+        let password = Password::parse("correct horse").unwrap();
+        accounts.register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap()).await.unwrap();
+
+        let before = accounts.password_checks();
+        let known = accounts.authenticate("anna", "wrong password".into()).await.unwrap();
+        let after_known = accounts.password_checks();
+        let unknown = accounts.authenticate("nobody", "wrong password".into()).await.unwrap();
+        let after_unknown = accounts.password_checks();
+        let right = accounts.authenticate("ANNA", "correct horse".into()).await.unwrap();
+
+        assert!(known.is_none() && unknown.is_none());
+        assert_eq!((after_known - before, after_unknown - after_known), (1, 1), "the same work either way");
+        assert_eq!(right.map(|u| u.username.as_str().to_owned()).as_deref(), Some("anna"));
+    }
 
     fn meta(host: &str, origin: Option<&str>) -> RequestMeta {
         RequestMeta { host: Some(host.into()), origin: origin.map(Into::into), ..Default::default() }

@@ -15,5 +15,6 @@ mod instances;
 mod limits;
 mod resume;
 mod rooms;
+mod shutdown;
 mod store;
 mod ui;
