@@ -14,5 +14,6 @@ mod history;
 mod instances;
 mod resume;
 mod rooms;
+mod sessions;
 mod store;
 mod ui;

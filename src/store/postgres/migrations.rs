@@ -11,6 +11,7 @@ use crate::store::StoreError;
 pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/001_initial.sql")),
     (2, include_str!("../migrations/postgres/002_room_events.sql")),
+    (3, include_str!("../migrations/postgres/003_session_last_seen.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one
