@@ -59,7 +59,7 @@ impl App {
         .await??;
 
         // Built whole, in dependency order: the fan-out reads the store; the message writer
-        // hands every commit to the fan-out.
+        // hands every commit to the fan-out; accounts close ended sessions' sockets through it.
         let (stop, shutdown) = watch::channel(false);
         let fanout =
             Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), config.redis(), shutdown.clone());
@@ -68,7 +68,14 @@ impl App {
             Arc::new(move |message| fanout.message_committed(message))
         };
         let db = Db::new(store, on_commit);
-        let accounts = Accounts::new(db.clone(), Keys::new(&config.secret_key.bytes), config.bcrypt_cost, dummy_hash);
+        let accounts = Accounts::new(
+            db.clone(),
+            Keys::new(&config.secret_key.bytes),
+            config.bcrypt_cost,
+            dummy_hash,
+            config.sessions,
+            fanout.clone(),
+        );
         let limits = Limits::new(config.limits.clone(), db.clone());
         tokio::spawn(sweep_limits(limits.clone(), shutdown.clone()));
         let state = AppState {
@@ -86,6 +93,12 @@ impl App {
         let listener = bind(addr).map_err(|source| StartError::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr, source })?;
         Ok(App { listener, addr, state, stop })
+    }
+
+    /// The services the app runs on, for calling them directly (tests of services that no
+    /// route reaches yet).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The address actually bound (useful with port 0).

@@ -1,18 +1,23 @@
 //! Accounts and sessions: password hashing, server-side sessions behind an `HttpOnly` cookie,
 //! cookies, the same-site `Origin` check, and finding the current user ([`Accounts`]).
+//!
+//! A session lives until it is logged out, replaced by a new login from the same browser,
+//! ended by [`Accounts::end_other_sessions`], unused for `SESSION_IDLE_DAYS` or
+//! `SESSION_MAX_DAYS` old. Whichever way it ends, its WebSockets close with 4001: at once
+//! (on every instance) when it is ended here, at their next ping check when it expired.
 
 use std::convert::Infallible;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use chrono::Duration;
 use warp::http::header::COOKIE;
 use warp::http::HeaderMap;
 use warp::Filter;
 
-use crate::config::CookieSecure;
+use crate::config::{CookieSecure, SessionLifetime};
 use crate::domain::{City, Password, User, UserId, Username};
+use crate::fanout::Fanout;
 use crate::keys::{random_token, Keys};
 use crate::store::{Conflict, Db, StoreError};
 
@@ -20,8 +25,6 @@ use crate::store::{Conflict, Db, StoreError};
 pub const SESSION_COOKIE: &str = "discock_session";
 /// Cookie carrying the random seed CSRF tokens are derived from (double-submit, signed).
 pub const CSRF_COOKIE: &str = "discock_csrf";
-/// How long a login lasts.
-const SESSION_DAYS: i64 = 30;
 
 /// Request facts the auth checks need, extracted once per request.
 #[derive(Debug, Clone, Default)]
@@ -120,9 +123,11 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
     format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}")
 }
 
-/// The session cookie for a new login.
-pub fn session_cookie(token: &str, secure: bool) -> String {
-    set_cookie(SESSION_COOKIE, token, SESSION_DAYS * 24 * 3600, secure)
+/// The session cookie for a new login: the browser keeps it as long as the session can live at
+/// most (`SESSION_MAX_DAYS`); the server may end the session sooner.
+pub fn session_cookie(token: &str, secure: bool, lifetime: &SessionLifetime) -> String {
+    let max_age = i64::try_from(lifetime.max.as_secs()).unwrap_or(i64::MAX);
+    set_cookie(SESSION_COOKIE, token, max_age, secure)
 }
 
 /// Tells the browser to forget its session cookie.
@@ -150,7 +155,7 @@ impl AuthError {
 }
 
 /// Accounts and sessions as a service the state holds: who is signed in, signing in and out,
-/// and password hashing on blocking threads.
+/// ending sessions (and with them their WebSockets), and password hashing on blocking threads.
 #[derive(Clone)]
 pub struct Accounts {
     db: Db,
@@ -162,16 +167,29 @@ pub struct Accounts {
     /// bcrypt checks run so far: every login attempt that reaches the password costs one,
     /// whether or not the account exists.
     password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// How long sessions live; applied at every check.
+    lifetime: SessionLifetime,
+    /// Closes the WebSockets of ended sessions on every instance.
+    fanout: Fanout,
 }
 
 impl Accounts {
-    pub fn new(db: Db, keys: Keys, bcrypt_cost: u32, dummy_hash: String) -> Self {
+    pub fn new(
+        db: Db,
+        keys: Keys,
+        bcrypt_cost: u32,
+        dummy_hash: String,
+        lifetime: SessionLifetime,
+        fanout: Fanout,
+    ) -> Self {
         Accounts {
             db,
             keys: Arc::new(keys),
             bcrypt_cost,
             dummy_hash: dummy_hash.into(),
             password_checks: Arc::default(),
+            lifetime,
+            fanout,
         }
     }
 
@@ -183,7 +201,27 @@ impl Accounts {
     /// The logged-in user, if the session cookie names a live session.
     pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<User>, AuthError> {
         let Some(hash) = self.session_hash(meta) else { return Ok(None) };
-        Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now())).await?)
+        self.session_user(hash).await
+    }
+
+    /// The user owning a live session (by its stored hash); notes that the session is in use.
+    async fn session_user(&self, hash: String) -> Result<Option<User>, AuthError> {
+        let lifetime = self.lifetime;
+        Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now(), &lifetime)).await?)
+    }
+
+    /// The logged-in user and the stored hash of their session, or 401: for a WebSocket, which
+    /// closes when that session ends.
+    pub async fn require_session(&self, meta: &RequestMeta) -> Result<(User, String), AuthError> {
+        let hash = self.session_hash(meta).ok_or(AuthError::SignedOut)?;
+        let user = self.session_user(hash.clone()).await?.ok_or(AuthError::SignedOut)?;
+        Ok((user, hash))
+    }
+
+    /// Whether a session (by its stored hash) is still live: checked at every WebSocket ping,
+    /// so that the sockets of a session that expired close. An open socket counts as use.
+    pub async fn session_live(&self, hash: &str) -> Result<bool, AuthError> {
+        Ok(self.session_user(hash.to_owned()).await?.is_some())
     }
 
     /// The stored form of the session cookie's token, for a handler that checks the session
@@ -227,18 +265,35 @@ impl Accounts {
     pub async fn start_session(&self, user: UserId) -> Result<String, AuthError> {
         let token = random_token();
         let hash = self.keys.session_hash(&token);
-        let now = crate::domain::now();
-        self.db.call(move |s| s.create_session(&hash, user, now, now + Duration::days(SESSION_DAYS))).await?;
+        let (now, lifetime) = (crate::domain::now(), self.lifetime);
+        self.db.call(move |s| s.create_session(&hash, user, now, &lifetime)).await?;
         Ok(token)
     }
 
-    /// Deletes the session the cookie names, if any.
+    /// Ends the session the cookie names, if any: deletes it, then closes its WebSockets on
+    /// every instance (with 4001).
     pub async fn end_session(&self, meta: &RequestMeta) -> Result<(), AuthError> {
-        if let Some(token) = meta.session.as_deref() {
-            let hash = self.keys.session_hash(token);
-            self.db.call(move |s| s.delete_session(&hash)).await?;
+        let Some(hash) = self.session_hash(meta) else { return Ok(()) };
+        let deleted = hash.clone();
+        if self.db.call(move |s| s.delete_session(&deleted)).await? {
+            self.fanout.session_ended(hash);
         }
         Ok(())
+    }
+
+    /// Ends every session of `user` but `keep` (a stored session hash: the one changing the
+    /// password, say) and closes their WebSockets on every instance; returns how many ended.
+    pub async fn end_other_sessions(&self, user: UserId, keep: &str) -> Result<usize, AuthError> {
+        let keep = keep.to_owned();
+        let ended = self.db.call(move |s| s.delete_other_sessions(user, &keep)).await?;
+        let count = ended.len();
+        for hash in ended {
+            self.fanout.session_ended(hash);
+        }
+        if count > 0 {
+            tracing::info!(%user, count, "ended the user's other sessions");
+        }
+        Ok(count)
     }
 
     /// bcrypt on a blocking thread (it is deliberately slow).
@@ -272,9 +327,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store =
             crate::store::open(&crate::config::DatabaseConfig::Sqlite { path: dir.path().join("a.db") }).unwrap();
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let reader = crate::store::DbReader::new(store.clone());
+        let fanout = Fanout::start(Arc::new(crate::hub::Hub::new()), reader, None, shutdown);
         let db = Db::new(store, Arc::new(|_| {}));
         let dummy = bcrypt::hash("nothing in particular", 4).unwrap();
-        let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy);
+        let lifetime =
+            SessionLifetime { idle: std::time::Duration::from_secs(3600), max: std::time::Duration::from_secs(7200) };
+        let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy, lifetime, fanout);
         let password = Password::parse("correct horse").unwrap();
         accounts.register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap()).await.unwrap();
 

@@ -18,6 +18,8 @@
 //! | `RATE_LIMIT_REGISTER`      | `5/3600`                   | registrations per client address |
 //! | `MAX_CONNECTIONS_PER_USER` | `20`                       | open WebSockets per user on one instance (`off`: no cap) |
 //! | `TRUST_PROXY`              | `false`                    | take the client address from `X-Real-IP` / `X-Forwarded-For` (only behind a proxy that sets them) |
+//! | `SESSION_IDLE_DAYS`        | `30`                       | a session unused for this many days ends, 1–3650 (at most `SESSION_MAX_DAYS`) |
+//! | `SESSION_MAX_DAYS`         | `90`                       | a session ends this many days after its login however much it is used, 1–3650 |
 //! | `RUST_LOG`                 | `info`                     | log filter (read by `main`, not here) |
 
 use std::net::IpAddr;
@@ -52,6 +54,12 @@ pub struct Config {
     pub redis_prefix: String,
     /// How much one user or one address may do; see [`LimitsConfig`].
     pub limits: LimitsConfig,
+    /// How long a login lasts: ended sessions are refused and their sockets closed.
+    pub sessions: SessionLifetime,
+    /// How often a WebSocket is pinged and its session checked again (so a session that
+    /// expired or was deleted loses its sockets within this time). 30 s; not an environment
+    /// variable: tests shorten it instead of waiting.
+    pub ws_ping_every: Duration,
 }
 
 /// A rate: `count` events per `per`, as a token bucket (GCRA) that starts full.
@@ -138,6 +146,8 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("limits", &self.limits)
+            .field("sessions", &self.sessions)
+            .field("ws_ping_every", &self.ws_ping_every)
             .finish()
     }
 }
@@ -212,6 +222,30 @@ pub enum CookieSecure {
     Always,
     Never,
 }
+
+/// How long sessions live (`SESSION_IDLE_DAYS`, `SESSION_MAX_DAYS`). A session is valid while
+/// `now < created_at + max` and `now < last_seen_at + idle`; both are applied when a session is
+/// checked, so lowering them ends existing sessions too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionLifetime {
+    /// Unused for this long, a session ends.
+    pub idle: Duration,
+    /// This long after its login, a session ends however much it is used.
+    pub max: Duration,
+}
+
+impl Default for SessionLifetime {
+    fn default() -> Self {
+        SessionLifetime { idle: days(30), max: days(90) }
+    }
+}
+
+fn days(n: u64) -> Duration {
+    Duration::from_secs(n * 24 * 3600)
+}
+
+/// [`Config::ws_ping_every`] unless a test shortens it.
+pub const DEFAULT_WS_PING_EVERY: Duration = Duration::from_secs(30);
 
 /// Where Redis is and which key namespace this deployment uses.
 #[derive(Debug, Clone)]
@@ -331,6 +365,24 @@ impl Config {
                 "REDIS_PREFIX must be up to 64 letters, digits or _ - : . characters, got {redis_prefix:?}"
             )));
         }
+        let session_days = |key: &str, default: u64| match get(key) {
+            None => Ok(days(default)),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=3650).contains(&n) => Ok(days(n)),
+                _ => Err(ConfigError(format!("{key} must be a whole number of days from 1 to 3650, got {v:?}"))),
+            },
+        };
+        let sessions = SessionLifetime {
+            idle: session_days("SESSION_IDLE_DAYS", 30)?,
+            max: session_days("SESSION_MAX_DAYS", 90)?,
+        };
+        if sessions.idle > sessions.max {
+            return Err(ConfigError(format!(
+                "SESSION_IDLE_DAYS ({}) must not be more than SESSION_MAX_DAYS ({})",
+                sessions.idle.as_secs() / 86_400,
+                sessions.max.as_secs() / 86_400
+            )));
+        }
         let limits = LimitsConfig::from_lookup(get)?;
         Ok(Config {
             host,
@@ -343,6 +395,8 @@ impl Config {
             redis_url,
             redis_prefix,
             limits,
+            sessions,
+            ws_ping_every: DEFAULT_WS_PING_EVERY,
         })
     }
 }
@@ -498,6 +552,8 @@ mod tests {
         assert_eq!(c.default_room.as_str(), "Общий чат");
         assert_eq!(c.cookie_secure, CookieSecure::Auto);
         assert!(!c.secret_key.from_env);
+        assert_eq!(c.sessions, SessionLifetime { idle: days(30), max: days(90) });
+        assert_eq!(c.ws_ping_every, Duration::from_secs(30));
         assert_eq!(c.secret_key.bytes.len(), 32);
         assert_eq!(c.redis_url, None);
     }
@@ -596,6 +652,12 @@ mod tests {
     }
 
     #[test]
+    fn session_lifetimes_are_read_in_days() {
+        let c = config(&[("SESSION_IDLE_DAYS", "7"), ("SESSION_MAX_DAYS", "14")]).unwrap();
+        assert_eq!(c.sessions, SessionLifetime { idle: days(7), max: days(14) });
+    }
+
+    #[test]
     fn an_absolute_sqlite_path_keeps_its_leading_slash() {
         let c = config(&[("DATABASE_URL", "sqlite:///data/discock.db")]).unwrap();
         assert_eq!(c.database, DatabaseConfig::Sqlite { path: "/data/discock.db".into() });
@@ -623,6 +685,12 @@ mod tests {
             ("DATABASE_CONNECT_TIMEOUT", "3601"),
             ("REDIS_URL", "localhost:6379"),
             ("DEFAULT_ROOM", "\u{7}"),
+            ("SESSION_IDLE_DAYS", "0"),
+            ("SESSION_IDLE_DAYS", "thirty"),
+            ("SESSION_IDLE_DAYS", "91"),
+            ("SESSION_MAX_DAYS", "0"),
+            ("SESSION_MAX_DAYS", "3651"),
+            ("SESSION_MAX_DAYS", "29"),
         ] {
             let err = config(&[(key, value)]).unwrap_err();
             assert!(err.0.contains(key), "{key}={value}: {err}");

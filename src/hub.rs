@@ -29,17 +29,28 @@ pub type ConnId = u64;
 pub struct Member {
     pub id: ConnId,
     pub user: User,
+    /// The stored hash of the session the connection was opened with: when that session ends
+    /// (logout, a new login from the same browser, expiry), so does the connection.
+    pub session: String,
     /// Bounded: when it is full the connection is too slow and gets kicked, never buffered.
     outbox: mpsc::Sender<Frame>,
     /// Woken when the connection lagged and must close; its owner then reconnects and resyncs
     /// from history.
     kicked: Notify,
+    /// Woken when the connection's session ended; its owner must sign in again rather than
+    /// reconnect.
+    session_ended: Notify,
 }
 
 impl Member {
     /// Resolves when the hub gave up on this connection because its outbox overflowed.
     pub async fn kicked(&self) {
         self.kicked.notified().await
+    }
+
+    /// Resolves when the hub was told that this connection's session ended.
+    pub async fn session_ended(&self) {
+        self.session_ended.notified().await
     }
 
     /// Queues a frame for this connection alone, waiting while its outbox is full (for replies
@@ -87,10 +98,12 @@ impl Hub {
         Self::default()
     }
 
-    /// Registers a connection; its frames will be pushed into `outbox`.
-    pub fn connect(&self, user: User, outbox: mpsc::Sender<Frame>) -> Arc<Member> {
+    /// Registers a connection opened with a session (its stored hash); its frames will be
+    /// pushed into `outbox`.
+    pub fn connect(&self, user: User, session: String, outbox: mpsc::Sender<Frame>) -> Arc<Member> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let member = Arc::new(Member { id, user, outbox, kicked: Notify::new() });
+        let member =
+            Arc::new(Member { id, user, session, outbox, kicked: Notify::new(), session_ended: Notify::new() });
         lock(&self.connections).insert(id, member.clone());
         member
     }
@@ -233,6 +246,20 @@ impl Hub {
         kick(lagging);
     }
 
+    /// Tells every connection opened with this session (its stored hash) that it ended; returns
+    /// how many there were. A scan of all connections: sessions end at human pace (a logout, a
+    /// login), so an index by session would cost every connection memory for nothing.
+    pub fn end_session(&self, session: &str) -> usize {
+        let ending: Vec<Arc<Member>> =
+            lock(&self.connections).values().filter(|m| m.session == session).cloned().collect();
+        // Woken after the lock is released, like lagging connections.
+        for member in &ending {
+            tracing::debug!(conn = member.id, user = %member.user.id, "session ended; closing its connection");
+            member.session_ended.notify_one();
+        }
+        ending.len()
+    }
+
     /// Forgets a deleted room's members and presence; their connections learn of the deletion
     /// through `room_deleted` and later frames for that room fail with `room_not_found`.
     pub fn remove_room(&self, room_id: RoomId) {
@@ -289,8 +316,12 @@ mod tests {
     }
 
     fn conn(hub: &Hub, id: i64, capacity: usize) -> (Arc<Member>, mpsc::Receiver<Frame>) {
+        conn_in(hub, id, &format!("session of {id}"), capacity)
+    }
+
+    fn conn_in(hub: &Hub, id: i64, session: &str, capacity: usize) -> (Arc<Member>, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (hub.connect(user(id), tx), rx)
+        (hub.connect(user(id), session.to_owned(), tx), rx)
     }
 
     fn types(rx: &mut mpsc::Receiver<Frame>) -> Vec<String> {
@@ -379,5 +410,22 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(1), slow.kicked())
             .await
             .expect("the lagging connection is told to go");
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_tells_its_connections_and_no_others() {
+        let hub = Hub::new();
+        let (phone, _r1) = conn_in(&hub, 1, "phone", 16);
+        let (phone_tab, _r2) = conn_in(&hub, 1, "phone", 16);
+        let (laptop, _r3) = conn_in(&hub, 1, "laptop", 16);
+
+        assert_eq!(hub.end_session("phone"), 2);
+
+        let told = |m: Arc<Member>| async move {
+            tokio::time::timeout(std::time::Duration::from_millis(100), m.session_ended()).await.is_ok()
+        };
+        assert!(told(phone).await && told(phone_tab).await);
+        assert!(!told(laptop).await, "another session of the same user stays");
+        assert_eq!(hub.end_session("nobody"), 0);
     }
 }

@@ -25,7 +25,7 @@ Usage:
       a .env file is read too).
 
   discock migrate-sqlite-to-postgres --from sqlite://path/to/discock.db --to postgres://user:password@host:5432/dbname
-      Copy users, rooms, messages and unexpired sessions from an SQLite database into an
+      Copy users, rooms, messages and sessions from an SQLite database into an
       empty PostgreSQL database, keeping every id. Both schemas are brought up to date first.
       The copy is one transaction: all of it lands, or none. Stop the server first: messages
       sent during the copy are not copied.
@@ -121,7 +121,8 @@ pub struct Copied {
     pub messages: u64,
     /// Entries of the rooms' event logs.
     pub events: u64,
-    /// Unexpired sessions only.
+    /// Every session: the target applies its own `SESSION_IDLE_DAYS` and `SESSION_MAX_DAYS`
+    /// when they are checked, and purges the ended ones at the next login.
     pub sessions: u64,
     /// From opening the databases to the commit.
     pub took: Duration,
@@ -301,11 +302,11 @@ fn copy_events(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -
 }
 
 fn copy_sessions(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
-    let sink = tx.copy_in("COPY sessions (token_hash, user_id, created_at, expires_at) FROM STDIN (FORMAT binary)")?;
+    let sink =
+        tx.copy_in("COPY sessions (token_hash, user_id, created_at, last_seen_at) FROM STDIN (FORMAT binary)")?;
     let mut writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8, Type::TIMESTAMPTZ, Type::TIMESTAMPTZ]);
-    let mut select =
-        source.prepare("SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE expires_at > ?1")?;
-    let mut rows = select.query([Utc::now().timestamp_micros()])?;
+    let mut select = source.prepare("SELECT token_hash, user_id, created_at, last_seen_at FROM sessions")?;
+    let mut rows = select.query([])?;
     while let Some(r) = rows.next()? {
         let (token_hash, user_id): (String, i64) = (r.get(0)?, r.get(1)?);
         writer.write(&[&token_hash, &user_id, &time(r.get(2)?)?, &time(r.get(3)?)?])?;
@@ -334,6 +335,7 @@ fn restart_identity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::SessionLifetime;
     use crate::domain::{self, City, ClientId, MessageText, RoomDescription, RoomName, Username};
     use crate::store::postgres::scratch;
     use crate::store::prelude::*;
@@ -398,7 +400,7 @@ mod tests {
     }
 
     /// An SQLite database with two users, two rooms (one deleted after use), messages with and
-    /// without client ids, a live and an expired session.
+    /// without client ids, a live session and one past the default absolute limit.
     fn small_sqlite_database(path: &Path) -> (Vec<crate::domain::Message>, crate::domain::Room) {
         let store = SqliteStore::open(path).unwrap();
         let city = City::parse("Самара").unwrap();
@@ -426,10 +428,9 @@ mod tests {
         // The newest message id and the newest room id then belong to deleted rows.
         store.insert_messages(&[say(doomed.id, &bob, "gone soon", None)]).unwrap();
         store.delete_room(doomed.id).unwrap();
-        store.create_session("live", alice.id, now, now + chrono::Duration::hours(1)).unwrap();
-        store
-            .create_session("dead", bob.id, now - chrono::Duration::hours(2), now - chrono::Duration::hours(1))
-            .unwrap();
+        let lifetime = SessionLifetime::default();
+        store.create_session("live", alice.id, now, &lifetime).unwrap();
+        store.create_session("dead", bob.id, now - chrono::Duration::days(100), &lifetime).unwrap();
         (kept.into_iter().map(|i| i.message).collect(), general)
     }
 
@@ -442,12 +443,14 @@ mod tests {
 
         let copied = sqlite_to_postgres(&path, &db.url, Duration::ZERO).unwrap();
 
-        assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 1));
+        assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
         assert_eq!(pg.list_rooms().unwrap(), std::slice::from_ref(&general));
         assert_eq!(pg.ensure_default_room(&RoomName::parse("Другое").unwrap(), domain::now()).unwrap(), general);
-        let alice = pg.session_user("live", domain::now()).unwrap().expect("the live session came along");
+        let lifetime = SessionLifetime::default();
+        let alice = pg.session_user("live", domain::now(), &lifetime).unwrap().expect("the live session came along");
+        assert_eq!(pg.session_user("dead", domain::now(), &lifetime).unwrap(), None, "the ended one stays ended");
         assert_eq!(alice.username.as_str(), "Алиса");
         assert_eq!(pg.find_credentials("алиса").unwrap().map(|(u, h)| (u.id, h)), Some((alice.id, "h1".into())));
         let resent = NewMessage {

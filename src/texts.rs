@@ -122,3 +122,4 @@ pub const CLOSE_TOO_BIG: &str = "кадр больше 64 КиБ";
 pub const CLOSE_IDLE: &str = "нет активности";
 pub const CLOSE_LAGGED: &str = "соединение не успевает; переподключитесь";
 pub const CLOSE_SHUTTING_DOWN: &str = "сервер перезапускается";
+pub const CLOSE_SESSION_ENDED: &str = "сеанс завершён; войдите снова";

@@ -91,12 +91,13 @@ pub async fn history(
         Some(n) => n.min(u64::from(MAX_PAGE)) as u32,
     };
     let before = query.before;
+    let lifetime = state.config.sessions;
     state
         .db
         .call(move |s| {
             let queued = started.elapsed();
             let in_store = Instant::now();
-            if s.session_user(&session_hash, now())?.is_none() {
+            if s.session_user(&session_hash, now(), &lifetime)?.is_none() {
                 return Ok(Err(ChatError::NotSignedIn));
             }
             Ok(match s.history(room, before, limit)? {

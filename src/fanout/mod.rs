@@ -35,6 +35,8 @@ pub enum Event {
     Logged { event: RoomEvent },
     /// A frame that is not logged (presence, typing, the room list), for some connections.
     Transient { to: Recipients, frame: ServerFrame },
+    /// A session (its stored hash) was deleted: every connection opened with it closes.
+    SessionEnded { session: String },
 }
 
 /// Who gets a transient frame.
@@ -100,6 +102,9 @@ impl Fanout {
                 self.accept(event);
             }
             Event::Transient { to, frame } => self.deliver(to, &frame),
+            Event::SessionEnded { session } => {
+                self.inner.hub.end_session(&session);
+            }
         }
     }
 
@@ -306,6 +311,16 @@ impl Fanout {
 
     pub fn room_created(&self, room: &Room) {
         self.emit(Recipients::Everyone, ServerFrame::RoomCreated { room: room.clone() });
+    }
+
+    /// Closes the connections of a session that was just deleted, on every instance. This
+    /// instance's close at once, whether or not Redis answers; the others hear it through Redis
+    /// (ending a session twice, when this instance hears its own event back, does nothing more).
+    pub fn session_ended(&self, session: String) {
+        self.inner.hub.end_session(&session);
+        if let Some(link) = &self.inner.redis {
+            link.publish(Event::SessionEnded { session });
+        }
     }
 
     pub fn room_deleted(&self, room: RoomId) {

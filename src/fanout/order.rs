@@ -208,7 +208,7 @@ mod tests {
 
     fn listener(hub: &Hub) -> (Arc<crate::hub::Member>, mpsc::Receiver<crate::protocol::Frame>) {
         let (tx, rx) = mpsc::channel(64);
-        let member = hub.connect(user(), tx);
+        let member = hub.connect(user(), "session".into(), tx);
         hub.join(&member, RoomId(1), false);
         (member, rx)
     }

@@ -4,7 +4,8 @@
 //! serving its own sockets; when it comes back, every instance catches up from the database.
 //!
 //! Keys (all under `REDIS_PREFIX`, default `discock`):
-//! - `{p}:events` — the pub/sub channel; payload `{"origin": instance, …Event}`.
+//! - `{p}:events` — the pub/sub channel; payload `{"origin": instance, …Event}` (room events,
+//!   transient frames, ended sessions).
 //! - `{p}:presence:{room}` — hash, field `{user_id}@{instance}` → user JSON, one per user and
 //!   instance with a connection in the room.
 //! - `{p}:presence:rooms` — set of rooms that have presence entries (for the sweeper).
@@ -208,7 +209,8 @@ async fn leave(parts: &Parts, user: UserId, instance: &str, room: RoomId) -> red
 }
 
 /// Publishes queued events in order. An event that cannot be published is applied to this
-/// instance alone (logged room events already were), so local sockets keep working without Redis.
+/// instance alone (logged room events and ended sessions already were), so local sockets keep
+/// working without Redis.
 async fn publish_loop(
     fanout: Fanout,
     parts: Parts,
@@ -237,7 +239,7 @@ async fn publish_loop(
                     tracing::warn!(error = %e, "cannot publish to Redis; delivering on this instance only");
                     failing = true;
                 }
-                if !matches!(envelope.event, Event::Logged { .. }) {
+                if !matches!(envelope.event, Event::Logged { .. } | Event::SessionEnded { .. }) {
                     fanout.apply(envelope.event);
                 }
             }
@@ -277,8 +279,10 @@ async fn subscribe_loop(fanout: Fanout, client: redis::Client, parts: Parts, mut
                     let Some(msg) = msg else { break };
                     let Ok(payload) = msg.get_payload::<String>() else { continue };
                     match serde_json::from_str::<Envelope>(&payload) {
-                        // This instance delivered its own room events when they were committed.
-                        Ok(Envelope { origin, event: Event::Logged { .. } }) if origin == parts.instance => {}
+                        // This instance delivered its own room events when they were committed,
+                        // and closed the connections of the sessions it ended.
+                        Ok(Envelope { origin, event: Event::Logged { .. } | Event::SessionEnded { .. } })
+                            if origin == parts.instance => {}
                         Ok(envelope) => fanout.apply(envelope.event),
                         Err(e) => tracing::warn!(error = %e, "ignoring a malformed Redis event"),
                     }

@@ -207,15 +207,19 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
 }
 
 /// The answer to a successful registration or login: a new session and a redirect to the chat.
+/// A session this browser still presents is ended first (its sockets close), since the new
+/// cookie replaces it here; the user's sessions on other devices stay.
 async fn logged_in(
     state: &AppState,
     meta: &RequestMeta,
     user: crate::domain::UserId,
 ) -> Result<WarpResponse, AppError> {
+    state.accounts.end_session(meta).await?;
     let token = state.accounts.start_session(user).await?;
     let secure = meta.secure_cookies(state.config.cookie_secure);
     let mut response = redirect("/chat");
-    let cookie = HeaderValue::from_str(&auth::session_cookie(&token, secure)).map_err(AppError::internal)?;
+    let cookie = auth::session_cookie(&token, secure, &state.config.sessions);
+    let cookie = HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response.into_response())
 }
@@ -267,7 +271,7 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
     }
 }
 
-/// POST /logout
+/// POST /logout — ends the session: deleted, and its WebSockets closed on every instance.
 async fn log_out(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
     let form = parse_form(&body)?;

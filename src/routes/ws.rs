@@ -45,7 +45,7 @@ async fn open_socket(
     on_upgrade: Option<OnUpgrade>,
 ) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
-    let user = state.accounts.require_user(&meta).await?;
+    let (user, session) = state.accounts.require_session(&meta).await?;
     let slot = state.limits.connect(user.id).ok_or(AppError::TooManyConnections)?;
     let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
         && header_has(&headers, header::UPGRADE, "websocket")
@@ -56,7 +56,7 @@ async fn open_socket(
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user, slot).await,
+            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user, session, slot).await,
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
     });

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::DatabaseConfig;
+use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
     City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
@@ -70,6 +70,10 @@ pub mod prelude {
 }
 
 /// Accounts and their sessions.
+///
+/// A session is live while `now < created_at + lifetime.max` (absolute) and
+/// `now < last_seen_at + lifetime.idle` (idle); the lifetime is passed in, so a changed
+/// configuration applies to existing sessions too.
 pub trait UserStore {
     fn create_user(
         &self,
@@ -80,17 +84,57 @@ pub trait UserStore {
     ) -> Result<User, StoreError>;
     /// The user with this case-folded username and their password hash.
     fn find_credentials(&self, username_key: &str) -> Result<Option<(User, String)>, StoreError>;
-    /// Stores a session under the hash of its token and drops expired sessions.
+    /// Stores a session under the hash of its token, created and last seen `now`, and drops
+    /// sessions that have ended.
     fn create_session(
         &self,
         token_hash: &str,
         user: UserId,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        lifetime: &SessionLifetime,
     ) -> Result<(), StoreError>;
-    /// The user owning an unexpired session.
-    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
-    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// The user owning a live session. When the session was last seen more than
+    /// [`LAST_SEEN_EVERY`] ago, its `last_seen_at` becomes `now` (a failure to write that is
+    /// logged, not returned), so checking a session is a read almost always.
+    fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        lifetime: &SessionLifetime,
+    ) -> Result<Option<User>, StoreError>;
+    /// Deletes a session; false when there was none.
+    fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError>;
+    /// Deletes every session of `user` but `keep`; returns the hashes of those deleted.
+    fn delete_other_sessions(&self, user: UserId, keep: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// How stale a live session's `last_seen_at` may get before a check moves it to now: the idle
+/// limit is counted in days, so an hour's slack costs nothing, and sparing the write keeps the
+/// session check (on every history page) a read.
+pub const LAST_SEEN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The moments a live session must have been created after and last seen after.
+#[derive(Debug, Clone, Copy)]
+struct SessionCutoffs {
+    created_after: DateTime<Utc>,
+    seen_after: DateTime<Utc>,
+    /// A live session last seen at or before this gets `last_seen_at` moved to now.
+    refresh_before: DateTime<Utc>,
+}
+
+impl SessionCutoffs {
+    fn at(now: DateTime<Utc>, lifetime: &SessionLifetime) -> Self {
+        SessionCutoffs {
+            created_after: before(now, lifetime.max),
+            seen_after: before(now, lifetime.idle),
+            refresh_before: before(now, LAST_SEEN_EVERY),
+        }
+    }
+}
+
+/// `now - span`, saturating at the earliest representable time.
+fn before(now: DateTime<Utc>, span: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(span).ok().and_then(|d| now.checked_sub_signed(d)).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Rooms. A change to what a room shows is logged as a [`RoomEvent`] in the same transaction.

@@ -1,7 +1,7 @@
 //! One WebSocket connection's transport: the upgrade with small buffers, the read loop that
 //! hands client frames to the dispatcher and sends its replies, the writer that drains the
-//! bounded outbox, heartbeats, close codes, and cleanup (leaving every room) however the
-//! connection ends.
+//! bounded outbox, heartbeats, the session check at every ping, close codes, and cleanup
+//! (leaving every room) however the connection ends.
 
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::{self, Bytes, Message as WsMessage, Utf8Byte
 use tokio_tungstenite::WebSocketStream;
 
 use super::dispatch::Dispatcher;
+use crate::auth::Accounts;
 use crate::domain::User;
 use crate::limits::ConnectionSlot;
 use crate::protocol::Frame;
@@ -30,12 +31,13 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// overflow a connection that keeps up; tokio allocates the queue in blocks as it fills, so an
 /// idle connection does not pay for the capacity.
 const OUTBOX_FRAMES: usize = 2 * crate::store::MAX_BATCH;
-/// How often the server pings; browsers answer pings by themselves.
-const PING_EVERY: Duration = Duration::from_secs(30);
 /// A connection that sends nothing (not even a pong) for this long is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Close code sent to a connection that could not keep up; it should reconnect and resync.
 const CLOSE_LAGGED: u16 = 4008;
+/// Close code sent to a connection whose session ended (logged out, replaced by a new login in
+/// the same browser, ended from elsewhere, expired): it should sign in again, not reconnect.
+const CLOSE_SESSION_ENDED: u16 = 4001;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
@@ -64,11 +66,11 @@ const WRITE_BATCH_BYTES: usize = 16 * 1024;
 /// in its connection for as long as the connection lives.
 const FRAGMENT_BYTES: usize = 4 * 1024;
 
-/// Wraps an upgraded HTTP connection and serves it until it ends; the user's slot among their
-/// open sockets is given back then.
-pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User, slot: ConnectionSlot) {
+/// Wraps an upgraded HTTP connection, opened by `user` with `session` (its stored hash), and
+/// serves it until it ends; the user's slot among their open sockets is given back then.
+pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User, session: String, slot: ConnectionSlot) {
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(socket_config())).await;
-    serve(socket, state, user).await;
+    serve(socket, state, user, session).await;
     drop(slot);
 }
 
@@ -79,6 +81,7 @@ enum End {
     TooBig,
     Idle,
     Lagged,
+    SessionEnded,
     ShuttingDown,
 }
 
@@ -89,19 +92,22 @@ enum Event {
     Idle,
 }
 
-async fn serve(socket: Socket, state: AppState, user: User) {
+async fn serve(socket: Socket, state: AppState, user: User, session: String) {
     let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
-    let member = state.fanout.hub().connect(user, outbox.clone());
+    let member = state.fanout.hub().connect(user, session, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     let mut shutdown = state.shutdown.clone();
+    let (accounts, ping_every) = (state.accounts.clone(), state.config.ws_ping_every);
     let mut dispatch = Dispatcher::new(state, member.clone());
     let _ = outbox.send(dispatch.hello()).await;
 
     let (mut sink, mut stream) = socket.split();
     let end = tokio::select! {
         end = read_loop(&mut dispatch, &outbox, &mut stream) => end,
-        () = write_loop(&mut sink, &mut frames) => End::Gone,
+        () = write_loop(&mut sink, &mut frames, ping_every) => End::Gone,
         () = member.kicked() => End::Lagged,
+        () = member.session_ended() => End::SessionEnded,
+        () = session_gone(&accounts, &member.session, ping_every) => End::SessionEnded,
         _ = shutdown.wait_for(|stop| *stop) => End::ShuttingDown,
     };
     let close = match end {
@@ -109,6 +115,7 @@ async fn serve(socket: Socket, state: AppState, user: User) {
         End::TooBig => Some((CloseCode::Size, texts::CLOSE_TOO_BIG)),
         End::Idle => Some((CloseCode::Away, texts::CLOSE_IDLE)),
         End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), texts::CLOSE_LAGGED)),
+        End::SessionEnded => Some((CloseCode::from(CLOSE_SESSION_ENDED), texts::CLOSE_SESSION_ENDED)),
         End::ShuttingDown => Some((CloseCode::Away, texts::CLOSE_SHUTTING_DOWN)),
     };
     let too_big = matches!(end, End::TooBig);
@@ -169,6 +176,25 @@ async fn read_loop(
     }
 }
 
+/// Resolves once the connection's session is no longer live (expired, or deleted while this
+/// instance did not hear of it): checked right after connecting — a logout may have come
+/// between the upgrade's own check and the hub knowing this connection — and then at every
+/// ping. The check goes through the accounts service to the store on the blocking pool; a
+/// store that cannot answer keeps the connection open until it can.
+async fn session_gone(accounts: &Accounts, session: &str, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        // Boxed: the check's state would otherwise sit in every idle connection's task.
+        match Box::pin(accounts.session_live(session)).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => tracing::debug!(error = %e, "could not check a connection's session"),
+        }
+    }
+}
+
 /// Discards input for up to a second or 1 MiB, until the peer closes. The buffer is on the
 /// heap: a local array would live inside every connection's task for its whole life (async
 /// state is sized for the largest await), 8 KiB each on an idle connection.
@@ -190,8 +216,12 @@ async fn linger(mut io: TokioIo<Upgraded>) {
 /// Drains the outbox into the socket and pings on a timer. Everything already queued is fed
 /// into the write buffer before one flush, so a burst of frames leaves in few writes while a
 /// lone frame still goes out at once. Returns when the socket fails.
-async fn write_loop(sink: &mut futures_util::stream::SplitSink<Socket, WsMessage>, frames: &mut mpsc::Receiver<Frame>) {
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+async fn write_loop(
+    sink: &mut futures_util::stream::SplitSink<Socket, WsMessage>,
+    frames: &mut mpsc::Receiver<Frame>,
+    ping_every: Duration,
+) {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     loop {
         let sent = tokio::select! {
             frame = frames.recv() => match frame {

@@ -161,6 +161,12 @@ const socket = new ChatSocket({
     if (socketState !== 'open') handleDisconnect();
   },
   checkSession: () => api.getMe(),
+  onSessionEnded: () => {
+    // Logged out here or elsewhere, replaced by a new login, or expired: messages
+    // still in the outbox cannot be sent any more, so leave without asking.
+    state.leaving = true;
+    api.redirectToLogin();
+  },
 });
 
 const resume = new RoomResume({

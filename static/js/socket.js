@@ -1,7 +1,11 @@
 // socket.js — owns the one WebSocket connection: opening it, JSON framing,
 // heartbeats (ping every 25 s), noticing a dead link, and reconnecting with
-// exponential backoff (1 s doubling to 30 s, with jitter). It knows nothing
-// about rooms or messages: chat.js decides what to (re)send on open.
+// exponential backoff (1 s doubling to 30 s, with jitter) — except after close
+// code 4001 (the session ended), which stops for good. It knows nothing about
+// rooms or messages: chat.js decides what to (re)send on open.
+
+/** Close code of a socket whose session ended (logout, a new login, expiry). */
+const SESSION_ENDED = 4001;
 
 const PING_EVERY_MS = 25_000;
 const BACKOFF_FIRST_MS = 1_000;
@@ -21,13 +25,15 @@ export class ChatSocket {
    * @param {(frame: object) => void} o.onFrame                 every server frame except pong
    * @param {(state: string, info: object) => void} o.onState   'connecting' | 'open' | 'waiting' | 'stopped'
    * @param {() => Promise<unknown>} o.checkSession             before each reconnect; rejects on network failure
+   * @param {() => void} o.onSessionEnded                       the server closed with 4001: sign in again
    */
-  constructor({ url, onOpen, onFrame, onState, checkSession }) {
+  constructor({ url, onOpen, onFrame, onState, checkSession, onSessionEnded }) {
     this.url = url;
     this.onOpen = onOpen;
     this.onFrame = onFrame;
     this.onState = onState;
     this.checkSession = checkSession;
+    this.onSessionEnded = onSessionEnded;
 
     /** The live socket, or null between connections. */
     this.ws = null;
@@ -130,10 +136,16 @@ export class ChatSocket {
       this.onFrame(frame);
     });
 
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (event) => {
       if (ws !== this.ws) return;
-      // Any close (4008 "you lagged", 1001 "server going away", network loss)
-      // ends the same way: wait a little, then come back and resync.
+      if (event.code === SESSION_ENDED) {
+        // Reconnecting cannot help: the session is gone on the server.
+        this.stop();
+        this.onSessionEnded?.();
+        return;
+      }
+      // Any other close (4008 "you lagged", 1001 "server going away", network
+      // loss) ends the same way: wait a little, then come back and resync.
       this.drop();
       this.scheduleReconnect();
     });

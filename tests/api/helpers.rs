@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use discock::auth::Accounts;
 use discock::config::DatabaseConfig;
-use discock::{App, Config};
+use discock::{App, AppState, Config};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
@@ -272,6 +273,11 @@ pub struct TestApp {
     database: Arc<TestDatabase>,
     /// The extra environment the app was started with, kept for `restart`.
     env: Vec<(String, String)>,
+    /// How often WebSockets are pinged, when a test shortened it; kept for `restart`.
+    ws_ping_every: Option<Duration>,
+    /// The server's services, for calling those no route reaches yet. Dropped off the async
+    /// threads (see `off_runtime`) once the server stops.
+    state: Option<AppState>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -285,10 +291,21 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create(Backend::current());
     let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    spawn_app_on(Arc::new(database), env).await
+    spawn_app_on(Arc::new(database), env, None).await
 }
 
-async fn spawn_app_on(database: Arc<TestDatabase>, env: Vec<(String, String)>) -> TestApp {
+/// Starts the app with WebSockets pinged (and their sessions checked) this often instead of
+/// every 30 s, so a test can see what happens at the next ping without waiting for it.
+pub async fn spawn_app_with_ping(every: Duration) -> TestApp {
+    let database = TestDatabase::create(Backend::current());
+    spawn_app_on(Arc::new(database), Vec::new(), Some(every)).await
+}
+
+async fn spawn_app_on(
+    database: Arc<TestDatabase>,
+    env: Vec<(String, String)>,
+    ws_ping_every: Option<Duration>,
+) -> TestApp {
     let mut vars: Vec<(String, String)> = vec![
         ("HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
@@ -304,15 +321,19 @@ async fn spawn_app_on(database: Arc<TestDatabase>, env: Vec<(String, String)>) -
     ];
     vars.extend(database.env());
     vars.extend(env.iter().cloned());
-    let config = Config::from_lookup(|k| vars.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
+    let mut config = Config::from_lookup(|k| vars.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
         .expect("test config is valid");
+    if let Some(every) = ws_ping_every {
+        config.ws_ping_every = every;
+    }
     let app = App::build(config).await.expect("app starts");
     let addr = app.local_addr();
+    let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    TestApp { addr, database, env, stop: Some(stop), server: Some(server) }
+    TestApp { addr, database, env, ws_ping_every, state: Some(state), stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {
@@ -327,14 +348,14 @@ impl TestApp {
     /// Stops the server and starts a new one on the same database.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
-        spawn_app_on(self.database.clone(), std::mem::take(&mut self.env)).await
+        spawn_app_on(self.database.clone(), std::mem::take(&mut self.env), self.ws_ping_every).await
     }
 
     /// Another server on this one's database: a second instance of the same deployment, with
     /// its own extra environment (say, the same `REDIS_URL` and `REDIS_PREFIX`).
     pub async fn another_instance(&self, env: &[(&str, &str)]) -> TestApp {
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        spawn_app_on(self.database.clone(), env).await
+        spawn_app_on(self.database.clone(), env, self.ws_ping_every).await
     }
 
     pub async fn shutdown(&mut self) {
@@ -347,6 +368,51 @@ impl TestApp {
                 .expect("server stops within 10 s")
                 .expect("server task ends cleanly");
         }
+        self.release_state();
+    }
+
+    /// Lets go of the server's services off the async threads: they may hold the last handle on
+    /// a PostgreSQL store, whose clients must not be closed on them.
+    fn release_state(&mut self) {
+        let state = self.state.take();
+        off_runtime(move || drop(state));
+    }
+
+    /// The server's accounts service.
+    pub fn accounts(&self) -> &Accounts {
+        &self.state.as_ref().expect("the server is running").accounts
+    }
+
+    /// Moves one moment of a stored session — `"created_at"` or `"last_seen_at"` — `days` into
+    /// the past, straight in the database: how tests let a session's lifetime run out.
+    pub fn backdate_session(&self, token: &str, column: &str, days: i32) {
+        assert!(matches!(column, "created_at" | "last_seen_at"), "not a session time: {column}");
+        let hash = self.accounts().keys().session_hash(token);
+        let updated = match &*self.database {
+            TestDatabase::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).expect("opening the test database");
+                conn.busy_timeout(Duration::from_secs(5)).unwrap();
+                let micros = i64::from(days) * 24 * 3600 * 1_000_000;
+                conn.execute(
+                    &format!("UPDATE sessions SET {column} = {column} - ?1 WHERE token_hash = ?2"),
+                    rusqlite::params![micros, hash],
+                )
+                .expect("backdating the session") as u64
+            }
+            TestDatabase::Postgres { url, .. } => {
+                off_runtime(|| {
+                    let mut client =
+                        postgres::Client::connect(url, postgres::NoTls).expect("connecting to the test database");
+                    client
+                    .execute(
+                        &format!("UPDATE sessions SET {column} = {column} - make_interval(days => $1) WHERE token_hash = $2"),
+                        &[&days, &hash],
+                    )
+                    .expect("backdating the session")
+                })
+            }
+        };
+        assert_eq!(updated, 1, "the session exists");
     }
 
     /// An HTTP client that keeps cookies and does not follow redirects.
@@ -380,6 +446,7 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.release_state();
     }
 }
 
@@ -443,6 +510,51 @@ impl TestUser {
             client,
             base: app.url(""),
         }
+    }
+
+    /// The same user signed in on another device: a fresh client, a session of its own.
+    pub async fn another_device(&self, app: &TestApp) -> TestUser {
+        let client = app.client();
+        let session = self.log_in_with(app, &client, "/login").await;
+        TestUser {
+            id: self.id,
+            username: self.username.clone(),
+            password: self.password.clone(),
+            city: self.city.clone(),
+            session,
+            client,
+            base: self.base.clone(),
+        }
+    }
+
+    /// Signs in again from this user's own browser, which still presents its session cookie
+    /// (a login form left open in another tab, say); the new session replaces `self.session`.
+    /// Returns the old token.
+    pub async fn log_in_again(&mut self, app: &TestApp) -> String {
+        // Signed in, /login redirects to the chat; the chat page carries the same CSRF token.
+        let session = self.log_in_with(app, &self.client.clone(), "/chat").await;
+        std::mem::replace(&mut self.session, session)
+    }
+
+    /// Posts the login form from `client`, with the CSRF token of `page`; the new session token.
+    async fn log_in_with(&self, app: &TestApp, client: &Client, page: &str) -> String {
+        let token = app.csrf_token(client, page).await;
+        let response = client
+            .post(app.url("/login"))
+            .form(&[("username", self.username.as_str()), ("password", &self.password), ("csrf_token", &token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "login succeeds");
+        cookie_value(&response, "discock_session").expect("a session cookie")
+    }
+
+    /// Logs out through the form, as the page's button does.
+    pub async fn log_out(&self, app: &TestApp) {
+        let token = app.csrf_token(&self.client, "/chat").await;
+        let response =
+            self.client.post(app.url("/logout")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "logout succeeds");
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -561,6 +673,12 @@ impl Socket {
     pub async fn say(&mut self, room_id: i64, content: &str) -> Value {
         self.send(json!({ "type": "send_message", "room_id": room_id, "content": content })).await;
         self.wait_for("new_message").await["message"].clone()
+    }
+
+    /// Asserts that the connection is open and served: a ping gets its pong.
+    pub async fn expect_served(&mut self) {
+        self.send(json!({ "type": "ping" })).await;
+        self.wait_for("pong").await;
     }
 
     /// Reads frames until the server closes the socket; returns the close code.

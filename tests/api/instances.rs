@@ -343,3 +343,26 @@ async fn someone_whose_instance_died_disappears_from_the_room() {
         })
         .await
 }
+
+#[tokio::test]
+async fn logging_out_on_one_instance_closes_the_sessions_sockets_on_every_instance_within_a_second() {
+    Backend::Postgres
+        .run(async {
+            let Some((a, b)) = two_instances().await else { return };
+            let laptop = TestUser::register(&a).await;
+            let phone = laptop.another_device(&a).await;
+            let mut on_a = laptop.connect(&a).await;
+            let mut on_b = laptop.connect(&b).await;
+            let mut phone_on_b = phone.connect(&b).await;
+
+            let started = Instant::now();
+            laptop.log_out(&a).await;
+            let codes = (on_a.closed_with().await, on_b.closed_with().await);
+            let took = started.elapsed();
+
+            assert_eq!(codes, (Some(4001), Some(4001)));
+            assert!(took < Duration::from_secs(1), "the sockets closed {took:?} after the logout");
+            phone_on_b.expect_served().await;
+        })
+        .await;
+}

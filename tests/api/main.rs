@@ -15,6 +15,7 @@ mod instances;
 mod limits;
 mod resume;
 mod rooms;
+mod sessions;
 mod shutdown;
 mod store;
 mod ui;

@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
+use discock::config::SessionLifetime;
 use discock::domain::{self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, Username};
 use discock::events::{Change, RoomEvent};
 use discock::store::prelude::*;
@@ -94,17 +95,80 @@ fn usernames_are_unique_regardless_of_case() {
     assert_eq!(hash, "hash");
 }
 
-both_backends!(fn an_expired_session_no_longer_names_its_user);
-fn an_expired_session_no_longer_names_its_user() {
+/// Sessions that end after three hours idle or a day after their login.
+fn short_lifetime() -> SessionLifetime {
+    SessionLifetime { idle: std::time::Duration::from_secs(3 * 3600), max: std::time::Duration::from_secs(24 * 3600) }
+}
+
+both_backends!(fn a_session_names_its_user_until_idle_too_long_or_past_its_absolute_limit_or_deleted);
+fn a_session_names_its_user_until_idle_too_long_or_past_its_absolute_limit_or_deleted() {
     let store = open_store();
     let alice = user(&*store, "alice");
-    let now = domain::now();
-    store.create_session("h1", alice.id, now, now + Duration::hours(1)).unwrap();
+    let (now, life) = (domain::now(), short_lifetime());
+    store.create_session("h1", alice.id, now, &life).unwrap();
 
-    assert_eq!(store.session_user("h1", now).unwrap(), Some(alice.clone()));
-    assert_eq!(store.session_user("h1", now + Duration::hours(2)).unwrap(), None);
-    store.delete_session("h1").unwrap();
-    assert_eq!(store.session_user("h1", now).unwrap(), None);
+    assert_eq!(store.session_user("h1", now, &life).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("h1", now + Duration::hours(4), &life).unwrap(), None, "idle for four hours");
+    // Used every two hours, it still ends a day after the login.
+    for hours in [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22] {
+        assert!(store.session_user("h1", now + Duration::hours(hours), &life).unwrap().is_some(), "{hours} h");
+    }
+    assert_eq!(store.session_user("h1", now + Duration::hours(24), &life).unwrap(), None, "a day after the login");
+    assert!(store.delete_session("h1").unwrap());
+    assert!(!store.delete_session("h1").unwrap(), "deleting twice finds nothing");
+    assert_eq!(store.session_user("h1", now, &life).unwrap(), None);
+}
+
+both_backends!(fn checking_a_session_notes_its_use_at_most_once_an_hour);
+fn checking_a_session_notes_its_use_at_most_once_an_hour() {
+    let store = open_store();
+    let alice = user(&*store, "alice");
+    let (now, life) = (domain::now(), short_lifetime());
+    store.create_session("early", alice.id, now, &life).unwrap();
+    store.create_session("late", alice.id, now, &life).unwrap();
+
+    // Half an hour in: too soon to write, so "early" still counts as last seen at its login.
+    store.session_user("early", now + Duration::minutes(30), &life).unwrap();
+    // Two hours in: "late" is noted as seen then.
+    store.session_user("late", now + Duration::hours(2), &life).unwrap();
+
+    let at = now + Duration::minutes(3 * 60 + 10);
+    assert_eq!(store.session_user("early", at, &life).unwrap(), None, "idle since its login");
+    assert_eq!(store.session_user("late", at, &life).unwrap(), Some(alice), "seen an hour and ten minutes ago");
+}
+
+both_backends!(fn creating_a_session_purges_the_ended_ones);
+fn creating_a_session_purges_the_ended_ones() {
+    let store = open_store();
+    let alice = user(&*store, "alice");
+    let (now, life) = (domain::now(), short_lifetime());
+    store.create_session("idle", alice.id, now - Duration::hours(4), &life).unwrap();
+    store.create_session("live", alice.id, now - Duration::hours(1), &life).unwrap();
+
+    store.create_session("new", alice.id, now, &life).unwrap();
+
+    assert!(!store.delete_session("idle").unwrap(), "the ended session was purged");
+    assert!(store.delete_session("live").unwrap(), "the live one was kept");
+}
+
+both_backends!(fn deleting_a_users_other_sessions_keeps_the_given_one_and_names_those_deleted);
+fn deleting_a_users_other_sessions_keeps_the_given_one_and_names_those_deleted() {
+    let store = open_store();
+    let alice = user(&*store, "alice");
+    let bob = user(&*store, "bob");
+    let (now, life) = (domain::now(), short_lifetime());
+    for (hash, owner) in [("laptop", &alice), ("phone", &alice), ("tablet", &alice), ("bobs", &bob)] {
+        store.create_session(hash, owner.id, now, &life).unwrap();
+    }
+
+    let mut deleted = store.delete_other_sessions(alice.id, "laptop").unwrap();
+    deleted.sort();
+
+    assert_eq!(deleted, ["phone", "tablet"]);
+    assert_eq!(store.session_user("laptop", now, &life).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("phone", now, &life).unwrap(), None);
+    assert_eq!(store.session_user("bobs", now, &life).unwrap(), Some(bob), "another user's sessions stay");
+    assert!(store.delete_other_sessions(alice.id, "laptop").unwrap().is_empty());
 }
 
 both_backends!(fn a_batch_is_stored_in_order_and_a_repeated_client_id_returns_the_first_copy);

@@ -12,6 +12,7 @@ use super::connect::{client_config, describe_target};
 use super::migrations::MIGRATIONS;
 use super::scratch::{self, ScratchDb};
 use super::{Options, PostgresStore};
+use crate::config::SessionLifetime;
 use crate::domain::{
     self, City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId,
     Username,
@@ -130,23 +131,21 @@ fn sessions_name_their_user_until_they_expire_or_are_deleted() {
     let store = open(&db);
     let alice = user(&store, "alice");
     let now = domain::now();
-    store.create_session("old", alice.id, now - Span::hours(3), now - Span::hours(1)).unwrap();
-    store.create_session("h1", alice.id, now, now + Span::hours(1)).unwrap();
+    let lifetime = SessionLifetime { idle: Duration::from_secs(3 * 3600), max: Duration::from_secs(24 * 3600) };
+    store.create_session("old", alice.id, now - Span::days(2), &lifetime).unwrap();
+    store.create_session("h1", alice.id, now, &lifetime).unwrap();
 
-    assert_eq!(store.session_user("h1", now).unwrap(), Some(alice.clone()));
-    assert_eq!(store.session_user("h1", now + Span::hours(2)).unwrap(), None);
+    assert_eq!(store.session_user("h1", now, &lifetime).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("h1", now + Span::hours(4), &lifetime).unwrap(), None, "idle too long");
     store.delete_session("h1").unwrap();
-    assert_eq!(store.session_user("h1", now).unwrap(), None);
+    assert_eq!(store.session_user("h1", now, &lifetime).unwrap(), None);
     let left: i64 = db.client().query_one("SELECT count(*) FROM sessions", &[]).unwrap().get(0);
-    assert_eq!(left, 0, "creating a session purged the expired one");
-    assert!(matches!(store.create_session("h2", UserId(999), now, now + Span::hours(1)), Err(StoreError::NotFound)));
+    assert_eq!(left, 0, "creating a session purged the ended one");
+    assert!(matches!(store.create_session("h2", UserId(999), now, &lifetime), Err(StoreError::NotFound)));
     assert!(matches!(
-        store.create_session("h3", alice.id, now, now + Span::hours(1)).and_then(|_| store.create_session(
-            "h3",
-            alice.id,
-            now,
-            now + Span::hours(1)
-        )),
+        store
+            .create_session("h3", alice.id, now, &lifetime)
+            .and_then(|_| store.create_session("h3", alice.id, now, &lifetime)),
         Err(StoreError::Conflict(_))
     ));
 }

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use super::connect::{internal, write_error};
 use super::rows::user_from_row;
 use super::PostgresStore;
+use crate::config::SessionLifetime;
 use crate::domain::{City, User, UserId, Username};
-use crate::store::{Conflict, StoreError, UserStore};
+use crate::store::{Conflict, SessionCutoffs, StoreError, UserStore};
 
 impl UserStore for PostgresStore {
     fn create_user(
@@ -42,35 +43,63 @@ impl UserStore for PostgresStore {
         token_hash: &str,
         user: UserId,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        lifetime: &SessionLifetime,
     ) -> Result<(), StoreError> {
-        const PURGE: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+        const PURGE: &str = "DELETE FROM sessions WHERE created_at <= $1 OR last_seen_at <= $2";
         const INSERT: &str =
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)";
+        let cut = SessionCutoffs::at(now, lifetime);
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
-        prepared.execute(client, PURGE, &[&now]).map_err(internal)?;
+        prepared.execute(client, PURGE, &[&cut.created_after, &cut.seen_after]).map_err(internal)?;
         prepared
-            .execute(client, INSERT, &[&token_hash, &user.0, &now, &expires_at])
+            .execute(client, INSERT, &[&token_hash, &user.0, &now])
             .map_err(|e| write_error(e, Conflict::Username))?;
         Ok(())
     }
 
-    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
-        const SQL: &str = "SELECT u.id, u.username, u.city FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2";
+    fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        lifetime: &SessionLifetime,
+    ) -> Result<Option<User>, StoreError> {
+        const SQL: &str =
+            "SELECT u.id, u.username, u.city, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.created_at > $2 AND s.last_seen_at > $3";
+        const TOUCH: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
+        let cut = SessionCutoffs::at(now, lifetime);
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let found = prepared
+            .query_opt(client, SQL, &[&token_hash, &cut.created_after, &cut.seen_after])
+            .and_then(|row| row.map(|r| Ok((user_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(3)?))).transpose())
+            .map_err(internal)?;
+        let Some((user, last_seen)) = found else { return Ok(None) };
+        if last_seen <= cut.refresh_before {
+            if let Err(e) = prepared.execute(client, TOUCH, &[&token_hash, &now]) {
+                tracing::warn!(error = %e, "could not note that a session is in use");
+            }
+        }
+        Ok(Some(user))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         prepared
-            .query_opt(client, SQL, &[&token_hash, &now])
-            .and_then(|row| row.map(|r| user_from_row(&r, 0)).transpose())
+            .execute(client, "DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+            .map(|deleted| deleted > 0)
             .map_err(internal)
     }
 
-    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+    fn delete_other_sessions(&self, user: UserId, keep: &str) -> Result<Vec<String>, StoreError> {
+        const SQL: &str = "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
-        prepared.execute(client, "DELETE FROM sessions WHERE token_hash = $1", &[&token_hash]).map_err(internal)?;
-        Ok(())
+        prepared
+            .query(client, SQL, &[&user.0, &keep])
+            .and_then(|rows| rows.iter().map(|r| r.try_get(0)).collect())
+            .map_err(internal)
     }
 }

@@ -5,8 +5,9 @@ use rusqlite::{params, OptionalExtension};
 
 use super::rows::{internal, micros, user_from_row, write_error};
 use super::SqliteStore;
+use crate::config::SessionLifetime;
 use crate::domain::{City, User, UserId, Username};
-use crate::store::{Conflict, StoreError, UserStore};
+use crate::store::{Conflict, SessionCutoffs, StoreError, UserStore};
 
 impl UserStore for SqliteStore {
     fn create_user(
@@ -37,35 +38,65 @@ impl UserStore for SqliteStore {
         token_hash: &str,
         user: UserId,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        lifetime: &SessionLifetime,
     ) -> Result<(), StoreError> {
+        let cut = SessionCutoffs::at(now, lifetime);
         let conn = self.conn()?;
-        conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")
-            .and_then(|mut s| s.execute([micros(now)]))
+        conn.prepare_cached("DELETE FROM sessions WHERE created_at <= ?1 OR last_seen_at <= ?2")
+            .and_then(|mut s| s.execute(params![micros(cut.created_after), micros(cut.seen_after)]))
             .map_err(internal)?;
         conn.prepare_cached(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
         )
-        .and_then(|mut s| s.execute(params![token_hash, user.0, micros(now), micros(expires_at)]))
+        .and_then(|mut s| s.execute(params![token_hash, user.0, micros(now)]))
         .map_err(|e| write_error(e, Conflict::Username))?;
         Ok(())
     }
 
-    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+    fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        lifetime: &SessionLifetime,
+    ) -> Result<Option<User>, StoreError> {
+        let cut = SessionCutoffs::at(now, lifetime);
         let conn = self.conn()?;
-        conn.prepare_cached(
-            "SELECT u.id, u.username, u.city FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-        )
-        .and_then(|mut s| s.query_row(params![token_hash, micros(now)], |r| user_from_row(r, 0)).optional())
-        .map_err(internal)
+        let found = conn
+            .prepare_cached(
+                "SELECT u.id, u.username, u.city, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.created_at > ?2 AND s.last_seen_at > ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![token_hash, micros(cut.created_after), micros(cut.seen_after)], |r| {
+                    Ok((user_from_row(r, 0)?, r.get::<_, i64>(3)?))
+                })
+                .optional()
+            })
+            .map_err(internal)?;
+        let Some((user, last_seen)) = found else { return Ok(None) };
+        if last_seen <= micros(cut.refresh_before) {
+            let touched = conn
+                .prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1 AND last_seen_at < ?2")
+                .and_then(|mut s| s.execute(params![token_hash, micros(now)]));
+            if let Err(e) = touched {
+                tracing::warn!(error = %e, "could not note that a session is in use");
+            }
+        }
+        Ok(Some(user))
     }
 
-    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+    fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
         let conn = self.conn()?;
         conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")
             .and_then(|mut s| s.execute([token_hash]))
-            .map_err(internal)?;
-        Ok(())
+            .map(|deleted| deleted > 0)
+            .map_err(internal)
+    }
+
+    fn delete_other_sessions(&self, user: UserId, keep: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn()?;
+        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2 RETURNING token_hash")
+            .and_then(|mut s| s.query_map(params![user.0, keep], |r| r.get(0))?.collect())
+            .map_err(internal)
     }
 }
