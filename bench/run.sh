@@ -90,7 +90,8 @@ start_server() {
     case $target in
         discock)
             rm -f "$TMP"/bench.db*
-            HOST=$HOST PORT=$port BCRYPT_COST=4 DATABASE_URL="sqlite://$TMP/bench.db" \
+            # Every load-generator connection comes from one address: no per-address cap.
+            HOST=$HOST PORT=$port BCRYPT_COST=4 DATABASE_URL="sqlite://$TMP/bench.db" MAX_CONNECTIONS_PER_ADDRESS=0 \
                 SECRET_KEY=discock-bench-secret-key-0123456789abcdef \
                 taskset -c 0 "$ROOT/target/release/discock" >"$log" 2>&1 &
             ;;

@@ -10,6 +10,7 @@ mod helpers;
 
 mod accounts;
 mod chat;
+mod connections;
 mod history;
 mod instances;
 mod resume;
