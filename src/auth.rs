@@ -187,8 +187,16 @@ impl Accounts {
     /// The user whose name and password these are. Unknown user, wrong password and
     /// over-long password get the same answer in the same time.
     pub async fn authenticate(&self, username: &str, password: String) -> Result<Option<User>, AuthError> {
-        let key = crate::domain::fold_case(username);
-        let found = self.db.call(move |s| s.find_credentials(&key)).await?;
+        // A name outside the username rules was never registered, so it is not looked up: it
+        // could hold a NUL byte, which PostgreSQL refuses in text (a 500 instead of a 401).
+        // It still costs a bcrypt verification, like any unknown name.
+        let found = match Username::parse(username) {
+            Ok(name) => {
+                let key = name.key();
+                self.db.call(move |s| s.find_credentials(&key)).await?
+            }
+            Err(_) => None,
+        };
         let (user, hash) = found.map_or((None, None), |(u, h)| (Some(u), Some(h)));
         let ok = password.len() <= 72 && self.verify_password(password, hash).await?;
         Ok(user.filter(|_| ok))
