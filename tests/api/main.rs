@@ -11,6 +11,7 @@ mod helpers;
 mod accounts;
 mod chat;
 mod connections;
+mod fuzz;
 mod history;
 mod instances;
 mod resume;
