@@ -1,5 +1,6 @@
 //! The application: `App::build` (opens the store, builds the services in dependency order,
-//! binds the listener, wires the routes) and graceful shutdown.
+//! binds the listener, wires the routes) and graceful shutdown. Serving the bound listener is
+//! `crate::server`'s.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use crate::keys::{random_token, Keys};
 use crate::limits::Limits;
 use crate::state::AppState;
 use crate::store::{self, CommitSink, Db, DbReader, StoreError};
-use crate::{assets, routes};
+use crate::{assets, routes, server};
 
 /// Why the server could not start; printed as one line before exiting.
 #[derive(Debug, thiserror::Error)]
@@ -111,16 +112,19 @@ impl App {
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) {
         let App { listener, addr, state, stop } = self;
         tracing::info!(%addr, "listening");
+        let mut limits = state.config.connections;
+        if state.config.limits.trust_proxy && limits.per_address.take().is_some() {
+            // Behind the proxy every connection comes from the proxy's address; the client's is
+            // only known once the request's headers are read, after the accept loop's decision.
+            tracing::info!("TRUST_PROXY is set: the per-address connection cap is off (it would count the proxy)");
+        }
         let routes = routes::routes(state);
-        warp::serve(routes)
-            .incoming(listener)
-            .graceful(async move {
-                signal.await;
-                tracing::info!("shutting down");
-                let _ = stop.send(true);
-            })
-            .run()
-            .await;
+        server::serve(listener, routes, limits, async move {
+            signal.await;
+            tracing::info!("shutting down");
+            let _ = stop.send(true);
+        })
+        .await;
     }
 }
 
@@ -138,10 +142,10 @@ async fn sweep_limits(limits: Limits, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Binds the listening socket. `TCP_NODELAY` is set on it because warp accepts connections
-/// itself and offers no hook for the accepted sockets; on Linux they inherit the option from
-/// the listener. Without it, Nagle's algorithm holds a frame back while an earlier one is
-/// unacknowledged, which adds delayed-ACK pauses to live delivery.
+/// Binds the listening socket. `TCP_NODELAY` is set on it so that, on Linux, accepted sockets
+/// inherit it (`crate::server` sets it on each as well, for other systems). Without it,
+/// Nagle's algorithm holds a frame back while an earlier one is unacknowledged, which adds
+/// delayed-ACK pauses to live delivery.
 fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
     #[cfg(unix)]

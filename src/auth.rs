@@ -26,6 +26,11 @@ pub const SESSION_COOKIE: &str = "discock_session";
 /// Cookie carrying the random seed CSRF tokens are derived from (double-submit, signed).
 pub const CSRF_COOKIE: &str = "discock_csrf";
 
+/// The address of the socket a request came over, put into each request by the server's
+/// accept loop (`crate::server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
 /// Request facts the auth checks need, extracted once per request.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
@@ -46,7 +51,8 @@ pub struct RequestMeta {
 /// earlier entries come from the client and can be forged). Without `trust_proxy` those headers
 /// are ignored, so nobody dodges a per-address limit by sending them.
 pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), Error = Infallible> + Clone {
-    warp::header::headers_cloned().and(warp::addr::remote()).map(move |headers: HeaderMap, peer: Option<SocketAddr>| {
+    let peer = warp::ext::optional::<PeerAddr>().map(|peer: Option<PeerAddr>| peer.map(|PeerAddr(addr)| addr));
+    warp::header::headers_cloned().and(peer).map(move |headers: HeaderMap, peer: Option<SocketAddr>| {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let cookies: Vec<&str> = headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
         let proxied = || {
@@ -254,8 +260,16 @@ impl Accounts {
     /// The user whose name and password these are. Unknown user, wrong password and
     /// over-long password get the same answer in the same time.
     pub async fn authenticate(&self, username: &str, password: String) -> Result<Option<User>, AuthError> {
-        let key = crate::domain::fold_case(username);
-        let found = self.db.call(move |s| s.find_credentials(&key)).await?;
+        // A name outside the username rules was never registered, so it is not looked up: it
+        // could hold a NUL byte, which PostgreSQL refuses in text (a 500 instead of a 401).
+        // It still costs a bcrypt verification, like any unknown name.
+        let found = match Username::parse(username) {
+            Ok(name) => {
+                let key = name.key();
+                self.db.call(move |s| s.find_credentials(&key)).await?
+            }
+            Err(_) => None,
+        };
         let (user, hash) = found.map_or((None, None), |(u, h)| (Some(u), Some(h)));
         let ok = password.len() <= 72 && self.verify_password(password, hash).await?;
         Ok(user.filter(|_| ok))

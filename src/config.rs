@@ -4,6 +4,8 @@
 //! |----------------------------|----------------------------|---------|
 //! | `HOST`                     | `0.0.0.0`                  | address to listen on |
 //! | `PORT`                     | `8080`                     | port to listen on (`0` picks a free one) |
+//! | `MAX_CONNECTIONS_PER_ADDRESS` | `64`                    | open connections (WebSockets included) one client address may hold, 0–100000; `0` = no cap; off with `TRUST_PROXY=true` (behind a proxy every connection comes from the proxy) |
+//! | `HEADER_READ_TIMEOUT`      | `10`                       | seconds a client has to send a request's headers (also how long an idle keep-alive connection stays open), 1–300 |
 //! | `DATABASE_URL`             | `sqlite://data/discock.db` | `sqlite://relative/path`, `sqlite:///absolute/path`, or `postgres://user:password@host:5432/dbname` (`postgresql://` too; no TLS yet, so `sslmode=require` is refused) |
 //! | `DATABASE_POOL_SIZE`       | `8`                        | PostgreSQL connections per instance, 1–128 (SQLite keeps its own fixed pool and ignores it) |
 //! | `DATABASE_CONNECT_TIMEOUT` | `30`                       | seconds start-up keeps retrying an unreachable PostgreSQL; `0` tries once |
@@ -37,6 +39,8 @@ pub struct Config {
     pub host: IpAddr,
     /// Port the listener binds; 0 lets the OS choose (tests).
     pub port: u16,
+    /// What one client may ask of the HTTP server, so a few clients cannot take it over.
+    pub connections: ConnectionLimits,
     /// Where the data lives.
     pub database: DatabaseConfig,
     /// Key for hashing session tokens and deriving CSRF tokens.
@@ -139,6 +143,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("connections", &self.connections)
             .field("database", &self.database)
             .field("secret_key", &self.secret_key)
             .field("bcrypt_cost", &self.bcrypt_cost)
@@ -150,6 +155,26 @@ impl std::fmt::Debug for Config {
             .field("ws_ping_every", &self.ws_ping_every)
             .finish()
     }
+}
+
+/// `MAX_CONNECTIONS_PER_ADDRESS` when unset: far more than one person's browser tabs (each
+/// holds a WebSocket and a few HTTP connections), far fewer than the thousands a single host
+/// could otherwise open to exhaust file descriptors and memory.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+/// `HEADER_READ_TIMEOUT` when unset: a browser sends its headers in one packet, so ten seconds
+/// is generous even on a poor mobile link, while a slowloris client trickling bytes holds a
+/// connection for no longer than that.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Limits the HTTP server applies to each client (see `crate::server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Open connections one client address may hold at once (an IPv6 client's /64 counts as
+    /// one address); `None` = no cap.
+    pub per_address: Option<usize>,
+    /// Time a client has to send a request's headers, counted from the connection's start or
+    /// the end of the previous response.
+    pub header_read_timeout: Duration,
 }
 
 /// `DATABASE_POOL_SIZE` when unset.
@@ -286,6 +311,30 @@ impl Config {
                 v.parse().map_err(|_| ConfigError(format!("PORT must be a number from 0 to 65535, got {v:?}")))?
             }
         };
+        let per_address = match get("MAX_CONNECTIONS_PER_ADDRESS") {
+            None => Some(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+            Some(v) => match v.parse::<usize>() {
+                Ok(0) => None,
+                Ok(n) if n <= 100_000 => Some(n),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 0 (no cap) to 100000, got {v:?}"
+                    )))
+                }
+            },
+        };
+        let header_read_timeout = match get("HEADER_READ_TIMEOUT") {
+            None => DEFAULT_HEADER_READ_TIMEOUT,
+            Some(v) => match v.parse::<u64>() {
+                Ok(s) if (1..=300).contains(&s) => Duration::from_secs(s),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "HEADER_READ_TIMEOUT must be whole seconds from 1 to 300, got {v:?}"
+                    )))
+                }
+            },
+        };
+        let connections = ConnectionLimits { per_address, header_read_timeout };
         let pool_size = match get("DATABASE_POOL_SIZE") {
             None => DEFAULT_POOL_SIZE,
             Some(v) => match v.parse::<u32>() {
@@ -387,6 +436,7 @@ impl Config {
         Ok(Config {
             host,
             port,
+            connections,
             database,
             secret_key,
             bcrypt_cost,
@@ -556,6 +606,20 @@ mod tests {
         assert_eq!(c.ws_ping_every, Duration::from_secs(30));
         assert_eq!(c.secret_key.bytes.len(), 32);
         assert_eq!(c.redis_url, None);
+        assert_eq!(
+            c.connections,
+            ConnectionLimits { per_address: Some(64), header_read_timeout: Duration::from_secs(10) }
+        );
+    }
+
+    #[test]
+    fn the_connection_cap_can_be_changed_or_turned_off_and_the_header_timeout_set() {
+        let c = config(&[("MAX_CONNECTIONS_PER_ADDRESS", "2"), ("HEADER_READ_TIMEOUT", "1")]).unwrap();
+        assert_eq!(
+            c.connections,
+            ConnectionLimits { per_address: Some(2), header_read_timeout: Duration::from_secs(1) }
+        );
+        assert_eq!(config(&[("MAX_CONNECTIONS_PER_ADDRESS", "0")]).unwrap().connections.per_address, None);
     }
 
     #[test]
@@ -677,6 +741,11 @@ mod tests {
             ("DATABASE_URL", "sqlite::memory:"),
             ("DATABASE_URL", "postgres://db:port/x"),
             ("DATABASE_URL", "postgres://db/x?sslmode=require"),
+            ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
+            ("MAX_CONNECTIONS_PER_ADDRESS", "100001"),
+            ("HEADER_READ_TIMEOUT", "0"),
+            ("HEADER_READ_TIMEOUT", "301"),
+            ("HEADER_READ_TIMEOUT", "0.5"),
             ("DATABASE_POOL_SIZE", "0"),
             ("DATABASE_POOL_SIZE", "129"),
             ("DATABASE_POOL_SIZE", "many"),

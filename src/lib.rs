@@ -5,6 +5,8 @@
 //! - [`config`]: environment variables, defaults, validation (Redis and database settings too).
 //! - [`state`]: `AppState`, the services every handler and connection shares.
 //! - [`app`]: building the server in dependency order, graceful shutdown.
+//! - [`server`]: accepting and serving HTTP connections: per-address cap, header limits and
+//!   timeout, graceful shutdown of connections.
 //! - [`error`]: `AppError` and its one mapping to HTTP; the rejection handler.
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
@@ -40,6 +42,7 @@ pub mod limits;
 pub mod migrate;
 pub mod protocol;
 pub mod routes;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod texts;

@@ -119,6 +119,8 @@ pub fn bad_fields(detail: &str) -> String {
 
 /// Reasons in WebSocket close frames.
 pub const CLOSE_TOO_BIG: &str = "кадр больше 64 КиБ";
+pub const CLOSE_NOT_UTF8: &str = "текст не в UTF-8";
+pub const CLOSE_PROTOCOL: &str = "нарушен протокол WebSocket";
 pub const CLOSE_IDLE: &str = "нет активности";
 pub const CLOSE_LAGGED: &str = "соединение не успевает; переподключитесь";
 pub const CLOSE_SHUTTING_DOWN: &str = "сервер перезапускается";

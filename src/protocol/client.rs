@@ -93,4 +93,117 @@ mod tests {
             assert_eq!(ClientFrame::parse(text).unwrap_err().code(), ErrorCode::InvalidJson, "{text}");
         }
     }
+
+    /// Property tests: whatever text arrives, `parse` returns (no panic) and sorts it the way
+    /// the `error` codes promise.
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{json, Value};
+
+        use super::*;
+
+        /// The result of parsing `text` agrees with what `text` is: not an object with a string
+        /// `type` is `NoType` or `NotJson`, and `UnknownType` names the type it did not know.
+        fn check(text: &str) -> Result<(), TestCaseError> {
+            let value = serde_json::from_str::<Value>(text).ok();
+            let kind = value.as_ref().and_then(|v| v.get("type")).and_then(Value::as_str);
+            match ClientFrame::parse(text) {
+                Err(ProtocolError::NotJson(_)) => prop_assert!(value.is_none(), "valid JSON called not JSON"),
+                Err(ProtocolError::NoType) => prop_assert!(value.is_some() && kind.is_none()),
+                Err(ProtocolError::UnknownType(named)) => prop_assert_eq!(Some(named.as_str()), kind),
+                Err(ProtocolError::BadFields { kind: named, .. }) => prop_assert_eq!(Some(named.as_str()), kind),
+                Err(ProtocolError::Binary) => prop_assert!(false, "a text frame reported as binary"),
+                Ok(_) => prop_assert!(kind.is_some(), "parsed without a string type"),
+            }
+            Ok(())
+        }
+
+        /// Any JSON value, nested a few levels, with the keys frames use among random ones.
+        fn json_value() -> impl Strategy<Value = Value> {
+            let key = prop_oneof![
+                Just("type".to_owned()),
+                Just("room_id".to_owned()),
+                Just("content".to_owned()),
+                Just("since".to_owned()),
+                Just("client_id".to_owned()),
+                ".{0,8}",
+            ];
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                prop_oneof![Just("ping"), Just("join_room"), Just("send_message"), Just("typing"), Just("leave_room")]
+                    .prop_map(Value::from),
+                ".{0,16}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(3, 32, 6, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                    prop::collection::btree_map(key.clone(), inner, 0..6)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// A frame the server accepts, with random field values.
+        fn valid_frame() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(json!({ "type": "ping" })),
+                (any::<i64>(), prop::option::of(any::<i64>()))
+                    .prop_map(|(room, since)| json!({ "type": "join_room", "room_id": room, "since": since })),
+                any::<i64>().prop_map(|room| json!({ "type": "leave_room", "room_id": room })),
+                any::<i64>().prop_map(|room| json!({ "type": "typing", "room_id": room })),
+                (any::<i64>(), ".{0,64}", prop::option::of("[a-z0-9-]{0,40}")).prop_map(|(room, content, id)| {
+                    json!({ "type": "send_message", "room_id": room, "content": content, "client_id": id })
+                }),
+            ]
+            .prop_map(|frame| frame.to_string())
+        }
+
+        /// A valid frame with a few bytes replaced, inserted or deleted, read back lossily as
+        /// text (as any text frame is UTF-8).
+        fn mutated_frame() -> impl Strategy<Value = String> {
+            let edit = (any::<prop::sample::Index>(), any::<u8>(), 0..3u8);
+            (valid_frame(), prop::collection::vec(edit, 1..5)).prop_map(|(frame, edits)| {
+                let mut bytes = frame.into_bytes();
+                for (at, byte, op) in edits {
+                    let i = at.index(bytes.len().max(1));
+                    match op {
+                        0 if !bytes.is_empty() => bytes[i] = byte,
+                        1 => bytes.insert(i.min(bytes.len()), byte),
+                        _ if !bytes.is_empty() => {
+                            bytes.remove(i);
+                        }
+                        _ => {}
+                    }
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            #[test]
+            fn any_string_parses_or_is_refused_with_a_protocol_error(text in any::<String>()) {
+                check(&text)?;
+            }
+
+            #[test]
+            fn any_json_value_is_sorted_by_whether_it_has_a_known_string_type(value in json_value()) {
+                check(&value.to_string())?;
+            }
+
+            #[test]
+            fn a_valid_frame_parses_and_a_mutated_one_parses_or_is_refused(
+                frame in valid_frame(),
+                mutated in mutated_frame(),
+            ) {
+                prop_assert!(ClientFrame::parse(&frame).is_ok(), "{}", frame);
+                check(&mutated)?;
+            }
+        }
+    }
 }

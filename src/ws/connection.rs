@@ -9,6 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::error::ProtocolError as WsProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -79,6 +80,11 @@ enum End {
     /// The client closed or the transport failed: nothing more to say.
     Gone,
     TooBig,
+    /// A text frame that is not UTF-8 (RFC 6455 §8.1 says fail with 1007).
+    NotUtf8,
+    /// Any other break of the WebSocket protocol: an unmasked frame, reserved bits, an unknown
+    /// opcode, a continuation out of place, a fragmented or oversized control frame (1002).
+    BrokeProtocol,
     Idle,
     Lagged,
     SessionEnded,
@@ -113,20 +119,23 @@ async fn serve(socket: Socket, state: AppState, user: User, session: String) {
     let close = match end {
         End::Gone => None,
         End::TooBig => Some((CloseCode::Size, texts::CLOSE_TOO_BIG)),
+        End::NotUtf8 => Some((CloseCode::Invalid, texts::CLOSE_NOT_UTF8)),
+        End::BrokeProtocol => Some((CloseCode::Protocol, texts::CLOSE_PROTOCOL)),
         End::Idle => Some((CloseCode::Away, texts::CLOSE_IDLE)),
         End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), texts::CLOSE_LAGGED)),
         End::SessionEnded => Some((CloseCode::from(CLOSE_SESSION_ENDED), texts::CLOSE_SESSION_ENDED)),
         End::ShuttingDown => Some((CloseCode::Away, texts::CLOSE_SHUTTING_DOWN)),
     };
-    let too_big = matches!(end, End::TooBig);
+    let refused_input = matches!(end, End::TooBig | End::NotUtf8 | End::BrokeProtocol);
     if let Some((code, reason)) = close {
         let frame = CloseFrame { code, reason: reason.into() };
         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
     }
-    if too_big {
-        // The rest of the oversized frame is still arriving. Closing a socket with unread input
-        // makes the kernel send a reset, which can destroy our close frame before the client
-        // reads it; so read and discard what comes for a moment first (a lingering close).
+    if refused_input {
+        // The rest of the refused frame (an oversized one, say) may still be arriving. Closing
+        // a socket with unread input makes the kernel send a reset, which can destroy our close
+        // frame before the client reads it; so read and discard what comes for a moment first
+        // (a lingering close).
         if let Ok(socket) = sink.reunite(stream) {
             linger(socket.into_inner()).await;
         }
@@ -164,6 +173,19 @@ async fn read_loop(
             Event::Frame(Some(Ok(WsMessage::Close(_)))) => return End::Gone,
             Event::Frame(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)))) => None,
             Event::Frame(Some(Err(tungstenite::Error::Capacity(_)))) => return End::TooBig,
+            Event::Frame(Some(Err(tungstenite::Error::Utf8(detail)))) => {
+                tracing::debug!(%detail, "text frame is not UTF-8");
+                return End::NotUtf8;
+            }
+            // What tungstenite reports when the TCP connection ends without a close frame: the
+            // client is gone, there is nobody to tell.
+            Event::Frame(Some(Err(tungstenite::Error::Protocol(WsProtocolError::ResetWithoutClosingHandshake)))) => {
+                return End::Gone
+            }
+            Event::Frame(Some(Err(tungstenite::Error::Protocol(e)))) => {
+                tracing::debug!(error = %e, "WebSocket protocol violation");
+                return End::BrokeProtocol;
+            }
             Event::Frame(Some(Err(e))) => {
                 tracing::debug!(error = %e, "read failed");
                 return End::Gone;

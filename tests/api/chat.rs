@@ -246,6 +246,54 @@ async fn a_frame_over_64_kib_closes_the_connection_as_too_big() {
     assert_eq!(a.closed_with().await, Some(1009));
 }
 
+/// One client frame as it goes on the wire: `first` is the FIN/RSV/opcode byte, the payload is
+/// masked (every client frame must be) with a fixed key.
+fn masked_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126, "short frames only");
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![first, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&key);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    frame
+}
+
+both_backends!(async fn a_text_frame_that_is_not_utf8_closes_the_connection_with_1007);
+async fn a_text_frame_that_is_not_utf8_closes_the_connection_with_1007() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let mut a = anna.connect(&app).await;
+
+    // A final text frame whose payload is `{"type":"ping"` followed by bytes that are not UTF-8.
+    a.send_bytes(&masked_frame(0x81, b"{\"type\":\"ping\xff\xfe\"}")).await;
+
+    assert_eq!(a.closed_with().await, Some(1007));
+}
+
+both_backends!(async fn a_frame_that_breaks_the_websocket_protocol_closes_the_connection_with_1002);
+async fn a_frame_that_breaks_the_websocket_protocol_closes_the_connection_with_1002() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let unmasked = {
+        let mut frame = vec![0x81, 0x02];
+        frame.extend_from_slice(b"hi");
+        frame
+    };
+    let cases: [(&str, Vec<u8>); 6] = [
+        ("an unmasked client frame", unmasked),
+        ("a reserved bit set without an extension", masked_frame(0xC1, b"hi")),
+        ("an unknown data opcode", masked_frame(0x83, b"hi")),
+        ("an unknown control opcode", masked_frame(0x8B, b"")),
+        ("a continuation with nothing to continue", masked_frame(0x80, b"hi")),
+        ("a fragmented ping", masked_frame(0x09, b"")),
+    ];
+
+    for (case, bytes) in cases {
+        let mut a = anna.connect(&app).await;
+        a.send_bytes(&bytes).await;
+        assert_eq!(a.closed_with().await, Some(1002), "{case}");
+    }
+}
+
 both_backends!(async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found);
 async fn a_message_to_a_room_deleted_meanwhile_is_refused_as_room_not_found() {
     let app = spawn_app().await;

@@ -621,6 +621,15 @@ impl Socket {
         self.inner.send(message).await.expect("frame sent");
     }
 
+    /// Writes bytes straight to the TCP stream under the WebSocket, bypassing the client's own
+    /// framing, so a test can send frames no well-behaved client would.
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        let stream = self.inner.get_mut();
+        stream.write_all(bytes).await.expect("bytes written");
+        stream.flush().await.expect("bytes flushed");
+    }
+
     /// The next JSON frame, whatever its type.
     pub async fn next(&mut self) -> Value {
         loop {

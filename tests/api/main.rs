@@ -10,6 +10,8 @@ mod helpers;
 
 mod accounts;
 mod chat;
+mod connections;
+mod fuzz;
 mod history;
 mod instances;
 mod limits;
