@@ -5,13 +5,11 @@
 //!
 //! Layout:
 //! - `options`: flags and the named workloads
-//! - `api`: the Discock HTTP calls (register, create room, history page)
+//! - `discock_bench::api` (the library): the Discock HTTP calls (register, create room, history page)
 //! - `ingest`: the closed-loop fill of one room (stored messages/s), before the workload
 //! - `load`: connect + join, the reader that checks deliveries, the open-loop sender
 //! - `stats`: counters, latency histograms, `/proc` readings
 
-#[path = "discock-bench/api.rs"]
-mod api;
 #[path = "discock-bench/ingest.rs"]
 mod ingest;
 #[path = "discock-bench/load.rs"]
@@ -27,6 +25,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::time::{sleep_until, Instant};
+
+use discock_bench::api;
 
 use crate::load::{Endpoint, Sender};
 use crate::options::{Options, Target};

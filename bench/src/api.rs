@@ -1,4 +1,5 @@
-//! The few Discock HTTP calls the benchmark needs: register a user, create a room, read history.
+//! The few Discock HTTP calls the benchmark and the crash test need: register a user, find the
+//! default room, create a room, read history.
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
 use reqwest::{redirect, Client, StatusCode};
@@ -55,6 +56,23 @@ pub async fn register(http: &Client, base: &str, username: &str) -> Result<Strin
         return Err(format!("POST /register {username}: expected 303, got {}", resp.status()));
     }
     cookie(&resp, "discock_session").ok_or_else(|| "POST /register: no discock_session cookie".to_string())
+}
+
+/// The default room's id: `GET /api/rooms` lists it first.
+pub async fn default_room(http: &Client, base: &str, session: &str) -> Result<i64, String> {
+    let resp = http
+        .get(format!("{base}/api/rooms"))
+        .header(COOKIE, format!("discock_session={session}"))
+        .send()
+        .await
+        .map_err(|e| format!("GET /api/rooms: {e}"))?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(|e| format!("GET /api/rooms body: {e}"))?;
+    if status != StatusCode::OK {
+        return Err(format!("GET /api/rooms: expected 200, got {status}: {body}"));
+    }
+    let rooms: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("GET /api/rooms: {e}"))?;
+    rooms[0]["id"].as_i64().ok_or_else(|| format!("GET /api/rooms: no room in {body}"))
 }
 
 /// Creates a room and returns its id.
