@@ -62,6 +62,11 @@ async fn a_message_held_back_by_the_rate_limit_counts_down_keeps_its_text_and_go
     with_alice_and_bob_on(&[("RATE_LIMIT_MESSAGES", "2/4")], held_back_by_the_rate_limit).await;
 }
 
+#[tokio::test]
+async fn logging_out_in_one_tab_sends_the_other_tab_of_that_session_to_the_login_page() {
+    with_alice_and_bob(logged_out_in_another_tab).await;
+}
+
 /// Runs `scenario` with the app and two fresh browsers, Алиса's and Борис's.
 async fn with_alice_and_bob<F, Fut>(scenario: F)
 where
@@ -209,6 +214,28 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     if let Some(folder) = &folder {
         alice.screenshot(&folder.join("screenshot-mobile.png"), PHONE).await;
     }
+}
+
+async fn logged_out_in_another_tab(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    let first_tab = alice.client.window().await.expect("the first tab");
+
+    // A second tab of the same session logs out.
+    let second_tab = alice.client.new_window(true).await.expect("a second tab").handle;
+    alice.client.switch_to_window(second_tab).await.expect("switch to the second tab");
+    alice.client.goto(&format!("{origin}/chat")).await.expect("the chat opens in the second tab");
+    alice.wait_for_text("#room-name", DEFAULT_ROOM).await;
+    alice.click("#logout-form button[type=submit]").await;
+    alice.wait_for_path_and_query("/login").await;
+
+    // The first tab's socket is closed with 4001, and the page goes to the login page instead
+    // of reconnecting; Борис, another session, stays.
+    alice.client.switch_to_window(first_tab).await.expect("back to the first tab");
+    alice.wait_for_path_and_query("/login").await;
+    assert_eq!(bob.path_and_query().await.split('?').next(), Some("/chat"));
+    let offline = bob.run("return document.body.classList.contains('is-offline');").await;
+    assert_eq!(offline, json!(false), "Борис stays connected");
 }
 
 async fn held_back_by_the_rate_limit(origin: String, alice: Browser, bob: Browser) {
