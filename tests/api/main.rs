@@ -16,4 +16,5 @@ mod limits;
 mod resume;
 mod rooms;
 mod store;
+mod tls;
 mod ui;
