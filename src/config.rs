@@ -6,10 +6,10 @@
 //! | `PORT`                     | `8080`                     | port to listen on (`0` picks a free one) |
 //! | `MAX_CONNECTIONS_PER_ADDRESS` | `64`                    | open connections (WebSockets included) one client address may hold, 0–100000; `0` = no cap; off with `TRUST_PROXY=true` (behind a proxy every connection comes from the proxy) |
 //! | `HEADER_READ_TIMEOUT`      | `10`                       | seconds a client has to send a request's headers (also how long an idle keep-alive connection stays open), 1–300 |
-//! | `DATABASE_URL`             | `sqlite://data/discock.db` | `sqlite://relative/path`, `sqlite:///absolute/path`, or `postgres://user:password@host:5432/dbname` (`postgresql://` too; no TLS yet, so `sslmode=require` is refused) |
+//! | `DATABASE_URL`             | `sqlite://data/discock.db` | `sqlite://relative/path`, `sqlite:///absolute/path`, or `postgres://user:password@host:5432/dbname` (`postgresql://` too); `?sslmode=` and `sslrootcert=` choose TLS, see [`SslMode`] |
 //! | `DATABASE_POOL_SIZE`       | `8`                        | PostgreSQL connections per instance, 1–128 (SQLite keeps its own fixed pool and ignores it) |
 //! | `DATABASE_CONNECT_TIMEOUT` | `30`                       | seconds start-up keeps retrying an unreachable PostgreSQL; `0` tries once |
-//! | `REDIS_URL`                | unset                      | `redis://…` or `rediss://…`: carries messages between instances; unset for a single instance |
+//! | `REDIS_URL`                | unset                      | `redis://…`, or `rediss://…` for TLS with a certificate from a public authority (`#insecure` skips every check: unsafe); carries messages between instances; unset for a single instance |
 //! | `SECRET_KEY`               | generated at start-up      | keys session-token and CSRF hashes; ≥ 32 characters |
 //! | `BCRYPT_COST`              | `12`                       | bcrypt work factor, 4–31 |
 //! | `DEFAULT_ROOM`             | `Общий чат`                | name of the room created on first start |
@@ -52,7 +52,9 @@ pub struct Config {
     /// When cookies get the `Secure` attribute.
     pub cookie_secure: CookieSecure,
     /// Redis that carries stored messages to the other instances; `None` runs a single instance.
-    /// Starts with `redis://` or `rediss://`; may contain a password, so log it through [`redact_url`].
+    /// Starts with `redis://` or `rediss://` (TLS, the certificate checked against the webpki
+    /// roots and the host name; `rediss://…#insecure` checks nothing); may contain a password,
+    /// so log it through [`redact_url`].
     pub redis_url: Option<String>,
     /// Namespace of the Redis keys and channel, so deployments (and tests) can share a Redis.
     pub redis_prefix: String,
@@ -191,8 +193,8 @@ pub enum DatabaseConfig {
     Sqlite { path: PathBuf },
     /// A PostgreSQL server, shared by every instance of the deployment.
     Postgres {
-        /// `postgres://user:password@host:port/dbname` as given; contains the password, so
-        /// log only [`redact_url`] of it.
+        /// `postgres://user:password@host:port/dbname` as given, TLS parameters included (read
+        /// with [`PostgresUrl::parse`]); contains the password, so log only [`redact_url`] of it.
         url: String,
         /// Most connections this instance keeps open (`DATABASE_POOL_SIZE`).
         pool_size: u32,
@@ -392,16 +394,16 @@ impl Config {
         };
         let redis_url = match get("REDIS_URL") {
             None => None,
-            Some(v) if v.starts_with("redis://") && redis::Client::open(v.as_str()).is_ok() => Some(v),
-            Some(v) if v.starts_with("rediss://") => {
-                return Err(ConfigError(format!(
-                "REDIS_URL {:?} asks for TLS, which this build does not include; use redis:// on the private network",
-                redact_url(&v)
-            )))
+            Some(v)
+                if (v.starts_with("redis://") || v.starts_with("rediss://"))
+                    && redis::Client::open(v.as_str()).is_ok() =>
+            {
+                Some(v)
             }
             Some(v) => {
                 return Err(ConfigError(format!(
-                    "REDIS_URL must look like redis://[:password@]host:6379[/db], got {:?}",
+                    "REDIS_URL must look like redis://[:password@]host:6379[/db], or rediss://… for TLS \
+                     (the only fragment allowed is the unsafe #insecure), got {:?}",
                     redact_url(&v)
                 )))
             }
@@ -481,32 +483,134 @@ fn parse_database_url(
     Ok(DatabaseConfig::Sqlite { path: PathBuf::from(path) })
 }
 
-/// Checks a PostgreSQL URL the way the driver will read it, so a typo stops start-up here
-/// with the variable named rather than later as a connection failure.
+/// Checks a PostgreSQL URL the way the store will connect with it, so a typo stops start-up
+/// here with the variable named rather than later as a connection failure.
 fn parse_postgres_url(
     url: &str,
     name: &str,
     pool_size: u32,
     connect_timeout: Duration,
 ) -> Result<DatabaseConfig, ConfigError> {
-    let parsed: postgres::Config = url.parse().map_err(|e: postgres::Error| {
-        // The driver's cause names the bad option, never its value; the URL is shown redacted.
-        let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
-        ConfigError(format!("{name} is not a valid PostgreSQL URL ({}): {e}{cause}", redact_url(url)))
-    })?;
-    if parsed.get_hosts().is_empty() {
-        return Err(ConfigError(format!(
-            "{name} must name the PostgreSQL host, as in postgres://user:password@host:5432/dbname (got {})",
-            redact_url(url)
-        )));
-    }
-    if !matches!(parsed.get_ssl_mode(), postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer) {
-        return Err(ConfigError(format!(
-            "{name} asks for TLS (sslmode=require), but this build connects to PostgreSQL without it; \
-             use a private network address and sslmode=disable or prefer"
-        )));
-    }
+    PostgresUrl::parse(url, name)?;
     Ok(DatabaseConfig::Postgres { url: url.to_owned(), pool_size, connect_timeout })
+}
+
+/// `sslmode` in a PostgreSQL URL: how much TLS a connection insists on. The names are libpq's;
+/// what each does here:
+///
+/// | mode | TLS | certificate check |
+/// |---|---|---|
+/// | `disable` | never | — |
+/// | `prefer` (and unset) | never: plain TCP, as before TLS support existed | — |
+/// | `require` | mandatory (a server that declines fails the connection) | none, unless `sslrootcert` is given: then as `verify-ca` |
+/// | `verify-ca` | mandatory | chains to `sslrootcert` (required with this mode); host name not compared |
+/// | `verify-full` | mandatory | chains to `sslrootcert` if given, else to the webpki roots (Mozilla's list); the certificate must name the host connected to |
+///
+/// libpq's `prefer` tries TLS and takes plain text when the server declines. That only stops a
+/// passive listener, and whoever can tamper with the connection simply declines for the
+/// server, so `prefer` stays plain rather than adding a handshake that proves nothing.
+/// `verify-ca` without `sslrootcert` is refused: against public authorities it would accept
+/// a certificate bought for any domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    /// Whether connections in this mode use TLS.
+    pub fn uses_tls(self) -> bool {
+        matches!(self, SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull)
+    }
+}
+
+/// How connections to PostgreSQL are secured: the URL's `sslmode` and `sslrootcert`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostgresTls {
+    pub mode: SslMode,
+    /// A PEM file of the authorities to trust instead of the webpki roots (`sslrootcert=`),
+    /// such as the CA a managed PostgreSQL hands out. Read when the store opens.
+    pub root_cert: Option<PathBuf>,
+}
+
+/// A PostgreSQL URL as the store connects with it: the driver's settings, and the TLS settings
+/// that libpq knows but the driver does not (it has no `verify-ca`, `verify-full` or
+/// `sslrootcert`).
+#[derive(Debug)]
+pub struct PostgresUrl {
+    /// Everything else in the URL. Its own sslmode is `disable` for the plain modes (so the
+    /// driver never attempts TLS) and `require` for the TLS ones.
+    pub driver: postgres::Config,
+    pub tls: PostgresTls,
+}
+
+impl PostgresUrl {
+    /// Reads `postgres://…` / `postgresql://…`; `name` is what error messages call the value.
+    /// Errors never contain the password.
+    pub fn parse(url: &str, name: &str) -> Result<PostgresUrl, ConfigError> {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let (mut mode, mut root_cert) = (SslMode::Prefer, None);
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            match key {
+                "sslmode" => {
+                    mode = match &*value {
+                        "disable" => SslMode::Disable,
+                        "prefer" => SslMode::Prefer,
+                        "require" => SslMode::Require,
+                        "verify-ca" => SslMode::VerifyCa,
+                        "verify-full" => SslMode::VerifyFull,
+                        other => {
+                            return Err(ConfigError(format!(
+                                "{name} has sslmode={other:?}; use disable, prefer, require, verify-ca or verify-full"
+                            )))
+                        }
+                    }
+                }
+                "sslrootcert" if value.is_empty() => {
+                    return Err(ConfigError(format!("{name} has an empty sslrootcert; give the path of a PEM file")))
+                }
+                "sslrootcert" => root_cert = Some(PathBuf::from(&*value)),
+                _ => kept.push(pair),
+            }
+        }
+        if root_cert.is_some() && !mode.uses_tls() {
+            return Err(ConfigError(format!(
+                "{name} names an sslrootcert, but sslmode={} connects without TLS; use sslmode=verify-full",
+                if mode == SslMode::Disable { "disable" } else { "prefer (the default)" }
+            )));
+        }
+        if mode == SslMode::VerifyCa && root_cert.is_none() {
+            return Err(ConfigError(format!(
+                "{name} has sslmode=verify-ca without sslrootcert: checking the authority but not the host name \
+                 is only safe against a private authority, so name its PEM file with sslrootcert=/path/to/ca.pem, \
+                 or use sslmode=verify-full"
+            )));
+        }
+        let driver_url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+        let mut driver: postgres::Config = driver_url.parse().map_err(|e: postgres::Error| {
+            // The driver's cause names the bad option, never its value; the URL is shown redacted.
+            let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+            ConfigError(format!("{name} is not a valid PostgreSQL URL ({}): {e}{cause}", redact_url(url)))
+        })?;
+        if driver.get_hosts().is_empty() {
+            return Err(ConfigError(format!(
+                "{name} must name the PostgreSQL host, as in postgres://user:password@host:5432/dbname (got {})",
+                redact_url(url)
+            )));
+        }
+        driver.ssl_mode(if mode.uses_tls() {
+            postgres::config::SslMode::Require
+        } else {
+            postgres::config::SslMode::Disable
+        });
+        Ok(PostgresUrl { driver, tls: PostgresTls { mode, root_cert } })
+    }
 }
 
 /// A URL fit for logs and error messages: the user name and password before `@` and any
@@ -668,9 +772,79 @@ mod tests {
     }
 
     #[test]
-    fn tls_redis_and_odd_prefixes_are_refused_with_the_variable_named() {
-        let err = config(&[("REDIS_URL", "rediss://:pw@cache:6380")]).unwrap_err();
-        assert!(err.0.contains("REDIS_URL") && err.0.contains("TLS") && !err.0.contains(":pw@"), "{err}");
+    fn rediss_is_accepted_for_tls_and_other_schemes_or_fragments_are_refused() {
+        for url in ["rediss://:pw@cache.example:6380", "rediss://cache.example:6380/2", "rediss://10.0.0.5#insecure"] {
+            assert_eq!(config(&[("REDIS_URL", url)]).unwrap().redis_url.as_deref(), Some(url));
+        }
+        for url in ["rediss://:pw@cache:6380#nocheck", "redis+tls://:pw@cache:6380", "tls://:pw@cache:6380"] {
+            let err = config(&[("REDIS_URL", url)]).unwrap_err();
+            assert!(err.0.contains("REDIS_URL") && err.0.contains("rediss://") && !err.0.contains(":pw@"), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_libpq_sslmode_is_accepted_and_decides_whether_the_driver_uses_tls() {
+        use postgres::config::SslMode as Driver;
+        for (query, mode, driver, root) in [
+            ("", SslMode::Prefer, Driver::Disable, None),
+            ("?sslmode=disable", SslMode::Disable, Driver::Disable, None),
+            ("?sslmode=prefer&application_name=x", SslMode::Prefer, Driver::Disable, None),
+            ("?sslmode=require", SslMode::Require, Driver::Require, None),
+            ("?sslmode=require&sslrootcert=/etc/ca.pem", SslMode::Require, Driver::Require, Some("/etc/ca.pem")),
+            (
+                "?sslrootcert=/etc/ca%20dir/ca.pem&sslmode=verify-ca",
+                SslMode::VerifyCa,
+                Driver::Require,
+                Some("/etc/ca dir/ca.pem"),
+            ),
+            ("?sslmode=verify-full", SslMode::VerifyFull, Driver::Require, None),
+            (
+                "?sslmode=verify-full&sslrootcert=ca.pem&connect_timeout=5",
+                SslMode::VerifyFull,
+                Driver::Require,
+                Some("ca.pem"),
+            ),
+        ] {
+            let url = format!("postgres://app:s3cret@db.example:5432/chat{query}");
+            let c = config(&[("DATABASE_URL", &url)]).unwrap();
+            assert_eq!(
+                c.database,
+                DatabaseConfig::Postgres { url: url.clone(), pool_size: 8, connect_timeout: Duration::from_secs(30) }
+            );
+            let parsed = PostgresUrl::parse(&url, "DATABASE_URL").unwrap();
+            assert_eq!(parsed.tls, PostgresTls { mode, root_cert: root.map(PathBuf::from) }, "{url}");
+            assert_eq!(parsed.driver.get_ssl_mode(), driver, "{url}");
+            assert_eq!(parsed.driver.get_dbname(), Some("chat"), "{url}");
+        }
+        let kept =
+            PostgresUrl::parse("postgres://db/chat?sslmode=verify-full&application_name=x&connect_timeout=7", "X")
+                .unwrap();
+        assert_eq!(
+            (kept.driver.get_application_name(), kept.driver.get_connect_timeout()),
+            (Some("x"), Some(&Duration::from_secs(7)))
+        );
+    }
+
+    #[test]
+    fn unknown_sslmodes_and_unsafe_or_useless_tls_combinations_are_refused() {
+        for (query, says) in [
+            ("sslmode=allow", "sslmode"),
+            ("sslmode=VERIFY-FULL", "sslmode"),
+            ("sslmode=verify-ca", "sslrootcert"),
+            ("sslmode=disable&sslrootcert=/etc/ca.pem", "sslrootcert"),
+            ("sslrootcert=/etc/ca.pem", "sslrootcert"),
+            ("sslmode=verify-full&sslrootcert=", "sslrootcert"),
+        ] {
+            let err = config(&[("DATABASE_URL", &format!("postgres://app:s3cret@db/chat?{query}"))]).unwrap_err();
+            assert!(
+                err.0.contains("DATABASE_URL") && err.0.contains(says) && !err.0.contains("s3cret"),
+                "{query}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn odd_redis_prefixes_are_refused_with_the_variable_named() {
         for prefix in ["has space", "{braces}", &"p".repeat(65)] {
             let err = config(&[("REDIS_PREFIX", prefix)]).unwrap_err();
             assert!(err.0.contains("REDIS_PREFIX"), "{err}");
@@ -740,12 +914,12 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_URL", "sqlite::memory:"),
             ("DATABASE_URL", "postgres://db:port/x"),
-            ("DATABASE_URL", "postgres://db/x?sslmode=require"),
             ("MAX_CONNECTIONS_PER_ADDRESS", "-1"),
             ("MAX_CONNECTIONS_PER_ADDRESS", "100001"),
             ("HEADER_READ_TIMEOUT", "0"),
             ("HEADER_READ_TIMEOUT", "301"),
             ("HEADER_READ_TIMEOUT", "0.5"),
+            ("DATABASE_URL", "postgres://db/x?sslmode=bogus"),
             ("DATABASE_POOL_SIZE", "0"),
             ("DATABASE_POOL_SIZE", "129"),
             ("DATABASE_POOL_SIZE", "many"),

@@ -11,6 +11,10 @@
 //! - `{p}:presence:rooms` — set of rooms that have presence entries (for the sweeper).
 //! - `{p}:instance:{id}` — heartbeat, expires [`INSTANCE_TTL`] after the instance stops
 //!   renewing it; entries of expired instances are swept and announced as `left_room`.
+//!
+//! `rediss://` connects over TLS (rustls, `ring`): the certificate must chain to the webpki
+//! roots (Mozilla's list, compiled in) and name the host. `rediss://…#insecure` checks neither
+//! and is logged as a warning at start-up; a private network needs no TLS at all (`redis://`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -96,7 +100,16 @@ impl RedisLink {
     /// only means events stay on this instance until it answers.
     pub fn connect(settings: RedisSettings) -> (RedisLink, Tasks) {
         let instance = uuid::Uuid::new_v4().simple().to_string();
+        // The redis crate builds its rustls config from the process-wide provider; naming ours
+        // keeps that working even if another crate ever enables a second one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = redis::Client::open(settings.url.as_str()).expect("REDIS_URL was validated at start-up");
+        if let redis::ConnectionAddr::TcpTls { insecure: true, .. } = client.get_connection_info().addr() {
+            tracing::warn!(
+                "REDIS_URL ends in #insecure: the Redis TLS certificate and host name are not checked, \
+                 so anyone on the path can read and change the fan-out"
+            );
+        }
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT))

@@ -22,4 +22,5 @@ mod rooms;
 mod sessions;
 mod shutdown;
 mod store;
+mod tls;
 mod ui;

@@ -1,12 +1,15 @@
 //! Reaching the PostgreSQL server: the driver's config from a URL, start-up that retries until
-//! the server comes up, and turning driver errors into `StoreError`.
+//! the server comes up, and turning driver errors into `StoreError` (a refused TLS certificate
+//! is final and says so, rather than being retried as "not reachable").
 
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
-use postgres::{Client, NoTls};
+use postgres::Client;
+use rustls::CertificateError;
 
-use crate::config::redact_url;
+use super::tls::Connector;
+use crate::config::{redact_url, PostgresUrl};
 use crate::store::{Conflict, StoreError};
 
 /// Bound on one TCP connect, at start-up and for each new pooled connection.
@@ -20,11 +23,14 @@ const USERNAME_UNIQUE: &str = "users_username_key_unique";
 const ROOM_NAME_UNIQUE: &str = "rooms_name_key_unique";
 pub(super) const CLIENT_ID_UNIQUE: &str = "messages_client_id";
 
-/// The driver's config for `url`, with this server's timeouts unless the URL sets its own.
-pub(super) fn client_config(url: &str) -> Result<postgres::Config, StoreError> {
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| StoreError::Internal(format!("invalid PostgreSQL URL {}: {e}", redact_url(url)).into()))?;
+/// The driver's config for `url`, with this server's timeouts unless the URL sets its own, and
+/// the URL's TLS settings.
+pub(super) fn client_config(url: &str) -> Result<PostgresUrl, StoreError> {
+    let mut parsed = PostgresUrl::parse(url, "the PostgreSQL URL").map_err(|e| {
+        // ConfigError's message never holds the password, but may lack the (redacted) URL.
+        StoreError::Internal(format!("invalid PostgreSQL URL {}: {}", redact_url(url), e.0).into())
+    })?;
+    let config = &mut parsed.driver;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_ATTEMPT_TIMEOUT);
     }
@@ -38,7 +44,7 @@ pub(super) fn client_config(url: &str) -> Result<postgres::Config, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("discock");
     }
-    Ok(config)
+    Ok(parsed)
 }
 
 /// `host:port` of every host the config names, for messages (no user, no password).
@@ -61,13 +67,17 @@ pub(super) fn describe_target(config: &postgres::Config) -> String {
 }
 
 /// Connects, retrying transient failures with exponential backoff until `patience` has passed.
-pub(super) fn connect_with_retry(config: &postgres::Config, patience: Duration) -> Result<Client, StoreError> {
+pub(super) fn connect_with_retry(
+    config: &postgres::Config,
+    tls: &Connector,
+    patience: Duration,
+) -> Result<Client, StoreError> {
     let target = describe_target(config);
     let deadline = Instant::now() + patience;
     let mut delay = FIRST_RETRY_DELAY;
     let mut attempt: u32 = 1;
     loop {
-        match config.connect(NoTls) {
+        match config.connect(tls.clone()) {
             Ok(client) => {
                 if attempt > 1 {
                     tracing::info!(attempt, "connected to PostgreSQL at {target}");
@@ -94,9 +104,21 @@ pub(super) fn connect_with_retry(config: &postgres::Config, patience: Duration) 
                 attempt += 1;
             }
             Err(e) => {
-                return Err(StoreError::Internal(
-                    format!("PostgreSQL at {target} refused the connection: {}", with_causes(&e)).into(),
-                ))
+                let why = match tls_failure(&e) {
+                    Some(rustls::Error::InvalidCertificate(
+                        problem @ (CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }),
+                    )) => format!(
+                        "the server's TLS certificate was not trusted ({problem:?}): it was not issued for the \
+                         host in the URL; connect by the name it was issued for (sslmode=verify-full compares them)"
+                    ),
+                    Some(rustls::Error::InvalidCertificate(problem)) => format!(
+                        "the server's TLS certificate was not trusted ({problem:?}); if a private authority \
+                         issued it, give that authority's PEM file as sslrootcert=/path/to/ca.pem in the URL"
+                    ),
+                    Some(other) => format!("the TLS handshake failed: {other}"),
+                    None => format!("refused the connection: {}", with_causes(&e)),
+                };
+                return Err(StoreError::Internal(format!("PostgreSQL at {target}: {why}").into()));
             }
         }
     }
@@ -115,8 +137,27 @@ pub(crate) fn with_causes(e: &postgres::Error) -> String {
     text
 }
 
+/// The TLS error behind a failed handshake, if that is what failed: the certificate was
+/// refused (by us) or the server refused the handshake. rustls's error travels inside the
+/// `io::Error` the stream returned, which hides it from `source()`.
+fn tls_failure(e: &postgres::Error) -> Option<&rustls::Error> {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let inner = c.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref);
+        if let Some(tls) = c.downcast_ref::<rustls::Error>().or_else(|| inner.and_then(|i| i.downcast_ref())) {
+            return Some(tls);
+        }
+        cause = c.source();
+    }
+    None
+}
+
 /// The server went away, is restarting or refuses more connections: worth a retry later.
+/// A TLS refusal is not: the same certificate will be refused again.
 fn is_unavailable(e: &postgres::Error) -> bool {
+    if tls_failure(e).is_some() {
+        return false;
+    }
     if e.is_closed() {
         return true;
     }

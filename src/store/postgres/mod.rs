@@ -5,10 +5,11 @@
 //! Blocking, like every `Store`: the `postgres` crate drives its own small runtime and panics
 //! when called from async code, so reach it only through `Db` (or before serving).
 //!
-//! Connections are plain TCP (`NoTls`). Managed PostgreSQL that requires TLS needs a TLS
-//! connector here (`postgres-native-tls` or `postgres-openssl`); that can come later.
+//! Connections are plain TCP on a private network, or TLS (rustls) to a managed server reached
+//! over the internet, as the URL's `sslmode` says (`tls`; the modes are listed at
+//! [`SslMode`](crate::config::SslMode)).
 //!
-//! One concern per file: `connect` (reaching the server, error mapping), `pool`, `migrations`,
+//! One concern per file: `connect` (reaching the server, error mapping), `tls`, `pool`, `migrations`,
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
 //! `messages`, `events`.
 
@@ -20,11 +21,11 @@ mod migrations;
 mod pool;
 mod rooms;
 mod rows;
+mod tls;
 mod users;
 
 use std::time::Duration;
 
-use postgres::NoTls;
 use r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -66,8 +67,13 @@ impl PostgresStore {
     }
 
     pub(crate) fn open_with(url: &str, options: &Options) -> Result<Self, StoreError> {
-        let config = client_config(url)?;
-        let mut client = connect_with_retry(&config, options.connect_timeout)?;
+        let target = client_config(url)?;
+        let tls = tls::connector(&target.tls)?;
+        if target.tls.mode.uses_tls() {
+            tracing::info!(sslmode = ?target.tls.mode, sslrootcert = ?target.tls.root_cert, "PostgreSQL over TLS");
+        }
+        let config = target.driver;
+        let mut client = connect_with_retry(&config, &tls, options.connect_timeout)?;
         migrate(&mut client)?;
         drop(client);
         // Unchecked: the server was just reachable, and if it went away again the pool keeps
@@ -80,7 +86,7 @@ impl PostgresStore {
             .min_idle(Some(1))
             .connection_timeout(options.checkout_timeout)
             .error_handler(Box::new(LogConnectErrors::default()))
-            .build_unchecked(Manager(PostgresConnectionManager::new(config, NoTls)));
+            .build_unchecked(Manager(PostgresConnectionManager::new(config, tls)));
         Ok(PostgresStore { pool })
     }
 

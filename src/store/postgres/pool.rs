@@ -6,18 +6,26 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls, Row, Statement};
+use postgres::{Client, GenericClient, Row, Statement};
 use r2d2::ManageConnection;
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::connect::with_causes;
+use super::tls::Connector;
 
 /// Pool connection failures are logged at most this often; the rest go to DEBUG.
 const CONNECT_ERROR_LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// r2d2's manager from `r2d2_postgres`, with a per-connection statement cache on top.
-#[derive(Debug)]
-pub(crate) struct Manager(pub(super) PostgresConnectionManager<NoTls>);
+/// r2d2's manager from `r2d2_postgres`, with a per-connection statement cache on top. The
+/// connector is the same for plain and TLS connections: the driver's sslmode decides.
+pub(crate) struct Manager(pub(super) PostgresConnectionManager<Connector>);
+
+/// By hand: the rustls connector has no `Debug`.
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager").finish_non_exhaustive()
+    }
+}
 
 impl ManageConnection for Manager {
     type Connection = PgConn;

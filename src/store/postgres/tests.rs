@@ -462,7 +462,7 @@ fn a_store_dropped_inside_an_async_runtime_does_not_panic() {
 
 #[test]
 fn a_url_with_several_hosts_is_described_by_host_and_port_only() {
-    let config = client_config("postgres://app:s3cret@db1:5433,db2/chat").unwrap();
+    let config = client_config("postgres://app:s3cret@db1:5433,db2/chat").unwrap().driver;
     assert_eq!(describe_target(&config), "db1:5433, db2:5432");
     let err = client_config("postgres://app:s3cret@db:x/chat").err().unwrap().to_string();
     assert!(!err.contains("s3cret"), "{err}");
