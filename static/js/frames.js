@@ -1,0 +1,94 @@
+// frames.js — owns what each server frame does to the page: a frame-type →
+// handler map (members coming and going, typing, new messages — confirming
+// ours from the outbox —, room changes, errors). Which logged frames apply is
+// resume.js's call; the handlers only pass each frame to the piece that shows
+// it. A type not in the map is ignored (newer server, older page).
+
+/**
+ * @param {object} o
+ * @param {object} o.state  chat.js session state (currentRoomId)
+ * @param {{id:number, username:string, city:string}} o.me  the signed-in user, updated from `connected`
+ * @param {() => void} o.onMe  show the updated user
+ * @param {import('./resume.js').RoomResume} o.resume
+ * @param {import('./outbox.js').Outbox} o.outbox
+ * @param {import('./room-actions.js').RoomActions} o.roomActions
+ * @param {import('./rooms.js').RoomList} o.rooms
+ * @param {import('./members.js').MemberList} o.members
+ * @param {import('./typing.js').TypingIndicator} o.typing
+ * @param {import('./messages.js').MessageList} o.messages
+ * @param {import('./notify.js').Toasts} o.toasts
+ * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
+ */
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts }) {
+  /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
+  function newMessage({ message, seq }) {
+    if (!message || message.id === undefined) return;
+    const roomId = Number(message.room_id);
+    const mine = Boolean(message.client_id && outbox.has(message.client_id));
+    if (mine) outbox.forget(message.client_id);
+    if (resume.take(roomId, seq) !== 'apply') {
+      // Another room, a repeat, or not in step yet (the replay after our join brings it).
+      if (mine && roomId === state.currentRoomId) messages.setPending(outbox.pendingFor(roomId));
+      return;
+    }
+    if (message.user) typing.clear(message.user.id);
+    messages.add(message, { own: mine, pending: mine ? outbox.pendingFor(message.room_id) : undefined });
+  }
+
+  return new Map(Object.entries({
+    connected(frame) {
+      if (frame.user && Number(frame.user.id) !== me.id) {
+        // Signed in as someone else in another tab: this page is stale.
+        window.location.reload();
+        return;
+      }
+      if (frame.user) {
+        me.username = frame.user.username ?? me.username;
+        me.city = frame.user.city ?? me.city;
+        onMe();
+      }
+    },
+    room_users_list(frame) {
+      resume.answered(Number(frame.room_id));
+      if (frame.room_id === state.currentRoomId && Array.isArray(frame.users)) members.setAll(frame.users);
+    },
+    joined_room(frame) {
+      if (frame.room_id === state.currentRoomId && frame.user) members.add(frame.user);
+    },
+    left_room(frame) {
+      if (frame.room_id === state.currentRoomId) {
+        members.remove(frame.user_id);
+        typing.clear(frame.user_id);
+      }
+    },
+    new_message: newMessage,
+    resync_required(frame) {
+      if (resume.resync(Number(frame.room_id))) {
+        toasts.info('Пока вы были не в сети, пришло много сообщений — показаны последние.');
+      }
+    },
+    typing(frame) {
+      if (frame.room_id === state.currentRoomId && frame.user) typing.show(frame.user);
+    },
+    room_created(frame) {
+      if (frame.room) {
+        rooms.upsert(frame.room);
+        rooms.setActive(state.currentRoomId);
+      }
+    },
+    room_updated(frame) {
+      // A repeat of what the open room shows already is dropped; any other updates the list.
+      if (frame.room && resume.take(Number(frame.room.id), frame.seq) !== 'duplicate') roomActions.updated(frame.room);
+    },
+    room_deleted(frame) {
+      if (rooms.get(frame.room_id)) roomActions.gone(Number(frame.room_id), null);
+    },
+    error(frame) {
+      if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
+        outbox.holdUntilAllowed(frame.client_id, frame.retry_after_ms);
+      } else if (!resume.refused(frame)) {
+        toasts.error(frame.message || 'Сервер отклонил запрос.');
+      }
+    },
+  }));
+}
