@@ -18,6 +18,7 @@ use warp::Filter;
 use crate::config::{CookieSecure, SessionLifetime};
 use crate::domain::{City, Password, User, UserId, Username};
 use crate::fanout::Fanout;
+use crate::i18n::Lang;
 use crate::keys::{random_token, Keys};
 use crate::store::{Conflict, Db, StoreError};
 
@@ -25,6 +26,9 @@ use crate::store::{Conflict, Db, StoreError};
 pub const SESSION_COOKIE: &str = "discock_session";
 /// Cookie carrying the random seed CSRF tokens are derived from (double-submit, signed).
 pub const CSRF_COOKIE: &str = "discock_csrf";
+/// The language picked on the login page before signing in (and kept in step with the saved
+/// preference after): `ru` or `en`.
+pub const LANG_COOKIE: &str = "discock_lang";
 
 /// The address of the socket a request came over, put into each request by the server's
 /// accept loop (`crate::server`).
@@ -42,6 +46,9 @@ pub struct RequestMeta {
     pub content_type: Option<String>,
     pub session: Option<String>,
     pub csrf_seed: Option<String>,
+    /// The language to answer in before the user's saved preference is known: the
+    /// [`LANG_COOKIE`], else `Accept-Language`, else Russian.
+    pub lang: Lang,
 }
 
 /// Extracts [`RequestMeta`]; never rejects.
@@ -69,6 +76,10 @@ pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), 
             content_type: text("content-type"),
             session: cookie(&cookies, SESSION_COOKIE),
             csrf_seed: cookie(&cookies, CSRF_COOKIE),
+            lang: cookie(&cookies, LANG_COOKIE)
+                .and_then(|code| Lang::parse(&code))
+                .or_else(|| text("accept-language").and_then(|h| Lang::from_accept_language(&h)))
+                .unwrap_or_default(),
         }
     })
 }

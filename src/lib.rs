@@ -8,6 +8,7 @@
 //! - [`server`]: accepting and serving HTTP connections: per-address cap, header limits and
 //!   timeout, graceful shutdown of connections.
 //! - [`error`]: `AppError` and its one mapping to HTTP; the rejection handler.
+//! - [`i18n`]: the languages (Russian, English), their message catalogues, choosing a language.
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
 //! - [`keys`]: random tokens and the keyed hashes of sessions and CSRF tokens.
@@ -37,6 +38,7 @@ pub mod error;
 pub mod events;
 pub mod fanout;
 pub mod hub;
+pub mod i18n;
 pub mod keys;
 pub mod limits;
 pub mod migrate;

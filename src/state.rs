@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use tera::Tera;
 use tokio::sync::watch;
 
 use crate::auth::Accounts;
@@ -24,7 +23,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// How much one user or one address may do.
     pub limits: Limits,
-    pub templates: Arc<Tera>,
+    /// The page templates, in every language.
+    pub templates: Arc<crate::assets::Templates>,
     /// The room everyone lands in; it cannot be deleted.
     pub default_room: RoomId,
     /// Flips to `true` when the server stops, so WebSocket connections close cleanly.

@@ -15,6 +15,7 @@ use super::with_state;
 use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
 use crate::domain::{City, Password, RoomId, Username};
 use crate::error::{respond, AppError, BadRequest};
+use crate::i18n::Lang;
 use crate::keys::random_token;
 use crate::limits::RetryAfter;
 use crate::state::AppState;
@@ -118,13 +119,14 @@ fn csrf(state: &AppState, meta: &RequestMeta) -> Csrf {
 /// Renders a template as an HTML answer with the given status.
 fn render(
     state: &AppState,
+    lang: Lang,
     name: &str,
     ctx: &impl Serialize,
     status: StatusCode,
     set_cookie: Option<String>,
 ) -> Result<WarpResponse, AppError> {
     let ctx = tera::Context::from_serialize(ctx).map_err(AppError::internal)?;
-    let html = state.templates.render(name, &ctx).map_err(AppError::internal)?;
+    let html = state.templates.render(lang, name, &ctx).map_err(AppError::internal)?;
     let mut response = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
@@ -167,7 +169,7 @@ async fn show_register(state: AppState, meta: RequestMeta) -> Result<WarpRespons
     }
     let csrf = csrf(&state, &meta);
     let page = RegisterPage { csrf_token: &csrf.token, ..Default::default() };
-    render(&state, "register.html", &page, StatusCode::OK, csrf.set_cookie)
+    render(&state, meta.lang, "register.html", &page, StatusCode::OK, csrf.set_cookie)
 }
 
 /// POST /register
@@ -178,7 +180,7 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
     let (username, city) = (field(&form, "username").trim(), field(&form, "city").trim());
     let fail = |status: StatusCode, error: &str| {
         let page = RegisterPage { csrf_token: &csrf.token, error: Some(error), username, city };
-        render(&state, "register.html", &page, status, csrf.set_cookie.clone())
+        render(&state, meta.lang, "register.html", &page, status, csrf.set_cookie.clone())
     };
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
         return fail(StatusCode::FORBIDDEN, texts::CSRF);
@@ -238,7 +240,7 @@ async fn show_login(state: AppState, meta: RequestMeta) -> Result<WarpResponse, 
     }
     let csrf = csrf(&state, &meta);
     let page = LoginPage { csrf_token: &csrf.token, ..Default::default() };
-    render(&state, "login.html", &page, StatusCode::OK, csrf.set_cookie)
+    render(&state, meta.lang, "login.html", &page, StatusCode::OK, csrf.set_cookie)
 }
 
 /// POST /login
@@ -249,7 +251,7 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
     let username = field(&form, "username").trim();
     let fail = |status: StatusCode, error: &str| {
         let page = LoginPage { csrf_token: &csrf.token, error: Some(error), username };
-        render(&state, "login.html", &page, status, csrf.set_cookie.clone())
+        render(&state, meta.lang, "login.html", &page, status, csrf.set_cookie.clone())
     };
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
         return fail(StatusCode::FORBIDDEN, texts::CSRF);
@@ -310,5 +312,5 @@ async fn show_chat(
     };
     let csrf = csrf(&state, &meta);
     let page = ChatPage { csrf_token: &csrf.token, user: &user, room_id, default_room_id: state.default_room };
-    render(&state, "chat.html", &page, StatusCode::OK, csrf.set_cookie)
+    render(&state, meta.lang, "chat.html", &page, StatusCode::OK, csrf.set_cookie)
 }
