@@ -10,27 +10,20 @@
 //! Needs Debian's `chromium` and `chromium-driver`. Without chromedriver the test says so loudly
 //! and passes, so `cargo test` works on a machine without a browser; with `CI=true` it fails
 //! instead, so CI cannot pass by skipping it. `CHROMEDRIVER` and `CHROME_BIN` override where
-//! the two binaries are looked for.
-//!
-//! `DISCOCK_SCREENSHOTS=folder` also writes `screenshot.png` (1280×800) and
-//! `screenshot-mobile.png` (375×740) of the finished conversation there: that is how
-//! `docs/screenshot*.png` are made. Normal runs write nothing.
+//! the two binaries are looked for. The tests write nothing: the README's pictures come from
+//! `cargo run --release -p discock-bench --bin screenshots`.
 
 use std::future::Future;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use discock_bench::browser::{find_chromedriver, ChromeDriver, DevTools, INSTALL_HINT};
 use fantoccini::key::Key;
-use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
-use hyper::Method;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
-use url::Url;
 
 use crate::helpers::*;
 
@@ -38,7 +31,7 @@ use crate::helpers::*;
 const UI_WAIT: Duration = Duration::from_secs(10);
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(50);
-/// The README screenshot's window, and the phone one.
+/// The browser's window, and the phone-sized viewport.
 const DESKTOP: (u32, u32) = (1280, 800);
 const PHONE: (u32, u32) = (375, 740);
 const PASSWORD: &str = "correct horse battery";
@@ -84,7 +77,7 @@ where
 {
     let Some(chromedriver) = chromedriver_or_skip() else { return };
     let app = spawn_app_with_env(env).await;
-    let driver = ChromeDriver::start(&chromedriver);
+    let driver = ChromeDriver::start(&chromedriver).unwrap_or_else(|e| panic!("{e}"));
     let alice = Browser::open(&driver, "Алиса").await;
     let bob = Browser::open(&driver, "Борис").await;
 
@@ -173,7 +166,7 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     assert_eq!(alice.run("return window.__marker;").await, json!("the same page"), "switching rooms reloaded the page");
     bob.wait_for_member("Алиса", "📍 Новосибирск").await;
 
-    // A little more conversation for the screenshots.
+    // Live messages reach the room she came back to, both ways.
     bob.type_in_composer("Уже вижу её в списке слева. Загляну после работы").await;
     bob.press(Key::Enter).await;
     alice.wait_for_last_message("Уже вижу её в списке слева. Загляну после работы").await;
@@ -181,17 +174,6 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     alice.press(Key::Enter).await;
     bob.wait_for_last_message("Договорились, до вечера!").await;
     alice.wait_for_last_message("Договорились, до вечера!").await;
-
-    let folder = std::env::var_os("DISCOCK_SCREENSHOTS").map(PathBuf::from);
-    if let Some(folder) = &folder {
-        alice
-            .wait_until(
-                "the «room created» toast to go",
-                "return document.querySelector('#toasts').childElementCount === 0;",
-            )
-            .await;
-        alice.screenshot(&folder.join("screenshot.png"), DESKTOP).await;
-    }
 
     // On a phone-sized window the page still fits and can still be used.
     alice.emulate_phone(PHONE).await;
@@ -211,9 +193,6 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     );
     assert!(alice.is_displayed("#open-rooms").await, "the room list has a button");
     assert!(alice.is_displayed("#composer-input").await, "the composer is on screen");
-    if let Some(folder) = &folder {
-        alice.screenshot(&folder.join("screenshot-mobile.png"), PHONE).await;
-    }
 }
 
 async fn logged_out_in_another_tab(origin: String, alice: Browser, bob: Browser) {
@@ -346,16 +325,9 @@ async fn missed_while_offline(origin: String, alice: Browser, bob: Browser) {
 
 /// Where chromedriver is, or `None` (after saying so) when it is missing and this is not CI.
 fn chromedriver_or_skip() -> Option<PathBuf> {
-    let found = match std::env::var_os("CHROMEDRIVER") {
-        Some(path) => Some(PathBuf::from(path)).filter(|path| path.is_file()),
-        None => std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .map(|dir| dir.join("chromedriver"))
-            .find(|path| path.is_file()),
-    };
+    let found = find_chromedriver();
     if found.is_none() {
-        let help = "chromedriver not found: install the Debian packages chromium and chromium-driver";
+        let help = format!("chromedriver not found: {INSTALL_HINT}");
         assert!(std::env::var("CI").as_deref() != Ok("true"), "{help} (CI=true, so the browser test may not skip)");
         // Straight to stderr: libtest swallows eprintln! of a passing test unless --nocapture.
         let _ = writeln!(
@@ -364,60 +336,6 @@ fn chromedriver_or_skip() -> Option<PathBuf> {
         );
     }
     found
-}
-
-/// A chromedriver process of our own on a port it chose; killed when dropped.
-struct ChromeDriver {
-    process: Child,
-    url: String,
-}
-
-impl ChromeDriver {
-    fn start(path: &Path) -> ChromeDriver {
-        let mut process = Command::new(path)
-            .arg("--port=0")
-            // Its own process group, which the Chromiums it starts join: Drop ends them all.
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-        // With --port=0 chromedriver prints the port it bound; the reader keeps draining the
-        // pipe afterwards so chromedriver never blocks on a full one.
-        let stdout = process.stdout.take().expect("piped stdout");
-        let (port_tx, port_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(port) = line.split("started successfully on port ").nth(1) {
-                    let _ = port_tx.send(port.trim_end_matches('.').trim().to_owned());
-                }
-            }
-        });
-        let port = port_rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-            let _ = process.kill();
-            panic!("{} did not report a port within 30 s", path.display())
-        });
-        ChromeDriver { process, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        // Chromium outlives a killed chromedriver, but stays in its process group (see start):
-        // end the whole group, so a test that failed before closing its sessions leaves no
-        // browser running.
-        let group = format!("-{}", self.process.id());
-        let group_killed = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !group_killed {
-            let _ = self.process.kill();
-        }
-        let _ = self.process.wait();
-    }
 }
 
 // ---- one person's browser ---------------------------------------------------------------
@@ -627,17 +545,6 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{}: DevTools {cmd} failed: {e}", self.name));
     }
 
-    /// A screenshot of the window, which must be exactly `size` pixels.
-    async fn screenshot(&self, path: &Path, size: (u32, u32)) {
-        let png = self.client.screenshot().await.expect("screenshot taken");
-        assert_eq!(png_size(&png), size, "{} is not {size:?}", path.display());
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("screenshot folder");
-        }
-        std::fs::write(path, png).expect("screenshot written");
-        eprintln!("wrote {}", path.display());
-    }
-
     async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
@@ -731,28 +638,4 @@ impl Browser {
             tokio::time::sleep(POLL).await;
         }
     }
-}
-
-/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct DevTools {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for DevTools {
-    fn endpoint(&self, base_url: &Url, session_id: Option<&str>) -> Result<Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _request_url: &Url) -> (Method, Option<String>) {
-        (Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
-    }
-}
-
-/// Width and height from a PNG's IHDR chunk.
-fn png_size(png: &[u8]) -> (u32, u32) {
-    assert!(png.len() > 24 && png.starts_with(b"\x89PNG"), "not a PNG");
-    let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
-    (be(16), be(20))
 }
