@@ -3,6 +3,7 @@
 // ours from the outbox —, room changes, errors). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
 // it. A type not in the map is ignored (newer server, older page).
+import { t } from './i18n.js';
 
 /**
  * @param {object} o
@@ -64,7 +65,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     new_message: newMessage,
     resync_required(frame) {
       if (resume.resync(Number(frame.room_id))) {
-        toasts.info('Пока вы были не в сети, пришло много сообщений — показаны последние.');
+        toasts.info(t('messages.resync'));
       }
     },
     typing(frame) {
@@ -87,7 +88,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
         outbox.holdUntilAllowed(frame.client_id, frame.retry_after_ms);
       } else if (!resume.refused(frame)) {
-        toasts.error(frame.message || 'Сервер отклонил запрос.');
+        toasts.error(frame.message || t('chat.request-refused'));
       }
     },
   }));

@@ -442,6 +442,9 @@ impl Browser {
                 "--force-device-scale-factor=1",
                 "--lang=ru-RU",
             ],
+            // Headless Chromium ignores --lang for Accept-Language; the server picks the page's
+            // language from that header, so ask for Russian, the first users' language, here.
+            "prefs": { "intl.accept_languages": "ru-RU,ru" },
         });
         if let Some(binary) = std::env::var_os("CHROME_BIN") {
             options["binary"] = json!(binary.to_string_lossy());
