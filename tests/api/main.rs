@@ -10,6 +10,7 @@
 mod helpers;
 
 mod accounts;
+mod catalogues;
 mod chat;
 mod connections;
 mod crash;
