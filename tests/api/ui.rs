@@ -7,6 +7,10 @@
 //! the page, once back, shows what it missed exactly once: it resumes the room's event log
 //! with `since` instead of fetching history again.
 //!
+//! `ui/language.rs` has the scenarios of the two languages: switching the chat and the
+//! sign-in pages to English in place, the choice surviving a reload, and Russian plurals.
+//! The browsers ask for Russian (Accept-Language), the language the server defaults to.
+//!
 //! Needs Debian's `chromium` and `chromium-driver`. Without chromedriver the test says so loudly
 //! and passes, so `cargo test` works on a machine without a browser; with `CI=true` it fails
 //! instead, so CI cannot pass by skipping it. `CHROMEDRIVER` and `CHROME_BIN` override where
@@ -33,6 +37,8 @@ use serde_json::{json, Value};
 use url::Url;
 
 use crate::helpers::*;
+
+mod language;
 
 /// How long the page may take to show something the test waits for.
 const UI_WAIT: Duration = Duration::from_secs(10);
