@@ -2,7 +2,9 @@
 // handler map (members coming and going, typing, new messages — confirming
 // ours from the outbox —, room changes, errors). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
-// it. A type not in the map is ignored (newer server, older page).
+// it. A type not in the map is ignored (newer server, older page), and so is
+// the server not knowing a frame we sent (newer page, older server: e.g.
+// set_language during a rolling deploy), which the person can do nothing about.
 import { t } from './i18n.js';
 
 /**
@@ -85,7 +87,9 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       if (rooms.get(frame.room_id)) roomActions.gone(Number(frame.room_id), null);
     },
     error(frame) {
-      if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
+      if (frame.code === 'unknown_type') {
+        console.warn('the server does not know a frame this page sent:', frame.message);
+      } else if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
         outbox.holdUntilAllowed(frame.client_id, frame.retry_after_ms);
       } else if (!resume.refused(frame)) {
         toasts.error(frame.message || t('chat.request-refused'));
