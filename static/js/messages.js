@@ -3,8 +3,9 @@
 // author grouping and date separators, link rendering (the texts of these
 // come from message-format.js), and all scrolling: stick to the bottom, keep
 // the position when older pages are prepended, load older pages when the user
-// scrolls to the top.
+// scrolls to the top. History goes in without being read out (live-log.js).
 import { h } from './dom.js';
+import { LiveLog } from './live-log.js';
 import { avatar, cityBadge } from './people.js';
 import {
   timeFormat, fullFormat, dateOf, dayKey, dayLabel, authorOf, continues, appendLinkified, pendingLabel,
@@ -50,6 +51,8 @@ export class MessageList {
     this.generation = 0;
     /** New messages that arrived while the user was scrolled up. */
     this.unseen = 0;
+    /** The scroller is the role="log" region: live messages are read out, history is not. */
+    this.log = new LiveLog(this.scroller);
 
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
@@ -109,7 +112,7 @@ export class MessageList {
     this.byId.clear();
     for (const m of messages) this.store(m);
     this.sortOrder();
-    this.renderAll();
+    this.log.quietly(() => this.renderAll());
     this.scrollToBottom(true);
     this.fillViewport();
   }
@@ -122,7 +125,7 @@ export class MessageList {
     for (const m of messages) if (this.store(m)) added += 1;
     if (added) {
       this.sortOrder();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll());
     } else {
       this.renderTop();
     }
@@ -148,7 +151,7 @@ export class MessageList {
       const anchor = wasNearBottom ? null : this.captureAnchor();
       this.store(message);
       this.sortOrder();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll());
       if (anchor) this.restoreAnchor(anchor);
     }
     this.renderPending();
@@ -185,7 +188,7 @@ export class MessageList {
     for (const message of messages) {
       const date = dateOf(message);
       if (!prev || dayKey(dateOf(prev)) !== dayKey(date)) {
-        fragment.append(h('li', { class: 'day-sep', role: 'separator' },
+        fragment.append(h('li', { class: 'day-sep' },
           h('span', { class: 'day-sep__label', text: dayLabel(date) })));
       }
       const node = this.buildMessage(message, continues(prev, message), pending);
