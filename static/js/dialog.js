@@ -1,15 +1,22 @@
 // dialog.js — owns the create/rename room dialog: filling it, client-side
-// checks, the busy state while the request runs, and showing the server's
-// error text inside the dialog.
+// checks, the busy state while the request runs, showing the server's error
+// text inside the dialog, and focus: it goes to the name field on opening and
+// back to the control that opened the dialog when it closes, however it closes
+// (Escape, Отмена, the backdrop, or done).
 import { charCount } from './composer.js';
 
 const NAME_MAX = 64;
 const DESCRIPTION_MAX = 256;
 
 export class RoomDialog {
-  /** @param {object} elements  dialog, form, title, name, description, error, submit, cancel */
+  /**
+   * @param {object} elements  dialog, form, title, name, description, error, submit, cancel, and
+   *   fallbackFocus: where focus goes when the opener is gone or out of reach (a closed drawer)
+   */
   constructor(elements) {
     Object.assign(this, elements);
+    /** The element focused when the dialog opened: focus goes back there on closing. */
+    this.returnFocus = null;
     /** (values) => Promise: does the work; a rejection's message is shown in the dialog. */
     this.handler = null;
     /** Id of the room being edited, or null when creating. */
@@ -24,6 +31,8 @@ export class RoomDialog {
     this.dialog.addEventListener('cancel', (event) => {
       if (this.busy) event.preventDefault();
     });
+    // Every way of closing ends here, Escape (which closes the <dialog> natively) included.
+    this.dialog.addEventListener('close', () => this.closed());
     // A click on the dimmed backdrop (the <dialog> itself, outside the form) closes it.
     this.dialog.addEventListener('click', (event) => {
       if (event.target === this.dialog && !this.busy) this.close();
@@ -71,6 +80,7 @@ export class RoomDialog {
     this.showError('');
     this.setBusy(false);
     if (!this.dialog.open) {
+      this.returnFocus = document.activeElement;
       if (typeof this.dialog.showModal === 'function') this.dialog.showModal();
       else this.dialog.setAttribute('open', '');
     }
@@ -79,11 +89,22 @@ export class RoomDialog {
   }
 
   close() {
+    if (typeof this.dialog.close === 'function') {
+      this.dialog.close(); // fires 'close', which runs closed()
+    } else {
+      this.dialog.removeAttribute('open');
+      this.closed();
+    }
+  }
+
+  closed() {
     this.setBusy(false);
-    if (typeof this.dialog.close === 'function') this.dialog.close();
-    else this.dialog.removeAttribute('open');
     this.handler = null;
     this.roomId = null;
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    const reachable = back?.isConnected && back !== document.body && !back.closest('[inert], [hidden]');
+    (reachable ? back : this.fallbackFocus)?.focus({ preventScroll: true });
   }
 
   showError(message) {
