@@ -19,6 +19,7 @@ mod crash;
 mod fuzz;
 mod history;
 mod instances;
+mod languages;
 mod limits;
 mod resume;
 mod rooms;
