@@ -6,6 +6,10 @@
 //! the page, once back, shows what it missed exactly once: it resumes the room's event log
 //! with `since` instead of fetching history again.
 //!
+//! `ui/language.rs` has the scenarios of the two languages: switching the chat and the
+//! sign-in pages to English in place, the choice surviving a reload, and Russian plurals.
+//! The browsers ask for Russian (Accept-Language), the language the server defaults to.
+//!
 //! `DISCOCK_SCREENSHOTS=folder` also writes `screenshot.png` (1280×800) and
 //! `screenshot-mobile.png` (375×740) of the finished conversation there: that is how
 //! `docs/screenshot*.png` are made. Normal runs write nothing.
@@ -16,6 +20,8 @@ use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::browser::*;
+
+mod language;
 
 /// The phone window of the README screenshot.
 const PHONE: (u32, u32) = (375, 740);
