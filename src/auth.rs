@@ -383,7 +383,10 @@ mod tests {
             SessionLifetime { idle: std::time::Duration::from_secs(3600), max: std::time::Duration::from_secs(7200) };
         let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy, lifetime, fanout);
         let password = Password::parse("correct horse").unwrap();
-        accounts.register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap(), None).await.unwrap();
+        accounts
+            .register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap(), None)
+            .await
+            .unwrap();
 
         let before = accounts.password_checks();
         let known = accounts.authenticate("anna", "wrong password".into()).await.unwrap();
