@@ -153,15 +153,6 @@ const drawers = new Drawers({
   ],
 });
 
-// The settings dialog (the language) lives on its own; the views redo their texts on a switch.
-new Settings({
-  button: byId('open-settings'),
-  dialog: byId('settings-dialog'),
-  form: byId('settings-form'),
-  language: byId('settings-lang'),
-  onSaveFailed: () => toasts.error(t('lang.save-failed')),
-});
-
 new RoomKeys({
   rooms,
   drawers,
@@ -169,6 +160,15 @@ new RoomKeys({
   openRoom: (id) => openRoom(id),
   composer: byId('composer-input'),
   announcer: byId('announcer'),
+});
+
+// The settings dialog (the language) lives on its own; the views redo their texts on a switch.
+new Settings({
+  button: byId('open-settings'),
+  dialog: byId('settings-dialog'),
+  form: byId('settings-form'),
+  language: byId('settings-lang'),
+  onSaveFailed: () => toasts.error(t('lang.save-failed')),
 });
 
 const banner = new ConnectionBanner({

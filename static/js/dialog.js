@@ -1,9 +1,8 @@
 // dialog.js — owns the create/rename room dialog: filling it, client-side
-// dialog.js — owns the create/rename room dialog: filling it, client-side
 // checks, the busy state while the request runs, showing the server's error
 // text inside the dialog, and focus: it goes to the name field on opening and
 // back to the control that opened the dialog when it closes, however it closes
-// (Escape, Cancel, the backdrop, or done). Also the <dialog> handling every
+// (Escape, Отмена, the backdrop, or done). Also the <dialog> handling every
 // modal of the page shares (showModal / close, with a fallback for old browsers).
 import { charCount } from './composer.js';
 import { t, onLangChange } from './i18n.js';
@@ -107,12 +106,9 @@ export class RoomDialog {
   }
 
   close() {
-    if (typeof this.dialog.close === 'function') {
-      this.dialog.close(); // fires 'close', which runs closed()
-    } else {
-      this.dialog.removeAttribute('open');
-      this.closed();
-    }
+    closeModal(this.dialog);
+    // A real <dialog> fires 'close', which runs closed(); the fallback for old browsers does not.
+    if (typeof this.dialog.close !== 'function') this.closed();
   }
 
   closed() {

@@ -1,9 +1,9 @@
 // live-log.js — owns what the message pane says to screen readers. The pane is a
 // role="log" region with aria-live="polite": each message that arrives live is
 // read out once, after whatever the reader is saying. History — a room's newest
-// page, an older page scrolled into view, a full re-render — goes in while the
-// region is aria-live="off", so opening a room or scrolling up does not read out
-// fifty old messages.
+// page, an older page scrolled into view, a full re-render (a language switch
+// redoes every message) — goes in while the region is aria-live="off", so
+// opening a room or scrolling up does not read out fifty old messages.
 //
 // Why aria-live="off" and not aria-busy="true": with "off" the browser itself
 // reports the inserted history as no live change at all, the same way to every

@@ -6,8 +6,8 @@
 // when older pages are prepended, load older pages when the user scrolls to
 // the top. History goes in without being read out (live-log.js).
 import { h } from './dom.js';
-import { LiveLog } from './live-log.js';
 import { t, onLangChange } from './i18n.js';
+import { LiveLog } from './live-log.js';
 import { dateOf, dayKey, continues, daySeparator, messageItem } from './message-format.js';
 
 /** "Near the bottom": new messages keep the view pinned to the end. */
@@ -105,7 +105,7 @@ export class MessageList {
     const status = this.statusShown;
     if (this.loaded) {
       const anchor = this.isNearBottom() ? null : this.captureAnchor();
-      this.log.quietly(() => this.renderAll());
+      this.log.quietly(() => this.renderAll()); // the same messages, not news
       if (anchor) this.restoreAnchor(anchor);
       else this.scrollToBottom(false);
     } else {
