@@ -1,6 +1,8 @@
 // composer.js — owns the message box: Enter sends / Shift+Enter breaks the
 // line, the send button's enabled state, the length counter near the
-// 2000-character limit, growing with its content, and "I am typing" pings.
+// 2000-character limit (numbers and its tooltip in the page's language),
+// growing with its content, and "I am typing" pings.
+import { t, onLangChange, formatNumber } from './i18n.js';
 
 /** The server's limit on a message, in characters (Unicode scalar values). */
 export const MAX_MESSAGE_CHARS = 2000;
@@ -42,6 +44,7 @@ export class Composer {
       this.submit();
     });
     this.update();
+    onLangChange(() => this.update());
   }
 
   get value() {
@@ -78,11 +81,11 @@ export class Composer {
     this.send.disabled = !trimmed || tooLong;
 
     this.counter.hidden = length < COUNTER_FROM;
-    this.counter.textContent = `${length} / ${MAX_MESSAGE_CHARS}`;
+    this.counter.textContent = `${formatNumber(length)} / ${formatNumber(MAX_MESSAGE_CHARS)}`;
     this.counter.classList.toggle('is-over', tooLong);
     this.counter.title = tooLong
-      ? `Слишком длинно: уберите ${length - MAX_MESSAGE_CHARS} симв.`
-      : `Осталось ${MAX_MESSAGE_CHARS - length} симв.`;
+      ? t('composer.over', { count: length - MAX_MESSAGE_CHARS })
+      : t('composer.left', { count: MAX_MESSAGE_CHARS - length });
     this.input.setAttribute('aria-invalid', tooLong ? 'true' : 'false');
 
     // Grow with explicit line breaks (CSS field-sizing does the rest where supported).

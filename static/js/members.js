@@ -1,10 +1,9 @@
 // members.js — owns the right-hand member list of the open room: who is in it
-// (from room_users_list / joined_room / left_room), sorted by username, each
-// with a 📍 city, and the «В комнате — N» count.
+// (from room_users_list / joined_room / left_room), sorted by username in the
+// page's language, each with a 📍 city, and the count («3 участника в комнате»).
 import { h } from './dom.js';
+import { t, onLangChange, formatNumber, compareText } from './i18n.js';
 import { avatar, cityBadge } from './people.js';
-
-const collator = new Intl.Collator('ru', { sensitivity: 'base', numeric: true });
 
 export class MemberList {
   /**
@@ -21,6 +20,7 @@ export class MemberList {
     this.meId = meId;
     /** Users in the open room by id; null until the server's first list arrives. */
     this.users = null;
+    onLangChange(() => this.render());
   }
 
   /** Forget everyone (room switch): the count shows «…» until the list arrives. */
@@ -47,21 +47,21 @@ export class MemberList {
 
   render() {
     if (!this.users) {
-      this.title.textContent = 'В комнате — …';
+      this.title.textContent = t('members.loading');
       this.badge.textContent = '';
       this.list.replaceChildren();
       return;
     }
     const users = Array.from(this.users.values())
-      .sort((a, b) => collator.compare(a.username, b.username) || a.id - b.id);
-    this.title.textContent = `В комнате — ${users.length}`;
-    this.badge.textContent = users.length ? String(users.length) : '';
+      .sort((a, b) => compareText(a.username, b.username) || a.id - b.id);
+    this.title.textContent = t('members.count', { count: users.length });
+    this.badge.textContent = users.length ? formatNumber(users.length) : '';
     this.list.replaceChildren(...users.map((user) => h('li', { class: 'member' },
       avatar(user, 'sm'),
       h('div', { class: 'member__info' },
         h('div', { class: 'member__name' },
           h('span', { text: user.username }),
-          user.id === this.meId ? h('span', { class: 'member__me', text: ' (вы)' }) : null),
+          user.id === this.meId ? h('span', { class: 'member__me', text: ` ${t('members.me')}` }) : null),
         cityBadge(user.city)),
     )));
   }

@@ -1,6 +1,7 @@
 // people.js — owns how a person looks everywhere in the UI: the coloured
 // initial avatar and the 📍 city badge (messages, member list, own profile).
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 const AVATAR_COLOURS = 8;
 
@@ -36,5 +37,5 @@ export function paintAvatar(el, user) {
 export function cityBadge(city) {
   const text = String(city ?? '').trim();
   if (!text) return null;
-  return h('span', { class: 'city-badge', title: `Город: ${text}`, text: `📍 ${text}` });
+  return h('span', { class: 'city-badge', title: t('people.city', { city: text }), text: `📍 ${text}` });
 }

@@ -1,6 +1,8 @@
 // register.js — owns the registration form's checks that HTML attributes
 // cannot express: the password length in bytes (8–72, as bcrypt counts) and
-// that both passwords match. The server checks everything again.
+// that both passwords match, said in the page's language. The server checks
+// everything again.
+import { t, onLangChange } from './i18n.js';
 
 const form = document.getElementById('register-form');
 const password = document.getElementById('password');
@@ -10,14 +12,14 @@ const encoder = new TextEncoder();
 function check() {
   const bytes = encoder.encode(password.value).length;
   if (password.value && bytes < 8) {
-    password.setCustomValidity('Пароль слишком короткий: нужно не меньше 8 байт.');
+    password.setCustomValidity(t('register.password-too-short'));
   } else if (bytes > 72) {
-    password.setCustomValidity(`Пароль слишком длинный: ${bytes} байт, можно не больше 72.`);
+    password.setCustomValidity(t('register.password-too-long', { count: bytes }));
   } else {
     password.setCustomValidity('');
   }
   confirmation.setCustomValidity(
-    confirmation.value && confirmation.value !== password.value ? 'Пароли не совпадают.' : '',
+    confirmation.value && confirmation.value !== password.value ? t('register.passwords-differ') : '',
   );
 }
 
@@ -27,6 +29,7 @@ if (form && password && confirmation) {
   confirmation.removeAttribute('maxlength');
   password.addEventListener('input', check);
   confirmation.addEventListener('input', check);
+  onLangChange(check);
   form.addEventListener('submit', (event) => {
     check();
     if (!form.checkValidity()) {

@@ -1,8 +1,11 @@
 // socket.js — owns the one WebSocket connection: opening it, JSON framing,
 // heartbeats (ping every 25 s), noticing a dead link, and reconnecting with
 // exponential backoff (1 s doubling to 30 s, with jitter) — except after close
-// code 4001 (the session ended), which stops for good. It knows nothing about
-// rooms or messages: chat.js decides what to (re)send on open.
+// code 4001 (the session ended), which stops for good. It also keeps the
+// connection speaking the page's language (set_language, so the server's error
+// frames follow a switch). It knows nothing about rooms or messages: chat.js
+// decides what to (re)send on open.
+import { lang, onLangChange } from './i18n.js';
 
 /** Close code of a socket whose session ended (logout, a new login, expiry). */
 const SESSION_ENDED = 4001;
@@ -53,6 +56,13 @@ export class ChatSocket {
     this.lastPingAt = 0;
     this.state = 'stopped';
 
+    /**
+     * The language a new connection starts in: the page's at load, which the server chose
+     * too. After a switch every connection is told, in case the switch was not saved.
+     */
+    this.startLang = lang;
+    onLangChange((code) => this.sendLanguage(code));
+
     this.handleOnline = () => this.retryNow();
     this.handleVisible = () => {
       if (document.visibilityState === 'visible') this.retryNow();
@@ -91,6 +101,11 @@ export class ChatSocket {
     }
   }
 
+  /** Tells the server which language this connection's error messages are to be in. */
+  sendLanguage(code) {
+    this.send({ type: 'set_language', language: code });
+  }
+
   /** Skip the rest of the backoff wait (button, `online` event, tab shown again). */
   retryNow() {
     if (this.stopped || this.ws || this.busy) return;
@@ -119,6 +134,7 @@ export class ChatSocket {
       this.lastHeardAt = Date.now();
       this.startHeartbeat();
       this.setState('open');
+      if (lang !== this.startLang) this.sendLanguage(lang);
       this.onOpen({ reconnected: this.opens > 1 });
     });
 
