@@ -1,6 +1,6 @@
 //! Headless Chromium through a chromedriver of our own: finding the driver, starting it on a free
 //! port and ending it with every browser it started, one Chrome DevTools command, and the size of
-//! a screenshot. Used by the browser tests (`tests/api/browser.rs`).
+//! a screenshot. Shared by the browser tests (`tests/api/browser.rs`) and the `screenshots` command.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;

@@ -3,8 +3,8 @@
 //!
 //! Layout:
 //! - `api`: the few Discock HTTP calls (register, default room, create room, history page)
-//! - `browser`: headless Chromium through a chromedriver of our own (the browser tests,
-//!   `tests/api/browser.rs`)
+//! - `browser`: headless Chromium through a chromedriver of our own (the `screenshots` command and
+//!   the browser tests, `tests/api/browser.rs`)
 //! - `crash`: the crash test — SIGKILL the real server again and again under live traffic, then
 //!   audit its SQLite file (run by `src/bin/crashtest.rs`, and with 3 kills by `tests/api/crash.rs`)
 
