@@ -75,7 +75,10 @@ async fn switched_in_the_settings(origin: String, alice: Browser, bob: Browser) 
     assert_eq!(alice.content("#settings-done").await, "Done");
     assert_eq!(alice.attr("#open-settings", "aria-label").await, "Settings");
     assert_eq!(alice.content("#logout-form button").await, "Sign out");
-    assert_eq!(alice.content(".composer__hint").await, "Enter sends, Shift+Enter starts a new line");
+    assert_eq!(
+        alice.content(".composer__hint").await,
+        "Enter sends, Shift+Enter starts a new line, Alt+↑/↓ changes rooms"
+    );
 
     // The choice is saved, and the connection was told, so the server's errors follow.
     alice.wait_for_saved_language().await;
