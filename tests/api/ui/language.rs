@@ -6,7 +6,7 @@
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 
-use super::{with_alice_and_bob, Browser, DEFAULT_ROOM};
+use crate::browser::{with_alice_and_bob, Browser, DEFAULT_ROOM};
 
 #[tokio::test]
 async fn the_chat_switches_to_english_in_its_settings_without_a_reload_and_stays_english() {
