@@ -20,6 +20,7 @@ import { Drawers } from './drawers.js';
 import { Toasts, ConnectionBanner } from './notify.js';
 import { paintAvatar } from './people.js';
 import { byId } from './dom.js';
+import { icon } from './icons.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -332,7 +333,7 @@ function handleFrame(frame) {
 function showMe() {
   paintAvatar(byId('me-avatar'), me);
   byId('me-name').textContent = me.username;
-  byId('me-city').textContent = me.city ? `📍 ${me.city}` : '';
+  byId('me-city').replaceChildren(...(me.city ? [icon('map-pin'), me.city] : []));
 }
 
 async function loadRooms() {

@@ -2,6 +2,8 @@
 // out by themselves) and the «Переподключение…» banner shown while the
 // WebSocket is down.
 import { h } from './dom.js';
+import { icon } from './icons.js';
+import { t } from './i18n.js';
 
 const TOAST_MS = 4500;
 const MAX_TOASTS = 4;
@@ -28,7 +30,7 @@ export class Toasts {
     };
     const toast = h('div', { class: `toast toast--${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: { text } },
       h('span', { class: 'toast__text', text }),
-      h('button', { class: 'toast__close', type: 'button', 'aria-label': 'Закрыть', text: '×', onClick: close }),
+      h('button', { class: 'toast__close', type: 'button', 'aria-label': t('toast.close'), title: t('toast.close'), onClick: close }, icon('x')),
     );
     this.container.append(toast);
     while (this.container.children.length > MAX_TOASTS) this.container.firstElementChild.remove();
