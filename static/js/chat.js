@@ -124,6 +124,7 @@ const composer = new Composer({
     input: byId('composer-input'),
     send: byId('composer-send'),
     counter: byId('composer-counter'),
+    error: byId('composer-error'),
   },
   onSend: (content) => sendMessage(content),
   onTyping: () => sendTyping(),
