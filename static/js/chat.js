@@ -113,6 +113,7 @@ const members = new MemberList({
   list: byId('member-list'),
   title: byId('members-title'),
   badge: byId('member-count-badge'),
+  staleNote: byId('members-stale'),
   meId: me.id,
 });
 
@@ -320,6 +321,7 @@ async function handleOpen({ reconnected }) {
 
 function handleDisconnect() {
   resume.forgetConnection();
+  members.markStale();
   typing.reset();
   outbox.requeue();
 }
