@@ -6,6 +6,8 @@
 // scrolls to the top.
 import { h } from './dom.js';
 import { avatar, cityBadge } from './people.js';
+import { onLangChange } from './i18n.js';
+import { renderRoomStart } from './room-start.js';
 import {
   timeFormat, fullFormat, dateOf, dayKey, dayLabel, authorOf, continues, appendLinkified, pendingLabel,
 } from './message-format.js';
@@ -54,6 +56,7 @@ export class MessageList {
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
     this.jump.addEventListener('click', () => this.scrollToBottom(true));
+    onLangChange(() => this.renderTop());
   }
 
   get newestId() {
@@ -278,14 +281,8 @@ export class MessageList {
     const atStart = this.loaded && !this.hasMore;
     this.roomStart.hidden = !atStart;
     if (atStart && this.room) {
-      this.roomStartTitle.textContent = `Добро пожаловать в #${this.room.name}!`;
-      const description = String(this.room.description ?? '').trim();
       const empty = this.order.length === 0 && this.pending.length === 0;
-      this.roomStartText.textContent = [
-        'Это начало комнаты.',
-        description,
-        empty ? 'Сообщений пока нет — напишите первым!' : '',
-      ].filter(Boolean).join(' ');
+      renderRoomStart({ title: this.roomStartTitle, text: this.roomStartText }, this.room, empty);
     }
   }
 
