@@ -6,8 +6,10 @@
 // scrolls to the top.
 import { h } from './dom.js';
 import { avatar, cityBadge } from './people.js';
+import { icon } from './icons.js';
 import { onLangChange } from './i18n.js';
 import { renderRoomStart } from './room-start.js';
+import { keepPinnedToBottom } from './pin-bottom.js';
 import {
   timeFormat, fullFormat, dateOf, dayKey, dayLabel, authorOf, continues, appendLinkified, pendingLabel,
 } from './message-format.js';
@@ -56,6 +58,8 @@ export class MessageList {
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
     this.jump.addEventListener('click', () => this.scrollToBottom(true));
+    // The composer growing, a notice or the keyboard taking room must not hide the newest message.
+    keepPinnedToBottom(this.scroller);
     onLangChange(() => this.renderTop());
   }
 
@@ -325,7 +329,7 @@ export class MessageList {
 
   updateJump() {
     this.jump.hidden = this.unseen === 0;
-    this.jump.textContent = this.unseen > 0 ? `Новые сообщения (${this.unseen}) ↓` : 'Новые сообщения ↓';
+    this.jump.replaceChildren(this.unseen > 0 ? `Новые сообщения (${this.unseen})` : 'Новые сообщения', icon('arrow-down'));
   }
 
   /** The first message visible at the top, and how far from the top it sits. */
