@@ -7,6 +7,12 @@
 //! the page, once back, shows what it missed exactly once: it resumes the room's event log
 //! with `since` instead of fetching history again.
 //!
+//! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
+//! reconnect, the welcome text, the registration form, icons and notices.
+//!
+//! Every browser is a desktop one with a mouse (hover and a fine pointer) until a test turns it
+//! into a phone with touch.
+//!
 //! Needs Debian's `chromium` and `chromium-driver`. Without chromedriver the test says so loudly
 //! and passes, so `cargo test` works on a machine without a browser; with `CI=true` it fails
 //! instead, so CI cannot pass by skipping it. `CHROMEDRIVER` and `CHROME_BIN` override where
@@ -33,6 +39,8 @@ use serde_json::{json, Value};
 use url::Url;
 
 use crate::helpers::*;
+
+mod details;
 
 /// How long the page may take to show something the test waits for.
 const UI_WAIT: Duration = Duration::from_secs(10);
@@ -441,7 +449,13 @@ impl Browser {
                 format!("--window-size={width},{height}"),
                 "--force-device-scale-factor=1",
                 "--lang=ru-RU",
+                // A desktop window comes with a mouse: (hover: hover) and (pointer: fine), which
+                // headless Chromium, having no pointing device, would otherwise deny.
+                "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4",
             ],
+            // Headless Chromium ignores --lang for Accept-Language; the server picks the page's
+            // language from it, and the product speaks Russian first.
+            "prefs": { "intl.accept_languages": "ru-RU,ru" },
         });
         if let Some(binary) = std::env::var_os("CHROME_BIN") {
             options["binary"] = json!(binary.to_string_lossy());
@@ -538,6 +552,16 @@ impl Browser {
             };
         })();";
         self.devtools("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source })).await;
+    }
+
+    /// Sends `count` messages from the composer, «`prefix` 1» to «`prefix` count», and waits
+    /// until the last one is shown.
+    async fn send_messages(&self, prefix: &str, count: usize) {
+        for n in 1..=count {
+            self.type_in_composer(&format!("{prefix} {n}")).await;
+            self.press(Key::Enter).await;
+        }
+        self.wait_for_last_message(&format!("{prefix} {count}")).await;
     }
 
     /// Sends `text` from the composer; `listener` then shows it as the newest message, and
@@ -654,12 +678,17 @@ impl Browser {
 
     /// Polls `script` (a function body) until it returns `true`.
     async fn wait_until(&self, what: &str, script: &str) {
+        self.wait_until_within(what, script, UI_WAIT).await;
+    }
+
+    /// Polls `script` (a function body) until it returns `true`, for at most `limit`.
+    async fn wait_until_within(&self, what: &str, script: &str, limit: Duration) {
         let start = Instant::now();
         loop {
             if self.run(script).await == json!(true) {
                 return;
             }
-            assert!(start.elapsed() < UI_WAIT, "{}: still waiting for {what} after {UI_WAIT:?}", self.name);
+            assert!(start.elapsed() < limit, "{}: still waiting for {what} after {limit:?}", self.name);
             tokio::time::sleep(POLL).await;
         }
     }
