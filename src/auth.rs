@@ -16,7 +16,7 @@ use warp::http::HeaderMap;
 use warp::Filter;
 
 use crate::config::{CookieSecure, SessionLifetime};
-use crate::domain::{City, Password, User, UserId, Username};
+use crate::domain::{Account, City, Password, User, UserId, Username};
 use crate::fanout::Fanout;
 use crate::i18n::Lang;
 use crate::keys::{random_token, Keys};
@@ -147,6 +147,16 @@ pub fn session_cookie(token: &str, secure: bool, lifetime: &SessionLifetime) -> 
     set_cookie(SESSION_COOKIE, token, max_age, secure)
 }
 
+/// How long the browser keeps the language cookie: a year, renewed whenever the language is set.
+const LANG_COOKIE_MAX_AGE: i64 = 365 * 24 * 3600;
+
+/// The [`LANG_COOKIE`] for a language. Not `HttpOnly`, unlike the others: it is no secret, and
+/// the page's scripts may read which language the server will answer in.
+pub fn lang_cookie(lang: Lang, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{LANG_COOKIE}={lang}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE}; SameSite=Lax{secure}")
+}
+
 /// Tells the browser to forget its session cookie.
 pub fn clear_session_cookie(secure: bool) -> String {
     set_cookie(SESSION_COOKIE, "", 0, secure)
@@ -215,21 +225,21 @@ impl Accounts {
         &self.keys
     }
 
-    /// The logged-in user, if the session cookie names a live session.
-    pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<User>, AuthError> {
+    /// The logged-in user's account, if the session cookie names a live session.
+    pub async fn current_user(&self, meta: &RequestMeta) -> Result<Option<Account>, AuthError> {
         let Some(hash) = self.session_hash(meta) else { return Ok(None) };
         self.session_user(hash).await
     }
 
-    /// The user owning a live session (by its stored hash); notes that the session is in use.
-    async fn session_user(&self, hash: String) -> Result<Option<User>, AuthError> {
+    /// The account owning a live session (by its stored hash); notes that the session is in use.
+    async fn session_user(&self, hash: String) -> Result<Option<Account>, AuthError> {
         let lifetime = self.lifetime;
         Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now(), &lifetime)).await?)
     }
 
-    /// The logged-in user and the stored hash of their session, or 401: for a WebSocket, which
-    /// closes when that session ends.
-    pub async fn require_session(&self, meta: &RequestMeta) -> Result<(User, String), AuthError> {
+    /// The logged-in user's account and the stored hash of their session, or 401: for a
+    /// WebSocket, which closes when that session ends.
+    pub async fn require_session(&self, meta: &RequestMeta) -> Result<(Account, String), AuthError> {
         let hash = self.session_hash(meta).ok_or(AuthError::SignedOut)?;
         let user = self.session_user(hash.clone()).await?.ok_or(AuthError::SignedOut)?;
         Ok((user, hash))
@@ -247,9 +257,14 @@ impl Accounts {
         meta.session.as_deref().filter(|t| !t.is_empty()).map(|token| self.keys.session_hash(token))
     }
 
-    /// The logged-in user, or 401.
-    pub async fn require_user(&self, meta: &RequestMeta) -> Result<User, AuthError> {
+    /// The logged-in user's account, or 401.
+    pub async fn require_user(&self, meta: &RequestMeta) -> Result<Account, AuthError> {
         self.current_user(meta).await?.ok_or(AuthError::SignedOut)
+    }
+
+    /// Saves the interface language a user chose.
+    pub async fn set_language(&self, user: UserId, language: Lang) -> Result<(), AuthError> {
+        Ok(self.db.call(move |s| s.set_language(user, language)).await?)
     }
 
     /// How many passwords were checked with bcrypt since start.
@@ -257,20 +272,27 @@ impl Accounts {
         self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Creates an account; `Ok(None)` when the username is taken.
-    pub async fn register(&self, name: Username, password: Password, city: City) -> Result<Option<User>, AuthError> {
+    /// Creates an account, with the interface language it chose if any; `Ok(None)` when the
+    /// username is taken.
+    pub async fn register(
+        &self,
+        name: Username,
+        password: Password,
+        city: City,
+        language: Option<Lang>,
+    ) -> Result<Option<User>, AuthError> {
         let hash = self.hash_password(password).await?;
         let now = crate::domain::now();
-        match self.db.call(move |s| s.create_user(&name, &hash, &city, now)).await {
+        match self.db.call(move |s| s.create_user(&name, &hash, &city, language, now)).await {
             Ok(user) => Ok(Some(user)),
             Err(StoreError::Conflict(Conflict::Username)) => Ok(None),
             Err(e) => Err(AuthError::Store(e)),
         }
     }
 
-    /// The user whose name and password these are. Unknown user, wrong password and
+    /// The account whose name and password these are. Unknown user, wrong password and
     /// over-long password get the same answer in the same time.
-    pub async fn authenticate(&self, username: &str, password: String) -> Result<Option<User>, AuthError> {
+    pub async fn authenticate(&self, username: &str, password: String) -> Result<Option<Account>, AuthError> {
         // A name outside the username rules was never registered, so it is not looked up: it
         // could hold a NUL byte, which PostgreSQL refuses in text (a 500 instead of a 401).
         // It still costs a bcrypt verification, like any unknown name.
@@ -361,7 +383,10 @@ mod tests {
             SessionLifetime { idle: std::time::Duration::from_secs(3600), max: std::time::Duration::from_secs(7200) };
         let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy, lifetime, fanout);
         let password = Password::parse("correct horse").unwrap();
-        accounts.register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap()).await.unwrap();
+        accounts
+            .register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap(), None)
+            .await
+            .unwrap();
 
         let before = accounts.password_checks();
         let known = accounts.authenticate("anna", "wrong password".into()).await.unwrap();
@@ -372,7 +397,7 @@ mod tests {
 
         assert!(known.is_none() && unknown.is_none());
         assert_eq!((after_known - before, after_unknown - after_known), (1, 1), "the same work either way");
-        assert_eq!(right.map(|u| u.username.as_str().to_owned()).as_deref(), Some("anna"));
+        assert_eq!(right.map(|a| a.user.username.as_str().to_owned()).as_deref(), Some("anna"));
     }
 
     fn meta(host: &str, origin: Option<&str>) -> RequestMeta {

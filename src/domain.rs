@@ -6,6 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Lang;
+
 /// A rule a user-supplied value broke. Typed, so that the text a person reads is chosen once,
 /// at the edge, in their language (`crate::texts`); `Display` is for logs and developers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -290,6 +292,19 @@ pub struct User {
     pub id: UserId,
     pub username: Username,
     pub city: City,
+}
+
+/// A user's own view of their account: the user as everyone sees them, plus the settings only
+/// they see. Kept apart from [`User`], which travels in every message, member list and fan-out
+/// frame, so that a private preference never reaches other people. Serialized flat, as
+/// `GET /api/me` answers: `{"id","username","city","language"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: User,
+    /// The language they chose for the interface; `None` until they choose one, and then their
+    /// browser's language applies.
+    pub language: Option<Lang>,
 }
 
 /// A room (channel).

@@ -52,6 +52,8 @@ pub enum BadRequest {
     LimitNotInteger,
     Form,
     NotAWebSocket,
+    /// A language the product does not speak (`PUT /api/language`).
+    UnsupportedLanguage,
 }
 
 impl AppError {
@@ -95,7 +97,10 @@ impl AppError {
             StatusCode::TOO_MANY_REQUESTS => "rate_limited",
             StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             StatusCode::INTERNAL_SERVER_ERROR => "internal",
-            _ => "bad_request",
+            _ => match self {
+                AppError::BadRequest(BadRequest::UnsupportedLanguage) => "unsupported_language",
+                _ => "bad_request",
+            },
         }
     }
 
@@ -116,6 +121,7 @@ impl AppError {
                 BadRequest::LimitNotInteger => texts::BAD_LIMIT.into(),
                 BadRequest::Form => texts::BAD_FORM.into(),
                 BadRequest::NotAWebSocket => texts::NOT_A_WEBSOCKET.into(),
+                BadRequest::UnsupportedLanguage => texts::UNSUPPORTED_LANGUAGE.into(),
             },
             AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => texts::DATABASE_DOWN.into(),
             AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => texts::INTERNAL.into(),

@@ -198,17 +198,21 @@ fn time(us: i64) -> Result<DateTime<Utc>, MigrateError> {
 
 fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY users (id, username, username_key, password_hash, city, created_at) FROM STDIN (FORMAT binary)",
+        "COPY users (id, username, username_key, password_hash, city, language, created_at) FROM STDIN (FORMAT binary)",
     )?;
-    let mut writer =
-        BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ]);
-    let mut select =
-        source.prepare("SELECT id, username, username_key, password_hash, city, created_at FROM users ORDER BY id")?;
+    let mut writer = BinaryCopyInWriter::new(
+        sink,
+        &[Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ],
+    );
+    let mut select = source.prepare(
+        "SELECT id, username, username_key, password_hash, city, language, created_at FROM users ORDER BY id",
+    )?;
     let mut rows = select.query([])?;
     while let Some(r) = rows.next()? {
         let (id, username, key, hash, city): (i64, String, String, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-        writer.write(&[&id, &username, &key, &hash, &city, &time(r.get(5)?)?])?;
+        let language: Option<String> = r.get(5)?;
+        writer.write(&[&id, &username, &key, &hash, &city, &language, &time(r.get(6)?)?])?;
     }
     Ok(writer.finish()?)
 }
@@ -337,6 +341,7 @@ mod tests {
     use super::*;
     use crate::config::SessionLifetime;
     use crate::domain::{self, City, ClientId, MessageText, RoomDescription, RoomName, Username};
+    use crate::i18n::Lang;
     use crate::store::postgres::scratch;
     use crate::store::prelude::*;
     use crate::store::NewMessage;
@@ -405,8 +410,8 @@ mod tests {
         let store = SqliteStore::open(path).unwrap();
         let city = City::parse("Самара").unwrap();
         let now = domain::now();
-        let alice = store.create_user(&Username::parse("Алиса").unwrap(), "h1", &city, now).unwrap();
-        let bob = store.create_user(&Username::parse("bobby").unwrap(), "h2", &city, now).unwrap();
+        let alice = store.create_user(&Username::parse("Алиса").unwrap(), "h1", &city, Some(Lang::En), now).unwrap();
+        let bob = store.create_user(&Username::parse("bobby").unwrap(), "h2", &city, None, now).unwrap();
         let general = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), now).unwrap();
         let doomed = store
             .create_room(&RoomName::parse("Временная").unwrap(), &RoomDescription::empty(), alice.id, now)
@@ -449,10 +454,12 @@ mod tests {
         assert_eq!(pg.list_rooms().unwrap(), std::slice::from_ref(&general));
         assert_eq!(pg.ensure_default_room(&RoomName::parse("Другое").unwrap(), domain::now()).unwrap(), general);
         let lifetime = SessionLifetime::default();
-        let alice = pg.session_user("live", domain::now(), &lifetime).unwrap().expect("the live session came along");
+        let account = pg.session_user("live", domain::now(), &lifetime).unwrap().expect("the live session came along");
         assert_eq!(pg.session_user("dead", domain::now(), &lifetime).unwrap(), None, "the ended one stays ended");
-        assert_eq!(alice.username.as_str(), "Алиса");
-        assert_eq!(pg.find_credentials("алиса").unwrap().map(|(u, h)| (u.id, h)), Some((alice.id, "h1".into())));
+        let alice = account.user;
+        assert_eq!((alice.username.as_str(), account.language), ("Алиса", Some(Lang::En)), "the language came along");
+        assert_eq!(pg.find_credentials("bobby").unwrap().map(|(a, _)| a.language), Some(None), "and its absence");
+        assert_eq!(pg.find_credentials("алиса").unwrap().map(|(a, h)| (a.user.id, h)), Some((alice.id, "h1".into())));
         let resent = NewMessage {
             room_id: general.id,
             user: alice.clone(),

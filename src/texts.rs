@@ -74,6 +74,7 @@ pub const ROOM_ID_NOT_INTEGER: &str = "Номер комнаты должен б
 pub const BEFORE_NOT_INTEGER: &str = "before должен быть целым числом";
 pub const BODY_NOT_OBJECT: &str = "Тело запроса должно быть JSON-объектом";
 pub const BAD_FORM: &str = "Некорректные данные формы";
+pub const UNSUPPORTED_LANGUAGE: &str = "Поддерживаются только языки ru (русский) и en (английский)";
 pub const NOT_A_WEBSOCKET: &str = "Ожидается WebSocket-подключение (Upgrade: websocket, версия 13)";
 pub const PASSWORDS_DIFFER: &str = "Пароли не совпадают";
 pub const USERNAME_TAKEN: &str = "Это имя пользователя уже занято";

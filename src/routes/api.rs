@@ -5,18 +5,20 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use warp::filters::BoxedFilter;
-use warp::http::header::HeaderValue;
+use warp::http::header::{HeaderValue, SET_COOKIE};
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::Filter;
 
 use super::with_state;
-use crate::auth::{request_meta, RequestMeta};
+use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
 use crate::chat::rooms;
 use crate::domain::{MessageId, RoomId};
 use crate::error::{respond, AppError, BadRequest};
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// Largest JSON body accepted.
@@ -34,6 +36,14 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
     // GET /api/me
     let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me).map(respond);
+    // PUT /api/language {"language"}
+    let language = api
+        .and(warp::path!("language"))
+        .and(warp::put())
+        .and(ctx.clone())
+        .and(super::body(MAX_BODY))
+        .then(set_language)
+        .map(respond);
     // GET /api/rooms
     let rooms = api.and(warp::path!("rooms")).and(warp::get()).and(ctx.clone()).then(list_rooms).map(respond);
     // POST /api/rooms {"name","description"?}
@@ -66,6 +76,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 
     health
         .or(me)
+        .unify()
+        .or(language)
         .unify()
         .or(rooms)
         .unify()
@@ -109,13 +121,34 @@ fn json_with(status: StatusCode, value: &impl serde::Serialize) -> Response {
 
 /// GET /api/me
 async fn get_me(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
-    let user = state.accounts.require_user(&meta).await?;
-    Ok(json_with(StatusCode::OK, &user))
+    let account = state.accounts.require_user(&meta).await?;
+    Ok(json_with(StatusCode::OK, &account))
+}
+
+/// The body of `PUT /api/language`.
+#[derive(Deserialize)]
+struct LanguageChoice {
+    language: String,
+}
+
+/// PUT /api/language — signed in or not: the language cookie, and for a signed-in user the
+/// account's saved preference too.
+async fn set_language(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
+    meta.require_same_site()?;
+    let LanguageChoice { language } = json_body(&meta, &body)?;
+    let lang = Lang::parse(&language).ok_or(AppError::BadRequest(BadRequest::UnsupportedLanguage))?;
+    if let Some(account) = state.accounts.current_user(&meta).await? {
+        state.accounts.set_language(account.user.id, lang).await?;
+    }
+    let mut response = json_with(StatusCode::OK, &serde_json::json!({ "language": lang }));
+    let cookie = auth::lang_cookie(lang, meta.secure_cookies(state.config.cookie_secure));
+    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+    Ok(response)
 }
 
 /// GET /api/rooms
 async fn list_rooms(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
-    let user = state.accounts.require_user(&meta).await?;
+    let user = state.accounts.require_user(&meta).await?.user;
     let rooms = rooms::list_rooms(&state, &user).await?;
     Ok(json_with(StatusCode::OK, &rooms))
 }
@@ -123,7 +156,7 @@ async fn list_rooms(state: AppState, meta: RequestMeta) -> Result<Response, AppE
 /// POST /api/rooms
 async fn create_room(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
     meta.require_same_site()?;
-    let user = state.accounts.require_user(&meta).await?;
+    let user = state.accounts.require_user(&meta).await?.user;
     let room = rooms::create_room(&state, &user, json_body(&meta, &body)?).await?;
     Ok(json_with(StatusCode::CREATED, &room))
 }
@@ -131,7 +164,7 @@ async fn create_room(state: AppState, meta: RequestMeta, body: Bytes) -> Result<
 /// PATCH /api/rooms/:id
 async fn update_room(raw_id: String, state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
     meta.require_same_site()?;
-    let user = state.accounts.require_user(&meta).await?;
+    let user = state.accounts.require_user(&meta).await?.user;
     // The room and the caller's right to change it are checked before the body is read.
     let room = rooms::room_to_change(&state, &user, parse_room_id(&raw_id)?).await?;
     let room = rooms::update_room(&state, &user, room, json_body(&meta, &body)?).await?;
@@ -141,7 +174,7 @@ async fn update_room(raw_id: String, state: AppState, meta: RequestMeta, body: B
 /// DELETE /api/rooms/:id
 async fn delete_room(raw_id: String, state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
     meta.require_same_site()?;
-    let user = state.accounts.require_user(&meta).await?;
+    let user = state.accounts.require_user(&meta).await?.user;
     rooms::delete_room(&state, &user, parse_room_id(&raw_id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -201,7 +201,7 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
         Ok(v) => v,
         Err(e) => return fail(StatusCode::BAD_REQUEST, &e),
     };
-    let Some(user) = state.accounts.register(name, password, city).await? else {
+    let Some(user) = state.accounts.register(name, password, city, None).await? else {
         return fail(StatusCode::CONFLICT, texts::USERNAME_TAKEN);
     };
     tracing::info!(user = %user.id, "registered");
@@ -265,7 +265,7 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
     }
     // Unknown user, wrong password and over-long password get the same answer in the same time.
     match state.accounts.authenticate(username, field(&form, "password").to_owned()).await? {
-        Some(user) => logged_in(&state, &meta, user.id).await,
+        Some(account) => logged_in(&state, &meta, account.user.id).await,
         None => {
             state.limits.login_failed(&account, meta.client).await?;
             fail(StatusCode::UNAUTHORIZED, texts::LOGIN_FAILED)
@@ -302,9 +302,10 @@ async fn show_chat(
     meta: RequestMeta,
     query: HashMap<String, String>,
 ) -> Result<WarpResponse, AppError> {
-    let Some(user) = state.accounts.current_user(&meta).await? else {
+    let Some(account) = state.accounts.current_user(&meta).await? else {
         return Ok(redirect("/login").into_response());
     };
+    let user = account.user;
     let requested = query.get("room").and_then(|r| r.parse::<i64>().ok()).map(RoomId);
     let room_id = match requested {
         Some(id) if state.db.call(move |s| s.get_room(id)).await?.is_some() => id,

@@ -45,7 +45,8 @@ async fn open_socket(
     on_upgrade: Option<OnUpgrade>,
 ) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
-    let (user, session) = state.accounts.require_session(&meta).await?;
+    let (account, session) = state.accounts.require_session(&meta).await?;
+    let user = account.user;
     let slot = state.limits.connect(user.id).ok_or(AppError::TooManyConnections)?;
     let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
         && header_has(&headers, header::UPGRADE, "websocket")

@@ -14,9 +14,11 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
+    Account, City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId,
+    Username,
 };
 use crate::events::{Change, RoomEvent};
+use crate::i18n::Lang;
 
 /// What went wrong in storage, in terms the HTTP and WebSocket layers can answer.
 #[derive(Debug, thiserror::Error)]
@@ -75,15 +77,20 @@ pub mod prelude {
 /// `now < last_seen_at + lifetime.idle` (idle); the lifetime is passed in, so a changed
 /// configuration applies to existing sessions too.
 pub trait UserStore {
+    /// Creates an account, with the interface language it chose, if any.
     fn create_user(
         &self,
         username: &Username,
         password_hash: &str,
         city: &City,
+        language: Option<Lang>,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError>;
-    /// The user with this case-folded username and their password hash.
-    fn find_credentials(&self, username_key: &str) -> Result<Option<(User, String)>, StoreError>;
+    /// The account with this case-folded username and its password hash.
+    fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError>;
+    /// Saves the interface language a user chose. A user that does not exist is no error: there
+    /// is nothing to save the choice for.
+    fn set_language(&self, user: UserId, language: Lang) -> Result<(), StoreError>;
     /// Stores a session under the hash of its token, created and last seen `now`, and drops
     /// sessions that have ended.
     fn create_session(
@@ -93,7 +100,7 @@ pub trait UserStore {
         now: DateTime<Utc>,
         lifetime: &SessionLifetime,
     ) -> Result<(), StoreError>;
-    /// The user owning a live session. When the session was last seen more than
+    /// The account owning a live session. When the session was last seen more than
     /// [`LAST_SEEN_EVERY`] ago, its `last_seen_at` becomes `now` (a failure to write that is
     /// logged, not returned), so checking a session is a read almost always.
     fn session_user(
@@ -101,7 +108,7 @@ pub trait UserStore {
         token_hash: &str,
         now: DateTime<Utc>,
         lifetime: &SessionLifetime,
-    ) -> Result<Option<User>, StoreError>;
+    ) -> Result<Option<Account>, StoreError>;
     /// Deletes a session; false when there was none.
     fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError>;
     /// Deletes every session of `user` but `keep`; returns the hashes of those deleted.

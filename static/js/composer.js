@@ -1,9 +1,10 @@
 // composer.js — owns the message box: Enter sends / Shift+Enter breaks the
 // line, the send button's enabled state, the length counter near the
-// 2000-character limit and, when Enter is pressed on a longer text, the line
-// saying by how much to shorten it; growing with its content (up to about ten
-// lines, then it scrolls inside), and "I am typing" pings.
-import { t, onLangChange } from './i18n.js';
+// 2000-character limit (numbers and its tooltip in the page's language) and,
+// when Enter is pressed on a longer text, the line saying by how much to
+// shorten it; growing with its content (up to about ten lines, then it scrolls
+// inside), and "I am typing" pings.
+import { t, onLangChange, formatNumber } from './i18n.js';
 
 /** The server's limit on a message, in characters (Unicode scalar values). */
 export const MAX_MESSAGE_CHARS = 2000;
@@ -49,6 +50,7 @@ export class Composer {
     });
     onLangChange(() => this.update());
     this.update();
+    onLangChange(() => this.update());
   }
 
   get value() {
@@ -91,11 +93,11 @@ export class Composer {
     this.send.disabled = !trimmed || tooLong;
 
     this.counter.hidden = length < COUNTER_FROM;
-    this.counter.textContent = `${length} / ${MAX_MESSAGE_CHARS}`;
+    this.counter.textContent = `${formatNumber(length)} / ${formatNumber(MAX_MESSAGE_CHARS)}`;
     this.counter.classList.toggle('is-over', tooLong);
     this.counter.title = tooLong
-      ? `Слишком длинно: уберите ${length - MAX_MESSAGE_CHARS} симв.`
-      : `Осталось ${MAX_MESSAGE_CHARS - length} симв.`;
+      ? t('composer.over', { count: length - MAX_MESSAGE_CHARS })
+      : t('composer.left', { count: MAX_MESSAGE_CHARS - length });
     this.input.setAttribute('aria-invalid', tooLong ? 'true' : 'false');
 
     if (!tooLong) this.explainLength = false;

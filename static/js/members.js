@@ -1,12 +1,11 @@
 // members.js — owns the right-hand member list of the open room: who is in it
-// (from room_users_list / joined_room / left_room), sorted by username, each
-// with their city and a presence dot, and the «В комнате — N» count. While the
-// connection is down the list may be out of date: it says so and greys the
-// dots until the room's next room_users_list.
+// (from room_users_list / joined_room / left_room), sorted by username in the
+// page's language, each with their city and a presence dot, and the count
+// («3 участника в комнате»). While the connection is down the list may be out
+// of date: it says so and greys the dots until the room's next room_users_list.
 import { h } from './dom.js';
+import { t, onLangChange, formatNumber, compareText } from './i18n.js';
 import { avatar, cityBadge } from './people.js';
-
-const collator = new Intl.Collator('ru', { sensitivity: 'base', numeric: true });
 
 export class MemberList {
   /**
@@ -27,6 +26,7 @@ export class MemberList {
     this.users = null;
     /** The connection dropped since the last room_users_list: presence may have changed unseen. */
     this.stale = false;
+    onLangChange(() => this.render());
   }
 
   /** The connection is down: what the list shows may no longer be true. */
@@ -70,15 +70,15 @@ export class MemberList {
   render() {
     this.showStale();
     if (!this.users) {
-      this.title.textContent = 'В комнате — …';
+      this.title.textContent = t('members.loading');
       this.badge.textContent = '';
       this.list.replaceChildren();
       return;
     }
     const users = Array.from(this.users.values())
-      .sort((a, b) => collator.compare(a.username, b.username) || a.id - b.id);
-    this.title.textContent = `В комнате — ${users.length}`;
-    this.badge.textContent = users.length ? String(users.length) : '';
+      .sort((a, b) => compareText(a.username, b.username) || a.id - b.id);
+    this.title.textContent = t('members.count', { count: users.length });
+    this.badge.textContent = users.length ? formatNumber(users.length) : '';
     this.list.replaceChildren(...users.map((user) => h('li', { class: 'member' },
       h('div', { class: 'member__avatar' },
         avatar(user, 'sm'),
@@ -86,7 +86,7 @@ export class MemberList {
       h('div', { class: 'member__info' },
         h('div', { class: 'member__name' },
           h('span', { text: user.username }),
-          user.id === this.meId ? h('span', { class: 'member__me', text: ' (вы)' }) : null),
+          user.id === this.meId ? h('span', { class: 'member__me', text: ` ${t('members.me')}` }) : null),
         cityBadge(user.city)),
     )));
   }

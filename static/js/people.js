@@ -3,6 +3,7 @@
 // own profile).
 import { h } from './dom.js';
 import { icon } from './icons.js';
+import { t } from './i18n.js';
 
 const AVATAR_COLOURS = 8;
 
@@ -38,5 +39,5 @@ export function paintAvatar(el, user) {
 export function cityBadge(city) {
   const text = String(city ?? '').trim();
   if (!text) return null;
-  return h('span', { class: 'city-badge', title: `Город: ${text}` }, icon('map-pin'), text);
+  return h('span', { class: 'city-badge', title: t('people.city', { city: text }) }, icon('map-pin'), text);
 }

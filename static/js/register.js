@@ -2,7 +2,7 @@
 // cannot express or cannot explain: the username's rules said in words (the
 // browser's own pattern message only says "match the requested format"), the
 // password length in bytes (8–72, as bcrypt counts) and that both passwords
-// match. The server checks everything again.
+// match, all said in the page's language. The server checks everything again.
 import { t, onLangChange } from './i18n.js';
 
 const form = document.getElementById('register-form');
@@ -35,14 +35,14 @@ function checkUsername() {
 function checkPasswords() {
   const bytes = encoder.encode(password.value).length;
   if (password.value && bytes < 8) {
-    password.setCustomValidity('Пароль слишком короткий: нужно не меньше 8 байт.');
+    password.setCustomValidity(t('register.password-too-short'));
   } else if (bytes > 72) {
-    password.setCustomValidity(`Пароль слишком длинный: ${bytes} байт, можно не больше 72.`);
+    password.setCustomValidity(t('register.password-too-long', { count: bytes }));
   } else {
     password.setCustomValidity('');
   }
   confirmation.setCustomValidity(
-    confirmation.value && confirmation.value !== password.value ? 'Пароли не совпадают.' : '',
+    confirmation.value && confirmation.value !== password.value ? t('register.passwords-differ') : '',
   );
 }
 

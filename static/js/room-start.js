@@ -30,11 +30,11 @@ export function asSentence(text) {
  * the description (its own element and sentence) and, when `empty`, the invitation.
  */
 export function renderRoomStart({ title, text }, room, empty) {
-  title.textContent = t('room-start.title', { room: room.name });
+  title.textContent = t('room.welcome', { room: room.name });
   const description = asSentence(room.description);
   text.replaceChildren(
-    t('room-start.intro'),
+    t('room.start'),
     ...(description ? [' ', h('span', { class: 'room-start__desc', text: description })] : []),
-    ...(empty ? [' ', t('room-start.empty')] : []),
+    ...(empty ? [' ', t('room.empty')] : []),
   );
 }

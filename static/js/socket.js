@@ -3,7 +3,10 @@
 // exponential backoff (1 s doubling to at most 10 s, with jitter), at once when
 // the browser says the network is back (`online`) or the tab is shown again —
 // except after close code 4001 (the session ended), which stops for good. It
-// knows nothing about rooms or messages: chat.js decides what to (re)send on open.
+// also keeps the connection speaking the page's language (set_language, so the
+// server's error frames follow a switch). It knows nothing about rooms or
+// messages: chat.js decides what to (re)send on open.
+import { lang, onLangChange } from './i18n.js';
 
 /** Close code of a socket whose session ended (logout, a new login, expiry). */
 const SESSION_ENDED = 4001;
@@ -68,6 +71,13 @@ export class ChatSocket {
     this.lastPingAt = 0;
     this.state = 'stopped';
 
+    /**
+     * The language a new connection starts in: the page's at load, which the server chose
+     * too. After a switch every connection is told, in case the switch was not saved.
+     */
+    this.startLang = lang;
+    onLangChange((code) => this.sendLanguage(code));
+
     this.handleOnline = () => this.comeBack();
     this.handleVisible = () => {
       if (document.visibilityState === 'visible') this.comeBack();
@@ -106,6 +116,11 @@ export class ChatSocket {
     } catch {
       return false;
     }
+  }
+
+  /** Tells the server which language this connection's error messages are to be in. */
+  sendLanguage(code) {
+    this.send({ type: 'set_language', language: code });
   }
 
   /**
@@ -165,6 +180,7 @@ export class ChatSocket {
       this.lastHeardAt = Date.now();
       this.startHeartbeat();
       this.setState('open');
+      if (lang !== this.startLang) this.sendLanguage(lang);
       this.onOpen({ reconnected: this.opens > 1 });
     });
 

@@ -565,6 +565,10 @@ impl TestUser {
         self.client.post(format!("{}{path}", self.base)).json(body).send().await.unwrap()
     }
 
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.client.put(format!("{}{path}", self.base)).json(body).send().await.unwrap()
+    }
+
     pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
         self.client.patch(format!("{}{path}", self.base)).json(body).send().await.unwrap()
     }

@@ -10,12 +10,14 @@
 mod helpers;
 
 mod accounts;
+mod catalogues;
 mod chat;
 mod connections;
 mod crash;
 mod fuzz;
 mod history;
 mod instances;
+mod languages;
 mod limits;
 mod resume;
 mod rooms;

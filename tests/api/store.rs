@@ -5,8 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use discock::config::SessionLifetime;
-use discock::domain::{self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, Username};
+use discock::domain::{
+    self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, UserId, Username,
+};
 use discock::events::{Change, RoomEvent};
+use discock::i18n::Lang;
 use discock::store::prelude::*;
 use discock::store::{self, Conflict, Db, NewMessage, StoreError};
 
@@ -53,7 +56,9 @@ impl Drop for TestStore {
 }
 
 fn user(store: &dyn Store, name: &str) -> User {
-    store.create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), domain::now()).unwrap()
+    store
+        .create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), None, domain::now())
+        .unwrap()
 }
 
 fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Option<&str>) -> NewMessage {
@@ -87,12 +92,33 @@ fn usernames_are_unique_regardless_of_case() {
     let store = open_store();
     user(&*store, "Алиса");
     let err = store
-        .create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), domain::now())
+        .create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), None, domain::now())
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(Conflict::Username)));
     let (found, hash) = store.find_credentials("алиса").unwrap().unwrap();
-    assert_eq!(found.username.as_str(), "Алиса");
+    assert_eq!(found.user.username.as_str(), "Алиса");
     assert_eq!(hash, "hash");
+}
+
+both_backends!(fn a_chosen_language_is_saved_and_comes_back_with_the_session_and_the_credentials);
+fn a_chosen_language_is_saved_and_comes_back_with_the_session_and_the_credentials() {
+    let store = open_store();
+    let city = City::parse("Уфа").unwrap();
+    let anna = store.create_user(&Username::parse("anna").unwrap(), "h", &city, Some(Lang::En), domain::now()).unwrap();
+    let boris = user(&*store, "boris");
+    let (now, life) = (domain::now(), short_lifetime());
+    store.create_session("annas", anna.id, now, &life).unwrap();
+    store.create_session("boriss", boris.id, now, &life).unwrap();
+    let language = |hash: &str| store.session_user(hash, now, &life).unwrap().expect("a live session").language;
+    assert_eq!((language("annas"), language("boriss")), (Some(Lang::En), None), "as registered");
+
+    store.set_language(boris.id, Lang::Ru).unwrap();
+    store.set_language(anna.id, Lang::Ru).unwrap();
+    store.set_language(UserId(999_999), Lang::En).unwrap();
+
+    assert_eq!((language("annas"), language("boriss")), (Some(Lang::Ru), Some(Lang::Ru)));
+    let (found, _) = store.find_credentials("anna").unwrap().unwrap();
+    assert_eq!((found.user, found.language), (anna, Some(Lang::Ru)));
 }
 
 /// Sessions that end after three hours idle or a day after their login.
@@ -107,7 +133,7 @@ fn a_session_names_its_user_until_idle_too_long_or_past_its_absolute_limit_or_de
     let (now, life) = (domain::now(), short_lifetime());
     store.create_session("h1", alice.id, now, &life).unwrap();
 
-    assert_eq!(store.session_user("h1", now, &life).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("h1", now, &life).unwrap().map(|a| a.user), Some(alice.clone()));
     assert_eq!(store.session_user("h1", now + Duration::hours(4), &life).unwrap(), None, "idle for four hours");
     // Used every two hours, it still ends a day after the login.
     for hours in [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22] {
@@ -134,7 +160,11 @@ fn checking_a_session_notes_its_use_at_most_once_an_hour() {
 
     let at = now + Duration::minutes(3 * 60 + 10);
     assert_eq!(store.session_user("early", at, &life).unwrap(), None, "idle since its login");
-    assert_eq!(store.session_user("late", at, &life).unwrap(), Some(alice), "seen an hour and ten minutes ago");
+    assert_eq!(
+        store.session_user("late", at, &life).unwrap().map(|a| a.user),
+        Some(alice),
+        "seen an hour and ten minutes ago"
+    );
 }
 
 both_backends!(fn creating_a_session_purges_the_ended_ones);
@@ -165,9 +195,13 @@ fn deleting_a_users_other_sessions_keeps_the_given_one_and_names_those_deleted()
     deleted.sort();
 
     assert_eq!(deleted, ["phone", "tablet"]);
-    assert_eq!(store.session_user("laptop", now, &life).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("laptop", now, &life).unwrap().map(|a| a.user), Some(alice.clone()));
     assert_eq!(store.session_user("phone", now, &life).unwrap(), None);
-    assert_eq!(store.session_user("bobs", now, &life).unwrap(), Some(bob), "another user's sessions stay");
+    assert_eq!(
+        store.session_user("bobs", now, &life).unwrap().map(|a| a.user),
+        Some(bob),
+        "another user's sessions stay"
+    );
     assert!(store.delete_other_sessions(alice.id, "laptop").unwrap().is_empty());
 }
 

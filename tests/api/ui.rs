@@ -7,6 +7,10 @@
 //! the page, once back, shows what it missed exactly once: it resumes the room's event log
 //! with `since` instead of fetching history again.
 //!
+//! `ui/language.rs` has the scenarios of the two languages: switching the chat and the
+//! sign-in pages to English in place, the choice surviving a reload, and Russian plurals.
+//! The browsers ask for Russian (Accept-Language), the language the server defaults to.
+//!
 //! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
@@ -41,6 +45,7 @@ use url::Url;
 use crate::helpers::*;
 
 mod details;
+mod language;
 
 /// How long the page may take to show something the test waits for.
 const UI_WAIT: Duration = Duration::from_secs(10);
@@ -454,7 +459,7 @@ impl Browser {
                 "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4",
             ],
             // Headless Chromium ignores --lang for Accept-Language; the server picks the page's
-            // language from it, and the product speaks Russian first.
+            // language from that header, so ask for Russian, the first users' language, here.
             "prefs": { "intl.accept_languages": "ru-RU,ru" },
         });
         if let Some(binary) = std::env::var_os("CHROME_BIN") {

@@ -4,7 +4,8 @@
 use postgres::Row;
 
 use super::connect::internal;
-use crate::domain::{City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::domain::{Account, City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::i18n::Lang;
 use crate::store::StoreError;
 
 macro_rules! room_columns {
@@ -39,6 +40,13 @@ pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error>
         username: Username::from_trusted(r.try_get(at + 1)?),
         city: City::from_trusted(r.try_get(at + 2)?),
     })
+}
+
+/// An account from the user's columns at `at` followed by `language`; a code this server does
+/// not know (written by a newer version, say) reads as no choice.
+pub(super) fn account_from_row(r: &Row, at: usize) -> Result<Account, postgres::Error> {
+    let language = r.try_get::<_, Option<String>>(at + 3)?.and_then(|code| Lang::parse(&code));
+    Ok(Account { user: user_from_row(r, at)?, language })
 }
 
 pub(super) fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {

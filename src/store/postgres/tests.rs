@@ -30,7 +30,8 @@ fn open(db: &ScratchDb) -> PostgresStore {
 }
 
 fn user(store: &dyn Store, name: &str) -> User {
-    store.create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), domain::now()).unwrap()
+    let city = City::parse("Самара").unwrap();
+    store.create_user(&Username::parse(name).unwrap(), "hash", &city, None, domain::now()).unwrap()
 }
 
 fn room(store: &dyn Store, by: &User, name: &str) -> Room {
@@ -117,11 +118,12 @@ fn usernames_are_unique_regardless_of_case() {
     let store = open(&db);
     let alice = user(&store, "Алиса");
 
-    let clash = store.create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), domain::now());
+    let clash =
+        store.create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), None, domain::now());
 
     assert!(matches!(clash, Err(StoreError::Conflict(Conflict::Username))), "{clash:?}");
     let (found, hash) = store.find_credentials("алиса").unwrap().unwrap();
-    assert_eq!((found, hash.as_str()), (alice, "hash"));
+    assert_eq!((found.user, found.language, hash.as_str()), (alice, None, "hash"));
     assert!(store.find_credentials("боб").unwrap().is_none());
 }
 
@@ -135,7 +137,7 @@ fn sessions_name_their_user_until_they_expire_or_are_deleted() {
     store.create_session("old", alice.id, now - Span::days(2), &lifetime).unwrap();
     store.create_session("h1", alice.id, now, &lifetime).unwrap();
 
-    assert_eq!(store.session_user("h1", now, &lifetime).unwrap(), Some(alice.clone()));
+    assert_eq!(store.session_user("h1", now, &lifetime).unwrap().map(|a| a.user), Some(alice.clone()));
     assert_eq!(store.session_user("h1", now + Span::hours(4), &lifetime).unwrap(), None, "idle too long");
     store.delete_session("h1").unwrap();
     assert_eq!(store.session_user("h1", now, &lifetime).unwrap(), None);

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 
 use super::connect::{internal, write_error};
-use super::rows::user_from_row;
+use super::rows::account_from_row;
 use super::PostgresStore;
 use crate::config::SessionLifetime;
-use crate::domain::{City, User, UserId, Username};
+use crate::domain::{Account, City, User, UserId, Username};
+use crate::i18n::Lang;
 use crate::store::{Conflict, SessionCutoffs, StoreError, UserStore};
 
 impl UserStore for PostgresStore {
@@ -15,26 +16,37 @@ impl UserStore for PostgresStore {
         username: &Username,
         hash: &str,
         city: &City,
+        language: Option<Lang>,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
-        const SQL: &str = "INSERT INTO users (username, username_key, password_hash, city, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        const SQL: &str = "INSERT INTO users (username, username_key, password_hash, city, language, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
+        let language = language.map(Lang::code);
         let row = prepared
-            .query_one(client, SQL, &[&username.as_str(), &username.key(), &hash, &city.as_str(), &now])
+            .query_one(client, SQL, &[&username.as_str(), &username.key(), &hash, &city.as_str(), &language, &now])
             .map_err(|e| write_error(e, Conflict::Username))?;
         let id = row.try_get(0).map_err(internal)?;
         Ok(User { id: UserId(id), username: username.clone(), city: city.clone() })
     }
 
-    fn find_credentials(&self, username_key: &str) -> Result<Option<(User, String)>, StoreError> {
-        const SQL: &str = "SELECT id, username, city, password_hash FROM users WHERE username_key = $1";
+    fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError> {
+        const SQL: &str = "SELECT id, username, city, language, password_hash FROM users WHERE username_key = $1";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         prepared
             .query_opt(client, SQL, &[&username_key])
-            .and_then(|row| row.map(|r| Ok((user_from_row(&r, 0)?, r.try_get(3)?))).transpose())
+            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get(4)?))).transpose())
+            .map_err(internal)
+    }
+
+    fn set_language(&self, user: UserId, language: Lang) -> Result<(), StoreError> {
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        prepared
+            .execute(client, "UPDATE users SET language = $2 WHERE id = $1", &[&user.0, &language.code()])
+            .map(drop)
             .map_err(internal)
     }
 
@@ -63,9 +75,9 @@ impl UserStore for PostgresStore {
         token_hash: &str,
         now: DateTime<Utc>,
         lifetime: &SessionLifetime,
-    ) -> Result<Option<User>, StoreError> {
-        const SQL: &str =
-            "SELECT u.id, u.username, u.city, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+    ) -> Result<Option<Account>, StoreError> {
+        const SQL: &str = "SELECT u.id, u.username, u.city, u.language, s.last_seen_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.created_at > $2 AND s.last_seen_at > $3";
         const TOUCH: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
         let cut = SessionCutoffs::at(now, lifetime);
@@ -73,15 +85,15 @@ impl UserStore for PostgresStore {
         let (client, prepared) = conn.split();
         let found = prepared
             .query_opt(client, SQL, &[&token_hash, &cut.created_after, &cut.seen_after])
-            .and_then(|row| row.map(|r| Ok((user_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(3)?))).transpose())
+            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(4)?))).transpose())
             .map_err(internal)?;
-        let Some((user, last_seen)) = found else { return Ok(None) };
+        let Some((account, last_seen)) = found else { return Ok(None) };
         if last_seen <= cut.refresh_before {
             if let Err(e) = prepared.execute(client, TOUCH, &[&token_hash, &now]) {
                 tracing::warn!(error = %e, "could not note that a session is in use");
             }
         }
-        Ok(Some(user))
+        Ok(Some(account))
     }
 
     fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {

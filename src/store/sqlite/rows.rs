@@ -4,7 +4,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Row;
 
-use crate::domain::{City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::domain::{Account, City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::i18n::Lang;
 use crate::store::{Conflict, StoreError};
 
 pub(super) fn internal(e: rusqlite::Error) -> StoreError {
@@ -59,6 +60,13 @@ pub(super) fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
         username: Username::from_trusted(r.get(at + 1)?),
         city: City::from_trusted(r.get(at + 2)?),
     })
+}
+
+/// An account from the user's columns at `at` followed by `language`; a code this server does
+/// not know (written by a newer version, say) reads as no choice.
+pub(super) fn account_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Account> {
+    let language = r.get::<_, Option<String>>(at + 3)?.and_then(|code| Lang::parse(&code));
+    Ok(Account { user: user_from_row(r, at)?, language })
 }
 
 pub(super) const MESSAGE_SELECT: &str =

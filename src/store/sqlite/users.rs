@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::rows::{internal, micros, user_from_row, write_error};
+use super::rows::{account_from_row, internal, micros, write_error};
 use super::SqliteStore;
 use crate::config::SessionLifetime;
-use crate::domain::{City, User, UserId, Username};
+use crate::domain::{Account, City, User, UserId, Username};
+use crate::i18n::Lang;
 use crate::store::{Conflict, SessionCutoffs, StoreError, UserStore};
 
 impl UserStore for SqliteStore {
@@ -15,21 +16,34 @@ impl UserStore for SqliteStore {
         username: &Username,
         hash: &str,
         city: &City,
+        language: Option<Lang>,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let conn = self.conn()?;
         conn.prepare_cached(
-            "INSERT INTO users (username, username_key, password_hash, city, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO users (username, username_key, password_hash, city, language, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
-        .and_then(|mut s| s.insert(params![username.as_str(), username.key(), hash, city.as_str(), micros(now)]))
+        .and_then(|mut s| {
+            let language = language.map(Lang::code);
+            s.insert(params![username.as_str(), username.key(), hash, city.as_str(), language, micros(now)])
+        })
         .map(|id| User { id: UserId(id), username: username.clone(), city: city.clone() })
         .map_err(|e| write_error(e, Conflict::Username))
     }
 
-    fn find_credentials(&self, username_key: &str) -> Result<Option<(User, String)>, StoreError> {
+    fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError> {
         let conn = self.conn()?;
-        conn.prepare_cached("SELECT id, username, city, password_hash FROM users WHERE username_key = ?1")
-            .and_then(|mut s| s.query_row([username_key], |r| Ok((user_from_row(r, 0)?, r.get(3)?))).optional())
+        conn.prepare_cached("SELECT id, username, city, language, password_hash FROM users WHERE username_key = ?1")
+            .and_then(|mut s| s.query_row([username_key], |r| Ok((account_from_row(r, 0)?, r.get(4)?))).optional())
+            .map_err(internal)
+    }
+
+    fn set_language(&self, user: UserId, language: Lang) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        conn.prepare_cached("UPDATE users SET language = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![user.0, language.code()]))
+            .map(drop)
             .map_err(internal)
     }
 
@@ -58,22 +72,23 @@ impl UserStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
         lifetime: &SessionLifetime,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<Account>, StoreError> {
         let cut = SessionCutoffs::at(now, lifetime);
         let conn = self.conn()?;
         let found = conn
             .prepare_cached(
-                "SELECT u.id, u.username, u.city, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.username, u.city, u.language, s.last_seen_at
+                 FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.created_at > ?2 AND s.last_seen_at > ?3",
             )
             .and_then(|mut s| {
                 s.query_row(params![token_hash, micros(cut.created_after), micros(cut.seen_after)], |r| {
-                    Ok((user_from_row(r, 0)?, r.get::<_, i64>(3)?))
+                    Ok((account_from_row(r, 0)?, r.get::<_, i64>(4)?))
                 })
                 .optional()
             })
             .map_err(internal)?;
-        let Some((user, last_seen)) = found else { return Ok(None) };
+        let Some((account, last_seen)) = found else { return Ok(None) };
         if last_seen <= micros(cut.refresh_before) {
             let touched = conn
                 .prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1 AND last_seen_at < ?2")
@@ -82,7 +97,7 @@ impl UserStore for SqliteStore {
                 tracing::warn!(error = %e, "could not note that a session is in use");
             }
         }
-        Ok(Some(user))
+        Ok(Some(account))
     }
 
     fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
