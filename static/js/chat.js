@@ -3,8 +3,8 @@
 // in step with the room's event log), the connection coming and going, and
 // start-up. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
-// is frames.js; the settings dialog is settings.js. They all work on the state
-// object below.
+// is frames.js; the settings dialog is settings.js; keyboard shortcuts are
+// keys.js. They all work on the state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -21,6 +21,7 @@ import { Settings } from './settings.js';
 import { followOtherTabs } from './language.js';
 import { t, onLangChange } from './i18n.js';
 import { Drawers } from './drawers.js';
+import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
 import { paintAvatar } from './people.js';
 import { byId } from './dom.js';
@@ -144,6 +145,7 @@ const dialog = new RoomDialog({
   error: byId('room-form-error'),
   submit: byId('room-form-submit'),
   cancel: byId('room-form-cancel'),
+  fallbackFocus: byId('composer-input'),
 });
 
 const drawers = new Drawers({
@@ -152,6 +154,15 @@ const drawers = new Drawers({
     { button: byId('open-rooms'), panel: byId('rooms-drawer') },
     { button: byId('open-members'), panel: byId('members-drawer') },
   ],
+});
+
+new RoomKeys({
+  rooms,
+  drawers,
+  currentRoomId: () => state.currentRoomId,
+  openRoom: (id) => openRoom(id),
+  composer: byId('composer-input'),
+  announcer: byId('announcer'),
 });
 
 // The settings dialog (the language) lives on its own; the views redo their texts on a switch.

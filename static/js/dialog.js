@@ -1,7 +1,9 @@
 // dialog.js — owns the create/rename room dialog: filling it, client-side
-// checks, the busy state while the request runs, and showing the server's
-// error text inside the dialog. Also the <dialog> handling every modal of the
-// page shares (showModal / close, with a fallback for old browsers).
+// checks, the busy state while the request runs, showing the server's error
+// text inside the dialog, and focus: it goes to the name field on opening and
+// back to the control that opened the dialog when it closes, however it closes
+// (Escape, Отмена, the backdrop, or done). Also the <dialog> handling every
+// modal of the page shares (showModal / close, with a fallback for old browsers).
 import { charCount } from './composer.js';
 import { t, onLangChange } from './i18n.js';
 
@@ -22,9 +24,14 @@ export function closeModal(dialog) {
 }
 
 export class RoomDialog {
-  /** @param {object} elements  dialog, form, title, name, description, error, submit, cancel */
+  /**
+   * @param {object} elements  dialog, form, title, name, description, error, submit, cancel, and
+   *   fallbackFocus: where focus goes when the opener is gone or out of reach (a closed drawer)
+   */
   constructor(elements) {
     Object.assign(this, elements);
+    /** The element focused when the dialog opened: focus goes back there on closing. */
+    this.returnFocus = null;
     /** (values) => Promise: does the work; a rejection's message is shown in the dialog. */
     this.handler = null;
     /** Id of the room being edited, or null when creating. */
@@ -44,6 +51,8 @@ export class RoomDialog {
     this.dialog.addEventListener('cancel', (event) => {
       if (this.busy) event.preventDefault();
     });
+    // Every way of closing ends here, Escape (which closes the <dialog> natively) included.
+    this.dialog.addEventListener('close', () => this.closed());
     // A click on the dimmed backdrop (the <dialog> itself, outside the form) closes it.
     this.dialog.addEventListener('click', (event) => {
       if (event.target === this.dialog && !this.busy) this.close();
@@ -90,16 +99,26 @@ export class RoomDialog {
     this.handler = handler;
     this.showError(null);
     this.setBusy(false);
+    if (!this.dialog.open) this.returnFocus = document.activeElement;
     showModal(this.dialog);
     this.name.focus();
     this.name.select();
   }
 
   close() {
-    this.setBusy(false);
     closeModal(this.dialog);
+    // A real <dialog> fires 'close', which runs closed(); the fallback for old browsers does not.
+    if (typeof this.dialog.close !== 'function') this.closed();
+  }
+
+  closed() {
+    this.setBusy(false);
     this.handler = null;
     this.roomId = null;
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    const reachable = back?.isConnected && back !== document.body && !back.closest('[inert], [hidden]');
+    (reachable ? back : this.fallbackFocus)?.focus({ preventScroll: true });
   }
 
   /** Shows `text()` as the dialog's error (null: none); a function, so a language switch can redo it. */

@@ -38,7 +38,7 @@ export function dayKey(date) {
 
 /** The line between two days of messages: «Сегодня», «Вчера», «понедельник, 30 ноября». */
 export function daySeparator(date) {
-  return h('li', { class: 'day-sep', role: 'separator' }, h('span', { class: 'day-sep__label', text: formatDay(date) }));
+  return h('li', { class: 'day-sep' }, h('span', { class: 'day-sep__label', text: formatDay(date) }));
 }
 
 export function authorOf(message) {

@@ -4,9 +4,10 @@
 // message-format.js), the texts around the list, saying them again after a
 // language switch, and all scrolling: stick to the bottom, keep the position
 // when older pages are prepended, load older pages when the user scrolls to
-// the top.
+// the top. History goes in without being read out (live-log.js).
 import { h } from './dom.js';
 import { t, onLangChange } from './i18n.js';
+import { LiveLog } from './live-log.js';
 import { icon } from './icons.js';
 import { renderRoomStart } from './room-start.js';
 import { keepPinnedToBottom } from './pin-bottom.js';
@@ -54,6 +55,8 @@ export class MessageList {
     this.unseen = 0;
     /** The status line above the list, if shown: { text: () => string, retry }. */
     this.statusShown = null;
+    /** The scroller is the role="log" region: live messages are read out, history is not. */
+    this.log = new LiveLog(this.scroller);
 
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
@@ -107,7 +110,7 @@ export class MessageList {
     const status = this.statusShown;
     if (this.loaded) {
       const anchor = this.isNearBottom() ? null : this.captureAnchor();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll()); // the same messages, not news
       if (anchor) this.restoreAnchor(anchor);
       else this.scrollToBottom(false);
     } else {
@@ -131,7 +134,7 @@ export class MessageList {
     this.byId.clear();
     for (const m of messages) this.store(m);
     this.sortOrder();
-    this.renderAll();
+    this.log.quietly(() => this.renderAll());
     this.scrollToBottom(true);
     this.fillViewport();
   }
@@ -144,7 +147,7 @@ export class MessageList {
     for (const m of messages) if (this.store(m)) added += 1;
     if (added) {
       this.sortOrder();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll());
     } else {
       this.renderTop();
     }
@@ -170,7 +173,7 @@ export class MessageList {
       const anchor = wasNearBottom ? null : this.captureAnchor();
       this.store(message);
       this.sortOrder();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll());
       if (anchor) this.restoreAnchor(anchor);
     }
     this.renderPending();

@@ -3,11 +3,15 @@
 //! refused username, a message over the limit, icons that need no emoji font, and notices that
 //! must not cover what they are about.
 
+use std::time::Duration;
+
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::key::Key;
+use serde_json::json;
 
 use discock::i18n::{self, Lang};
 
-use super::*;
+use crate::browser::*;
 
 /// A tall phone (iPhone X class), portrait.
 const TALL_PHONE: (u32, u32) = (375, 812);
@@ -310,11 +314,8 @@ async fn too_long_message(origin: String, alice: Browser, bob: Browser) {
     assert_eq!(alice.run(&note_text).await, json!(says("15", "символов")));
     assert_eq!(alice.run(&note_shown).await, json!(true), "the reason is on screen");
     assert_eq!(alice.attr(note, "role").await, "status", "and announced politely");
-    assert_eq!(
-        alice.attr("#composer-input", "aria-describedby").await,
-        "composer-error",
-        "the reason describes the box"
-    );
+    let described_by = alice.attr("#composer-input", "aria-describedby").await;
+    assert!(described_by.split(' ').any(|id| id == "composer-error"), "the reason describes the box: {described_by}");
     assert_eq!(alice.composer_value().await.chars().count(), 2015, "the text stays to be shortened");
     assert_eq!(alice.count("#pending-list > *").await, 0, "nothing was sent");
 
@@ -334,10 +335,11 @@ async fn too_long_message(origin: String, alice: Browser, bob: Browser) {
 
 /// A script function body: every character of the interface's own chrome (its text, titles,
 /// labels and CSS-generated content, not the messages people wrote) that is an emoji or a
-/// pictographic symbol (arrows, dingbats, misc symbols) — what shows as a box without an
-/// emoji font — as `"U+XXXX in <where>"`.
+/// pictographic symbol (miscellaneous symbols such as ☰ and ⚙, dingbats such as ✎ and ➤) —
+/// what shows as a box without an emoji font — as `"U+XXXX in <where>"`. Arrows naming keys
+/// (Alt+↑) are text, not icons, and pass.
 const PICTOGRAPHS_IN_CHROME: &str = r#"
-    const pictograph = /[\p{Extended_Pictographic}\u{2190}-\u{2BFF}\u{1F000}-\u{1FAFF}]/gu;
+    const pictograph = /[\p{Extended_Pictographic}\p{Emoji_Presentation}\u{2600}-\u{27BF}\u{1F000}-\u{1FAFF}]/gu;
     const found = [];
     const note = (text, where) => {
         for (const ch of String(text ?? '').match(pictograph) ?? []) {
@@ -360,11 +362,13 @@ const PICTOGRAPHS_IN_CHROME: &str = r#"
     return found;"#;
 
 /// A script function body: every button with its accessible name, and for buttons that show
-/// only an icon, their aria-label and title; plus every <svg> that is not hidden from
-/// assistive technology or is focusable.
+/// only an icon, their label (aria-label or aria-labelledby) and title; plus every <svg> that
+/// is not hidden from assistive technology or is focusable.
 const BUTTON_NAMES: &str = r#"
     const visibleText = (el) => [...el.childNodes].map((n) =>
-        n.nodeType === Node.TEXT_NODE ? n.data : n.nodeType === Node.ELEMENT_NODE && n.getAttribute('aria-hidden') !== 'true' ? visibleText(n) : ''
+        n.nodeType === Node.TEXT_NODE ? n.data
+            : n.nodeType === Node.ELEMENT_NODE && n.getAttribute('aria-hidden') !== 'true'
+                && !n.classList.contains('visually-hidden') ? visibleText(n) : ''
     ).join('').trim();
     const buttons = [...document.querySelectorAll('button')].map((b) => {
         const labelledBy = (b.getAttribute('aria-labelledby') ?? '').split(/\s+/).filter(Boolean)
@@ -374,7 +378,7 @@ const BUTTON_NAMES: &str = r#"
             id: b.id || b.className,
             name: labelledBy || (b.getAttribute('aria-label') ?? '').trim() || text || (b.title ?? '').trim(),
             iconOnly: Boolean(b.querySelector('svg')) && !text.replace(/\d+/g, '').trim(),
-            label: (b.getAttribute('aria-label') ?? '').trim(),
+            label: labelledBy || (b.getAttribute('aria-label') ?? '').trim(),
             title: (b.title ?? '').trim(),
         };
     });
@@ -418,7 +422,7 @@ async fn icons(origin: String, alice: Browser, bob: Browser) {
         for button in buttons {
             assert_ne!(button["name"], json!(""), "{layout}: a button without an accessible name: {button}");
             if button["iconOnly"] == json!(true) {
-                assert_ne!(button["label"], json!(""), "{layout}: an icon button without aria-label: {button}");
+                assert_ne!(button["label"], json!(""), "{layout}: an icon button without a label: {button}");
                 assert_ne!(button["title"], json!(""), "{layout}: an icon button without a title: {button}");
             }
         }

@@ -6,7 +6,7 @@
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 
-use super::{with_alice_and_bob, Browser, DEFAULT_ROOM};
+use crate::browser::{with_alice_and_bob, Browser, DEFAULT_ROOM};
 
 #[tokio::test]
 async fn the_chat_switches_to_english_in_its_settings_without_a_reload_and_stays_english() {
@@ -75,7 +75,10 @@ async fn switched_in_the_settings(origin: String, alice: Browser, bob: Browser) 
     assert_eq!(alice.content("#settings-done").await, "Done");
     assert_eq!(alice.attr("#open-settings", "aria-label").await, "Settings");
     assert_eq!(alice.content("#logout-form button").await, "Sign out");
-    assert_eq!(alice.content(".composer__hint").await, "Enter sends, Shift+Enter starts a new line");
+    assert_eq!(
+        alice.content(".composer__hint").await,
+        "Enter sends, Shift+Enter starts a new line, Alt+↑/↓ changes rooms"
+    );
 
     // The choice is saved, and the connection was told, so the server's errors follow.
     alice.wait_for_saved_language().await;
