@@ -23,9 +23,8 @@ import { t, onLangChange } from './i18n.js';
 import { Drawers } from './drawers.js';
 import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
-import { paintAvatar } from './people.js';
+import { paintProfile } from './people.js';
 import { byId } from './dom.js';
-import { icon } from './icons.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -350,9 +349,7 @@ function handleFrame(frame) {
 // ---- page ------------------------------------------------------------------------
 
 function showMe() {
-  paintAvatar(byId('me-avatar'), me);
-  byId('me-name').textContent = me.username;
-  byId('me-city').replaceChildren(...(me.city ? [icon('map-pin'), me.city] : []));
+  paintProfile({ avatar: byId('me-avatar'), name: byId('me-name'), city: byId('me-city') }, me);
 }
 
 async function loadRooms() {

@@ -35,6 +35,13 @@ export function paintAvatar(el, user) {
   el.textContent = initialOf(user?.username);
 }
 
+/** Fills the own-profile strip (`avatar`, `name` and `city` elements) with `user`. */
+export function paintProfile({ avatar: avatarEl, name, city }, user) {
+  paintAvatar(avatarEl, user);
+  name.textContent = user.username;
+  city.replaceChildren(...(user.city ? [icon('map-pin'), user.city] : []));
+}
+
 /** The city badge (pin icon, then the city); null when the city is empty. */
 export function cityBadge(city) {
   const text = String(city ?? '').trim();
