@@ -49,6 +49,9 @@ pub struct RequestMeta {
     /// The language to answer in before the user's saved preference is known: the
     /// [`LANG_COOKIE`], else `Accept-Language`, else Russian.
     pub lang: Lang,
+    /// The language the browser chose explicitly: the [`LANG_COOKIE`], set by the language
+    /// switch (`PUT /api/language`) or from the saved preference; `None` when it has none.
+    pub chosen_lang: Option<Lang>,
 }
 
 /// Extracts [`RequestMeta`]; never rejects.
@@ -68,6 +71,7 @@ pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), 
             real_ip.or_else(forwarded)
         };
         let client = if trust_proxy { proxied().or(peer.map(|p| p.ip())) } else { peer.map(|p| p.ip()) };
+        let chosen_lang = cookie(&cookies, LANG_COOKIE).and_then(|code| Lang::parse(&code));
         RequestMeta {
             client,
             host: text("host"),
@@ -76,10 +80,10 @@ pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), 
             content_type: text("content-type"),
             session: cookie(&cookies, SESSION_COOKIE),
             csrf_seed: cookie(&cookies, CSRF_COOKIE),
-            lang: cookie(&cookies, LANG_COOKIE)
-                .and_then(|code| Lang::parse(&code))
+            lang: chosen_lang
                 .or_else(|| text("accept-language").and_then(|h| Lang::from_accept_language(&h)))
                 .unwrap_or_default(),
+            chosen_lang,
         }
     })
 }
@@ -112,6 +116,20 @@ impl RequestMeta {
         } else {
             Err(AuthError::CrossOrigin)
         }
+    }
+
+    /// The language to answer a signed-in user in: the one saved to their account, else the
+    /// request's ([`RequestMeta::lang`]).
+    pub fn lang_for(&self, account: &Account) -> Lang {
+        account.language.unwrap_or(self.lang)
+    }
+
+    /// The [`LANG_COOKIE`] to set so that the browser follows the account's saved language, when
+    /// there is one and the browser's cookie says otherwise (or nothing): pages it loads before
+    /// signing in again, and the language switch, then start from the right language.
+    pub fn lang_cookie_for(&self, account: &Account, policy: CookieSecure) -> Option<String> {
+        let saved = account.language?;
+        (self.chosen_lang != Some(saved)).then(|| lang_cookie(saved, self.secure_cookies(policy)))
     }
 
     /// Whether cookies set in the answer get `Secure`.

@@ -13,7 +13,7 @@ use warp::Filter;
 
 use super::with_state;
 use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
-use crate::domain::{City, Password, RoomId, Username};
+use crate::domain::{Account, City, Password, RoomId, Username};
 use crate::error::{respond, AppError, BadRequest};
 use crate::i18n::Lang;
 use crate::keys::random_token;
@@ -116,14 +116,14 @@ fn csrf(state: &AppState, meta: &RequestMeta) -> Csrf {
     }
 }
 
-/// Renders a template as an HTML answer with the given status.
+/// Renders a template in `lang` as an HTML answer with the given status, setting `cookies`.
 fn render(
     state: &AppState,
     lang: Lang,
     name: &str,
     ctx: &impl Serialize,
     status: StatusCode,
-    set_cookie: Option<String>,
+    cookies: impl IntoIterator<Item = String>,
 ) -> Result<WarpResponse, AppError> {
     let ctx = tera::Context::from_serialize(ctx).map_err(AppError::internal)?;
     let html = state.templates.render(lang, name, &ctx).map_err(AppError::internal)?;
@@ -131,7 +131,7 @@ fn render(
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-store");
-    if let Some(cookie) = set_cookie {
+    for cookie in cookies {
         response = response.header(header::SET_COOKIE, cookie);
     }
     Ok(response.body(html).map_err(AppError::internal)?.into_response())
@@ -172,7 +172,9 @@ async fn show_register(state: AppState, meta: RequestMeta) -> Result<WarpRespons
     render(&state, meta.lang, "register.html", &page, StatusCode::OK, csrf.set_cookie)
 }
 
-/// POST /register
+/// POST /register — the new account saves the language the page was shown in if the browser
+/// chose it explicitly (the language cookie); a language that only came from `Accept-Language`
+/// is not saved, so the account keeps following the browser's language until its owner picks one.
 async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
     let form = parse_form(&body)?;
@@ -201,28 +203,29 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
         Ok(v) => v,
         Err(e) => return fail(StatusCode::BAD_REQUEST, &e),
     };
-    let Some(user) = state.accounts.register(name, password, city, None).await? else {
+    let language = meta.chosen_lang;
+    let Some(user) = state.accounts.register(name, password, city, language).await? else {
         return fail(StatusCode::CONFLICT, texts::USERNAME_TAKEN);
     };
     tracing::info!(user = %user.id, "registered");
-    logged_in(&state, &meta, user.id).await
+    logged_in(&state, &meta, &Account { user, language }).await
 }
 
-/// The answer to a successful registration or login: a new session and a redirect to the chat.
+/// The answer to a successful registration or login: a new session and a redirect to the chat,
+/// and the language cookie when the account's saved language differs from the browser's.
 /// A session this browser still presents is ended first (its sockets close), since the new
 /// cookie replaces it here; the user's sessions on other devices stay.
-async fn logged_in(
-    state: &AppState,
-    meta: &RequestMeta,
-    user: crate::domain::UserId,
-) -> Result<WarpResponse, AppError> {
+async fn logged_in(state: &AppState, meta: &RequestMeta, account: &Account) -> Result<WarpResponse, AppError> {
     state.accounts.end_session(meta).await?;
-    let token = state.accounts.start_session(user).await?;
+    let token = state.accounts.start_session(account.user.id).await?;
     let secure = meta.secure_cookies(state.config.cookie_secure);
     let mut response = redirect("/chat");
-    let cookie = auth::session_cookie(&token, secure, &state.config.sessions);
-    let cookie = HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    let session = auth::session_cookie(&token, secure, &state.config.sessions);
+    let lang = meta.lang_cookie_for(account, state.config.cookie_secure);
+    for cookie in std::iter::once(session).chain(lang) {
+        let cookie = HeaderValue::from_str(&cookie).map_err(AppError::internal)?;
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     Ok(response.into_response())
 }
 
@@ -265,7 +268,7 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
     }
     // Unknown user, wrong password and over-long password get the same answer in the same time.
     match state.accounts.authenticate(username, field(&form, "password").to_owned()).await? {
-        Some(account) => logged_in(&state, &meta, account.user.id).await,
+        Some(account) => logged_in(&state, &meta, &account).await,
         None => {
             state.limits.login_failed(&account, meta.client).await?;
             fail(StatusCode::UNAUTHORIZED, texts::LOGIN_FAILED)
@@ -296,7 +299,9 @@ struct ChatPage<'a> {
     default_room_id: RoomId,
 }
 
-/// GET /chat?room=ID — opens that room, or the default one when it is missing or unknown.
+/// GET /chat?room=ID — opens that room, or the default one when it is missing or unknown. The
+/// page is in the account's saved language, and brings the browser's language cookie in line
+/// with it.
 async fn show_chat(
     state: AppState,
     meta: RequestMeta,
@@ -305,13 +310,13 @@ async fn show_chat(
     let Some(account) = state.accounts.current_user(&meta).await? else {
         return Ok(redirect("/login").into_response());
     };
-    let user = account.user;
     let requested = query.get("room").and_then(|r| r.parse::<i64>().ok()).map(RoomId);
     let room_id = match requested {
         Some(id) if state.db.call(move |s| s.get_room(id)).await?.is_some() => id,
         _ => state.default_room,
     };
     let csrf = csrf(&state, &meta);
-    let page = ChatPage { csrf_token: &csrf.token, user: &user, room_id, default_room_id: state.default_room };
-    render(&state, meta.lang, "chat.html", &page, StatusCode::OK, csrf.set_cookie)
+    let page = ChatPage { csrf_token: &csrf.token, user: &account.user, room_id, default_room_id: state.default_room };
+    let lang_cookie = meta.lang_cookie_for(&account, state.config.cookie_secure);
+    render(&state, meta.lang_for(&account), "chat.html", &page, StatusCode::OK, csrf.set_cookie.into_iter().chain(lang_cookie))
 }

@@ -2,6 +2,7 @@
 //! `Accept-Language`), saving it to the account, and which language pages, API errors, form
 //! errors and WebSocket frames come in.
 
+use discock::i18n::{t, Lang};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -121,4 +122,116 @@ async fn the_language_cookie_is_secure_when_session_cookies_are() {
         .unwrap();
 
     assert_eq!(lang_cookies(&proxied), ["discock_lang=en; Path=/; Max-Age=31536000; SameSite=Lax; Secure"]);
+}
+
+/// The `lang` attribute of a page's `<html>`.
+fn html_lang(page: &str) -> Option<&str> {
+    let start = page.find("<html lang=\"")? + "<html lang=\"".len();
+    Some(&page[start..start + page[start..].find('"')?])
+}
+
+/// A browser that has chosen `lang` with the language switch before signing in.
+async fn browser_that_chose(app: &TestApp, lang: &str) -> reqwest::Client {
+    let client = app.client();
+    let chosen = client.put(app.url("/api/language")).json(&json!({ "language": lang })).send().await.unwrap();
+    assert_eq!(chosen.status(), StatusCode::OK);
+    client
+}
+
+both_backends!(async fn a_browser_asking_for_english_gets_the_english_login_page);
+async fn a_browser_asking_for_english_gets_the_english_login_page() {
+    let app = spawn_app().await;
+    let client = app.client();
+
+    let english = client.get(app.url("/login")).header("accept-language", "en-US,en;q=0.9,ru;q=0.8").send().await;
+    let unsure = client.get(app.url("/login")).header("accept-language", "de-DE,fr;q=0.5").send().await;
+
+    let english = english.unwrap().text().await.unwrap();
+    assert_eq!(html_lang(&english), Some("en"));
+    assert!(english.contains(&t(Lang::En, "login.submit")), "{english}");
+    assert!(!english.contains(&t(Lang::Ru, "login.submit")), "{english}");
+    let unsure = unsure.unwrap().text().await.unwrap();
+    assert_eq!(html_lang(&unsure), Some("ru"), "a language the product does not speak falls back to Russian");
+    assert!(unsure.contains(&t(Lang::Ru, "login.submit")));
+}
+
+both_backends!(async fn the_chosen_language_beats_the_browsers_accept_language);
+async fn the_chosen_language_beats_the_browsers_accept_language() {
+    let app = spawn_app().await;
+    let client = browser_that_chose(&app, "ru").await;
+
+    let page = client.get(app.url("/login")).header("accept-language", "en").send().await.unwrap();
+
+    assert_eq!(html_lang(&page.text().await.unwrap()), Some("ru"));
+}
+
+both_backends!(async fn the_saved_language_beats_the_browsers_cookie_on_the_chat_page_and_fixes_the_cookie);
+async fn the_saved_language_beats_the_browsers_cookie_on_the_chat_page_and_fixes_the_cookie() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let phone = anna.sign_in_on(&app, browser_that_chose(&app, "ru").await).await;
+    anna.put_json("/api/language", &json!({ "language": "en" })).await;
+
+    let first = phone.get("/chat").await;
+    let first_cookies = lang_cookies(&first);
+    let first_page = first.text().await.unwrap();
+    let second = phone.get("/chat").await;
+
+    assert_eq!(html_lang(&first_page), Some("en"), "the saved language, not the phone's cookie");
+    assert_eq!(first_cookies, ["discock_lang=en; Path=/; Max-Age=31536000; SameSite=Lax"]);
+    assert!(lang_cookies(&second).is_empty(), "once the cookie agrees it is left alone");
+    assert_eq!(html_lang(&second.text().await.unwrap()), Some("en"));
+}
+
+both_backends!(async fn signing_in_on_a_new_device_brings_the_saved_language_along);
+async fn signing_in_on_a_new_device_brings_the_saved_language_along() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    anna.put_json("/api/language", &json!({ "language": "en" })).await;
+    let laptop = app.client();
+    let token = app.csrf_token(&laptop, "/login").await;
+
+    let login = laptop
+        .post(app.url("/login"))
+        .form(&[("username", anna.username.as_str()), ("password", &anna.password), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    assert_eq!(lang_cookies(&login), ["discock_lang=en; Path=/; Max-Age=31536000; SameSite=Lax"]);
+    let chat = laptop.get(app.url("/chat")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(html_lang(&chat), Some("en"));
+    let me: Value = laptop.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["language"], "en");
+}
+
+/// Registers a new account from `client`, whose register page was asked for with
+/// `Accept-Language: accept`; the new account's `/api/me`.
+async fn register_from(app: &TestApp, client: &reqwest::Client, accept: &str) -> Value {
+    let page = client.get(app.url("/register")).header("accept-language", accept).send().await.unwrap();
+    let token = csrf_in(&page.text().await.unwrap()).unwrap();
+    let name = unique_name("lang");
+    let form = [
+        ("username", name.as_str()),
+        ("password", "correct horse"),
+        ("password_confirm", "correct horse"),
+        ("city", "Тула"),
+        ("csrf_token", &token),
+    ];
+    let response = client.post(app.url("/register")).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(lang_cookies(&response).is_empty(), "the cookie already says what was saved");
+    client.get(app.url("/api/me")).send().await.unwrap().json().await.unwrap()
+}
+
+both_backends!(async fn registering_saves_the_language_the_browser_chose_but_not_one_it_merely_prefers);
+async fn registering_saves_the_language_the_browser_chose_but_not_one_it_merely_prefers() {
+    let app = spawn_app().await;
+
+    let chose_english = register_from(&app, &browser_that_chose(&app, "en").await, "ru").await;
+    let prefers_english = register_from(&app, &app.client(), "en").await;
+
+    assert_eq!(chose_english["language"], "en");
+    assert_eq!(prefers_english["language"], Value::Null);
 }
