@@ -275,6 +275,16 @@ impl Accounts {
         meta.session.as_deref().filter(|t| !t.is_empty()).map(|token| self.keys.session_hash(token))
     }
 
+    /// The language to answer a request in: the signed-in user's saved language, else the
+    /// request's ([`RequestMeta::lang`]). A session that cannot be checked (the database is
+    /// down, say) counts as signed out: the answer is still given, in the request's language.
+    pub async fn answer_lang(&self, meta: &RequestMeta) -> Lang {
+        match self.current_user(meta).await {
+            Ok(Some(account)) => meta.lang_for(&account),
+            Ok(None) | Err(_) => meta.lang,
+        }
+    }
+
     /// The logged-in user's account, or 401.
     pub async fn require_user(&self, meta: &RequestMeta) -> Result<Account, AuthError> {
         self.current_user(meta).await?.ok_or(AuthError::SignedOut)
@@ -401,7 +411,10 @@ mod tests {
             SessionLifetime { idle: std::time::Duration::from_secs(3600), max: std::time::Duration::from_secs(7200) };
         let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy, lifetime, fanout);
         let password = Password::parse("correct horse").unwrap();
-        accounts.register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap(), None).await.unwrap();
+        accounts
+            .register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap(), None)
+            .await
+            .unwrap();
 
         let before = accounts.password_checks();
         let known = accounts.authenticate("anna", "wrong password".into()).await.unwrap();

@@ -11,55 +11,48 @@ use warp::http::{Response, StatusCode};
 use warp::reply::{Reply, Response as WarpResponse};
 use warp::Filter;
 
-use super::with_state;
+use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
 use crate::domain::{Account, City, Password, RoomId, Username};
-use crate::error::{respond, AppError, BadRequest};
+use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
 use crate::keys::random_token;
 use crate::limits::RetryAfter;
 use crate::state::AppState;
-use crate::texts;
+use crate::texts::{self, Sentence};
 
 /// Largest form body accepted.
 const MAX_FORM: usize = 16 * 1024;
 
-pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
+pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     let ctx = with_state(state.clone()).and(request_meta(state.limits.trust_proxy()));
 
     // GET /
-    let index = warp::path::end().and(warp::get()).and(ctx.clone()).then(index).map(respond);
+    let index = warp::path::end().and(warp::get()).and(ctx.clone()).then(index);
     // GET /register
-    let register_page = warp::path!("register").and(warp::get()).and(ctx.clone()).then(show_register).map(respond);
+    let register_page = warp::path!("register").and(warp::get()).and(ctx.clone()).then(show_register);
     // POST /register (username, password, password_confirm, city, csrf_token)
-    let register = warp::path!("register")
-        .and(warp::post())
-        .and(ctx.clone())
-        .and(super::body(MAX_FORM))
-        .then(register_user)
-        .map(respond);
+    let register =
+        warp::path!("register").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(register_user);
     // GET /login
-    let login_page = warp::path!("login").and(warp::get()).and(ctx.clone()).then(show_login).map(respond);
+    let login_page = warp::path!("login").and(warp::get()).and(ctx.clone()).then(show_login);
     // POST /login (username, password, csrf_token)
-    let login =
-        warp::path!("login").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(log_in).map(respond);
+    let login = warp::path!("login").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(log_in);
     // POST /logout (csrf_token)
-    let logout =
-        warp::path!("logout").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(log_out).map(respond);
+    let logout = warp::path!("logout").and(warp::post()).and(ctx.clone()).and(super::body(MAX_FORM)).then(log_out);
     // GET /chat?room=ID
-    let chat = warp::path!("chat")
-        .and(warp::get())
-        .and(ctx)
-        .and(warp::query::<HashMap<String, String>>())
-        .then(show_chat)
-        .map(respond);
-    // GET /static/*path
+    let chat =
+        warp::path!("chat").and(warp::get()).and(ctx).and(warp::query::<HashMap<String, String>>()).then(show_chat);
+    // GET /static/*path — a file that does not exist is an unknown address like any other.
     let assets = warp::path("static")
         .and(warp::get().or(warp::head()).unify())
         .and(warp::path::tail())
         .and(warp::header::optional::<String>("if-none-match"))
-        .map(|tail: warp::path::Tail, etag: Option<String>| {
-            crate::assets::static_file(tail.as_str(), etag.as_deref()).into_response()
+        .and_then(|tail: warp::path::Tail, etag: Option<String>| async move {
+            match crate::assets::static_file(tail.as_str(), etag.as_deref()) {
+                Some(file) => Ok(Ok(file.into_response())),
+                None => Err(warp::reject::not_found()),
+            }
         });
 
     index
@@ -180,24 +173,28 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
     let form = parse_form(&body)?;
     let csrf = csrf(&state, &meta);
     let (username, city) = (field(&form, "username").trim(), field(&form, "city").trim());
+    // The form's errors are in the language the page was shown in.
+    let lang = meta.lang;
     let fail = |status: StatusCode, error: &str| {
         let page = RegisterPage { csrf_token: &csrf.token, error: Some(error), username, city };
-        render(&state, meta.lang, "register.html", &page, status, csrf.set_cookie.clone())
+        render(&state, lang, "register.html", &page, status, csrf.set_cookie.clone())
     };
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
-        return fail(StatusCode::FORBIDDEN, texts::CSRF);
+        return fail(StatusCode::FORBIDDEN, &Sentence::Csrf.text(lang));
     }
     // Every attempt counts, valid or not, so the limit also stops probing for free names.
     if let Err(RetryAfter(wait)) = state.limits.register(meta.client).await? {
-        return fail(StatusCode::TOO_MANY_REQUESTS, &texts::register_blocked(wait)).map(|r| with_retry_after(r, wait));
+        let error = texts::register_blocked(lang, wait);
+        return fail(StatusCode::TOO_MANY_REQUESTS, &error).map(|r| with_retry_after(r, wait));
     }
+    let invalid = |e| texts::domain_error(lang, e);
     let valid = (|| {
-        let name = Username::parse(username).map_err(texts::domain_error)?;
-        let password = Password::parse(field(&form, "password")).map_err(texts::domain_error)?;
+        let name = Username::parse(username).map_err(invalid)?;
+        let password = Password::parse(field(&form, "password")).map_err(invalid)?;
         if field(&form, "password") != field(&form, "password_confirm") {
-            return Err(texts::PASSWORDS_DIFFER.to_owned());
+            return Err(Sentence::PasswordsDiffer.text(lang));
         }
-        Ok((name, password, City::parse(city).map_err(texts::domain_error)?))
+        Ok((name, password, City::parse(city).map_err(invalid)?))
     })();
     let (name, password, city) = match valid {
         Ok(v) => v,
@@ -205,7 +202,7 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
     };
     let language = meta.chosen_lang;
     let Some(user) = state.accounts.register(name, password, city, language).await? else {
-        return fail(StatusCode::CONFLICT, texts::USERNAME_TAKEN);
+        return fail(StatusCode::CONFLICT, &Sentence::UsernameTaken.text(lang));
     };
     tracing::info!(user = %user.id, "registered");
     logged_in(&state, &meta, &Account { user, language }).await
@@ -252,26 +249,29 @@ async fn log_in(state: AppState, meta: RequestMeta, body: Bytes) -> Result<WarpR
     let form = parse_form(&body)?;
     let csrf = csrf(&state, &meta);
     let username = field(&form, "username").trim();
+    // The form's errors are in the language the page was shown in.
+    let lang = meta.lang;
     let fail = |status: StatusCode, error: &str| {
         let page = LoginPage { csrf_token: &csrf.token, error: Some(error), username };
-        render(&state, meta.lang, "login.html", &page, status, csrf.set_cookie.clone())
+        render(&state, lang, "login.html", &page, status, csrf.set_cookie.clone())
     };
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
-        return fail(StatusCode::FORBIDDEN, texts::CSRF);
+        return fail(StatusCode::FORBIDDEN, &Sentence::Csrf.text(lang));
     }
     // Failed logins are counted per account (whether it exists or not: the answer must not
     // tell) and per address; past the limit every attempt is refused before the password is
     // looked at, for at most the limit's window after the last counted failure.
     let account = crate::domain::fold_case(username);
     if let Some(RetryAfter(wait)) = state.limits.login_blocked(&account, meta.client).await? {
-        return fail(StatusCode::TOO_MANY_REQUESTS, &texts::login_blocked(wait)).map(|r| with_retry_after(r, wait));
+        let error = texts::login_blocked(lang, wait);
+        return fail(StatusCode::TOO_MANY_REQUESTS, &error).map(|r| with_retry_after(r, wait));
     }
     // Unknown user, wrong password and over-long password get the same answer in the same time.
     match state.accounts.authenticate(username, field(&form, "password").to_owned()).await? {
         Some(account) => logged_in(&state, &meta, &account).await,
         None => {
             state.limits.login_failed(&account, meta.client).await?;
-            fail(StatusCode::UNAUTHORIZED, texts::LOGIN_FAILED)
+            fail(StatusCode::UNAUTHORIZED, &Sentence::LoginFailed.text(lang))
         }
     }
 }
@@ -318,5 +318,12 @@ async fn show_chat(
     let csrf = csrf(&state, &meta);
     let page = ChatPage { csrf_token: &csrf.token, user: &account.user, room_id, default_room_id: state.default_room };
     let lang_cookie = meta.lang_cookie_for(&account, state.config.cookie_secure);
-    render(&state, meta.lang_for(&account), "chat.html", &page, StatusCode::OK, csrf.set_cookie.into_iter().chain(lang_cookie))
+    render(
+        &state,
+        meta.lang_for(&account),
+        "chat.html",
+        &page,
+        StatusCode::OK,
+        csrf.set_cookie.into_iter().chain(lang_cookie),
+    )
 }

@@ -2,7 +2,7 @@
 //! `Accept-Language`), saving it to the account, and which language pages, API errors, form
 //! errors and WebSocket frames come in.
 
-use discock::i18n::{t, Lang};
+use discock::i18n::{t, tf, Lang};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -234,4 +234,90 @@ async fn registering_saves_the_language_the_browser_chose_but_not_one_it_merely_
 
     assert_eq!(chose_english["language"], "en");
     assert_eq!(prefers_english["language"], Value::Null);
+}
+
+both_backends!(async fn an_api_error_is_in_the_saved_language_whatever_the_cookie_and_keeps_its_code);
+async fn an_api_error_is_in_the_saved_language_whatever_the_cookie_and_keeps_its_code() {
+    let app = spawn_app().await;
+    let boris = TestUser::register(&app).await;
+    let anna = TestUser::register(&app).await;
+    let phone = anna.sign_in_on(&app, browser_that_chose(&app, "ru").await).await;
+    anna.put_json("/api/language", &json!({ "language": "en" })).await;
+
+    let in_english = phone.get("/api/messages/999999").await;
+    let in_russian = boris.get("/api/messages/999999").await;
+
+    assert_eq!((in_english.status(), in_russian.status()), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    let (english, russian): (Value, Value) = (in_english.json().await.unwrap(), in_russian.json().await.unwrap());
+    assert_eq!(english["error"], tf(Lang::En, "error.room-not-found", &[("room", &999999)]));
+    assert_eq!(russian["error"], tf(Lang::Ru, "error.room-not-found", &[("room", &999999)]));
+    assert_eq!(russian["error"], "Комнаты 999999 нет", "Russian by default");
+    assert_eq!((&english["code"], &russian["code"]), (&json!("not_found"), &json!("not_found")));
+}
+
+both_backends!(async fn a_form_error_is_in_the_language_the_form_was_shown_in_with_the_same_status);
+async fn a_form_error_is_in_the_language_the_form_was_shown_in_with_the_same_status() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let wrong_login = |client: reqwest::Client, accept: &'static str| {
+        let app = &app;
+        let username = anna.username.clone();
+        async move {
+            let token = app.csrf_token(&client, "/login").await;
+            let form = [("username", username.as_str()), ("password", "wrong password"), ("csrf_token", &token)];
+            let response =
+                client.post(app.url("/login")).header("accept-language", accept).form(&form).send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+
+    let (english_status, english) = wrong_login(app.client(), "en-GB,en;q=0.9").await;
+    let (russian_status, russian) = wrong_login(app.client(), "ru-RU").await;
+
+    assert_eq!((english_status, russian_status), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert!(english.contains(&t(Lang::En, "error.login-failed")), "{english}");
+    assert_eq!(html_lang(&english), Some("en"));
+    assert!(russian.contains("Неверное имя пользователя или пароль"), "{russian}");
+}
+
+/// Asks to join a room that does not exist; the `error` frame that answers.
+async fn join_a_missing_room(socket: &mut Socket) -> Value {
+    socket.send(json!({ "type": "join_room", "room_id": 999_999 })).await;
+    socket.expect("error").await
+}
+
+both_backends!(async fn error_frames_switch_to_the_language_a_set_language_frame_asks_for);
+async fn error_frames_switch_to_the_language_a_set_language_frame_asks_for() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let mut socket = anna.connect(&app).await;
+
+    let before = join_a_missing_room(&mut socket).await;
+    socket.send(json!({ "type": "set_language", "language": "en" })).await;
+    let after = join_a_missing_room(&mut socket).await;
+    socket.send(json!({ "type": "set_language", "language": "de" })).await;
+    let refused = socket.expect("error").await;
+
+    assert_eq!(before["message"], "Комнаты 999999 нет", "Russian until asked otherwise");
+    assert_eq!(after["message"], tf(Lang::En, "error.room-not-found", &[("room", &999_999)]));
+    assert_eq!((&before["code"], &after["code"]), (&json!("room_not_found"), &json!("room_not_found")));
+    assert_eq!(refused["code"], "unsupported_language");
+    assert_eq!(refused["message"], t(Lang::En, "error.unsupported-language"), "said in the language in use");
+    socket.expect_served().await;
+}
+
+both_backends!(async fn a_socket_starts_in_the_saved_language);
+async fn a_socket_starts_in_the_saved_language() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    anna.put_json("/api/language", &json!({ "language": "en" })).await;
+    let mut socket = anna.connect(&app).await;
+
+    let error = join_a_missing_room(&mut socket).await;
+    socket.send(json!({ "type": "send_message", "room_id": 999_999, "content": " " })).await;
+    let not_joined = socket.expect("error").await;
+
+    assert_eq!(error["message"], tf(Lang::En, "error.room-not-found", &[("room", &999_999)]));
+    assert_eq!(not_joined["code"], "not_joined");
+    assert_eq!(not_joined["message"], tf(Lang::En, "error.not-joined", &[("room", &999_999)]));
 }

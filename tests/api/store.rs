@@ -5,9 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use discock::config::SessionLifetime;
-use discock::domain::{self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, UserId, Username};
-use discock::i18n::Lang;
+use discock::domain::{
+    self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, UserId, Username,
+};
 use discock::events::{Change, RoomEvent};
+use discock::i18n::Lang;
 use discock::store::prelude::*;
 use discock::store::{self, Conflict, Db, NewMessage, StoreError};
 
@@ -54,7 +56,9 @@ impl Drop for TestStore {
 }
 
 fn user(store: &dyn Store, name: &str) -> User {
-    store.create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), None, domain::now()).unwrap()
+    store
+        .create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), None, domain::now())
+        .unwrap()
 }
 
 fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Option<&str>) -> NewMessage {
@@ -156,7 +160,11 @@ fn checking_a_session_notes_its_use_at_most_once_an_hour() {
 
     let at = now + Duration::minutes(3 * 60 + 10);
     assert_eq!(store.session_user("early", at, &life).unwrap(), None, "idle since its login");
-    assert_eq!(store.session_user("late", at, &life).unwrap().map(|a| a.user), Some(alice), "seen an hour and ten minutes ago");
+    assert_eq!(
+        store.session_user("late", at, &life).unwrap().map(|a| a.user),
+        Some(alice),
+        "seen an hour and ten minutes ago"
+    );
 }
 
 both_backends!(fn creating_a_session_purges_the_ended_ones);
@@ -189,7 +197,11 @@ fn deleting_a_users_other_sessions_keeps_the_given_one_and_names_those_deleted()
     assert_eq!(deleted, ["phone", "tablet"]);
     assert_eq!(store.session_user("laptop", now, &life).unwrap().map(|a| a.user), Some(alice.clone()));
     assert_eq!(store.session_user("phone", now, &life).unwrap(), None);
-    assert_eq!(store.session_user("bobs", now, &life).unwrap().map(|a| a.user), Some(bob), "another user's sessions stay");
+    assert_eq!(
+        store.session_user("bobs", now, &life).unwrap().map(|a| a.user),
+        Some(bob),
+        "another user's sessions stay"
+    );
     assert!(store.delete_other_sessions(alice.id, "laptop").unwrap().is_empty());
 }
 

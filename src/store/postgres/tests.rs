@@ -118,7 +118,8 @@ fn usernames_are_unique_regardless_of_case() {
     let store = open(&db);
     let alice = user(&store, "Алиса");
 
-    let clash = store.create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), None, domain::now());
+    let clash =
+        store.create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), None, domain::now());
 
     assert!(matches!(clash, Err(StoreError::Conflict(Conflict::Username))), "{clash:?}");
     let (found, hash) = store.find_credentials("алиса").unwrap().unwrap();
