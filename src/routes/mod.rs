@@ -65,16 +65,25 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 }
 
 /// The answer to a request: what its handler made, or the error or unmatched request answered
-/// in the signed-in user's saved language, else the request's.
-async fn answer(outcome: Outcome, _path: FullPath, state: AppState, meta: RequestMeta) -> Response {
+/// in the signed-in user's saved language, else the request's. An unknown address outside
+/// `/api/` is answered with the 404 page, one under `/api/` with JSON like every API error.
+async fn answer(outcome: Outcome, path: FullPath, state: AppState, meta: RequestMeta) -> Response {
     match outcome {
         Outcome::Handled(Ok(response)) => response,
         Outcome::Handled(Err(error)) => {
             let lang = if error.speaks_to_a_user() { state.accounts.answer_lang(&meta).await } else { meta.lang };
             error.into_answer(lang)
         }
-        Outcome::Unmatched(rejection) => Unmatched::of(&rejection).into_answer(state.accounts.answer_lang(&meta).await),
+        Outcome::Unmatched(rejection) => match Unmatched::of(&rejection) {
+            Unmatched::NotFound if !is_api(path.as_str()) => pages::not_found(&state, &meta).await,
+            unmatched => unmatched.into_answer(state.accounts.answer_lang(&meta).await),
+        },
     }
+}
+
+/// Whether a path belongs to the JSON API.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
 }
 
 /// The request body, at most `limit` bytes, with or without `Content-Length` (a request with

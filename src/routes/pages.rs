@@ -327,3 +327,19 @@ async fn show_chat(
         csrf.set_cookie.into_iter().chain(lang_cookie),
     )
 }
+
+#[derive(Serialize)]
+struct NotFoundPage {
+    /// Whether the page links back to the chat (signed in) or to the login.
+    signed_in: bool,
+}
+
+/// The page for an address outside `/api/` that nothing answers: 404, in the signed-in user's
+/// saved language else the request's, with a way back to the chat or to the login. A session
+/// that cannot be checked counts as signed out: the page is still shown.
+pub async fn not_found(state: &AppState, meta: &RequestMeta) -> WarpResponse {
+    let account = state.accounts.current_user(meta).await.ok().flatten();
+    let lang = account.as_ref().map_or(meta.lang, |account| meta.lang_for(account));
+    let page = NotFoundPage { signed_in: account.is_some() };
+    render(state, lang, "404.html", &page, StatusCode::NOT_FOUND, None).unwrap_or_else(|e| e.into_answer(lang))
+}

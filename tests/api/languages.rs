@@ -321,3 +321,47 @@ async fn a_socket_starts_in_the_saved_language() {
     assert_eq!(not_joined["code"], "not_joined");
     assert_eq!(not_joined["message"], tf(Lang::En, "error.not-joined", &[("room", &999_999)]));
 }
+
+both_backends!(async fn an_unknown_address_outside_the_api_answers_a_404_page_in_the_readers_language);
+async fn an_unknown_address_outside_the_api_answers_a_404_page_in_the_readers_language() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    anna.put_json("/api/language", &json!({ "language": "en" })).await;
+    let visitor = app.client();
+
+    for path in ["/settings", "/nope/deeper?x=1", "/static/js/nope.js", "/health/more"] {
+        let response = visitor.get(app.url(path)).header("accept-language", "en").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let headers = response.headers().clone();
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert!(headers.contains_key("content-security-policy"), "{path}");
+        let page = response.text().await.unwrap();
+        assert_eq!(html_lang(&page), Some("en"), "{path}");
+        assert!(page.contains(&t(Lang::En, "not-found.heading")), "{path}: {page}");
+        assert!(page.contains("href=\"/login\""), "{path}: a visitor is sent to the login");
+    }
+    let russian = visitor.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(html_lang(&russian), Some("ru"));
+    assert!(russian.contains("404 — страница не найдена"), "Russian by default: {russian}");
+
+    let member = anna.get("/settings").await;
+    assert_eq!(member.status(), StatusCode::NOT_FOUND);
+    let page = member.text().await.unwrap();
+    assert_eq!(html_lang(&page), Some("en"), "the saved language");
+    assert!(page.contains("href=\"/chat\"") && !page.contains("href=\"/login\""), "a member goes back to the chat");
+}
+
+both_backends!(async fn an_unknown_api_address_answers_json_in_the_readers_language);
+async fn an_unknown_api_address_answers_json_in_the_readers_language() {
+    let app = spawn_app().await;
+    let client = app.client();
+
+    for path in ["/api/nope", "/api", "/api/rooms/1/extra"] {
+        let response = client.get(app.url(path)).header("accept-language", "en").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, json!({ "error": t(Lang::En, "error.page-not-found"), "code": "not_found" }), "{path}");
+    }
+}
