@@ -32,7 +32,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
 
     // GET /health
     let health = warp::path!("health")
-        .and(warp::get().or(warp::head()).unify())
+        .and(warp::get())
         .map(|| Ok(warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response()));
     // GET /api/me
     let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me);

@@ -45,7 +45,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         warp::path!("chat").and(warp::get()).and(ctx).and(warp::query::<HashMap<String, String>>()).then(show_chat);
     // GET /static/*path — a file that does not exist is an unknown address like any other.
     let assets = warp::path("static")
-        .and(warp::get().or(warp::head()).unify())
+        .and(warp::get())
         .and(warp::path::tail())
         .and(warp::header::optional::<String>("if-none-match"))
         .and_then(|tail: warp::path::Tail, etag: Option<String>| async move {
