@@ -5,8 +5,8 @@
 //! user-facing text; API `code` values are chosen elsewhere and stay stable English identifiers.
 //! Texts for developers (logs, panics) stay English and out of the catalogues.
 //!
-//! Keys are written out as literals in this file, and nowhere else in the server's code, so the
-//! tests below can check that each one exists in both catalogues.
+//! Keys are written out as literals, so that `tests/api/catalogues.rs` can check that each one
+//! exists in both catalogues.
 
 use std::time::Duration;
 
@@ -197,34 +197,6 @@ impl CloseReason {
 mod tests {
     use super::*;
     use crate::i18n::catalogue;
-
-    /// The catalogue keys this module names: every string literal outside the tests that is
-    /// shaped like a key (`area.name-with-dashes`).
-    fn keys_named_here() -> Vec<&'static str> {
-        let source = include_str!("texts.rs");
-        let code = &source[..source.find("#[cfg(test)]").expect("the tests are at the end")];
-        let literals = code.split('"').skip(1).step_by(2);
-        let is_key = |s: &&str| {
-            s.split_once('.').is_some_and(|(area, name)| {
-                !area.is_empty()
-                    && !name.is_empty()
-                    && area.chars().all(|c| c.is_ascii_lowercase() || c == '-')
-                    && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            })
-        };
-        literals.filter(is_key).collect()
-    }
-
-    #[test]
-    fn every_key_named_here_is_in_both_catalogues() {
-        let keys = keys_named_here();
-        assert!(keys.len() > 50, "the scan finds the keys: {keys:?}");
-        for lang in Lang::ALL {
-            let known: std::collections::HashSet<&str> = catalogue(lang).keys().collect();
-            let missing: Vec<_> = keys.iter().filter(|k| !known.contains(**k)).collect();
-            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
-        }
-    }
 
     #[test]
     fn every_close_reason_fits_in_a_close_frame_in_every_language() {

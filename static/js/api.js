@@ -1,6 +1,7 @@
 // api.js — owns talking to the HTTP JSON API: request headers, turning error
 // bodies ({"error","code"}) into ApiError, leaving for /login on 401, and reading
 // the room's seq (X-Room-Seq) that comes with a history page.
+import { t } from './i18n.js';
 
 /** How many messages one history page asks for. */
 export const PAGE_SIZE = 50;
@@ -46,7 +47,7 @@ async function exchange(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'Нет связи с сервером. Проверьте подключение к интернету.', 'network');
+    throw new ApiError(0, t('chat.network-error'), 'network');
   }
 
   if (response.status === 401) {
@@ -69,7 +70,7 @@ async function exchange(method, path, body) {
   if (!response.ok) {
     const message = data && typeof data.error === 'string' && data.error
       ? data.error
-      : `Ошибка сервера (${response.status}). Попробуйте ещё раз.`;
+      : t('chat.server-error', { status: String(response.status) });
     const code = data && typeof data.code === 'string' ? data.code : `http_${response.status}`;
     throw new ApiError(response.status, message, code);
   }
@@ -83,6 +84,11 @@ async function request(method, path, body) {
 /** GET /api/me -> {id, username, city} */
 export function getMe() {
   return request('GET', '/api/me');
+}
+
+/** PUT /api/language {language} -> {language}: saves the choice (and sets the cookie pages are rendered in) */
+export function setLanguage(code) {
+  return request('PUT', '/api/language', { language: code });
 }
 
 /** GET /api/rooms -> rooms ordered by creation */

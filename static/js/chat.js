@@ -3,11 +3,12 @@
 // in step with the room's event log), the connection coming and going, and
 // start-up. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
-// is frames.js. They all work on the state object below.
+// is frames.js; the settings dialog is settings.js; keyboard shortcuts are
+// keys.js. They all work on the state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
-import { RoomList, RoomHeader, roomUrl } from './rooms.js';
+import { RoomList, RoomHeader, roomIdFromUrl, setRoomUrl } from './rooms.js';
 import { RoomResume } from './resume.js';
 import { Outbox } from './outbox.js';
 import { RoomActions } from './room-actions.js';
@@ -16,9 +17,13 @@ import { MemberList } from './members.js';
 import { TypingIndicator } from './typing.js';
 import { Composer } from './composer.js';
 import { RoomDialog } from './dialog.js';
+import { Settings } from './settings.js';
+import { followOtherTabs } from './language.js';
+import { t, onLangChange } from './i18n.js';
 import { Drawers } from './drawers.js';
+import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
-import { paintAvatar } from './people.js';
+import { paintProfile } from './people.js';
 import { byId } from './dom.js';
 
 /** Send at most one typing frame per this interval while the user types. */
@@ -112,6 +117,7 @@ const members = new MemberList({
   list: byId('member-list'),
   title: byId('members-title'),
   badge: byId('member-count-badge'),
+  staleNote: byId('members-stale'),
   meId: me.id,
 });
 
@@ -123,6 +129,7 @@ const composer = new Composer({
     input: byId('composer-input'),
     send: byId('composer-send'),
     counter: byId('composer-counter'),
+    error: byId('composer-error'),
   },
   onSend: (content) => sendMessage(content),
   onTyping: () => sendTyping(),
@@ -137,6 +144,7 @@ const dialog = new RoomDialog({
   error: byId('room-form-error'),
   submit: byId('room-form-submit'),
   cancel: byId('room-form-cancel'),
+  fallbackFocus: byId('composer-input'),
 });
 
 const drawers = new Drawers({
@@ -145,6 +153,24 @@ const drawers = new Drawers({
     { button: byId('open-rooms'), panel: byId('rooms-drawer') },
     { button: byId('open-members'), panel: byId('members-drawer') },
   ],
+});
+
+new RoomKeys({
+  rooms,
+  drawers,
+  currentRoomId: () => state.currentRoomId,
+  openRoom: (id) => openRoom(id),
+  composer: byId('composer-input'),
+  announcer: byId('announcer'),
+});
+
+// The settings dialog (the language) lives on its own; the views redo their texts on a switch.
+new Settings({
+  button: byId('open-settings'),
+  dialog: byId('settings-dialog'),
+  form: byId('settings-form'),
+  language: byId('settings-lang'),
+  onSaveFailed: () => toasts.error(t('lang.save-failed')),
 });
 
 const banner = new ConnectionBanner({
@@ -180,7 +206,7 @@ const resume = new RoomResume({
     messages.setHistory(page, hasMore);
   },
   onPageError: (roomId, err) => {
-    messages.showLoadError(`Не удалось загрузить сообщения: ${err.message}`, () => resume.loadNewest(roomId));
+    messages.showLoadError(() => t('messages.load-failed', { reason: err.message }), () => resume.loadNewest(roomId));
   },
   onJoined: (roomId) => outbox.sendWaiting(roomId),
 });
@@ -208,7 +234,7 @@ const roomActions = new RoomActions({
   },
   onNoRooms: () => {
     resume.leave();
-    header.showPlaceholder('Нет комнат');
+    header.showPlaceholder(() => t('chat.no-rooms'));
     messages.reset(null);
     members.reset();
   },
@@ -219,21 +245,6 @@ const frames = frameHandlers({
 });
 
 // ---- rooms -----------------------------------------------------------------------
-
-function roomIdFromUrl() {
-  const raw = new URLSearchParams(window.location.search).get('room');
-  const id = Number(raw);
-  return raw && Number.isInteger(id) && id > 0 ? id : null;
-}
-
-function setUrl(roomId, mode) {
-  if (mode === 'none') return;
-  const url = roomUrl(roomId);
-  const current = window.location.pathname + window.location.search;
-  const stateObj = { roomId };
-  if (mode === 'push' && current !== url) window.history.pushState(stateObj, '', url);
-  else window.history.replaceState(stateObj, '', url);
-}
 
 function isDesktop() {
   return window.matchMedia('(min-width: 768px) and (hover: hover)').matches;
@@ -248,17 +259,17 @@ function openRoom(roomId, { history = 'push' } = {}) {
   if (!room) {
     const fallback = rooms.get(defaultRoomId) ?? rooms.all()[0];
     if (!fallback) {
-      header.showPlaceholder('Нет комнат');
+      header.showPlaceholder(() => t('chat.no-rooms'));
       return;
     }
-    toasts.info('Такой комнаты нет — открыта комната по умолчанию.');
+    toasts.info(t('chat.room-missing'));
     room = fallback;
     if (history === 'none') history = 'replace';
   }
 
   drawers.close({ restoreFocus: false });
   if (state.currentRoomId === room.id) {
-    setUrl(room.id, history === 'push' ? 'replace' : history);
+    setRoomUrl(room.id, history === 'push' ? 'replace' : history);
     return;
   }
 
@@ -276,15 +287,22 @@ function openRoom(roomId, { history = 'push' } = {}) {
   state.drafts.delete(room.id);
 
   resume.leave();
-  setUrl(room.id, history);
+  setRoomUrl(room.id, history);
   resume.loadNewest(room.id);
   if (isDesktop()) composer.focus();
 }
 
 function showRoomHeader(room) {
   header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
-  composer.setPlaceholder(`Написать в #${room.name}`);
+  composer.setPlaceholder(t('composer.placeholder-room', { room: room.name }));
   document.title = `#${room.name} — Discock`;
+}
+
+/** After a language switch: the open room's texts outside the views that redo their own. */
+function relabelRoom() {
+  const room = rooms.get(state.currentRoomId);
+  if (room) showRoomHeader(room);
+  else composer.setPlaceholder(t('composer.placeholder'));
 }
 
 // ---- sending -------------------------------------------------------------------
@@ -318,6 +336,7 @@ async function handleOpen({ reconnected }) {
 
 function handleDisconnect() {
   resume.forgetConnection();
+  members.markStale();
   typing.reset();
   outbox.requeue();
 }
@@ -330,20 +349,16 @@ function handleFrame(frame) {
 // ---- page ------------------------------------------------------------------------
 
 function showMe() {
-  paintAvatar(byId('me-avatar'), me);
-  byId('me-name').textContent = me.username;
-  byId('me-city').textContent = me.city ? `📍 ${me.city}` : '';
+  paintProfile({ avatar: byId('me-avatar'), name: byId('me-name'), city: byId('me-city') }, me);
 }
 
 async function loadRooms() {
-  const status = byId('room-list-status');
-  status.hidden = false;
-  status.textContent = 'Загрузка комнат…';
+  rooms.showLoading();
   try {
     rooms.setRooms(await api.listRooms());
   } catch (err) {
-    rooms.showError(`Не удалось загрузить комнаты: ${err.message}`, () => loadRooms());
-    header.showPlaceholder('Нет связи');
+    rooms.showError(() => t('rooms.load-failed', { reason: err.message }), () => loadRooms());
+    header.showPlaceholder(() => t('chat.offline'));
     return;
   }
   openRoom(roomIdFromUrl() ?? initialRoomId, { history: 'replace' });
@@ -353,7 +368,7 @@ function start() {
   showMe();
   byId('create-room').addEventListener('click', () => roomActions.create());
   byId('logout-form').addEventListener('submit', (event) => {
-    if (outbox.size && !window.confirm('Есть неотправленные сообщения. Всё равно выйти?')) {
+    if (outbox.size && !window.confirm(t('chat.logout-confirm'))) {
       event.preventDefault();
       return;
     }
@@ -368,6 +383,8 @@ function start() {
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) socket.start();
   });
+  onLangChange(() => relabelRoom());
+  followOtherTabs();
   window.addEventListener('beforeunload', (event) => {
     // Unsent messages would be lost: let the browser ask.
     if (outbox.size && !state.leaving) {

@@ -43,6 +43,6 @@ export function appendChildren(parent, children) {
 /** document.getElementById that fails loudly when the template and the script disagree. */
 export function byId(id) {
   const el = document.getElementById(id);
-  if (!el) throw new Error(`Discock: элемент #${id} не найден в шаблоне`);
+  if (!el) throw new Error(`Discock: the template has no element #${id}`);
   return el;
 }

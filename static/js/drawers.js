@@ -1,6 +1,9 @@
 // drawers.js — owns the phone layout's slide-in panels: the room list (left)
 // and the member list (right), opened by header buttons and closed by the
-// backdrop, Escape, or growing the window back to desktop width.
+// backdrop, Escape, or growing the window back to desktop width. An open drawer
+// is modal: focus moves into it, the rest of the page is inert until it closes,
+// and closing puts focus back on the button that opened it. A closed drawer is
+// inert too, so Tab never wanders into a panel that is off screen.
 
 export class Drawers {
   /**
@@ -22,12 +25,31 @@ export class Drawers {
     }
     backdrop.addEventListener('click', () => this.close());
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && this.openPanel) this.close();
+      // Escape in the room dialog (opened from the room drawer) closes the dialog, not the drawer.
+      if (event.key !== 'Escape' || !this.openPanel || event.defaultPrevented || event.target.closest?.('dialog')) return;
+      event.preventDefault();
+      this.close();
     });
     // Leaving the phone layout: drawers become normal columns again.
     for (const query of ['(min-width: 768px)', '(min-width: 1024px)']) {
-      window.matchMedia(query).addEventListener('change', () => this.close({ restoreFocus: false }));
+      window.matchMedia(query).addEventListener('change', () => {
+        this.close({ restoreFocus: false });
+        this.disableClosed();
+      });
     }
+    this.disableClosed();
+  }
+
+  /** Makes each closed panel inert where it is a drawer, i.e. where its button shows; a column stays usable. */
+  disableClosed() {
+    for (const { button, panel } of this.drawers) {
+      panel.inert = panel !== this.openPanel && button.getClientRects().length > 0;
+    }
+  }
+
+  /** Whether `element` is inside the drawer that is open now. */
+  holds(element) {
+    return Boolean(this.openPanel && element && this.openPanel.contains(element));
   }
 
   open(panel, button) {
@@ -38,18 +60,30 @@ export class Drawers {
     button.setAttribute('aria-expanded', 'true');
     this.backdrop.hidden = false;
     document.body.classList.add('has-drawer');
-    const focusable = panel.querySelector('a[href], button:not([disabled]), input, textarea, [tabindex="0"]');
-    focusable?.focus({ preventScroll: true });
+    // Everything beside the drawer (the other columns, the banner) is out of reach while it is open.
+    for (const sibling of panel.parentElement.children) sibling.inert = sibling !== panel && sibling !== this.backdrop;
+    // Focus the open room's link, else the first control, else the panel itself (the member list has none).
+    const target = panel.querySelector('[aria-current="page"]')
+      ?? panel.querySelector('a[href], button:not([disabled]), input, textarea, [tabindex="0"]');
+    if (target) {
+      target.focus({ preventScroll: true });
+    } else {
+      panel.tabIndex = -1;
+      panel.focus({ preventScroll: true });
+    }
   }
 
   close({ restoreFocus = true } = {}) {
     if (!this.openPanel) return;
+    for (const sibling of this.openPanel.parentElement.children) sibling.inert = false;
     this.openPanel.classList.remove('is-open');
     for (const { button } of this.drawers) button.setAttribute('aria-expanded', 'false');
     this.backdrop.hidden = true;
     document.body.classList.remove('has-drawer');
-    if (restoreFocus) this.opener?.focus({ preventScroll: true });
+    const opener = this.opener;
     this.openPanel = null;
     this.opener = null;
+    this.disableClosed();
+    if (restoreFocus) opener?.focus({ preventScroll: true });
   }
 }

@@ -2,7 +2,10 @@
 // handler map (members coming and going, typing, new messages — confirming
 // ours from the outbox —, room changes, errors). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
-// it. A type not in the map is ignored (newer server, older page).
+// it. A type not in the map is ignored (newer server, older page), and so is
+// the server not knowing a frame we sent (newer page, older server: e.g.
+// set_language during a rolling deploy), which the person can do nothing about.
+import { t } from './i18n.js';
 
 /**
  * @param {object} o
@@ -64,7 +67,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     new_message: newMessage,
     resync_required(frame) {
       if (resume.resync(Number(frame.room_id))) {
-        toasts.info('Пока вы были не в сети, пришло много сообщений — показаны последние.');
+        toasts.info(t('messages.resync'));
       }
     },
     typing(frame) {
@@ -84,10 +87,12 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       if (rooms.get(frame.room_id)) roomActions.gone(Number(frame.room_id), null);
     },
     error(frame) {
-      if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
+      if (frame.code === 'unknown_type') {
+        console.warn('the server does not know a frame this page sent:', frame.message);
+      } else if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
         outbox.holdUntilAllowed(frame.client_id, frame.retry_after_ms);
       } else if (!resume.refused(frame)) {
-        toasts.error(frame.message || 'Сервер отклонил запрос.');
+        toasts.error(frame.message || t('chat.request-refused'));
       }
     },
   }));

@@ -1,14 +1,14 @@
 // i18n.js — owns the page's language: the message catalogue in use (the same
 // JSON files the server renders from, static/i18n/<lang>.json), texts by key
-// with CLDR plurals, dates, times and numbers through Intl, and switching the
-// language without a reload.
+// with CLDR plurals, dates, times, relative days, lists, numbers and sorting
+// through Intl in that language, and switching the language without a reload.
 //
 // Markup marks its texts so a switch can redo them in place:
 //   data-i18n="key"            -> textContent
 //   data-i18n-<attr>="key"     -> that attribute (aria-label, title, placeholder, …)
 // Views that build texts themselves call t() and re-render on onLangChange().
 
-/** Languages the UI speaks, by code, each named in itself (for the switch). */
+/** Languages the UI speaks, by code; the switches name each in itself (keys lang.ru, lang.en). */
 export const LANGS = ['ru', 'en'];
 
 /** The language in use: <html lang>, which the server set from the saved preference. */
@@ -16,6 +16,8 @@ export let lang = LANGS.includes(document.documentElement.lang) ? document.docum
 
 const catalogues = new Map();
 const listeners = new Set();
+/** The language asked for last (setLang may still be loading it). */
+let wanted = lang;
 
 async function load(code) {
   if (!catalogues.has(code)) {
@@ -84,8 +86,11 @@ export function onLangChange(fn) {
  * <html lang>, re-translates the marked markup, then lets every view re-render.
  */
 export async function setLang(code) {
-  if (!LANGS.includes(code) || code === lang) return;
+  if (!LANGS.includes(code)) return;
+  wanted = code;
+  if (code === lang) return;
   const next = await load(code);
+  if (wanted !== code) return; // switched again while this catalogue loaded: the later choice wins
   lang = code;
   catalogue = next;
   plurals = new Intl.PluralRules(code);
@@ -94,21 +99,33 @@ export async function setLang(code) {
   for (const fn of listeners) fn(code);
 }
 
-// ---- numbers, dates and times ---------------------------------------------------
+// ---- numbers, dates, times and lists ----------------------------------------------
+
+/** Intl formatters of the current language, made once per language and kind. */
+const formatters = new Map();
+
+function formatter(kind, make) {
+  const id = `${lang}:${kind}`;
+  if (!formatters.has(id)) formatters.set(id, make(lang));
+  return formatters.get(id);
+}
 
 /** A number as the language writes it (1 234 / 1,234). */
 export function formatNumber(n) {
-  return new Intl.NumberFormat(lang).format(n);
+  return formatter('number', (l) => new Intl.NumberFormat(l)).format(n);
 }
 
 /** Time of day: 14:05 / 2:05 PM. */
 export function formatTime(date) {
-  return new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' }).format(date);
+  return formatter('time', (l) => new Intl.DateTimeFormat(l, { hour: 'numeric', minute: '2-digit' })).format(date);
 }
 
-/** A full date and time, for tooltips. */
+/**
+ * The full date and time, for tooltips: «вторник, 1 декабря 2026 г. в 14:05» /
+ * "Tuesday, December 1, 2026 at 2:05 PM".
+ */
 export function formatDateTime(date) {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(date);
+  return formatter('datetime', (l) => new Intl.DateTimeFormat(l, { dateStyle: 'full', timeStyle: 'short' })).format(date);
 }
 
 function dayStart(date) {
@@ -121,16 +138,40 @@ function daysAgo(date, now) {
 }
 
 /**
- * A day as people say it: «сегодня» / "today", «вчера» / "yesterday", else the
- * date (with the year only when it is not this year).
+ * A day as people say it: «Сегодня» / "Today", «Вчера» / "Yesterday", else the
+ * date with its weekday (and the year only when it is not this year).
  */
 export function formatDay(date, now = new Date()) {
   const days = daysAgo(date, now);
   if (days === 0 || days === 1) {
-    const word = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(-days, 'day');
+    const word = formatter('relative', (l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' })).format(-days, 'day');
     return word.charAt(0).toLocaleUpperCase(lang) + word.slice(1);
   }
-  const options = { day: 'numeric', month: 'long' };
-  if (date.getFullYear() !== now.getFullYear()) options.year = 'numeric';
-  return new Intl.DateTimeFormat(lang, options).format(date);
+  if (date.getFullYear() === now.getFullYear()) {
+    return formatter('day', (l) => new Intl.DateTimeFormat(l, { weekday: 'long', day: 'numeric', month: 'long' }))
+      .format(date);
+  }
+  return formatter('day-year', (l) => new Intl.DateTimeFormat(l, { day: 'numeric', month: 'long', year: 'numeric' }))
+    .format(date);
+}
+
+/**
+ * A moment as people say it: «Сегодня в 14:05» / "Today at 2:05 PM", «Вчера в 14:05» /
+ * "Yesterday at 2:05 PM", else the short date and time (30.11.2026, 14:05 / 11/30/26, 2:05 PM).
+ */
+export function formatRelative(date, now = new Date()) {
+  const days = daysAgo(date, now);
+  if (days === 0) return t('time.today-at', { time: formatTime(date) });
+  if (days === 1) return t('time.yesterday-at', { time: formatTime(date) });
+  return formatter('short', (l) => new Intl.DateTimeFormat(l, { dateStyle: 'short', timeStyle: 'short' })).format(date);
+}
+
+/** Names joined as the language joins them: «Алиса, Борис и Вера» / "Alice, Bob, and Carol". */
+export function formatList(items) {
+  return formatter('list', (l) => new Intl.ListFormat(l, { style: 'long', type: 'conjunction' })).format(items);
+}
+
+/** Compares two texts in the language's alphabetical order (case and accents aside, 2 before 10). */
+export function compareText(a, b) {
+  return formatter('collator', (l) => new Intl.Collator(l, { sensitivity: 'base', numeric: true })).compare(a, b);
 }

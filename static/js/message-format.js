@@ -1,35 +1,30 @@
-// message-format.js — owns how the parts of a message read: its time and the
-// day separators (ru-RU), its author, whether it continues the previous
-// message's group, links in its text, and the status line of a pending one.
-// Pure helpers for messages.js; no state.
+// message-format.js — owns how one message looks: its <li> (avatar, author,
+// city, time, text with links, and the status line of a pending one with its
+// retry / delete buttons), the day separators, its author, and whether it
+// continues the previous message's group. Times and days come from i18n.js in
+// the page's language. Pure helpers for messages.js; no state.
 import { h } from './dom.js';
+import { t, formatTime, formatRelative, formatDateTime, formatDay } from './i18n.js';
+import { avatar, cityBadge } from './people.js';
 
 /** Consecutive messages of one author closer than this share one header. */
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
 
-export const timeFormat = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit' });
-export const fullFormat = new Intl.DateTimeFormat('ru-RU', { dateStyle: 'full', timeStyle: 'medium' });
-const dayFormat = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', year: 'numeric' });
-const dayFormatThisYear = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long', weekday: 'long' });
-
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/giu;
 const TRAILING_PUNCTUATION = '.,!?;:»…"\'\u201d]}';
 
-const PENDING_LABELS = {
-  sending: 'Отправляется…',
-  queued: 'Ждёт подключения — отправится само',
-  failed: 'Не отправлено',
-};
-
-/** The label of a message held back by the server's rate limit, counting down to its resend. */
-function limitedLabel(entry) {
-  const secs = Math.max(1, Math.ceil(((entry.retry_at ?? 0) - Date.now()) / 1000));
-  return `Слишком часто — отправится само через ${secs} с`;
-}
-
-/** The status line of a pending message. */
-export function pendingLabel(entry) {
-  return entry.status === 'limited' ? limitedLabel(entry) : PENDING_LABELS[entry.status] ?? '';
+/** The status line of a pending message; a held-back one counts down to its resend. */
+function pendingLabel(entry) {
+  switch (entry.status) {
+    case 'sending': return t('messages.sending');
+    case 'queued': return t('messages.queued');
+    case 'failed': return t('messages.failed');
+    case 'limited': {
+      const secs = Math.max(1, Math.ceil(((entry.retry_at ?? 0) - Date.now()) / 1000));
+      return t('messages.limited', { count: secs });
+    }
+    default: return '';
+  }
 }
 
 export function dateOf(message) {
@@ -41,16 +36,63 @@ export function dayKey(date) {
   return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
 }
 
-export function dayLabel(date) {
-  const today = new Date();
-  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (dayKey(date) === dayKey(today)) return 'Сегодня';
-  if (dayKey(date) === dayKey(yesterday)) return 'Вчера';
-  return date.getFullYear() === today.getFullYear() ? dayFormatThisYear.format(date) : dayFormat.format(date);
+/** The line between two days of messages: «Сегодня», «Вчера», «понедельник, 30 ноября». */
+export function daySeparator(date) {
+  return h('li', { class: 'day-sep' }, h('span', { class: 'day-sep__label', text: formatDay(date) }));
 }
 
 export function authorOf(message) {
-  return message.user ?? { id: null, username: 'Неизвестный', city: '' };
+  return message.user ?? { id: null, username: t('messages.unknown-author'), city: '' };
+}
+
+/**
+ * The <li> of one message. `continued`: it continues the previous message's group (no
+ * header; the time shows on hover). `pending`: not stored yet, with its status line and,
+ * when it failed, «Повторить» / «Удалить» (`onRetry`, `onDiscard` get its client_id).
+ */
+export function messageItem(message, { continued, pending, meId, onRetry, onDiscard }) {
+  const author = authorOf(message);
+  const date = dateOf(message);
+  const classes = ['msg'];
+  if (continued) classes.push('msg--continued');
+  if (author.id !== null && author.id === meId) classes.push('msg--mine');
+  if (pending) classes.push('msg--pending', `msg--${message.status}`);
+
+  // The header says the day too («Сегодня в 14:05»); the hover time of a continued message
+  // only the time; the tooltip the full date.
+  const time = (cls, text) => h('time', { class: cls, datetime: date.toISOString(), title: formatDateTime(date), text });
+
+  const body = h('div', { class: 'msg__body' });
+  appendLinkified(body, String(message.content ?? ''));
+
+  const main = h('div', { class: 'msg__main' });
+  if (!continued) {
+    main.append(h('div', { class: 'msg__head' },
+      h('span', { class: 'msg__author', text: author.username }),
+      cityBadge(author.city),
+      time('msg__time', formatRelative(date)),
+    ));
+  }
+  main.append(body);
+  if (pending) main.append(pendingStatus(message, onRetry, onDiscard));
+
+  const gutter = h('div', { class: 'msg__gutter' }, continued ? time('msg__hover-time', formatTime(date)) : avatar(author));
+  const li = h('li', { class: classes.join(' ') }, gutter, main);
+  if (pending) li.dataset.clientId = message.client_id;
+  else li.dataset.id = String(message.id);
+  return li;
+}
+
+function pendingStatus(entry, onRetry, onDiscard) {
+  const status = h('div', { class: 'msg__status' }, h('span', { text: pendingLabel(entry) }));
+  if (entry.status === 'limited') status.classList.add('msg__status--limited');
+  if (entry.status === 'failed') {
+    status.append(
+      h('button', { class: 'link-btn', type: 'button', text: t('common.retry'), onClick: () => onRetry(entry.client_id) }),
+      h('button', { class: 'link-btn link-btn--danger', type: 'button', text: t('messages.discard'), onClick: () => onDiscard(entry.client_id) }),
+    );
+  }
+  return status;
 }
 
 /** True when `message` continues `prev`'s group (same author, same day, < 5 min apart). */

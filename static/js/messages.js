@@ -1,14 +1,17 @@
 // messages.js — owns the message pane of the open room: the loaded history
 // (kept once per id, sorted), the pending bubbles of messages not yet stored,
-// author grouping and date separators, link rendering (the texts of these
-// come from message-format.js), and all scrolling: stick to the bottom, keep
-// the position when older pages are prepended, load older pages when the user
-// scrolls to the top.
+// author grouping and date separators (how one message looks is
+// message-format.js), the texts around the list, saying them again after a
+// language switch, and all scrolling: stick to the bottom, keep the position
+// when older pages are prepended, load older pages when the user scrolls to
+// the top. History goes in without being read out (live-log.js).
 import { h } from './dom.js';
-import { avatar, cityBadge } from './people.js';
-import {
-  timeFormat, fullFormat, dateOf, dayKey, dayLabel, authorOf, continues, appendLinkified, pendingLabel,
-} from './message-format.js';
+import { t, onLangChange } from './i18n.js';
+import { LiveLog } from './live-log.js';
+import { icon } from './icons.js';
+import { renderRoomStart } from './room-start.js';
+import { keepPinnedToBottom } from './pin-bottom.js';
+import { dateOf, dayKey, continues, daySeparator, messageItem } from './message-format.js';
 
 /** "Near the bottom": new messages keep the view pinned to the end. */
 const NEAR_BOTTOM_PX = 120;
@@ -50,10 +53,17 @@ export class MessageList {
     this.generation = 0;
     /** New messages that arrived while the user was scrolled up. */
     this.unseen = 0;
+    /** The status line above the list, if shown: { text: () => string, retry }. */
+    this.statusShown = null;
+    /** The scroller is the role="log" region: live messages are read out, history is not. */
+    this.log = new LiveLog(this.scroller);
 
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
     this.jump.addEventListener('click', () => this.scrollToBottom(true));
+    // The composer growing, a notice or the keyboard taking room must not hide the newest message.
+    keepPinnedToBottom(this.scroller);
+    onLangChange(() => this.relabel());
   }
 
   get newestId() {
@@ -79,7 +89,7 @@ export class MessageList {
     this.unseen = 0;
     this.list.replaceChildren();
     this.pendingList.replaceChildren();
-    this.setStatus('Загрузка сообщений…');
+    this.setStatus(() => t('messages.loading'));
     this.renderTop();
     this.updateJump();
   }
@@ -90,9 +100,24 @@ export class MessageList {
     this.renderTop();
   }
 
-  /** Shows an error instead of the history (with a retry button). */
-  showLoadError(message, retry) {
-    this.setStatus(message, retry);
+  /** Shows an error, `text()`, instead of the history (with a retry button). */
+  showLoadError(text, retry) {
+    this.setStatus(text, retry);
+  }
+
+  /** After a language switch: every text, time and day again, the view staying where it was. */
+  relabel() {
+    const status = this.statusShown;
+    if (this.loaded) {
+      const anchor = this.isNearBottom() ? null : this.captureAnchor();
+      this.log.quietly(() => this.renderAll()); // the same messages, not news
+      if (anchor) this.restoreAnchor(anchor);
+      else this.scrollToBottom(false);
+    } else {
+      this.renderTop();
+    }
+    if (status) this.setStatus(status.text, status.retry);
+    this.updateJump();
   }
 
   /**
@@ -109,7 +134,7 @@ export class MessageList {
     this.byId.clear();
     for (const m of messages) this.store(m);
     this.sortOrder();
-    this.renderAll();
+    this.log.quietly(() => this.renderAll());
     this.scrollToBottom(true);
     this.fillViewport();
   }
@@ -122,7 +147,7 @@ export class MessageList {
     for (const m of messages) if (this.store(m)) added += 1;
     if (added) {
       this.sortOrder();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll());
     } else {
       this.renderTop();
     }
@@ -148,7 +173,7 @@ export class MessageList {
       const anchor = wasNearBottom ? null : this.captureAnchor();
       this.store(message);
       this.sortOrder();
-      this.renderAll();
+      this.log.quietly(() => this.renderAll());
       if (anchor) this.restoreAnchor(anchor);
     }
     this.renderPending();
@@ -184,65 +209,15 @@ export class MessageList {
     const fragment = document.createDocumentFragment();
     for (const message of messages) {
       const date = dateOf(message);
-      if (!prev || dayKey(dateOf(prev)) !== dayKey(date)) {
-        fragment.append(h('li', { class: 'day-sep', role: 'separator' },
-          h('span', { class: 'day-sep__label', text: dayLabel(date) })));
-      }
-      const node = this.buildMessage(message, continues(prev, message), pending);
+      if (!prev || dayKey(dateOf(prev)) !== dayKey(date)) fragment.append(daySeparator(date));
+      const node = messageItem(message, {
+        continued: continues(prev, message), pending, meId: this.me.id, onRetry: this.onRetry, onDiscard: this.onDiscard,
+      });
       if (!pending) this.nodes.set(message.id, node);
       fragment.append(node);
       prev = message;
     }
     return fragment;
-  }
-
-  buildMessage(message, continued, pending) {
-    const author = authorOf(message);
-    const date = dateOf(message);
-    const classes = ['msg'];
-    if (continued) classes.push('msg--continued');
-    if (author.id !== null && author.id === this.me.id) classes.push('msg--mine');
-    if (pending) classes.push('msg--pending', `msg--${message.status}`);
-
-    const time = (cls) => h('time', {
-      class: cls,
-      datetime: date.toISOString(),
-      title: fullFormat.format(date),
-      text: timeFormat.format(date),
-    });
-
-    const body = h('div', { class: 'msg__body' });
-    appendLinkified(body, String(message.content ?? ''));
-
-    const main = h('div', { class: 'msg__main' });
-    if (!continued) {
-      main.append(h('div', { class: 'msg__head' },
-        h('span', { class: 'msg__author', text: author.username }),
-        cityBadge(author.city),
-        time('msg__time'),
-      ));
-    }
-    main.append(body);
-    if (pending) main.append(this.buildPendingStatus(message));
-
-    const gutter = h('div', { class: 'msg__gutter' }, continued ? time('msg__hover-time') : avatar(author));
-    const li = h('li', { class: classes.join(' ') }, gutter, main);
-    if (pending) li.dataset.clientId = message.client_id;
-    else li.dataset.id = String(message.id);
-    return li;
-  }
-
-  buildPendingStatus(entry) {
-    const label = pendingLabel(entry);
-    const status = h('div', { class: 'msg__status' }, h('span', { text: label }));
-    if (entry.status === 'limited') status.classList.add('msg__status--limited');
-    if (entry.status === 'failed') {
-      status.append(
-        h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: () => this.onRetry(entry.client_id) }),
-        h('button', { class: 'link-btn link-btn--danger', type: 'button', text: 'Удалить', onClick: () => this.onDiscard(entry.client_id) }),
-      );
-    }
-    return status;
   }
 
   renderAll() {
@@ -272,32 +247,28 @@ export class MessageList {
   renderTop() {
     const busy = this.loadingOlder;
     this.loadOlder.hidden = !(this.loaded && this.hasMore && !busy);
-    this.loadOlder.textContent = this.olderError ? 'Не удалось загрузить — повторить' : 'Загрузить ещё';
-    if (this.loaded) this.setStatus(busy ? 'Загрузка более ранних сообщений…' : null);
+    this.loadOlder.textContent = this.olderError ? t('messages.load-older-failed') : t('messages.load-older');
+    if (this.loaded) this.setStatus(busy ? () => t('messages.loading-older') : null);
 
     const atStart = this.loaded && !this.hasMore;
     this.roomStart.hidden = !atStart;
     if (atStart && this.room) {
-      this.roomStartTitle.textContent = `Добро пожаловать в #${this.room.name}!`;
-      const description = String(this.room.description ?? '').trim();
       const empty = this.order.length === 0 && this.pending.length === 0;
-      this.roomStartText.textContent = [
-        'Это начало комнаты.',
-        description,
-        empty ? 'Сообщений пока нет — напишите первым!' : '',
-      ].filter(Boolean).join(' ');
+      renderRoomStart({ title: this.roomStartTitle, text: this.roomStartText }, this.room, empty);
     }
   }
 
+  /** Shows `text()` above the list (null: nothing), with a retry button when `retry` is given. */
   setStatus(text, retry) {
+    this.statusShown = text ? { text, retry } : null;
     this.status.replaceChildren();
     if (!text) {
       this.status.hidden = true;
       return;
     }
-    this.status.append(document.createTextNode(text));
+    this.status.append(document.createTextNode(text()));
     if (retry) {
-      this.status.append(' ', h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: retry }));
+      this.status.append(' ', h('button', { class: 'link-btn', type: 'button', text: t('common.retry'), onClick: retry }));
     }
     this.status.hidden = false;
   }
@@ -328,7 +299,10 @@ export class MessageList {
 
   updateJump() {
     this.jump.hidden = this.unseen === 0;
-    this.jump.textContent = this.unseen > 0 ? `Новые сообщения (${this.unseen}) ↓` : 'Новые сообщения ↓';
+    this.jump.replaceChildren(
+      this.unseen > 0 ? t('messages.new-count', { count: this.unseen }) : t('messages.new'),
+      icon('arrow-down'),
+    );
   }
 
   /** The first message visible at the top, and how far from the top it sits. */
@@ -386,7 +360,8 @@ export class MessageList {
       this.loadingOlder = false;
       this.olderError = err;
       this.renderTop();
-      this.setStatus(err?.message || 'Не удалось загрузить сообщения.');
+      const message = err?.message;
+      this.setStatus(message ? () => message : () => t('messages.load-failed-plain'));
     }
   }
 }

@@ -1,7 +1,9 @@
 // notify.js — owns transient feedback: toasts (errors and notices that fade
-// out by themselves) and the «Переподключение…» banner shown while the
-// WebSocket is down.
+// out by themselves; one already shown keeps its language) and the
+// «Переподключение…» banner shown while the WebSocket is down.
 import { h } from './dom.js';
+import { icon } from './icons.js';
+import { t, onLangChange } from './i18n.js';
 
 const TOAST_MS = 4500;
 const MAX_TOASTS = 4;
@@ -28,7 +30,10 @@ export class Toasts {
     };
     const toast = h('div', { class: `toast toast--${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: { text } },
       h('span', { class: 'toast__text', text }),
-      h('button', { class: 'toast__close', type: 'button', 'aria-label': 'Закрыть', text: '×', onClick: close }),
+      h('button', {
+        class: 'toast__close', type: 'button', 'aria-label': t('common.close'), title: t('common.close'),
+        'data-i18n-aria-label': 'common.close', 'data-i18n-title': 'common.close', onClick: close,
+      }, icon('x')),
     );
     this.container.append(toast);
     while (this.container.children.length > MAX_TOASTS) this.container.firstElementChild.remove();
@@ -54,11 +59,17 @@ export class ConnectionBanner {
     this.text = text;
     this.retry = retry;
     this.countdown = null;
+    /** The last state shown, so a language switch can say it again. */
+    this.last = null;
     retry.addEventListener('click', () => onRetry());
+    onLangChange(() => {
+      if (this.last) this.update(this.last.state, this.last.info);
+    });
   }
 
   /** Reflects a ChatSocket state. Nothing is shown during the very first connect. */
   update(state, info) {
+    this.last = { state, info };
     clearInterval(this.countdown);
     this.countdown = null;
     if (state === 'open' || state === 'stopped') {
@@ -68,13 +79,13 @@ export class ConnectionBanner {
     }
     if (state === 'connecting') {
       if (!info.everOpened && info.attempt === 0) return; // first connect: no alarm
-      this.show('Переподключение…', false);
+      this.show(t('connection.reconnecting'), false);
       return;
     }
     if (state === 'waiting') {
       const tick = () => {
         const seconds = Math.max(0, Math.ceil((info.retryAt - Date.now()) / 1000));
-        this.show(seconds > 0 ? `Нет соединения. Переподключение через ${seconds} с…` : 'Переподключение…', true);
+        this.show(seconds > 0 ? t('connection.retry-in', { count: seconds }) : t('connection.reconnecting'), true);
       };
       tick();
       this.countdown = setInterval(tick, 1000);

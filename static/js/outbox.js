@@ -7,6 +7,7 @@
 // lives in the session state of chat.js; showing the pending bubbles is left
 // to the callback.
 import { MAX_MESSAGE_CHARS, charCount } from './composer.js';
+import { t } from './i18n.js';
 
 /** A sent message not confirmed within this time is shown as failed (retry/delete). */
 const CONFIRM_TIMEOUT_MS = 15_000;
@@ -73,7 +74,7 @@ export class Outbox {
     const content = raw.trim();
     if (!content || s.currentRoomId === null) return false;
     if (charCount(content) > MAX_MESSAGE_CHARS) {
-      this.onError(`Сообщение длиннее ${MAX_MESSAGE_CHARS} символов.`);
+      this.onError(t('messages.too-long', { count: MAX_MESSAGE_CHARS }));
       return false;
     }
     const entry = {

@@ -11,6 +11,7 @@
 // (invalid_since). Its data lives in the session state of chat.js; showing
 // things is left to the callbacks.
 import * as api from './api.js';
+import { t } from './i18n.js';
 
 /** Codes of the `error` frames (without client_id) with which the server refuses a join_room. */
 const JOIN_REFUSALS = new Set(['room_not_found', 'invalid_since', 'server_error']);
@@ -43,7 +44,7 @@ export class RoomResume {
     try {
       const { messages, seq } = await api.listMessages(roomId, { limit: api.PAGE_SIZE });
       if (token !== s.historyToken || roomId !== s.currentRoomId) return;
-      if (seq === null) throw new Error('сервер не сообщил номер последнего события комнаты.');
+      if (seq === null) throw new Error(t('messages.no-seq'));
       this.onPage(roomId, messages, messages.length >= api.PAGE_SIZE);
       s.lastSeq = seq;
       if (this.join({ afterRefusal })) this.onJoined(roomId);

@@ -5,6 +5,7 @@
 // list after a reconnect. Its data lives in the session state of chat.js; which
 // room is open is chat.js's openRoom, passed in.
 import * as api from './api.js';
+import { t } from './i18n.js';
 
 export class RoomActions {
   /**
@@ -54,7 +55,7 @@ export class RoomActions {
     this.dialog.openCreate(async ({ name, description }) => {
       const room = this.rooms.upsert(await api.createRoom({ name, description }));
       this.openRoom(room.id);
-      this.toasts.success(`Комната «${room.name}» создана.`);
+      this.toasts.success(t('rooms.created', { room: room.name }));
     });
   }
 
@@ -73,10 +74,10 @@ export class RoomActions {
   async deleteCurrent() {
     const room = this.rooms.get(this.state.currentRoomId);
     if (!room) return;
-    if (!window.confirm(`Удалить комнату «${room.name}»? Все сообщения в ней будут удалены без возможности восстановления.`)) return;
+    if (!window.confirm(t('rooms.delete-confirm', { room: room.name }))) return;
     try {
       await api.deleteRoom(room.id);
-      this.gone(room.id, `Комната «${room.name}» удалена.`);
+      this.gone(room.id, t('rooms.deleted', { room: room.name }));
     } catch (err) {
       this.toasts.error(err.message);
     }
@@ -106,9 +107,9 @@ export class RoomActions {
     if (roomId !== s.currentRoomId) return;
 
     const fallback = this.rooms.get(this.defaultRoomId) ?? this.rooms.all()[0];
-    const where = fallback ? ` Вы перешли в «${fallback.name}».` : '';
-    const what = room ? `Комната «${room.name}» была удалена.` : 'Эта комната была удалена.';
-    this.toasts.info(`${message ?? what}${where}`);
+    const what = room ? t('rooms.was-deleted', { room: room.name }) : t('rooms.this-was-deleted');
+    const where = fallback ? t('rooms.moved-to', { room: fallback.name }) : '';
+    this.toasts.info([message ?? what, where].filter(Boolean).join(' '));
     s.currentRoomId = null;
     if (fallback) this.openRoom(fallback.id, { history: 'replace' });
     else this.onNoRooms();

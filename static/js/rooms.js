@@ -1,7 +1,9 @@
 // rooms.js — owns the rooms the user can see: the sidebar list (kept in
-// creation order, updated live), which one is highlighted, and the header of
-// the open room (name, description, the creator's rename/delete buttons).
+// creation order, updated live), which one is highlighted, the header of the
+// open room (name, description, the creator's rename/delete buttons), and the
+// page address that names the open room (/chat?room=ID).
 import { h } from './dom.js';
+import { t, onLangChange } from './i18n.js';
 
 function byCreation(a, b) {
   const ta = Date.parse(a.created_at);
@@ -25,6 +27,23 @@ export function roomUrl(id) {
   return `/chat?room=${encodeURIComponent(id)}`;
 }
 
+/** The room the address names, or null when it names none. */
+export function roomIdFromUrl() {
+  const raw = new URLSearchParams(window.location.search).get('room');
+  const id = Number(raw);
+  return raw && Number.isInteger(id) && id > 0 ? id : null;
+}
+
+/** Points the address at room `roomId`. `mode`: 'push' (a new history entry) | 'replace' | 'none'. */
+export function setRoomUrl(roomId, mode) {
+  if (mode === 'none') return;
+  const url = roomUrl(roomId);
+  const current = window.location.pathname + window.location.search;
+  const stateObj = { roomId };
+  if (mode === 'push' && current !== url) window.history.pushState(stateObj, '', url);
+  else window.history.replaceState(stateObj, '', url);
+}
+
 export class RoomList {
   /**
    * @param {object} o
@@ -39,6 +58,10 @@ export class RoomList {
     /** Rooms by id. */
     this.rooms = new Map();
     this.activeId = null;
+    /** The list's failure line, if it shows one: { text: () => string, retry }. */
+    this.error = null;
+    /** Whether the rooms are being loaded (the page starts so). */
+    this.loading = true;
 
     list.addEventListener('click', (event) => {
       const link = event.target.closest('a[data-room-id]');
@@ -48,6 +71,7 @@ export class RoomList {
       event.preventDefault();
       this.onSelect(Number(link.dataset.roomId));
     });
+    onLangChange(() => (this.error ? this.showError(this.error.text, this.error.retry) : this.renderStatus()));
   }
 
   setRooms(rooms) {
@@ -92,10 +116,19 @@ export class RoomList {
     }
   }
 
-  showError(message, retry) {
-    this.status.replaceChildren(document.createTextNode(message), ' ',
-      h('button', { class: 'link-btn', type: 'button', text: 'Повторить', onClick: retry }));
+  /** Shows `text()` with a retry button instead of the list (a function, so a language switch can redo it). */
+  showError(text, retry) {
+    this.error = { text, retry };
+    this.status.replaceChildren(document.createTextNode(text()), ' ',
+      h('button', { class: 'link-btn', type: 'button', text: t('common.retry'), onClick: retry }));
     this.status.hidden = false;
+  }
+
+  /** Shows that the rooms are being loaded. */
+  showLoading() {
+    this.error = null;
+    this.loading = true;
+    this.renderStatus();
   }
 
   render() {
@@ -111,9 +144,17 @@ export class RoomList {
       h('span', { class: 'room-link__name', text: room.name })),
     ));
     this.list.replaceChildren(...items);
+    this.error = null;
+    this.loading = false;
+    this.renderStatus();
+  }
+
+  /** The line under the list: loading, or that there are no rooms yet. */
+  renderStatus() {
+    const empty = this.rooms.size === 0;
     this.status.replaceChildren();
-    this.status.textContent = items.length ? '' : 'Комнат пока нет — создайте первую кнопкой «+».';
-    this.status.hidden = items.length > 0;
+    this.status.textContent = this.loading ? t('rooms.loading') : empty ? t('rooms.empty') : '';
+    this.status.hidden = !this.loading && !empty;
   }
 }
 
@@ -126,12 +167,18 @@ export class RoomHeader {
    */
   constructor({ elements, onRename, onDelete }) {
     Object.assign(this, elements);
+    /** The text shown instead of a room (loading, no rooms…), or null while a room is shown. */
+    this.placeholder = () => t('chat.loading');
     this.rename.addEventListener('click', () => onRename());
     this.remove.addEventListener('click', () => onDelete());
+    onLangChange(() => {
+      if (this.placeholder) this.showPlaceholder(this.placeholder);
+    });
   }
 
   /** Shows `room`; the creator gets rename/delete (delete never for the default room). */
   show(room, { isCreator, isDefault }) {
+    this.placeholder = null;
     this.name.textContent = room.name;
     this.name.title = room.name;
     this.description.textContent = room.description;
@@ -141,8 +188,11 @@ export class RoomHeader {
     this.remove.hidden = !isCreator || isDefault;
   }
 
+  /** Shows `text()` instead of a room (a function, so a language switch can say it again). */
   showPlaceholder(text) {
-    this.name.textContent = text;
+    this.placeholder = text;
+    this.name.textContent = text();
+    this.name.title = '';
     this.description.textContent = '';
     this.description.hidden = true;
     this.rename.hidden = true;

@@ -1,7 +1,11 @@
 // typing.js — owns the «X печатает…» line under the messages: who is typing
-// in the open room, each entry expiring after ~5 s or when their message lands.
+// in the open room, each entry expiring after ~5 s or when their message lands,
+// said in the page's language («Алиса и Борис печатают…», «4 человека печатают…»).
+import { t, onLangChange, formatList } from './i18n.js';
 
 const SHOW_FOR_MS = 5_000;
+/** Up to this many typists are named; more are counted. */
+const NAMED_AT_MOST = 3;
 
 export class TypingIndicator {
   constructor(el, meId) {
@@ -9,6 +13,7 @@ export class TypingIndicator {
     this.meId = meId;
     /** user id -> { username, timer } */
     this.typists = new Map();
+    onLangChange(() => this.render());
   }
 
   /** Someone sent a typing frame: show them (again) for a few seconds. */
@@ -37,12 +42,10 @@ export class TypingIndicator {
   }
 
   render() {
-    const names = Array.from(this.typists.values(), (t) => t.username);
+    const names = Array.from(this.typists.values(), (typist) => typist.username);
     let text = '';
-    if (names.length === 1) text = `${names[0]} печатает…`;
-    else if (names.length === 2) text = `${names[0]} и ${names[1]} печатают…`;
-    else if (names.length === 3) text = `${names[0]}, ${names[1]} и ${names[2]} печатают…`;
-    else if (names.length > 3) text = 'Несколько человек печатают…';
+    if (names.length > NAMED_AT_MOST) text = t('typing.many', { count: names.length });
+    else if (names.length > 0) text = t('typing.names', { count: names.length, names: formatList(names) });
     this.el.textContent = text;
     this.el.classList.toggle('is-active', names.length > 0);
   }

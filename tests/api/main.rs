@@ -1,15 +1,19 @@
 //! Integration tests: the real server on 127.0.0.1:0 with a database of its own, driven by a
 //! real HTTP client and real WebSocket clients.
 //!
-//! Every test but the browser one and the crash test runs twice, as `<test>::sqlite` and `<test>::postgres`
-//! (`both_backends!` in helpers.rs). The PostgreSQL halves create a database per test on the
-//! server `DISCOCK_TEST_POSTGRES` names (default `postgres://postgres@127.0.0.1:5432/postgres`);
-//! when it cannot be reached they skip, loudly, or fail when `CI=true`. `crash.rs` runs the
-//! server binary itself as a child process, on SQLite only, since it kills it with SIGKILL.
+//! Every test but the browser ones (`ui.rs`, `a11y.rs`) and the crash test runs twice, as
+//! `<test>::sqlite` and `<test>::postgres` (`both_backends!` in helpers.rs). The PostgreSQL
+//! halves create a database per test on the server `DISCOCK_TEST_POSTGRES` names (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); when it cannot be reached they skip, loudly,
+//! or fail when `CI=true`. `crash.rs` runs the server binary itself as a child process, on
+//! SQLite only, since it kills it with SIGKILL.
 
 mod helpers;
 
+mod a11y;
 mod accounts;
+mod browser;
+mod catalogues;
 mod chat;
 mod connections;
 mod crash;
