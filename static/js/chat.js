@@ -23,7 +23,7 @@ import { t, onLangChange } from './i18n.js';
 import { Drawers } from './drawers.js';
 import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
-import { paintAvatar } from './people.js';
+import { paintProfile } from './people.js';
 import { byId } from './dom.js';
 
 /** Send at most one typing frame per this interval while the user types. */
@@ -117,6 +117,7 @@ const members = new MemberList({
   list: byId('member-list'),
   title: byId('members-title'),
   badge: byId('member-count-badge'),
+  staleNote: byId('members-stale'),
   meId: me.id,
 });
 
@@ -128,6 +129,7 @@ const composer = new Composer({
     input: byId('composer-input'),
     send: byId('composer-send'),
     counter: byId('composer-counter'),
+    error: byId('composer-error'),
   },
   onSend: (content) => sendMessage(content),
   onTyping: () => sendTyping(),
@@ -334,6 +336,7 @@ async function handleOpen({ reconnected }) {
 
 function handleDisconnect() {
   resume.forgetConnection();
+  members.markStale();
   typing.reset();
   outbox.requeue();
 }
@@ -346,9 +349,7 @@ function handleFrame(frame) {
 // ---- page ------------------------------------------------------------------------
 
 function showMe() {
-  paintAvatar(byId('me-avatar'), me);
-  byId('me-name').textContent = me.username;
-  byId('me-city').textContent = me.city ? `📍 ${me.city}` : '';
+  paintProfile({ avatar: byId('me-avatar'), name: byId('me-name'), city: byId('me-city') }, me);
 }
 
 async function loadRooms() {

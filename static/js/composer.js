@@ -1,14 +1,17 @@
 // composer.js — owns the message box: Enter sends / Shift+Enter breaks the
 // line, the send button's enabled state, the length counter near the
-// 2000-character limit (numbers and its tooltip in the page's language),
-// growing with its content, and "I am typing" pings.
+// 2000-character limit (numbers and its tooltip in the page's language) and,
+// when Enter is pressed on a longer text, the line saying by how much to
+// shorten it; growing with its content (up to about ten lines, then it scrolls
+// inside), and "I am typing" pings.
 import { t, onLangChange, formatNumber } from './i18n.js';
 
 /** The server's limit on a message, in characters (Unicode scalar values). */
 export const MAX_MESSAGE_CHARS = 2000;
 /** Show the counter from this length on. */
 const COUNTER_FROM = 1800;
-const MAX_ROWS = 8;
+/** The box grows up to this many lines (app.css caps its height to match). */
+const MAX_ROWS = 10;
 
 /** Length as the server counts it (code points, not UTF-16 units). */
 export function charCount(text) {
@@ -20,7 +23,7 @@ export function charCount(text) {
 export class Composer {
   /**
    * @param {object} o
-   * @param {object} o.elements  form, input, send, counter
+   * @param {object} o.elements  form, input, send, counter, error (a polite live region)
    * @param {(content:string) => boolean} o.onSend  true when the text was taken
    * @param {() => void} o.onTyping                   the user typed something non-empty
    */
@@ -28,6 +31,8 @@ export class Composer {
     Object.assign(this, elements);
     this.onSend = onSend;
     this.onTyping = onTyping;
+    /** Enter was pressed on a text over the limit: say why until the text fits. */
+    this.explainLength = false;
 
     this.input.addEventListener('keydown', (event) => {
       // keyCode 229: an IME is composing (e.g. Japanese input); Enter confirms the word there.
@@ -43,6 +48,7 @@ export class Composer {
       event.preventDefault();
       this.submit();
     });
+    onLangChange(() => this.update());
     this.update();
     onLangChange(() => this.update());
   }
@@ -53,6 +59,7 @@ export class Composer {
 
   setValue(text) {
     this.input.value = text;
+    this.explainLength = false;
     this.update();
   }
 
@@ -66,7 +73,12 @@ export class Composer {
 
   submit() {
     const trimmed = this.input.value.trim();
-    if (!trimmed || charCount(trimmed) > MAX_MESSAGE_CHARS) return;
+    if (charCount(trimmed) > MAX_MESSAGE_CHARS) {
+      this.explainLength = true;
+      this.update();
+      return;
+    }
+    if (!trimmed) return;
     if (this.onSend(trimmed)) {
       this.input.value = '';
       this.update();
@@ -87,6 +99,13 @@ export class Composer {
       ? t('composer.over', { count: length - MAX_MESSAGE_CHARS })
       : t('composer.left', { count: MAX_MESSAGE_CHARS - length });
     this.input.setAttribute('aria-invalid', tooLong ? 'true' : 'false');
+
+    if (!tooLong) this.explainLength = false;
+    const why = this.explainLength
+      ? t('composer.too-long', { max: MAX_MESSAGE_CHARS, count: length - MAX_MESSAGE_CHARS })
+      : '';
+    // Only a change is written, so the live region speaks once per change.
+    if (this.error.textContent !== why) this.error.textContent = why;
 
     // Grow with explicit line breaks (CSS field-sizing does the rest where supported).
     const lines = this.input.value.split('\n').length;

@@ -1,6 +1,8 @@
 // members.js — owns the right-hand member list of the open room: who is in it
 // (from room_users_list / joined_room / left_room), sorted by username in the
-// page's language, each with a 📍 city, and the count («3 участника в комнате»).
+// page's language, each with their city and a presence dot, and the count
+// («3 участника в комнате»). While the connection is down the list may be out
+// of date: it says so and greys the dots until the room's next room_users_list.
 import { h } from './dom.js';
 import { t, onLangChange, formatNumber, compareText } from './i18n.js';
 import { avatar, cityBadge } from './people.js';
@@ -11,16 +13,34 @@ export class MemberList {
    * @param {HTMLElement} o.list   the <ul>
    * @param {HTMLElement} o.title  heading that shows the count
    * @param {HTMLElement} o.badge  small count on the mobile header button
+   * @param {HTMLElement} o.staleNote  «the list may be out of date», shown while stale
    * @param {number} o.meId
    */
-  constructor({ list, title, badge, meId }) {
+  constructor({ list, title, badge, staleNote, meId }) {
     this.list = list;
     this.title = title;
     this.badge = badge;
+    this.staleNote = staleNote;
     this.meId = meId;
     /** Users in the open room by id; null until the server's first list arrives. */
     this.users = null;
+    /** The connection dropped since the last room_users_list: presence may have changed unseen. */
+    this.stale = false;
     onLangChange(() => this.render());
+  }
+
+  /** The connection is down: what the list shows may no longer be true. */
+  markStale() {
+    if (this.stale) return;
+    this.stale = true;
+    this.showStale();
+  }
+
+  showStale() {
+    // Nothing to warn about before there is a list to doubt.
+    const stale = this.stale && this.users !== null;
+    this.staleNote.hidden = !stale;
+    this.list.classList.toggle('members--stale', stale);
   }
 
   /** Forget everyone (room switch): the count shows «…» until the list arrives. */
@@ -29,7 +49,9 @@ export class MemberList {
     this.render();
   }
 
+  /** The server's list of who is in the room now: fresh again. */
   setAll(users) {
+    this.stale = false;
     this.users = new Map();
     for (const user of users) this.users.set(Number(user.id), { ...user, id: Number(user.id) });
     this.render();
@@ -46,6 +68,7 @@ export class MemberList {
   }
 
   render() {
+    this.showStale();
     if (!this.users) {
       this.title.textContent = t('members.loading');
       this.badge.textContent = '';
@@ -57,7 +80,9 @@ export class MemberList {
     this.title.textContent = t('members.count', { count: users.length });
     this.badge.textContent = users.length ? formatNumber(users.length) : '';
     this.list.replaceChildren(...users.map((user) => h('li', { class: 'member' },
-      avatar(user, 'sm'),
+      h('div', { class: 'member__avatar' },
+        avatar(user, 'sm'),
+        h('span', { class: 'member__presence', 'aria-hidden': 'true' })),
       h('div', { class: 'member__info' },
         h('div', { class: 'member__name' },
           h('span', { text: user.username }),

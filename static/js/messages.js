@@ -8,6 +8,9 @@
 import { h } from './dom.js';
 import { t, onLangChange } from './i18n.js';
 import { LiveLog } from './live-log.js';
+import { icon } from './icons.js';
+import { renderRoomStart } from './room-start.js';
+import { keepPinnedToBottom } from './pin-bottom.js';
 import { dateOf, dayKey, continues, daySeparator, messageItem } from './message-format.js';
 
 /** "Near the bottom": new messages keep the view pinned to the end. */
@@ -58,6 +61,8 @@ export class MessageList {
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
     this.jump.addEventListener('click', () => this.scrollToBottom(true));
+    // The composer growing, a notice or the keyboard taking room must not hide the newest message.
+    keepPinnedToBottom(this.scroller);
     onLangChange(() => this.relabel());
   }
 
@@ -248,14 +253,8 @@ export class MessageList {
     const atStart = this.loaded && !this.hasMore;
     this.roomStart.hidden = !atStart;
     if (atStart && this.room) {
-      this.roomStartTitle.textContent = t('room.welcome', { room: this.room.name });
-      const description = String(this.room.description ?? '').trim();
       const empty = this.order.length === 0 && this.pending.length === 0;
-      this.roomStartText.textContent = [
-        t('room.start'),
-        description,
-        empty ? t('room.empty') : '',
-      ].filter(Boolean).join(' ');
+      renderRoomStart({ title: this.roomStartTitle, text: this.roomStartText }, this.room, empty);
     }
   }
 
@@ -300,7 +299,10 @@ export class MessageList {
 
   updateJump() {
     this.jump.hidden = this.unseen === 0;
-    this.jump.textContent = this.unseen > 0 ? t('messages.new-count', { count: this.unseen }) : t('messages.new');
+    this.jump.replaceChildren(
+      this.unseen > 0 ? t('messages.new-count', { count: this.unseen }) : t('messages.new'),
+      icon('arrow-down'),
+    );
   }
 
   /** The first message visible at the top, and how far from the top it sits. */

@@ -2,6 +2,7 @@
 // out by themselves; one already shown keeps its language) and the
 // «Переподключение…» banner shown while the WebSocket is down.
 import { h } from './dom.js';
+import { icon } from './icons.js';
 import { t, onLangChange } from './i18n.js';
 
 const TOAST_MS = 4500;
@@ -30,9 +31,9 @@ export class Toasts {
     const toast = h('div', { class: `toast toast--${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: { text } },
       h('span', { class: 'toast__text', text }),
       h('button', {
-        class: 'toast__close', type: 'button', 'aria-label': t('common.close'), 'data-i18n-aria-label': 'common.close',
-        text: '×', onClick: close,
-      }),
+        class: 'toast__close', type: 'button', 'aria-label': t('common.close'), title: t('common.close'),
+        'data-i18n-aria-label': 'common.close', 'data-i18n-title': 'common.close', onClick: close,
+      }, icon('x')),
     );
     this.container.append(toast);
     while (this.container.children.length > MAX_TOASTS) this.container.firstElementChild.remove();

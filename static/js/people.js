@@ -1,6 +1,8 @@
 // people.js — owns how a person looks everywhere in the UI: the coloured
-// initial avatar and the 📍 city badge (messages, member list, own profile).
+// initial avatar and the city badge with its pin icon (messages, member list,
+// own profile).
 import { h } from './dom.js';
+import { icon } from './icons.js';
 import { t } from './i18n.js';
 
 const AVATAR_COLOURS = 8;
@@ -33,9 +35,16 @@ export function paintAvatar(el, user) {
   el.textContent = initialOf(user?.username);
 }
 
-/** "📍 City" badge; null when the city is empty. */
+/** Fills the own-profile strip (`avatar`, `name` and `city` elements) with `user`. */
+export function paintProfile({ avatar: avatarEl, name, city }, user) {
+  paintAvatar(avatarEl, user);
+  name.textContent = user.username;
+  city.replaceChildren(...(user.city ? [icon('map-pin'), user.city] : []));
+}
+
+/** The city badge (pin icon, then the city); null when the city is empty. */
 export function cityBadge(city) {
   const text = String(city ?? '').trim();
   if (!text) return null;
-  return h('span', { class: 'city-badge', title: t('people.city', { city: text }), text: `📍 ${text}` });
+  return h('span', { class: 'city-badge', title: t('people.city', { city: text }) }, icon('map-pin'), text);
 }

@@ -1,10 +1,11 @@
 // socket.js — owns the one WebSocket connection: opening it, JSON framing,
 // heartbeats (ping every 25 s), noticing a dead link, and reconnecting with
-// exponential backoff (1 s doubling to 30 s, with jitter) — except after close
-// code 4001 (the session ended), which stops for good. It also keeps the
-// connection speaking the page's language (set_language, so the server's error
-// frames follow a switch). It knows nothing about rooms or messages: chat.js
-// decides what to (re)send on open.
+// exponential backoff (1 s doubling to at most 10 s, with jitter), at once when
+// the browser says the network is back (`online`) or the tab is shown again —
+// except after close code 4001 (the session ended), which stops for good. It
+// also keeps the connection speaking the page's language (set_language, so the
+// server's error frames follow a switch). It knows nothing about rooms or
+// messages: chat.js decides what to (re)send on open.
 import { lang, onLangChange } from './i18n.js';
 
 /** Close code of a socket whose session ended (logout, a new login, expiry). */
@@ -12,7 +13,20 @@ const SESSION_ENDED = 4001;
 
 const PING_EVERY_MS = 25_000;
 const BACKOFF_FIRST_MS = 1_000;
-const BACKOFF_MAX_MS = 30_000;
+/** Low enough that a page finds a server that came back within seconds, not half a minute. */
+const BACKOFF_MAX_MS = 10_000;
+/** After `online` or the tab being shown, an open socket must answer a ping this fast or is replaced. */
+const PROBE_MS = 5_000;
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0 = the first after a drop):
+ * 1 s doubling up to 10 s, of which a random 50–100 % (`random` in [0, 1)), so the
+ * clients of a restarted server do not all come back in the same instant.
+ */
+export function backoffDelay(attempt, random = Math.random()) {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, attempt));
+  return Math.round(base * (0.5 + random / 2));
+}
 
 /** ws:// or wss:// URL of /ws on this host. */
 export function socketUrl() {
@@ -51,6 +65,7 @@ export class ChatSocket {
     /** A reconnect is in progress (session check or handshake), so don't start another. */
     this.busy = false;
     this.retryTimer = null;
+    this.probeTimer = null;
     this.heartbeat = null;
     this.lastHeardAt = 0;
     this.lastPingAt = 0;
@@ -63,9 +78,9 @@ export class ChatSocket {
     this.startLang = lang;
     onLangChange((code) => this.sendLanguage(code));
 
-    this.handleOnline = () => this.retryNow();
+    this.handleOnline = () => this.comeBack();
     this.handleVisible = () => {
-      if (document.visibilityState === 'visible') this.retryNow();
+      if (document.visibilityState === 'visible') this.comeBack();
     };
   }
 
@@ -84,6 +99,8 @@ export class ChatSocket {
   stop() {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.probeTimer);
+    this.probeTimer = null;
     window.removeEventListener('online', this.handleOnline);
     document.removeEventListener('visibilitychange', this.handleVisible);
     this.drop(1000);
@@ -106,7 +123,36 @@ export class ChatSocket {
     this.send({ type: 'set_language', language: code });
   }
 
-  /** Skip the rest of the backoff wait (button, `online` event, tab shown again). */
+  /**
+   * The network is back or the tab is shown again: whatever the backoff had reached,
+   * reconnect now and start counting from 1 s. A socket that still looks open may have
+   * died meanwhile without the browser noticing: it gets a ping, and is replaced if
+   * nothing comes back within PROBE_MS.
+   */
+  comeBack() {
+    if (this.stopped) return;
+    this.attempt = 0;
+    if (this.isOpen) {
+      this.probe();
+      return;
+    }
+    this.retryNow();
+  }
+
+  probe() {
+    if (this.probeTimer) return;
+    const sentAt = Date.now();
+    const ws = this.ws;
+    this.send({ type: 'ping' });
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      if (ws !== this.ws || this.lastHeardAt >= sentAt) return;
+      this.drop(4000);
+      this.retryNow();
+    }, PROBE_MS);
+  }
+
+  /** Skip the rest of the backoff wait (the banner's button, comeBack()). */
   retryNow() {
     if (this.stopped || this.ws || this.busy) return;
     clearTimeout(this.retryTimer);
@@ -187,9 +233,7 @@ export class ChatSocket {
   scheduleReconnect() {
     if (this.stopped) return;
     clearTimeout(this.retryTimer);
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
-    // ±20 % jitter so a restarted server is not hit by every client at once.
-    const delay = Math.min(BACKOFF_MAX_MS, Math.round(base * (0.8 + Math.random() * 0.4)));
+    const delay = backoffDelay(this.attempt);
     this.attempt = Math.min(this.attempt + 1, 10);
     this.setState('waiting', { delay, retryAt: Date.now() + delay });
     this.retryTimer = setTimeout(() => this.reconnect(), delay);

@@ -81,7 +81,7 @@ async fn the_chat_page_has_no_serious_accessibility_violations_on_desktop_and_ph
         alice.resize(WIDE).await;
         alice.register(&origin, "Новосибирск").await;
         bob.register(&origin, "Владивосток").await;
-        alice.wait_for_member("Борис", "📍 Владивосток").await;
+        alice.wait_for_member("Борис", "Владивосток").await;
         let mut all = vec![];
         alice.says_to(&bob, "Привет! Как погода во Владивостоке?", &mut all).await;
         bob.says_to(&alice, "Туман с утра, к обеду разошёлся", &mut all).await;
@@ -89,11 +89,13 @@ async fn the_chat_page_has_no_serious_accessibility_violations_on_desktop_and_ph
 
         assert_no_serious_violations(&alice, "the chat page (desktop)").await;
 
-        alice.click("#create-room").await;
-        alice.wait_for("#room-dialog[open]").await;
-        assert_no_serious_violations(&alice, "the chat page with the room dialog open (desktop)").await;
-        alice.chord(&[Key::Escape]).await;
-        alice.wait_until("the room dialog to close", "return !document.querySelector('#room-dialog').open;").await;
+        for (button, dialog) in [("#create-room", "#room-dialog"), ("#open-settings", "#settings-dialog")] {
+            alice.click(button).await;
+            alice.wait_for(&format!("{dialog}[open]")).await;
+            assert_no_serious_violations(&alice, &format!("the chat page with {dialog} open (desktop)")).await;
+            alice.chord(&[Key::Escape]).await;
+            alice.wait_until("the dialog to close", "return !document.querySelector('dialog[open]');").await;
+        }
 
         alice.emulate_phone(PHONE).await;
         alice.wait_until("both drawers to slide away", DRAWERS_AWAY).await;
@@ -245,7 +247,8 @@ const IN_OPEN_DRAWER: &str =
     "return document.querySelector('.drawer.is-open')?.contains(document.activeElement) ?? false;";
 
 #[tokio::test]
-async fn the_room_dialog_opens_from_its_button_takes_focus_and_escape_closes_it_back_onto_the_button() {
+async fn the_room_and_settings_dialogs_open_from_their_buttons_take_focus_and_escape_closes_them_back_onto_the_button()
+{
     with_alice(|origin, alice| async move {
         alice.register(&origin, "Новосибирск").await;
 
@@ -258,7 +261,16 @@ async fn the_room_dialog_opens_from_its_button_takes_focus_and_escape_closes_it_
         alice.wait_until("the room dialog to close", "return !document.querySelector('#room-dialog').open;").await;
         assert_eq!(focused(&alice).await, "#create-room", "focus is back on «+»");
 
-        // The creator's ✎ the same way, closed with Отмена this time.
+        // The settings button the same way: focus on the language, and back.
+        alice.run("document.getElementById('open-settings').focus();").await;
+        alice.chord(&[Key::Enter]).await;
+        alice.wait_for("#settings-dialog[open]").await;
+        assert_eq!(focused(&alice).await, "#settings-lang");
+        alice.chord(&[Key::Escape]).await;
+        alice.wait_until("the settings to close", "return !document.querySelector('#settings-dialog').open;").await;
+        assert_eq!(focused(&alice).await, "#open-settings", "focus is back on the settings button");
+
+        // The creator's edit button the same way, closed with Отмена this time.
         create_room(&alice, "Флудилка").await;
         alice.run("document.getElementById('rename-room').focus();").await;
         alice.chord(&[Key::Enter]).await;
@@ -266,7 +278,7 @@ async fn the_room_dialog_opens_from_its_button_takes_focus_and_escape_closes_it_
         assert_eq!(alice.find("#room-form-name").await.prop("value").await.expect("value"), Some("Флудилка".into()));
         alice.click("#room-form-cancel").await;
         alice.wait_until("the room dialog to close", "return !document.querySelector('#room-dialog').open;").await;
-        assert_eq!(focused(&alice).await, "#rename-room", "focus is back on ✎");
+        assert_eq!(focused(&alice).await, "#rename-room", "focus is back on the edit button");
     })
     .await;
 }
@@ -329,7 +341,7 @@ async fn the_message_list_is_a_polite_log_and_the_composer_and_every_button_have
     with_alice(|origin, alice| async move {
         alice.resize(WIDE).await;
         alice.register(&origin, "Новосибирск").await;
-        // Its creator gets ✎ and 🗑.
+        // Its creator gets the edit and delete buttons.
         create_room(&alice, "Флудилка").await;
         // The «room created» toast goes by itself; buttons must not come and go while counted.
         alice.wait_until("the toast to go", "return document.querySelector('#toasts').childElementCount === 0;").await;

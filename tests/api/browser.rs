@@ -127,6 +127,10 @@ impl Browser {
                 format!("--window-size={width},{height}"),
                 "--force-device-scale-factor=1",
                 "--lang=ru-RU",
+                // A desktop window comes with a mouse: (hover: hover) and (pointer: fine), which
+                // headless Chromium, having no pointing device, would otherwise deny. A phone
+                // (emulate_phone) switches to touch.
+                "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4",
             ],
             // Headless Chromium asks for English whatever --lang says; the pages are tested in
             // Russian, the language they speak by default.
@@ -270,6 +274,16 @@ impl Browser {
         self.devtools("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source })).await;
     }
 
+    /// Sends `count` messages from the composer, «`prefix` 1» to «`prefix` count», and waits
+    /// until the last one is shown.
+    pub async fn send_messages(&self, prefix: &str, count: usize) {
+        for n in 1..=count {
+            self.type_in_composer(&format!("{prefix} {n}")).await;
+            self.press(Key::Enter).await;
+        }
+        self.wait_for_last_message(&format!("{prefix} {count}")).await;
+    }
+
     /// Sends `text` from the composer; `listener` then shows it as the newest message, and
     /// every message of `all` (which it joins) exactly once, in that order.
     pub async fn says_to(&self, listener: &Browser, text: &'static str, all: &mut Vec<&'static str>) {
@@ -373,12 +387,17 @@ impl Browser {
 
     /// Polls `script` (a function body) until it returns `true`.
     pub async fn wait_until(&self, what: &str, script: &str) {
+        self.wait_until_within(what, script, UI_WAIT).await;
+    }
+
+    /// Polls `script` (a function body) until it returns `true`, for at most `limit`.
+    pub async fn wait_until_within(&self, what: &str, script: &str, limit: Duration) {
         let start = Instant::now();
         loop {
             if self.run(script).await == json!(true) {
                 return;
             }
-            assert!(start.elapsed() < UI_WAIT, "{}: still waiting for {what} after {UI_WAIT:?}", self.name);
+            assert!(start.elapsed() < limit, "{}: still waiting for {what} after {limit:?}", self.name);
             tokio::time::sleep(POLL).await;
         }
     }

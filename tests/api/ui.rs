@@ -10,6 +10,9 @@
 //! sign-in pages to English in place, the choice surviving a reload, and Russian plurals.
 //! The browsers ask for Russian (Accept-Language), the language the server defaults to.
 //!
+//! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
+//! reconnect, the welcome text, the registration form, icons and notices.
+//!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
 
@@ -18,6 +21,7 @@ use serde_json::json;
 
 use crate::browser::*;
 
+mod details;
 mod language;
 
 /// A phone-sized window.
@@ -51,8 +55,8 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     assert_eq!(alice.path_and_query().await, format!("/chat?room={default_room}"));
 
     // Each sees the other in the member list, with a city badge.
-    alice.wait_for_member("Борис", "📍 Владивосток").await;
-    bob.wait_for_member("Алиса", "📍 Новосибирск").await;
+    alice.wait_for_member("Борис", "Владивосток").await;
+    bob.wait_for_member("Алиса", "Новосибирск").await;
     let bobs_list = bob.members().await;
     assert!(bobs_list.iter().any(|m| m.contains("Борис (вы)")), "Борис is marked as himself: {bobs_list:?}");
     assert!(!bobs_list.iter().any(|m| m.contains("Алиса (вы)")), "only himself: {bobs_list:?}");
@@ -116,7 +120,7 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     alice.wait_for_path_and_query(&format!("/chat?room={default_room}")).await;
     alice.wait_for_last_message("Отлично.\nТогда создам комнату для флуда").await;
     assert_eq!(alice.run("return window.__marker;").await, json!("the same page"), "switching rooms reloaded the page");
-    bob.wait_for_member("Алиса", "📍 Новосибирск").await;
+    bob.wait_for_member("Алиса", "Новосибирск").await;
 
     // Live messages reach the room she came back to, both ways.
     bob.type_in_composer("Уже вижу её в списке слева. Загляну после работы").await;
@@ -173,7 +177,7 @@ async fn held_back_by_the_rate_limit(origin: String, alice: Browser, bob: Browse
     // Two messages per 4 s: the third of three sent at once is held back for about 2 s.
     alice.register(&origin, "Новосибирск").await;
     bob.register(&origin, "Владивосток").await;
-    alice.wait_for_member("Борис", "📍 Владивосток").await;
+    alice.wait_for_member("Борис", "Владивосток").await;
     for text in ["раз", "два", "три"] {
         alice.type_in_composer(text).await;
         alice.press(Key::Enter).await;

@@ -27,7 +27,7 @@ async fn switched_in_the_settings(origin: String, alice: Browser, bob: Browser) 
     alice.watch_sockets().await;
     alice.register(&origin, "Новосибирск").await;
     bob.register(&origin, "Владивосток").await;
-    alice.wait_for_member("Борис", "📍 Владивосток").await;
+    alice.wait_for_member("Борис", "Владивосток").await;
     alice.type_in_composer("Привет!").await;
     alice.press(Key::Enter).await;
     alice.wait_for_last_message("Привет!").await;
@@ -237,9 +237,9 @@ async fn counted_in_russian(origin: String, alice: Browser, bob: Browser) {
             "5 человек печатают…",
             "21 человек печатает…",
             "Алиса, Борис и Вера печатают…",
-            "1 новое сообщение ↓",
-            "3 новых сообщения ↓",
-            "12 новых сообщений ↓",
+            "1 новое сообщение",
+            "3 новых сообщения",
+            "12 новых сообщений",
         ]
     );
 }
