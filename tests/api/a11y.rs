@@ -89,11 +89,13 @@ async fn the_chat_page_has_no_serious_accessibility_violations_on_desktop_and_ph
 
         assert_no_serious_violations(&alice, "the chat page (desktop)").await;
 
-        alice.click("#create-room").await;
-        alice.wait_for("#room-dialog[open]").await;
-        assert_no_serious_violations(&alice, "the chat page with the room dialog open (desktop)").await;
-        alice.chord(&[Key::Escape]).await;
-        alice.wait_until("the room dialog to close", "return !document.querySelector('#room-dialog').open;").await;
+        for (button, dialog) in [("#create-room", "#room-dialog"), ("#open-settings", "#settings-dialog")] {
+            alice.click(button).await;
+            alice.wait_for(&format!("{dialog}[open]")).await;
+            assert_no_serious_violations(&alice, &format!("the chat page with {dialog} open (desktop)")).await;
+            alice.chord(&[Key::Escape]).await;
+            alice.wait_until("the dialog to close", "return !document.querySelector('dialog[open]');").await;
+        }
 
         alice.emulate_phone(PHONE).await;
         alice.wait_until("both drawers to slide away", DRAWERS_AWAY).await;
@@ -245,7 +247,8 @@ const IN_OPEN_DRAWER: &str =
     "return document.querySelector('.drawer.is-open')?.contains(document.activeElement) ?? false;";
 
 #[tokio::test]
-async fn the_room_dialog_opens_from_its_button_takes_focus_and_escape_closes_it_back_onto_the_button() {
+async fn the_room_and_settings_dialogs_open_from_their_buttons_take_focus_and_escape_closes_them_back_onto_the_button()
+{
     with_alice(|origin, alice| async move {
         alice.register(&origin, "Новосибирск").await;
 
@@ -257,6 +260,15 @@ async fn the_room_dialog_opens_from_its_button_takes_focus_and_escape_closes_it_
         alice.chord(&[Key::Escape]).await;
         alice.wait_until("the room dialog to close", "return !document.querySelector('#room-dialog').open;").await;
         assert_eq!(focused(&alice).await, "#create-room", "focus is back on «+»");
+
+        // The settings button the same way: focus on the language, and back.
+        alice.run("document.getElementById('open-settings').focus();").await;
+        alice.chord(&[Key::Enter]).await;
+        alice.wait_for("#settings-dialog[open]").await;
+        assert_eq!(focused(&alice).await, "#settings-lang");
+        alice.chord(&[Key::Escape]).await;
+        alice.wait_until("the settings to close", "return !document.querySelector('#settings-dialog').open;").await;
+        assert_eq!(focused(&alice).await, "#open-settings", "focus is back on the settings button");
 
         // The creator's edit button the same way, closed with Отмена this time.
         create_room(&alice, "Флудилка").await;

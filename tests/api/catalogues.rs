@@ -1,6 +1,7 @@
 //! The message catalogues (`static/i18n/*.json`) against each other and against every place
 //! that uses them: the templates (`t(key="…")`, `data-i18n*="…"`), the browser modules
-//! (`t('…')`, `data-i18n*` keys) and the server (`i18n::t(lang, "…")`, `tf(lang, "…", …)`).
+//! (`t('…')`, `data-i18n*` keys) and the server (`i18n::t(lang, "…")`, `tf(lang, "…", …)`, and
+//! the keys a module like `src/texts.rs` picks in a `match` before passing them on).
 //! A key missing from a catalogue would show as the bare key, so each check names the file and
 //! line to fix. Also: no Russian text is left written into the templates or the scripts — every
 //! text a person reads comes from the catalogues, in the language they chose.
@@ -107,6 +108,13 @@ fn the_checks_catch_what_they_look_for() {
     let keys: Vec<_> = used.iter().map(|u| u.key.as_deref()).collect();
     assert_eq!(keys, [Some("a.b"), Some("c.d")]);
     assert_eq!(used[1].line, 4, "the line the key is on");
+    let texts = "use crate::i18n::{t, tf, Lang};\nlet q = '\"'; // \"not.this\"\nlet key = match e {\n    E::A => \"error.a-b\",\n    E::B => r#\"raw.key\"#,\n    E::C => \"Not a key.\",\n};\n#[cfg(test)]\nconst T: &str = \"test.only\";";
+    let keys: Vec<_> = server_keys(rust, texts).into_iter().filter_map(|u| u.key).collect();
+    assert_eq!(keys, ["error.a-b"], "in a module that picks keys, its key-shaped literals");
+    assert!(
+        server_keys(rust, &texts.replace("{t, tf, Lang}", "Lang")).is_empty(),
+        "elsewhere, only t() and tf() calls"
+    );
 
     let js = strip_js_comments(
         "const re = /\\/\\/[\"']/g; // Привет\nconst s = 'http://x'; /* Мир */ const u = `${a / b} Да`;",
@@ -323,8 +331,11 @@ fn script_keys(file: &Path, source: &str) -> Vec<KeyUse> {
     uses
 }
 
-/// `i18n::t(lang, "…")` and `tf(lang, "…", …)` calls in Rust with a literal key (keys the
-/// server computes are not seen here). Comment lines are skipped.
+/// `i18n::t(lang, "…")` and `tf(lang, "…", …)` calls in Rust with a literal key. A module
+/// that picks keys itself and passes them on (it imports `t` or `tf` from `i18n`, as
+/// `src/texts.rs` does, choosing the key in a `match`) has every key-shaped string literal
+/// (`area.name-with-dashes`) of its code outside `#[cfg(test)]` counted too. Comment lines
+/// are skipped.
 fn server_keys(file: &Path, source: &str) -> Vec<KeyUse> {
     let code: String = source
         .lines()
@@ -348,8 +359,81 @@ fn server_keys(file: &Path, source: &str) -> Vec<KeyUse> {
             }
         }
     }
-    uses.sort_by_key(|u| u.line);
+    if picks_texts(&code) {
+        let end = code.find("#[cfg(test)]").unwrap_or(code.len());
+        for (offset, literal) in rust_strings(&code[..end]) {
+            if key_shaped(literal) {
+                uses.push(KeyUse::at(file, &code, offset, Some(literal)));
+            }
+        }
+    }
+    uses.sort_by(|a, b| (a.line, &a.key).cmp(&(b.line, &b.key)));
+    uses.dedup_by(|a, b| a.line == b.line && a.key == b.key);
     uses
+}
+
+/// Whether a Rust module imports `t` or `tf` from `i18n` (`use crate::i18n::{t, tf, Lang};`).
+fn picks_texts(code: &str) -> bool {
+    code.match_indices("i18n::{").any(|(at, found)| {
+        let items = &code[at + found.len()..];
+        let items = &items[..items.find('}').unwrap_or(items.len())];
+        items.split(',').any(|item| matches!(item.trim(), "t" | "tf"))
+    })
+}
+
+/// `area.name-with-dashes`: how a catalogue key looks.
+fn key_shaped(text: &str) -> bool {
+    text.split_once('.').is_some_and(|(area, name)| {
+        area.starts_with(|c: char| c.is_ascii_lowercase())
+            && area.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            && !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    })
+}
+
+/// The plain string literals of Rust code (`"…"`, as written), with where each starts;
+/// comments, char literals and raw strings are skipped.
+fn rust_strings(code: &str) -> Vec<(usize, &str)> {
+    let bytes = code.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = code[i..].find('\n').map_or(bytes.len(), |n| i + n),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = code[i..].find("*/").map_or(bytes.len(), |n| i + n + 2),
+            b'r' if bytes.get(i + 1).is_some_and(|b| *b == b'"' || *b == b'#')
+                && !code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') =>
+            {
+                let hashes = code[i + 1..].bytes().take_while(|b| *b == b'#').count();
+                let close = format!("\"{}", "#".repeat(hashes));
+                let start = i + 2 + hashes;
+                i = code[start..].find(&close).map_or(bytes.len(), |n| start + n + close.len());
+            }
+            b'\'' => {
+                // A char literal ('x', '\'', '\u{1F4CD}'); else a lifetime ('a): only its quote is skipped.
+                let rest = &code[i + 1..];
+                let end = match rest.strip_prefix('\\') {
+                    Some(escaped) => escaped.get(1..).and_then(|r| r.find('\'')).map(|n| n + 3),
+                    None => rest
+                        .chars()
+                        .next()
+                        .and_then(|c| rest[c.len_utf8()..].starts_with('\'').then_some(c.len_utf8() + 1)),
+                };
+                i += 1 + end.unwrap_or(0);
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                found.push((start, &code[start..j.min(bytes.len())]));
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    found
 }
 
 /// Where the first argument of a call ends (its comma), skipping nested brackets.
