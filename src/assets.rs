@@ -52,19 +52,16 @@ pub fn templates() -> Result<Templates, tera::Error> {
     Ok(Templates { by_lang })
 }
 
-/// A static file by path, with a strong ETag so browsers revalidate cheaply after a deploy.
-pub fn static_file(path: &str, if_none_match: Option<&str>) -> Response<Bytes> {
-    let Some(file) = Static::get(path) else {
-        return Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .body(Bytes::from_static(crate::texts::FILE_NOT_FOUND.as_bytes()))
-            .expect("static response parts are valid");
-    };
+/// A static file by path, with a strong ETag so browsers revalidate cheaply after a deploy;
+/// `None` when there is no such file.
+pub fn static_file(path: &str, if_none_match: Option<&str>) -> Option<Response<Bytes>> {
+    let file = Static::get(path)?;
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let builder = Response::builder().header(header::ETAG, &etag).header(header::CACHE_CONTROL, "no-cache");
     if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
-        return builder.status(StatusCode::NOT_MODIFIED).body(Bytes::new()).expect("static response parts are valid");
+        return Some(
+            builder.status(StatusCode::NOT_MODIFIED).body(Bytes::new()).expect("static response parts are valid"),
+        );
     }
     let mime = file.metadata.mimetype();
     let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") {
@@ -72,8 +69,10 @@ pub fn static_file(path: &str, if_none_match: Option<&str>) -> Response<Bytes> {
     } else {
         mime.to_owned()
     };
-    builder
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Bytes::from(file.data.into_owned()))
-        .expect("static response parts are valid")
+    Some(
+        builder
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Bytes::from(file.data.into_owned()))
+            .expect("static response parts are valid"),
+    )
 }

@@ -49,6 +49,9 @@ pub struct RequestMeta {
     /// The language to answer in before the user's saved preference is known: the
     /// [`LANG_COOKIE`], else `Accept-Language`, else Russian.
     pub lang: Lang,
+    /// The language the browser chose explicitly: the [`LANG_COOKIE`], set by the language
+    /// switch (`PUT /api/language`) or from the saved preference; `None` when it has none.
+    pub chosen_lang: Option<Lang>,
 }
 
 /// Extracts [`RequestMeta`]; never rejects.
@@ -68,6 +71,7 @@ pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), 
             real_ip.or_else(forwarded)
         };
         let client = if trust_proxy { proxied().or(peer.map(|p| p.ip())) } else { peer.map(|p| p.ip()) };
+        let chosen_lang = cookie(&cookies, LANG_COOKIE).and_then(|code| Lang::parse(&code));
         RequestMeta {
             client,
             host: text("host"),
@@ -76,10 +80,10 @@ pub fn request_meta(trust_proxy: bool) -> impl Filter<Extract = (RequestMeta,), 
             content_type: text("content-type"),
             session: cookie(&cookies, SESSION_COOKIE),
             csrf_seed: cookie(&cookies, CSRF_COOKIE),
-            lang: cookie(&cookies, LANG_COOKIE)
-                .and_then(|code| Lang::parse(&code))
+            lang: chosen_lang
                 .or_else(|| text("accept-language").and_then(|h| Lang::from_accept_language(&h)))
                 .unwrap_or_default(),
+            chosen_lang,
         }
     })
 }
@@ -112,6 +116,20 @@ impl RequestMeta {
         } else {
             Err(AuthError::CrossOrigin)
         }
+    }
+
+    /// The language to answer a signed-in user in: the one saved to their account, else the
+    /// request's ([`RequestMeta::lang`]).
+    pub fn lang_for(&self, account: &Account) -> Lang {
+        account.language.unwrap_or(self.lang)
+    }
+
+    /// The [`LANG_COOKIE`] to set so that the browser follows the account's saved language, when
+    /// there is one and the browser's cookie says otherwise (or nothing): pages it loads before
+    /// signing in again, and the language switch, then start from the right language.
+    pub fn lang_cookie_for(&self, account: &Account, policy: CookieSecure) -> Option<String> {
+        let saved = account.language?;
+        (self.chosen_lang != Some(saved)).then(|| lang_cookie(saved, self.secure_cookies(policy)))
     }
 
     /// Whether cookies set in the answer get `Secure`.
@@ -255,6 +273,16 @@ impl Accounts {
     /// inside its own store call (one trip to the blocking pool instead of two).
     pub fn session_hash(&self, meta: &RequestMeta) -> Option<String> {
         meta.session.as_deref().filter(|t| !t.is_empty()).map(|token| self.keys.session_hash(token))
+    }
+
+    /// The language to answer a request in: the signed-in user's saved language, else the
+    /// request's ([`RequestMeta::lang`]). A session that cannot be checked (the database is
+    /// down, say) counts as signed out: the answer is still given, in the request's language.
+    pub async fn answer_lang(&self, meta: &RequestMeta) -> Lang {
+        match self.current_user(meta).await {
+            Ok(Some(account)) => meta.lang_for(&account),
+            Ok(None) | Err(_) => meta.lang,
+        }
     }
 
     /// The logged-in user's account, or 401.

@@ -1,8 +1,7 @@
 //! `AppError`: every way a request can fail, mapped to an HTTP status and a JSON body
-//! `{"error": "...", "code": "..."}` in exactly one place; the rejection handler for requests
-//! no route matched; and the rejection for oversized bodies.
-
-use std::convert::Infallible;
+//! `{"error": "...", "code": "..."}` in exactly one place ([`AppError::into_answer`], in the
+//! reader's language); [`Unmatched`], why no route took a request; and the rejection for
+//! oversized bodies. Which language to answer in is decided by the caller (`crate::routes`).
 
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
@@ -10,11 +9,13 @@ use warp::reply::{Reply, Response};
 use crate::auth::AuthError;
 use crate::chat::ChatError;
 use crate::domain::DomainError;
+use crate::i18n::Lang;
 use crate::store::StoreError;
-use crate::texts;
+use crate::texts::{self, Sentence};
 
 /// A failed request. Client errors carry what the user can act on; server errors are logged
-/// with their cause and answered with a generic sentence. The texts come from `crate::texts`.
+/// with their cause and answered with a generic sentence. The texts come from `crate::texts`,
+/// in the language the answer is given in.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not signed in")]
@@ -104,29 +105,43 @@ impl AppError {
         }
     }
 
-    /// What the person reads.
-    pub fn message(&self) -> String {
-        match self {
-            AppError::Unauthorized => texts::LOGIN_REQUIRED.into(),
-            AppError::CrossOrigin => texts::CROSS_ORIGIN.into(),
-            AppError::Csrf => texts::CSRF.into(),
-            AppError::UnsupportedMediaType => texts::NOT_JSON_BODY.into(),
-            AppError::TooManyConnections => texts::TOO_MANY_CONNECTIONS.into(),
+    /// What the person reads, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let sentence = match self {
+            AppError::Unauthorized => Sentence::LoginRequired,
+            AppError::CrossOrigin => Sentence::CrossOrigin,
+            AppError::Csrf => Sentence::Csrf,
+            AppError::UnsupportedMediaType => Sentence::NotJsonBody,
+            AppError::TooManyConnections => Sentence::TooManyConnections,
             AppError::BadRequest(bad) => match bad {
-                BadRequest::Json(detail) => texts::bad_json(detail),
-                BadRequest::NotAnObject => texts::BODY_NOT_OBJECT.into(),
-                BadRequest::Fields(detail) => texts::bad_fields(detail),
-                BadRequest::RoomIdNotInteger => texts::ROOM_ID_NOT_INTEGER.into(),
-                BadRequest::BeforeNotInteger => texts::BEFORE_NOT_INTEGER.into(),
-                BadRequest::LimitNotInteger => texts::BAD_LIMIT.into(),
-                BadRequest::Form => texts::BAD_FORM.into(),
-                BadRequest::NotAWebSocket => texts::NOT_A_WEBSOCKET.into(),
-                BadRequest::UnsupportedLanguage => texts::UNSUPPORTED_LANGUAGE.into(),
+                BadRequest::Json(detail) => return texts::bad_json(lang, detail),
+                BadRequest::NotAnObject => Sentence::BodyNotObject,
+                BadRequest::Fields(detail) => return texts::bad_fields(lang, detail),
+                BadRequest::RoomIdNotInteger => Sentence::RoomIdNotInteger,
+                BadRequest::BeforeNotInteger => Sentence::BeforeNotInteger,
+                BadRequest::LimitNotInteger => Sentence::BadLimit,
+                BadRequest::Form => Sentence::BadForm,
+                BadRequest::NotAWebSocket => Sentence::NotAWebSocket,
+                BadRequest::UnsupportedLanguage => Sentence::UnsupportedLanguage,
             },
-            AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => texts::DATABASE_DOWN.into(),
-            AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => texts::INTERNAL.into(),
-            AppError::Chat(e) => texts::chat_error(e),
-        }
+            AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => Sentence::DatabaseDown,
+            AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => Sentence::Internal,
+            AppError::Chat(e) => return texts::chat_error(lang, e),
+        };
+        sentence.text(lang)
+    }
+
+    /// Whether the saved language of the user behind the request is worth looking up to answer
+    /// this error: not when nobody is signed in, nor when storage is failing — the lookup would
+    /// only fail too, after making the answer wait for it.
+    pub fn speaks_to_a_user(&self) -> bool {
+        !matches!(
+            self,
+            AppError::Unauthorized
+                | AppError::Unavailable(_)
+                | AppError::Internal(_)
+                | AppError::Chat(ChatError::Unavailable(_) | ChatError::Internal(_) | ChatError::NotSignedIn)
+        )
     }
 
     /// When a refused request may be tried again (the `Retry-After` of a 429).
@@ -180,10 +195,12 @@ pub fn json_error(status: StatusCode, message: &str, code: &str) -> Response {
     warp::reply::with_status(body, status).into_response()
 }
 
-impl Reply for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The HTTP answer, its text in `lang`: status, JSON body, `Retry-After`. Logs server-side
+    /// failures. The one place an application error becomes HTTP.
+    pub fn into_answer(self, lang: Lang) -> Response {
         self.log();
-        let mut response = json_error(self.status(), &self.message(), self.code());
+        let mut response = json_error(self.status(), &self.message(lang), self.code());
         if let Some(wait) = self.retry_after() {
             response.headers_mut().insert(warp::http::header::RETRY_AFTER, retry_after_header(wait));
         }
@@ -224,27 +241,48 @@ impl From<DomainError> for AppError {
 pub struct BodyTooLarge;
 impl warp::reject::Reject for BodyTooLarge {}
 
-/// Turns a handler's result into a response: the one place application errors become HTTP.
-pub fn respond<R: Reply>(result: Result<R, AppError>) -> Response {
-    match result {
-        Ok(reply) => reply.into_response(),
-        Err(e) => e.into_response(),
-    }
+/// Why no route took a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmatched {
+    /// No route has this path.
+    NotFound,
+    /// The route refused a body over its limit.
+    PayloadTooLarge,
+    /// A route has this path, but not this method.
+    MethodNotAllowed,
+    /// Anything else a filter refused.
+    BadRequest,
 }
 
-/// Answers requests that no route accepted: unknown paths, wrong methods, oversized bodies.
-pub async fn handle_rejection(rejection: warp::Rejection) -> Result<Response, Infallible> {
-    let (status, message, code) = if rejection.is_not_found() {
-        (StatusCode::NOT_FOUND, texts::PAGE_NOT_FOUND, "not_found")
-    } else if rejection.find::<BodyTooLarge>().is_some() {
-        // Checked before MethodNotAllowed: warp merges the rejections of every route tried,
-        // and the route that matched the path is the one that refused the body.
-        (StatusCode::PAYLOAD_TOO_LARGE, texts::PAYLOAD_TOO_LARGE, "payload_too_large")
-    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
-        (StatusCode::METHOD_NOT_ALLOWED, texts::METHOD_NOT_ALLOWED, "method_not_allowed")
-    } else {
-        tracing::debug!(?rejection, "unhandled rejection");
-        (StatusCode::BAD_REQUEST, texts::BAD_REQUEST, "bad_request")
-    };
-    Ok(json_error(status, message, code))
+impl Unmatched {
+    /// Reads warp's rejection (which merges the rejections of every route tried).
+    pub fn of(rejection: &warp::Rejection) -> Unmatched {
+        if rejection.is_not_found() {
+            Unmatched::NotFound
+        } else if rejection.find::<BodyTooLarge>().is_some() {
+            // Checked before MethodNotAllowed: warp merges the rejections of every route tried,
+            // and the route that matched the path is the one that refused the body.
+            Unmatched::PayloadTooLarge
+        } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+            Unmatched::MethodNotAllowed
+        } else {
+            tracing::debug!(?rejection, "unhandled rejection");
+            Unmatched::BadRequest
+        }
+    }
+
+    /// The JSON answer, its text in `lang`.
+    pub fn into_answer(self, lang: Lang) -> Response {
+        let (status, sentence, code) = match self {
+            Unmatched::NotFound => (StatusCode::NOT_FOUND, Sentence::PageNotFound, "not_found"),
+            Unmatched::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, Sentence::PayloadTooLarge, "payload_too_large")
+            }
+            Unmatched::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, Sentence::MethodNotAllowed, "method_not_allowed")
+            }
+            Unmatched::BadRequest => (StatusCode::BAD_REQUEST, Sentence::BadRequest, "bad_request"),
+        };
+        json_error(status, &sentence.text(lang), code)
+    }
 }

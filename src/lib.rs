@@ -7,7 +7,8 @@
 //! - [`app`]: building the server in dependency order, graceful shutdown.
 //! - [`server`]: accepting and serving HTTP connections: per-address cap, header limits and
 //!   timeout, graceful shutdown of connections.
-//! - [`error`]: `AppError` and its one mapping to HTTP; the rejection handler.
+//! - [`error`]: `AppError` and its one mapping to HTTP, in the reader's language; why no route
+//!   took a request (`Unmatched`).
 //! - [`i18n`]: the languages (Russian, English), their message catalogues, choosing a language.
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
@@ -22,7 +23,8 @@
 //! - [`fanout`]: how events reach every instance's hub (in-process, or Redis), in seq order; resume.
 //! - [`protocol`]: WebSocket frames, client and server, and error codes.
 //! - [`ws`]: one WebSocket connection's transport, and frame dispatch onto `chat`.
-//! - [`routes`]: HTTP routes (pages, JSON API, WebSocket upgrade), thin adapters onto `chat`.
+//! - [`routes`]: HTTP routes (pages, JSON API, WebSocket upgrade), thin adapters onto `chat`;
+//!   errors and unknown addresses answered in one place (the 404 page outside `/api/`).
 //! - [`assets`]: templates and static files embedded in the binary.
 //!
 //! Data flows one way: socket → `ws` → `protocol` → `chat` → `store` (commit, with the room's

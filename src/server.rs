@@ -1,6 +1,7 @@
 //! The HTTP server: the accept loop (a cap on each client address's open connections,
 //! `TCP_NODELAY`), hyper's HTTP/1 serving each connection under header limits and a
-//! header-read timeout (with upgrades, for `/ws`), and graceful shutdown.
+//! header-read timeout (with upgrades, for `/ws`), `HEAD` answered as `GET` without the body,
+//! and graceful shutdown.
 //!
 //! It replaces `warp::serve(..).incoming(..).graceful(..)`, which in warp 0.4 offers nothing
 //! beyond those two calls (and TLS): it builds hyper's connection builder itself without a
@@ -14,6 +15,7 @@
 //! and which would need limits of its own.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv6Addr};
@@ -98,7 +100,15 @@ pub async fn serve(
         let routes = TowerToHyperService::new(service.clone());
         let with_peer = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(PeerAddr(peer));
-            hyper::service::Service::call(&routes, request)
+            let head = answer_head_as_get(&mut request);
+            let answer = hyper::service::Service::call(&routes, request);
+            async move {
+                let mut response = answer.await?;
+                if head {
+                    keep_zero_length(&mut response);
+                }
+                Ok::<_, Infallible>(response)
+            }
         });
         let conn = builder.serve_connection(io, with_peer).with_upgrades();
         let mut stopping = stopping.clone();
@@ -124,6 +134,31 @@ pub async fn serve(
     let _ = stop.send(true);
     drop(finished);
     let _ = all_finished.recv().await;
+}
+
+/// Routes a `HEAD` request as the `GET` it asks about, so every address that answers `GET`
+/// answers `HEAD` alike, in this one place rather than in each route. The connection still knows
+/// the request was a `HEAD` (hyper reads the method from the wire, not from the request handed to
+/// the service), so it sends the `GET` answer's status and headers — `Content-Length` included —
+/// and leaves out the body.
+/// Returns whether it was a `HEAD`.
+fn answer_head_as_get<B>(request: &mut hyper::Request<B>) -> bool {
+    let head = request.method() == hyper::Method::HEAD;
+    if head {
+        *request.method_mut() = hyper::Method::GET;
+    }
+    head
+}
+
+/// hyper writes the `Content-Length: 0` of an empty `GET` answer by itself but leaves it out of
+/// the `HEAD` answer; state it, so that `HEAD` shows exactly the headers `GET` gets. (Answers
+/// that can have no body — 1xx, 204, 304 — carry no length either way.)
+fn keep_zero_length<B: hyper::body::Body>(response: &mut hyper::Response<B>) {
+    let status = response.status();
+    let bodiless = status.is_informational() || matches!(status.as_u16(), 204 | 304);
+    if !bodiless && response.body().size_hint().exact() == Some(0) {
+        response.headers_mut().entry(hyper::header::CONTENT_LENGTH).or_insert(hyper::header::HeaderValue::from(0));
+    }
 }
 
 /// As hyper 0.14 and warp did: errors about one connection (reset before it was accepted) are

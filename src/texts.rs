@@ -1,128 +1,281 @@
 //! Every text a person reads in a server answer — form errors, `error` frames' `message`, JSON
-//! `error` bodies, close reasons — chosen here from typed errors, in Russian. Errors elsewhere
-//! carry no user-facing text, so a second language is a second set of these functions; API
-//! `code` values are chosen elsewhere and stay stable English identifiers.
+//! `error` bodies, close reasons — chosen here from typed errors, in the reader's language. The
+//! words live in the catalogues (`static/i18n/*.json`, keys `error.*`, `close.*`, `wait.*`);
+//! this module only picks the key and fills in its arguments. Errors elsewhere carry no
+//! user-facing text; API `code` values are chosen elsewhere and stay stable English identifiers.
+//! Texts for developers (logs, panics) stay English and out of the catalogues.
+//!
+//! Keys are written out as literals, so that `tests/api/catalogues.rs` can check that each one
+//! exists in both catalogues.
+
+use std::time::Duration;
 
 use crate::chat::ChatError;
 use crate::domain::{DomainError, MessageText};
+use crate::i18n::{t, tf, Lang};
 use crate::protocol::ProtocolError;
 
 /// A rule a submitted value broke.
-pub fn domain_error(e: DomainError) -> String {
-    match e {
-        DomainError::UsernameLength => "Имя пользователя должно быть от 3 до 32 символов".into(),
-        DomainError::UsernameChars => "Имя пользователя может содержать только буквы, цифры и символы _ - .".into(),
-        DomainError::CityEmpty => "Укажите город".into(),
-        DomainError::CityTooLong => "Название города — не больше 64 символов".into(),
-        DomainError::CityChars => "Название города содержит недопустимые символы".into(),
-        DomainError::RoomNameEmpty => "Название комнаты не может быть пустым".into(),
-        DomainError::RoomNameTooLong => "Название комнаты — не больше 64 символов".into(),
-        DomainError::RoomNameChars => "Название комнаты содержит недопустимые символы".into(),
-        DomainError::DescriptionTooLong => "Описание комнаты — не больше 256 символов".into(),
-        DomainError::DescriptionChars => "Описание комнаты содержит недопустимые символы".into(),
-        DomainError::MessageEmpty => "Пустое сообщение не отправлено".into(),
-        DomainError::MessageTooLong => format!("Сообщение длиннее {} символов", MessageText::MAX_CHARS),
-        DomainError::ClientIdInvalid => "client_id должен состоять из 1–64 печатных ASCII-символов".into(),
-        DomainError::PasswordTooShort => "Пароль должен быть не короче 8 байт".into(),
-        DomainError::PasswordTooLong => "Пароль должен быть не длиннее 72 байт".into(),
-    }
+pub fn domain_error(lang: Lang, e: DomainError) -> String {
+    let key = match e {
+        DomainError::UsernameLength => "error.username-length",
+        DomainError::UsernameChars => "error.username-chars",
+        DomainError::CityEmpty => "error.city-empty",
+        DomainError::CityTooLong => "error.city-too-long",
+        DomainError::CityChars => "error.city-chars",
+        DomainError::RoomNameEmpty => "error.room-name-empty",
+        DomainError::RoomNameTooLong => "error.room-name-too-long",
+        DomainError::RoomNameChars => "error.room-name-chars",
+        DomainError::DescriptionTooLong => "error.description-too-long",
+        DomainError::DescriptionChars => "error.description-chars",
+        DomainError::MessageEmpty => "error.message-empty",
+        DomainError::MessageTooLong => {
+            return tf(lang, "error.message-too-long", &[("max", &MessageText::MAX_CHARS)]);
+        }
+        DomainError::ClientIdInvalid => "error.client-id-invalid",
+        DomainError::PasswordTooShort => "error.password-too-short",
+        DomainError::PasswordTooLong => "error.password-too-long",
+    };
+    t(lang, key)
 }
 
 /// Why the chat refused an operation.
-pub fn chat_error(e: &ChatError) -> String {
+pub fn chat_error(lang: Lang, e: &ChatError) -> String {
     match e {
-        ChatError::RoomNotFound(room) => format!("Комнаты {room} нет"),
-        ChatError::NotJoined(room) => format!("Вы не вошли в комнату {room}"),
-        ChatError::NotRoomCreator => "Изменять комнату может только её создатель".into(),
-        ChatError::DefaultRoomUndeletable => "Общую комнату по умолчанию удалить нельзя".into(),
-        ChatError::RoomNameTaken => "Комната с таким названием уже есть".into(),
-        ChatError::NothingToChange => "Укажите name и/или description".into(),
-        ChatError::BadLimit => BAD_LIMIT.into(),
-        ChatError::InvalidSince { since, seq } => {
-            format!("since должен быть от 0 до номера последнего события комнаты ({seq}), а не {since}")
-        }
-        ChatError::NotSignedIn => LOGIN_REQUIRED.into(),
+        ChatError::RoomNotFound(room) => tf(lang, "error.room-not-found", &[("room", room)]),
+        ChatError::NotJoined(room) => tf(lang, "error.not-joined", &[("room", room)]),
+        ChatError::NotRoomCreator => t(lang, "error.not-room-creator"),
+        ChatError::DefaultRoomUndeletable => t(lang, "error.default-room-undeletable"),
+        ChatError::RoomNameTaken => t(lang, "error.room-name-taken"),
+        ChatError::NothingToChange => t(lang, "error.nothing-to-change"),
+        ChatError::BadLimit => Sentence::BadLimit.text(lang),
+        ChatError::InvalidSince { since, seq } => tf(lang, "error.invalid-since", &[("since", since), ("seq", seq)]),
+        ChatError::NotSignedIn => Sentence::LoginRequired.text(lang),
         ChatError::RateLimited { retry_after } => {
-            format!("Слишком часто. Попробуйте снова через {}", wait(*retry_after))
+            tf(lang, "error.rate-limited", &[("wait", &wait(lang, *retry_after))])
         }
-        ChatError::Invalid(e) => domain_error(*e),
-        ChatError::Unavailable(_) | ChatError::Internal(_) => SERVER_FAILED.into(),
+        ChatError::Invalid(e) => domain_error(lang, *e),
+        ChatError::Unavailable(_) | ChatError::Internal(_) => Sentence::ServerFailed.text(lang),
     }
 }
 
 /// Why a WebSocket frame could not be read.
-pub fn protocol_error(e: &ProtocolError) -> String {
+pub fn protocol_error(lang: Lang, e: &ProtocolError) -> String {
     match e {
-        ProtocolError::NotJson(detail) => format!("Кадр не является JSON: {detail}"),
-        ProtocolError::NoType => "Кадр должен быть JSON-объектом с полем \"type\"".into(),
-        ProtocolError::UnknownType(kind) => format!("Неизвестный тип кадра: {kind:?}"),
-        ProtocolError::BadFields { kind, detail } => format!("Неверные поля кадра {kind:?}: {detail}"),
-        ProtocolError::Binary => "Поддерживаются только текстовые кадры с JSON".into(),
+        ProtocolError::NotJson(detail) => tf(lang, "error.frame-not-json", &[("detail", detail)]),
+        ProtocolError::NoType => t(lang, "error.frame-no-type"),
+        ProtocolError::UnknownType(kind) => tf(lang, "error.frame-unknown-type", &[("type", &format!("{kind:?}"))]),
+        ProtocolError::BadFields { kind, detail } => {
+            tf(lang, "error.frame-bad-fields", &[("type", &format!("{kind:?}")), ("detail", detail)])
+        }
+        ProtocolError::Binary => t(lang, "error.frame-binary"),
     }
 }
 
-/// A storage failure behind a frame: the client may retry.
-pub const SERVER_FAILED: &str = "Сервер не смог выполнить запрос, попробуйте ещё раз";
-pub const LOGIN_REQUIRED: &str = "Требуется вход";
-pub const CROSS_ORIGIN: &str = "Запрос пришёл с чужого сайта";
-pub const CSRF: &str = "Форма устарела: обновите страницу и попробуйте снова";
-pub const NOT_JSON_BODY: &str = "Тело запроса должно быть JSON (Content-Type: application/json)";
-pub const DATABASE_DOWN: &str = "База данных недоступна, попробуйте позже";
-pub const INTERNAL: &str = "Внутренняя ошибка сервера";
-pub const BAD_LIMIT: &str = "limit должен быть целым числом от 1";
-pub const ROOM_ID_NOT_INTEGER: &str = "Номер комнаты должен быть целым числом";
-pub const BEFORE_NOT_INTEGER: &str = "before должен быть целым числом";
-pub const BODY_NOT_OBJECT: &str = "Тело запроса должно быть JSON-объектом";
-pub const BAD_FORM: &str = "Некорректные данные формы";
-pub const UNSUPPORTED_LANGUAGE: &str = "Поддерживаются только языки ru (русский) и en (английский)";
-pub const NOT_A_WEBSOCKET: &str = "Ожидается WebSocket-подключение (Upgrade: websocket, версия 13)";
-pub const PASSWORDS_DIFFER: &str = "Пароли не совпадают";
-pub const USERNAME_TAKEN: &str = "Это имя пользователя уже занято";
-pub const LOGIN_FAILED: &str = "Неверное имя пользователя или пароль";
-pub const PAGE_NOT_FOUND: &str = "Страница не найдена";
-pub const FILE_NOT_FOUND: &str = "Файл не найден";
-pub const PAYLOAD_TOO_LARGE: &str = "Слишком большой запрос";
-pub const METHOD_NOT_ALLOWED: &str = "Метод не поддерживается";
-pub const BAD_REQUEST: &str = "Некорректный запрос";
+/// A sentence that takes no arguments, named by what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sentence {
+    /// A storage failure behind a frame: the client may retry.
+    ServerFailed,
+    LoginRequired,
+    CrossOrigin,
+    Csrf,
+    NotJsonBody,
+    DatabaseDown,
+    Internal,
+    BadLimit,
+    RoomIdNotInteger,
+    BeforeNotInteger,
+    BodyNotObject,
+    BadForm,
+    NotAWebSocket,
+    UnsupportedLanguage,
+    PasswordsDiffer,
+    UsernameTaken,
+    LoginFailed,
+    PageNotFound,
+    PayloadTooLarge,
+    MethodNotAllowed,
+    BadRequest,
+    TooManyConnections,
+}
 
-/// How long to wait, for people: «3 с», «2 мин», «1 ч».
-pub fn wait(d: std::time::Duration) -> String {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    match secs {
-        0..=1 => "1 с".into(),
-        2..=119 => format!("{secs} с"),
-        120..=7199 => format!("{} мин", secs.div_ceil(60)),
-        _ => format!("{} ч", secs.div_ceil(3600)),
+impl Sentence {
+    /// The sentence in `lang`.
+    pub fn text(self, lang: Lang) -> String {
+        let key = match self {
+            Sentence::ServerFailed => "error.server-failed",
+            Sentence::LoginRequired => "error.login-required",
+            Sentence::CrossOrigin => "error.cross-origin",
+            Sentence::Csrf => "error.csrf",
+            Sentence::NotJsonBody => "error.not-json-body",
+            Sentence::DatabaseDown => "error.database-down",
+            Sentence::Internal => "error.internal",
+            Sentence::BadLimit => "error.bad-limit",
+            Sentence::RoomIdNotInteger => "error.room-id-not-integer",
+            Sentence::BeforeNotInteger => "error.before-not-integer",
+            Sentence::BodyNotObject => "error.body-not-object",
+            Sentence::BadForm => "error.bad-form",
+            Sentence::NotAWebSocket => "error.not-a-websocket",
+            Sentence::UnsupportedLanguage => "error.unsupported-language",
+            Sentence::PasswordsDiffer => "error.passwords-differ",
+            Sentence::UsernameTaken => "error.username-taken",
+            Sentence::LoginFailed => "error.login-failed",
+            Sentence::PageNotFound => "error.page-not-found",
+            Sentence::PayloadTooLarge => "error.payload-too-large",
+            Sentence::MethodNotAllowed => "error.method-not-allowed",
+            Sentence::BadRequest => "error.bad-request",
+            Sentence::TooManyConnections => "error.too-many-connections",
+        };
+        t(lang, key)
     }
+}
+
+/// How long to wait, for people, as the object of «через …» / "in …": «1 секунду»,
+/// «3 секунды», «5 минут», «2 часа»; "1 second", "5 minutes". Whole seconds up to two minutes,
+/// then whole minutes up to two hours, then hours, always rounded up.
+pub fn wait(lang: Lang, d: Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let (key, count) = match secs {
+        0..=119 => ("wait.seconds", secs.max(1)),
+        120..=7199 => ("wait.minutes", secs.div_ceil(60)),
+        _ => ("wait.hours", secs.div_ceil(3600)),
+    };
+    tf(lang, key, &[("count", &count)])
 }
 
 /// Too many failed logins for this account or from this address.
-pub fn login_blocked(retry_after: std::time::Duration) -> String {
-    format!("Слишком много неудачных попыток входа. Попробуйте снова через {}", wait(retry_after))
+pub fn login_blocked(lang: Lang, retry_after: Duration) -> String {
+    tf(lang, "error.login-blocked", &[("wait", &wait(lang, retry_after))])
 }
 
 /// Too many registrations from this address.
-pub fn register_blocked(retry_after: std::time::Duration) -> String {
-    format!("Слишком много регистраций с этого адреса. Попробуйте снова через {}", wait(retry_after))
+pub fn register_blocked(lang: Lang, retry_after: Duration) -> String {
+    tf(lang, "error.register-blocked", &[("wait", &wait(lang, retry_after))])
 }
 
-pub const TOO_MANY_CONNECTIONS: &str = "Открыто слишком много вкладок чата: закройте лишние и попробуйте снова";
-
-/// A request body that is not valid JSON.
-pub fn bad_json(detail: &str) -> String {
-    format!("Некорректный JSON: {detail}")
+/// A request body that is not valid JSON; `detail` is the parser's (English) words.
+pub fn bad_json(lang: Lang, detail: &str) -> String {
+    tf(lang, "error.bad-json", &[("detail", &detail)])
 }
 
-/// A JSON body whose fields are missing or of the wrong kind.
-pub fn bad_fields(detail: &str) -> String {
-    format!("Неверные поля: {detail}")
+/// A JSON body whose fields are missing or of the wrong kind; `detail` is the parser's words.
+pub fn bad_fields(lang: Lang, detail: &str) -> String {
+    tf(lang, "error.bad-fields", &[("detail", &detail)])
 }
 
-/// Reasons in WebSocket close frames.
-pub const CLOSE_TOO_BIG: &str = "кадр больше 64 КиБ";
-pub const CLOSE_NOT_UTF8: &str = "текст не в UTF-8";
-pub const CLOSE_PROTOCOL: &str = "нарушен протокол WebSocket";
-pub const CLOSE_IDLE: &str = "нет активности";
-pub const CLOSE_LAGGED: &str = "соединение не успевает; переподключитесь";
-pub const CLOSE_SHUTTING_DOWN: &str = "сервер перезапускается";
-pub const CLOSE_SESSION_ENDED: &str = "сеанс завершён; войдите снова";
+/// Why the server closes a WebSocket: the reason in its close frame. RFC 6455 allows a reason
+/// of at most 123 bytes of UTF-8; a test holds every language's texts to that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    TooBig,
+    NotUtf8,
+    Protocol,
+    Idle,
+    Lagged,
+    ShuttingDown,
+    SessionEnded,
+}
+
+impl CloseReason {
+    /// The reason in `lang`.
+    pub fn text(self, lang: Lang) -> String {
+        let key = match self {
+            CloseReason::TooBig => "close.too-big",
+            CloseReason::NotUtf8 => "close.not-utf8",
+            CloseReason::Protocol => "close.protocol",
+            CloseReason::Idle => "close.idle",
+            CloseReason::Lagged => "close.lagged",
+            CloseReason::ShuttingDown => "close.shutting-down",
+            CloseReason::SessionEnded => "close.session-ended",
+        };
+        t(lang, key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::catalogue;
+
+    #[test]
+    fn every_close_reason_fits_in_a_close_frame_in_every_language() {
+        for lang in Lang::ALL {
+            let cat = catalogue(lang);
+            let close_keys: Vec<&str> = cat.keys().filter(|k| k.starts_with("close.")).collect();
+            assert!(close_keys.len() >= 7, "{lang}: {close_keys:?}");
+            for key in close_keys {
+                let reason = cat.text(key, &[]);
+                assert!(reason.len() <= 123, "{lang} {key}: {} bytes: {reason}", reason.len());
+            }
+        }
+        for reason in [
+            CloseReason::TooBig,
+            CloseReason::NotUtf8,
+            CloseReason::Protocol,
+            CloseReason::Idle,
+            CloseReason::Lagged,
+            CloseReason::ShuttingDown,
+            CloseReason::SessionEnded,
+        ] {
+            assert!(!reason.text(Lang::Ru).starts_with("close."), "{reason:?} has its text");
+        }
+    }
+
+    #[test]
+    fn a_wait_is_a_correct_russian_plural() {
+        let say = |secs: u64| wait(Lang::Ru, Duration::from_secs(secs));
+        assert_eq!(say(0), "1 секунду");
+        assert_eq!(say(1), "1 секунду");
+        assert_eq!(say(3), "3 секунды");
+        assert_eq!(say(5), "5 секунд");
+        assert_eq!(say(11), "11 секунд");
+        assert_eq!(say(21), "21 секунду");
+        assert_eq!(say(22), "22 секунды");
+        assert_eq!(say(119), "119 секунд");
+        assert_eq!(say(120), "2 минуты");
+        assert_eq!(say(61 * 60), "61 минуту");
+        assert_eq!(say(25 * 60), "25 минут");
+        assert_eq!(say(7200), "2 часа");
+        assert_eq!(say(5 * 3600), "5 часов");
+        assert_eq!(say(21 * 3600), "21 час");
+        assert_eq!(wait(Lang::Ru, Duration::from_millis(2001)), "3 секунды", "rounded up");
+    }
+
+    #[test]
+    fn a_wait_is_a_correct_english_plural() {
+        let say = |secs: u64| wait(Lang::En, Duration::from_secs(secs));
+        assert_eq!(say(1), "1 second");
+        assert_eq!(say(2), "2 seconds");
+        assert_eq!(say(59), "59 seconds");
+        assert_eq!(say(121), "3 minutes");
+        assert_eq!(say(3600), "60 minutes");
+        assert_eq!(say(7200), "2 hours");
+        assert_eq!(say(3 * 3600 + 1), "4 hours");
+        assert_eq!(wait(Lang::En, Duration::from_millis(300)), "1 second");
+    }
+
+    #[test]
+    fn a_refusal_reads_as_a_sentence_in_each_language() {
+        let limited = ChatError::RateLimited { retry_after: Duration::from_secs(5) };
+        assert_eq!(chat_error(Lang::Ru, &limited), "Слишком часто. Попробуйте снова через 5 секунд");
+        assert_eq!(chat_error(Lang::En, &limited), "Too many requests. Try again in 5 seconds");
+        let missing = ChatError::RoomNotFound(crate::domain::RoomId(7));
+        assert_eq!(
+            (chat_error(Lang::Ru, &missing), chat_error(Lang::En, &missing)),
+            ("Комнаты 7 нет".into(), "Room 7 does not exist".into())
+        );
+        assert_eq!(
+            domain_error(Lang::En, DomainError::MessageTooLong),
+            format!("The message is longer than {} characters", MessageText::MAX_CHARS)
+        );
+        assert_eq!(
+            protocol_error(Lang::En, &ProtocolError::UnknownType("dance".into())),
+            "Unknown frame type: \"dance\""
+        );
+        assert_eq!(
+            login_blocked(Lang::Ru, Duration::from_secs(60)),
+            "Слишком много неудачных попыток входа. Попробуйте снова через 60 секунд"
+        );
+    }
+}

@@ -1,5 +1,5 @@
-//! The few Discock HTTP calls the benchmark and the crash test need: register a user, find the
-//! default room, create a room, read history.
+//! The few Discock HTTP calls the benchmark, the crash test and the screenshots need: register a
+//! user, find the default room, create a room, read history, choose the language.
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
 use reqwest::{redirect, Client, StatusCode};
@@ -34,17 +34,28 @@ fn csrf_token(html: &str) -> Option<String> {
     Some(tag[v..v + len].to_string())
 }
 
-/// Registers `username` and returns its `discock_session` cookie value.
+/// Registers `username` (from Benchville) and returns its `discock_session` cookie value.
 pub async fn register(http: &Client, base: &str, username: &str) -> Result<String, String> {
+    register_with(http, base, username, "bench-password-1", "Benchville").await
+}
+
+/// Registers `username` through the real form, and returns its `discock_session` cookie value.
+pub async fn register_with(
+    http: &Client,
+    base: &str,
+    username: &str,
+    password: &str,
+    city: &str,
+) -> Result<String, String> {
     let resp = http.get(format!("{base}/register")).send().await.map_err(|e| format!("GET /register: {e}"))?;
     let csrf_cookie = cookie(&resp, "discock_csrf");
     let html = resp.text().await.map_err(|e| format!("GET /register body: {e}"))?;
     let token = csrf_token(&html).ok_or("GET /register: no csrf_token input in the form")?;
     let form = [
         ("username", username),
-        ("password", "bench-password-1"),
-        ("password_confirm", "bench-password-1"),
-        ("city", "Benchville"),
+        ("password", password),
+        ("password_confirm", password),
+        ("city", city),
         ("csrf_token", token.as_str()),
     ];
     let mut req = http.post(format!("{base}/register")).header(ORIGIN, base).form(&form);
@@ -77,12 +88,29 @@ pub async fn default_room(http: &Client, base: &str, session: &str) -> Result<i6
 
 /// Creates a room and returns its id.
 pub async fn create_room(http: &Client, base: &str, session: &str, name: &str) -> Result<i64, String> {
+    post_room(http, base, session, serde_json::json!({ "name": name })).await
+}
+
+/// Creates a room with a description and returns its id.
+pub async fn create_described_room(
+    http: &Client,
+    base: &str,
+    session: &str,
+    name: &str,
+    description: &str,
+) -> Result<i64, String> {
+    post_room(http, base, session, serde_json::json!({ "name": name, "description": description })).await
+}
+
+/// `POST /api/rooms` with `room` as the body; the new room's id.
+async fn post_room(http: &Client, base: &str, session: &str, room: serde_json::Value) -> Result<i64, String> {
+    let name = room["name"].as_str().unwrap_or_default().to_owned();
     let resp = http
         .post(format!("{base}/api/rooms"))
         .header(ORIGIN, base)
         .header(COOKIE, format!("discock_session={session}"))
         .header(CONTENT_TYPE, "application/json")
-        .body(serde_json::json!({ "name": name }).to_string())
+        .body(room.to_string())
         .send()
         .await
         .map_err(|e| format!("POST /api/rooms: {e}"))?;
@@ -93,6 +121,28 @@ pub async fn create_room(http: &Client, base: &str, session: &str, name: &str) -
     }
     let room: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("POST /api/rooms: {e}"))?;
     room["id"].as_i64().ok_or_else(|| format!("POST /api/rooms: no id in {body}"))
+}
+
+/// `PUT /api/language`: saves `language` (`ru`, `en`) as the account's choice. `Ok(false)` when
+/// the server has no such route (404 or 405): an older server that knows only the `discock_lang`
+/// cookie.
+pub async fn set_language(http: &Client, base: &str, session: &str, language: &str) -> Result<bool, String> {
+    let resp = http
+        .put(format!("{base}/api/language"))
+        .header(ORIGIN, base)
+        .header(COOKIE, format!("discock_session={session}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(serde_json::json!({ "language": language }).to_string())
+        .send()
+        .await
+        .map_err(|e| format!("PUT /api/language: {e}"))?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(|e| format!("PUT /api/language body: {e}"))?;
+    match status {
+        StatusCode::OK => Ok(true),
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => Ok(false),
+        _ => Err(format!("PUT /api/language {language}: expected 200, got {status}: {body}")),
+    }
 }
 
 /// The server's own account of one request, microseconds, from `Server-Timing`.

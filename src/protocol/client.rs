@@ -30,6 +30,11 @@ pub enum ClientFrame {
         room_id: RoomId,
     },
     Ping,
+    /// Switches the language of this connection's `error` frames (and close reasons); a code
+    /// the product does not speak is answered with `unsupported_language`.
+    SetLanguage {
+        language: String,
+    },
     /// Any other `type`: answered with `unknown_type`.
     #[serde(other)]
     Unknown,
@@ -66,6 +71,10 @@ mod tests {
             ClientFrame::parse(r#"{"type":"join_room","room_id":3,"since":7}"#).unwrap(),
             ClientFrame::JoinRoom { room_id: RoomId(3), since: Some(7) }
         );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"set_language","language":"en"}"#).unwrap(),
+            ClientFrame::SetLanguage { language: "en".into() }
+        );
     }
 
     #[test]
@@ -89,6 +98,8 @@ mod tests {
             r#"{"type":"join_room"}"#,
             r#"{"type":"join_room","room_id":"x"}"#,
             r#"{"type":"join_room","room_id":1,"since":"x"}"#,
+            r#"{"type":"set_language"}"#,
+            r#"{"type":"set_language","language":5}"#,
         ] {
             assert_eq!(ClientFrame::parse(text).unwrap_err().code(), ErrorCode::InvalidJson, "{text}");
         }

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The server could not store or process the frame (database down); retrying later may work.
     ServerError,
+    /// `set_language` named a language the product does not speak.
+    UnsupportedLanguage,
 }
 
 /// Why a text frame could not be read as a client frame.

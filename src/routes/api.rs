@@ -12,12 +12,12 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 use warp::Filter;
 
-use super::with_state;
+use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
 use crate::chat::rooms;
 use crate::domain::{MessageId, RoomId};
-use crate::error::{respond, AppError, BadRequest};
+use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -26,53 +26,44 @@ const MAX_BODY: usize = 16 * 1024;
 /// Response header of a history page: the room's seq as of the page's read.
 pub const ROOM_SEQ_HEADER: &str = "x-room-seq";
 
-pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     let api = warp::path("api");
     let ctx = with_state(state.clone()).and(request_meta(state.limits.trust_proxy()));
 
     // GET /health
     let health = warp::path!("health")
-        .and(warp::get().or(warp::head()).unify())
-        .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
+        .and(warp::get())
+        .map(|| Ok(warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response()));
     // GET /api/me
-    let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me).map(respond);
+    let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me);
     // PUT /api/language {"language"}
     let language = api
         .and(warp::path!("language"))
         .and(warp::put())
         .and(ctx.clone())
         .and(super::body(MAX_BODY))
-        .then(set_language)
-        .map(respond);
+        .then(set_language);
     // GET /api/rooms
-    let rooms = api.and(warp::path!("rooms")).and(warp::get()).and(ctx.clone()).then(list_rooms).map(respond);
+    let rooms = api.and(warp::path!("rooms")).and(warp::get()).and(ctx.clone()).then(list_rooms);
     // POST /api/rooms {"name","description"?}
-    let create = api
-        .and(warp::path!("rooms"))
-        .and(warp::post())
-        .and(ctx.clone())
-        .and(super::body(MAX_BODY))
-        .then(create_room)
-        .map(respond);
+    let create =
+        api.and(warp::path!("rooms")).and(warp::post()).and(ctx.clone()).and(super::body(MAX_BODY)).then(create_room);
     // PATCH /api/rooms/:id {"name"?,"description"?}
     let update = api
         .and(warp::path!("rooms" / String))
         .and(warp::patch())
         .and(ctx.clone())
         .and(super::body(MAX_BODY))
-        .then(update_room)
-        .map(respond);
+        .then(update_room);
     // DELETE /api/rooms/:id
-    let delete =
-        api.and(warp::path!("rooms" / String)).and(warp::delete()).and(ctx.clone()).then(delete_room).map(respond);
+    let delete = api.and(warp::path!("rooms" / String)).and(warp::delete()).and(ctx.clone()).then(delete_room);
     // GET /api/messages/:room_id?limit&before
     let messages = api
         .and(warp::path!("messages" / String))
         .and(warp::get())
         .and(ctx)
         .and(warp::query::<HashMap<String, String>>())
-        .then(list_messages)
-        .map(respond);
+        .then(list_messages);
 
     health
         .or(me)

@@ -10,12 +10,12 @@ use warp::http::{Response, StatusCode};
 use warp::reply::{Reply, Response as WarpResponse};
 use warp::Filter;
 
-use super::with_state;
+use super::{with_state, Handled};
 use crate::auth::{request_meta, RequestMeta};
-use crate::error::{respond, AppError, BadRequest};
+use crate::error::{AppError, BadRequest};
 use crate::state::AppState;
 
-pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
+pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     // GET /ws
     warp::path!("ws")
         .and(warp::get())
@@ -24,7 +24,6 @@ pub fn routes(state: AppState) -> BoxedFilter<(WarpResponse,)> {
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<OnUpgrade>())
         .then(open_socket)
-        .map(respond)
         .boxed()
 }
 
@@ -46,6 +45,7 @@ async fn open_socket(
 ) -> Result<WarpResponse, AppError> {
     meta.require_same_site()?;
     let (account, session) = state.accounts.require_session(&meta).await?;
+    let lang = meta.lang_for(&account);
     let user = account.user;
     let slot = state.limits.connect(user.id).ok_or(AppError::TooManyConnections)?;
     let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
@@ -57,7 +57,7 @@ async fn open_socket(
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user, session, slot).await,
+            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user, lang, session, slot).await,
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
     });

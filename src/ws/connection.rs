@@ -19,11 +19,12 @@ use tokio_tungstenite::WebSocketStream;
 use super::dispatch::Dispatcher;
 use crate::auth::Accounts;
 use crate::domain::User;
+use crate::i18n::Lang;
 use crate::limits::ConnectionSlot;
 use crate::protocol::Frame;
 use crate::state::AppState;
 use crate::store::{Inserted, StoreError};
-use crate::texts;
+use crate::texts::CloseReason;
 
 /// Largest text frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -68,10 +69,18 @@ const WRITE_BATCH_BYTES: usize = 16 * 1024;
 const FRAGMENT_BYTES: usize = 4 * 1024;
 
 /// Wraps an upgraded HTTP connection, opened by `user` with `session` (its stored hash), and
-/// serves it until it ends; the user's slot among their open sockets is given back then.
-pub async fn serve_upgraded(upgraded: Upgraded, state: AppState, user: User, session: String, slot: ConnectionSlot) {
+/// serves it, speaking `lang` to it, until it ends; the user's slot among their open sockets is
+/// given back then.
+pub async fn serve_upgraded(
+    upgraded: Upgraded,
+    state: AppState,
+    user: User,
+    lang: Lang,
+    session: String,
+    slot: ConnectionSlot,
+) {
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(socket_config())).await;
-    serve(socket, state, user, session).await;
+    serve(socket, state, user, lang, session).await;
     drop(slot);
 }
 
@@ -98,13 +107,13 @@ enum Event {
     Idle,
 }
 
-async fn serve(socket: Socket, state: AppState, user: User, session: String) {
+async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session: String) {
     let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
     let member = state.fanout.hub().connect(user, session, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     let mut shutdown = state.shutdown.clone();
     let (accounts, ping_every) = (state.accounts.clone(), state.config.ws_ping_every);
-    let mut dispatch = Dispatcher::new(state, member.clone());
+    let mut dispatch = Dispatcher::new(state, member.clone(), lang);
     let _ = outbox.send(dispatch.hello()).await;
 
     let (mut sink, mut stream) = socket.split();
@@ -118,17 +127,17 @@ async fn serve(socket: Socket, state: AppState, user: User, session: String) {
     };
     let close = match end {
         End::Gone => None,
-        End::TooBig => Some((CloseCode::Size, texts::CLOSE_TOO_BIG)),
-        End::NotUtf8 => Some((CloseCode::Invalid, texts::CLOSE_NOT_UTF8)),
-        End::BrokeProtocol => Some((CloseCode::Protocol, texts::CLOSE_PROTOCOL)),
-        End::Idle => Some((CloseCode::Away, texts::CLOSE_IDLE)),
-        End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), texts::CLOSE_LAGGED)),
-        End::SessionEnded => Some((CloseCode::from(CLOSE_SESSION_ENDED), texts::CLOSE_SESSION_ENDED)),
-        End::ShuttingDown => Some((CloseCode::Away, texts::CLOSE_SHUTTING_DOWN)),
+        End::TooBig => Some((CloseCode::Size, CloseReason::TooBig)),
+        End::NotUtf8 => Some((CloseCode::Invalid, CloseReason::NotUtf8)),
+        End::BrokeProtocol => Some((CloseCode::Protocol, CloseReason::Protocol)),
+        End::Idle => Some((CloseCode::Away, CloseReason::Idle)),
+        End::Lagged => Some((CloseCode::from(CLOSE_LAGGED), CloseReason::Lagged)),
+        End::SessionEnded => Some((CloseCode::from(CLOSE_SESSION_ENDED), CloseReason::SessionEnded)),
+        End::ShuttingDown => Some((CloseCode::Away, CloseReason::ShuttingDown)),
     };
     let refused_input = matches!(end, End::TooBig | End::NotUtf8 | End::BrokeProtocol);
     if let Some((code, reason)) = close {
-        let frame = CloseFrame { code, reason: reason.into() };
+        let frame = CloseFrame { code, reason: reason.text(dispatch.lang()).into() };
         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
     }
     if refused_input {

@@ -9,10 +9,11 @@ use crate::chat::messages::{self, SendMessage};
 use crate::chat::{presence, ChatError, Participant};
 use crate::domain::{DomainError, RoomId};
 use crate::hub::Member;
+use crate::i18n::Lang;
 use crate::protocol::{ClientFrame, ErrorCode, Frame, ProtocolError, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Inserted, PendingInsert, StoreError};
-use crate::texts;
+use crate::texts::{self, Sentence};
 
 /// Messages one connection may have queued for storage before its next frame is read. A
 /// connection does not wait for one message's commit before reading the next, so a fast
@@ -26,17 +27,26 @@ struct InFlight {
     pending: PendingInsert,
 }
 
-/// One connection's frame handling: its place in the chat and its messages in flight.
+/// One connection's frame handling: its place in the chat, its messages in flight and the
+/// language it is spoken to in.
 pub struct Dispatcher {
     state: AppState,
     participant: Participant,
     /// Oldest first; they commit in this order.
     in_flight: VecDeque<InFlight>,
+    /// The language of this connection's `error` frames and close reason: the user's saved
+    /// language (else the upgrade request's) until a `set_language` frame changes it.
+    lang: Lang,
 }
 
 impl Dispatcher {
-    pub fn new(state: AppState, member: Arc<Member>) -> Self {
-        Dispatcher { state, participant: Participant::new(member), in_flight: VecDeque::new() }
+    pub fn new(state: AppState, member: Arc<Member>, lang: Lang) -> Self {
+        Dispatcher { state, participant: Participant::new(member), in_flight: VecDeque::new(), lang }
+    }
+
+    /// The language the connection is spoken to in now.
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// The first frame a connection gets.
@@ -46,14 +56,24 @@ impl Dispatcher {
 
     /// Handles one text frame; returns the reply for this connection, if there is one.
     pub async fn text(&mut self, text: &str) -> Option<Frame> {
+        let lang = self.lang;
         let frame = match ClientFrame::parse(text) {
             Ok(frame) => frame,
-            Err(e) => return Some(protocol_error(&e)),
+            Err(e) => return Some(protocol_error(lang, &e)),
         };
         let state = &self.state;
         let participant = &mut self.participant;
         let result = match frame {
             ClientFrame::Ping => return Some(ServerFrame::Pong.encode()),
+            ClientFrame::SetLanguage { language } => {
+                let Some(chosen) = Lang::parse(&language) else {
+                    let message = Sentence::UnsupportedLanguage.text(lang);
+                    let code = ErrorCode::UnsupportedLanguage;
+                    return Some(ServerFrame::Error { code, message, client_id: None, retry_after_ms: None }.encode());
+                };
+                self.lang = chosen;
+                return None;
+            }
             ClientFrame::JoinRoom { room_id, since } => presence::join_room(state, participant, room_id, since).await,
             ClientFrame::LeaveRoom { room_id } => presence::leave_room(state, participant, room_id).await,
             ClientFrame::Typing { room_id } => presence::typing(state, participant, room_id),
@@ -64,17 +84,17 @@ impl Dispatcher {
                         self.in_flight.push_back(InFlight { room: room_id, client_id, pending });
                         Ok(())
                     }
-                    Err(e) => return Some(chat_error(&e, client_id.as_deref())),
+                    Err(e) => return Some(chat_error(lang, &e, client_id.as_deref())),
                 }
             }
             ClientFrame::Unknown => unreachable!("ClientFrame::parse answers unknown types with an error"),
         };
-        result.err().map(|e| chat_error(&e, None))
+        result.err().map(|e| chat_error(lang, &e, None))
     }
 
     /// The answer to a binary frame: the protocol is JSON text.
     pub fn binary(&self) -> Frame {
-        protocol_error(&ProtocolError::Binary)
+        protocol_error(self.lang, &ProtocolError::Binary)
     }
 
     /// Whether the connection should wait for a commit before reading on.
@@ -93,7 +113,7 @@ impl Dispatcher {
         match messages::stored(room, result) {
             Ok(None) => None,
             Ok(Some(message)) => Some(ServerFrame::NewMessage { seq: message.seq, message }.encode()),
-            Err(e) => Some(chat_error(&e, client_id.as_deref())),
+            Err(e) => Some(chat_error(self.lang, &e, client_id.as_deref())),
         }
     }
 
@@ -121,12 +141,13 @@ fn error_code(e: &ChatError) -> ErrorCode {
     }
 }
 
-/// An `error` frame for a chat refusal; `client_id` names the refused message, if it was one.
-fn chat_error(e: &ChatError, client_id: Option<&str>) -> Frame {
+/// An `error` frame for a chat refusal, in `lang`; `client_id` names the refused message, if it
+/// was one.
+fn chat_error(lang: Lang, e: &ChatError, client_id: Option<&str>) -> Frame {
     if matches!(e, ChatError::Unavailable(_) | ChatError::Internal(_)) {
         tracing::warn!(error = %e, "WebSocket request failed in storage");
     }
-    let message = texts::chat_error(e);
+    let message = texts::chat_error(lang, e);
     let retry_after_ms = match e {
         ChatError::RateLimited { retry_after } => {
             Some(u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX).max(1))
@@ -137,7 +158,7 @@ fn chat_error(e: &ChatError, client_id: Option<&str>) -> Frame {
         .encode()
 }
 
-fn protocol_error(e: &ProtocolError) -> Frame {
-    ServerFrame::Error { code: e.code(), message: texts::protocol_error(e), client_id: None, retry_after_ms: None }
-        .encode()
+fn protocol_error(lang: Lang, e: &ProtocolError) -> Frame {
+    let message = texts::protocol_error(lang, e);
+    ServerFrame::Error { code: e.code(), message, client_id: None, retry_after_ms: None }.encode()
 }

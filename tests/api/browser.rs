@@ -9,12 +9,11 @@
 //! where the two binaries are looked for.
 
 use std::future::Future;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use discock_bench::browser::{find_chromedriver, ChromeDriver, DevTools, INSTALL_HINT};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
@@ -31,7 +30,7 @@ use crate::helpers::*;
 pub const UI_WAIT: Duration = Duration::from_secs(10);
 /// How often a wait looks again.
 pub const POLL: Duration = Duration::from_millis(50);
-/// The window a browser opens with (also the README screenshot's).
+/// The window a browser opens with.
 pub const DESKTOP: (u32, u32) = (1280, 800);
 pub const PASSWORD: &str = "correct horse battery";
 pub const DEFAULT_ROOM: &str = "Общий чат";
@@ -58,7 +57,7 @@ where
 {
     let Some(chromedriver) = chromedriver_or_skip() else { return };
     let app = spawn_app_with_env(env).await;
-    let driver = ChromeDriver::start(&chromedriver);
+    let driver = ChromeDriver::start(&chromedriver).unwrap_or_else(|e| panic!("{e}"));
     let alice = Browser::open(&driver, "Алиса").await;
     let bob = Browser::open(&driver, "Борис").await;
     let scenario = scenario(app.origin(), alice.clone(), bob.clone());
@@ -73,7 +72,7 @@ where
 {
     let Some(chromedriver) = chromedriver_or_skip() else { return };
     let app = spawn_app_with_env(&[]).await;
-    let driver = ChromeDriver::start(&chromedriver);
+    let driver = ChromeDriver::start(&chromedriver).unwrap_or_else(|e| panic!("{e}"));
     let alice = Browser::open(&driver, "Алиса").await;
     run_then_close(scenario(app.origin(), alice.clone()), &[alice]).await;
 }
@@ -94,16 +93,9 @@ async fn run_then_close(scenario: impl Future<Output = ()> + Send + 'static, bro
 
 /// Where chromedriver is, or `None` (after saying so) when it is missing and this is not CI.
 pub fn chromedriver_or_skip() -> Option<PathBuf> {
-    let found = match std::env::var_os("CHROMEDRIVER") {
-        Some(path) => Some(PathBuf::from(path)).filter(|path| path.is_file()),
-        None => std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .map(|dir| dir.join("chromedriver"))
-            .find(|path| path.is_file()),
-    };
+    let found = find_chromedriver();
     if found.is_none() {
-        let help = "chromedriver not found: install the Debian packages chromium and chromium-driver";
+        let help = format!("chromedriver not found: {INSTALL_HINT}");
         assert!(std::env::var("CI").as_deref() != Ok("true"), "{help} (CI=true, so the browser tests may not skip)");
         // Straight to stderr: libtest swallows eprintln! of a passing test unless --nocapture.
         let _ = writeln!(
@@ -112,60 +104,6 @@ pub fn chromedriver_or_skip() -> Option<PathBuf> {
         );
     }
     found
-}
-
-/// A chromedriver process of our own on a port it chose; killed when dropped.
-pub struct ChromeDriver {
-    process: Child,
-    url: String,
-}
-
-impl ChromeDriver {
-    pub fn start(path: &Path) -> ChromeDriver {
-        let mut process = Command::new(path)
-            .arg("--port=0")
-            // Its own process group, which the Chromiums it starts join: Drop ends them all.
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-        // With --port=0 chromedriver prints the port it bound; the reader keeps draining the
-        // pipe afterwards so chromedriver never blocks on a full one.
-        let stdout = process.stdout.take().expect("piped stdout");
-        let (port_tx, port_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(port) = line.split("started successfully on port ").nth(1) {
-                    let _ = port_tx.send(port.trim_end_matches('.').trim().to_owned());
-                }
-            }
-        });
-        let port = port_rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-            let _ = process.kill();
-            panic!("{} did not report a port within 30 s", path.display())
-        });
-        ChromeDriver { process, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        // Chromium outlives a killed chromedriver, but stays in its process group (see start):
-        // end the whole group, so a test that failed before closing its sessions leaves no
-        // browser running.
-        let group = format!("-{}", self.process.id());
-        let group_killed = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !group_killed {
-            let _ = self.process.kill();
-        }
-        let _ = self.process.wait();
-    }
 }
 
 // ---- one person's browser ---------------------------------------------------------------
@@ -433,17 +371,6 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{}: DevTools {cmd} failed: {e}", self.name));
     }
 
-    /// A screenshot of the window, which must be exactly `size` pixels.
-    pub async fn screenshot(&self, path: &Path, size: (u32, u32)) {
-        let png = self.client.screenshot().await.expect("screenshot taken");
-        assert_eq!(png_size(&png), size, "{} is not {size:?}", path.display());
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("screenshot folder");
-        }
-        std::fs::write(path, png).expect("screenshot written");
-        eprintln!("wrote {}", path.display());
-    }
-
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
@@ -544,23 +471,6 @@ impl Browser {
     }
 }
 
-/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct DevTools {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for DevTools {
-    fn endpoint(&self, base_url: &Url, session_id: Option<&str>) -> Result<Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _request_url: &Url) -> (Method, Option<String>) {
-        (Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
-    }
-}
-
 /// One of WebDriver's computed accessibility properties of an element (`computedlabel`,
 /// `computedrole`), which chromedriver answers from Chromium's accessibility tree.
 #[derive(Debug)]
@@ -578,11 +488,4 @@ impl WebDriverCompatibleCommand for ElementProperty {
     fn method_and_body(&self, _request_url: &Url) -> (Method, Option<String>) {
         (Method::GET, None)
     }
-}
-
-/// Width and height from a PNG's IHDR chunk.
-pub fn png_size(png: &[u8]) -> (u32, u32) {
-    assert!(png.len() > 24 && png.starts_with(b"\x89PNG"), "not a PNG");
-    let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
-    (be(16), be(20))
 }

@@ -514,7 +514,12 @@ impl TestUser {
 
     /// The same user signed in on another device: a fresh client, a session of its own.
     pub async fn another_device(&self, app: &TestApp) -> TestUser {
-        let client = app.client();
+        self.sign_in_on(app, app.client()).await
+    }
+
+    /// The same user signed in with `client`, a browser that may already hold cookies of its own
+    /// (a language chosen before signing in, say).
+    pub async fn sign_in_on(&self, app: &TestApp, client: Client) -> TestUser {
         let session = self.log_in_with(app, &client, "/login").await;
         TestUser {
             id: self.id,

@@ -18,6 +18,7 @@ mod chat;
 mod connections;
 mod crash;
 mod fuzz;
+mod head;
 mod history;
 mod instances;
 mod languages;

@@ -13,11 +13,8 @@
 //! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
-//! `DISCOCK_SCREENSHOTS=folder` also writes `screenshot.png` (1280×800) and
-//! `screenshot-mobile.png` (375×740) of the finished conversation there: that is how
-//! `docs/screenshot*.png` are made. Normal runs write nothing.
-
-use std::path::PathBuf;
+//! The tests write nothing: the README's pictures come from
+//! `cargo run --release -p discock-bench --bin screenshots`.
 
 use fantoccini::key::Key;
 use serde_json::json;
@@ -27,7 +24,7 @@ use crate::browser::*;
 mod details;
 mod language;
 
-/// The phone window of the README screenshot.
+/// A phone-sized window.
 const PHONE: (u32, u32) = (375, 740);
 
 #[tokio::test]
@@ -125,7 +122,7 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     assert_eq!(alice.run("return window.__marker;").await, json!("the same page"), "switching rooms reloaded the page");
     bob.wait_for_member("Алиса", "Новосибирск").await;
 
-    // A little more conversation for the screenshots.
+    // Live messages reach the room she came back to, both ways.
     bob.type_in_composer("Уже вижу её в списке слева. Загляну после работы").await;
     bob.press(Key::Enter).await;
     alice.wait_for_last_message("Уже вижу её в списке слева. Загляну после работы").await;
@@ -133,17 +130,6 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     alice.press(Key::Enter).await;
     bob.wait_for_last_message("Договорились, до вечера!").await;
     alice.wait_for_last_message("Договорились, до вечера!").await;
-
-    let folder = std::env::var_os("DISCOCK_SCREENSHOTS").map(PathBuf::from);
-    if let Some(folder) = &folder {
-        alice
-            .wait_until(
-                "the «room created» toast to go",
-                "return document.querySelector('#toasts').childElementCount === 0;",
-            )
-            .await;
-        alice.screenshot(&folder.join("screenshot.png"), DESKTOP).await;
-    }
 
     // On a phone-sized window the page still fits and can still be used.
     alice.emulate_phone(PHONE).await;
@@ -163,9 +149,6 @@ async fn two_people_chat(origin: String, alice: Browser, bob: Browser) {
     );
     assert!(alice.is_displayed("#open-rooms").await, "the room list has a button");
     assert!(alice.is_displayed("#composer-input").await, "the composer is on screen");
-    if let Some(folder) = &folder {
-        alice.screenshot(&folder.join("screenshot-mobile.png"), PHONE).await;
-    }
 }
 
 async fn logged_out_in_another_tab(origin: String, alice: Browser, bob: Browser) {
