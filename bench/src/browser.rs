@@ -61,12 +61,13 @@ impl ChromeDriver {
             }
         });
         let driver = |port: String| ChromeDriver { process, url: format!("http://127.0.0.1:{port}") };
-        match port_rx.recv_timeout(Duration::from_secs(30)) {
+        // Generous: on a loaded machine (a test run starting many browsers) it can take a while.
+        match port_rx.recv_timeout(Duration::from_secs(90)) {
             Ok(port) => Ok(driver(port)),
             // Dropping it ends the process.
             Err(_) => {
                 drop(driver(String::new()));
-                Err(format!("{} did not report a port within 30 s", path.display()))
+                Err(format!("{} did not report a port within 90 s", path.display()))
             }
         }
     }

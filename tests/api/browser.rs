@@ -344,14 +344,25 @@ impl Browser {
     /// Makes the page's viewport (not the window around it) `width`×`height`: headless
     /// Chromium's window includes invisible browser chrome that the page does not get.
     pub async fn resize(&self, (width, height): (u32, u32)) {
-        self.client.set_window_size(width, height).await.expect("window resized");
-        let frame =
-            self.run("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];");
-        let frame: (u32, u32) = serde_json::from_value(frame.await).expect("two numbers");
-        if frame != (0, 0) {
-            self.client.set_window_size(width + frame.0, height + frame.1).await.expect("window resized");
+        // A loaded machine can report the old size for a moment after set_window_size: measure
+        // again until the viewport is the one asked for, within UI_WAIT.
+        let deadline = std::time::Instant::now() + UI_WAIT;
+        let mut viewport;
+        loop {
+            self.client.set_window_size(width, height).await.expect("window resized");
+            let frame =
+                self.run("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];");
+            let frame: (i64, i64) = serde_json::from_value(frame.await).expect("two numbers");
+            if frame != (0, 0) && frame.0 >= 0 && frame.1 >= 0 {
+                let (w, h) = (width + frame.0 as u32, height + frame.1 as u32);
+                self.client.set_window_size(w, h).await.expect("window resized");
+            }
+            viewport = self.run("return [window.innerWidth, window.innerHeight];").await;
+            if viewport == json!([width, height]) || std::time::Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(POLL).await;
         }
-        let viewport = self.run("return [window.innerWidth, window.innerHeight];").await;
         assert_eq!(viewport, json!([width, height]), "{}: the viewport did not become {width}×{height}", self.name);
     }
 
