@@ -91,6 +91,10 @@ async fn switched_in_the_settings(origin: String, alice: Browser, bob: Browser) 
     assert_eq!(told, json!(true), "set_language went out on the WebSocket");
     assert_eq!(alice.count("#toasts .toast--error").await, 0, "nothing failed");
 
+    // The server now answers this connection in English: a frame it refuses says why in English.
+    alice.run("window.__test.sockets.at(-1).send(JSON.stringify({ type: 'typing', room_id: 999999 }));").await;
+    alice.wait_for_content("#toasts .toast--error .toast__text", "You have not joined room 999999").await;
+
     // Live texts follow too: who is typing.
     bob.type_in_composer("Hi").await;
     alice.wait_for_content("#typing", "Борис is typing…").await;
