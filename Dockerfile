@@ -5,6 +5,9 @@ FROM rust:1-bookworm AS build
 WORKDIR /src
 # Build the dependencies first so code changes do not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+# The workspace names bench/ as a member: Cargo refuses to load the workspace without it, though
+# `cargo build` here builds only the server package.
+COPY bench ./bench
 RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src
