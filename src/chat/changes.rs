@@ -55,6 +55,8 @@ pub async fn change_message(
         ChangeRequest::Pin(pin) => (MessageChange::Pin(pin), Allowed::RoomCreator),
     };
     let actor = participant.user().id;
+    // Changes count against the same limit as messages: each is a frame every member gets.
+    state.limits.message(actor)?;
     let joined = participant.joined.clone();
     let outcome = state
         .db
