@@ -393,7 +393,7 @@ mod tests {
     use crate::i18n::Lang;
     use crate::store::postgres::scratch;
     use crate::store::prelude::*;
-    use crate::store::NewMessage;
+    use crate::store::{MessageChange, NewMessage};
 
     fn parse(args: &[&str]) -> Result<Command, UsageError> {
         Command::parse(args.iter().map(|s| s.to_string()))
@@ -481,13 +481,23 @@ mod tests {
                 say(general.id, &alice, "как дела?", Some("c2")),
             ])
             .unwrap();
+        // Worked on after posting: a reaction, an edit with a mention, a pin.
+        let ids: Vec<_> = kept.iter().map(|i| i.message.id).collect();
+        let thumbs = MessageChange::AddReaction { emoji: crate::emoji::Emoji::parse("👍").unwrap() };
+        store.change_message(ids[0], &thumbs, bob.id, now).unwrap();
+        let edit = MessageChange::Edit {
+            content: MessageText::parse("@bobby как дела?").unwrap(),
+            mention_keys: vec!["bobby".into()],
+        };
+        store.change_message(ids[2], &edit, alice.id, now).unwrap();
+        store.change_message(ids[1], &MessageChange::Pin(true), alice.id, now).unwrap();
         // The newest message id and the newest room id then belong to deleted rows.
         store.insert_messages(&[say(doomed.id, &bob, "gone soon", None)]).unwrap();
         store.delete_room(doomed.id).unwrap();
         let lifetime = SessionLifetime::default();
         store.create_session("live", alice.id, now, &lifetime).unwrap();
         store.create_session("dead", bob.id, now - chrono::Duration::days(100), &lifetime).unwrap();
-        (kept.into_iter().map(|i| i.message).collect(), general)
+        (store.messages_before(general.id, None, 10).unwrap(), general)
     }
 
     #[test]
@@ -500,6 +510,8 @@ mod tests {
         let copied = sqlite_to_postgres(&path, &db.url, Duration::ZERO).unwrap();
 
         assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
+        assert_eq!((copied.events, copied.reactions), (6, 1), "three messages, three changes; one reaction");
+        assert!(messages[2].edited_at.is_some() && messages[1].pinned && messages[0].reactions.len() == 1);
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
         assert_eq!(pg.list_rooms().unwrap(), std::slice::from_ref(&general));
@@ -526,7 +538,7 @@ mod tests {
             "client ids came along"
         );
         let next = pg.insert_messages(&[NewMessage { client_id: None, ..resent }]).unwrap().remove(0).message;
-        assert_eq!(next.seq, 4, "the room's seq continues");
+        assert_eq!(next.seq, 7, "the room's seq continues");
         assert_eq!(next.id.0, messages[2].id.0 + 2, "the deleted room's message id is not handed out again");
         let room =
             pg.create_room(&RoomName::parse("Новая").unwrap(), &RoomDescription::empty(), alice.id, domain::now());
