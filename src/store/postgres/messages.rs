@@ -153,12 +153,7 @@ impl MessageStore for PostgresStore {
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         // The reactions are read in the same snapshot as the page.
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(internal)?;
+        let mut tx = snapshot(client)?;
         let before = before.map_or(i64::MAX, |b| b.0);
         let found = prepared.query(&mut tx, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?;
         let Some(first) = found.first() else { return Ok(None) };
@@ -188,12 +183,7 @@ impl MessageStore for PostgresStore {
         );
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(internal)?;
+        let mut tx = snapshot(client)?;
         let Some(seq) = room_seq(&mut tx, prepared, room)? else { return Ok(None) };
         let Some(centre) = live_message(&mut tx, prepared, around)?.filter(|m| m.room_id == room) else {
             return Ok(None);
@@ -224,12 +214,7 @@ impl MessageStore for PostgresStore {
         );
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(internal)?;
+        let mut tx = snapshot(client)?;
         if room_seq(&mut tx, prepared, room)?.is_none() {
             return Ok(None);
         }
@@ -343,6 +328,17 @@ impl MessageStore for PostgresStore {
         tx.commit().map_err(internal)?;
         Ok(ChangeOutcome::Logged(Box::new(event)))
     }
+}
+
+/// A read-only transaction whose reads all see one snapshot, so a page, the room's seq and the
+/// page's reactions agree while messages are being committed.
+fn snapshot(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>, StoreError> {
+    client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(internal)
 }
 
 fn room_seq(c: &mut impl GenericClient, prepared: &mut Prepared, room: RoomId) -> Result<Option<i64>, StoreError> {
