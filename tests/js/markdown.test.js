@@ -158,6 +158,7 @@ test('punctuation after a link ends the sentence, not the link, unless it balanc
   ]);
   assert.deepEqual(nodes('**https://example.com/x**'), [wrap('bold', link('https://example.com/x'))]);
   assert.deepEqual(nodes('||https://example.com/x||'), [wrap('spoiler', link('https://example.com/x'))]);
+  assert.deepEqual(nodes('_https://example.com/x_'), [wrap('italic', link('https://example.com/x'))]);
 });
 
 test('HTML in a message is text', () => {
@@ -174,6 +175,7 @@ test('"@name" is a possible mention, not inside words and without closing punctu
   assert.deepEqual(nodes('@bob.'), [mention('bob'), text('.')]);
   assert.deepEqual(nodes('@j.doe-1_x'), [mention('j.doe-1_x')]);
   assert.deepEqual(nodes('**@bob**'), [wrap('bold', mention('bob'))]);
+  assert.deepEqual(nodes('_@bob_'), [wrap('italic', mention('bob'))]);
   assert.deepEqual(nodes('mail me@example.com'), [text('mail me@example.com')]);
   assert.deepEqual(nodes('@ab is too short'), [text('@ab is too short')]);
   assert.deepEqual(nodes(`@${'a'.repeat(33)}`), [text(`@${'a'.repeat(33)}`)]);
@@ -215,6 +217,7 @@ const LONG_INPUTS = {
   '2000-char URL': `https://example.com/${'a'.repeat(1980)}`,
   'URL of brackets': `https://example.com/${'()'.repeat(990)}`,
   'URLs back to back': 'https://a.b'.repeat(181),
+  'links that are not': '(https://['.repeat(200),
 };
 
 test('2000-character texts of repeated markers are read quickly and lose no text', () => {
