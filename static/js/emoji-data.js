@@ -120,9 +120,12 @@ function wordsOf(entry) {
   return normalize(text).split(/[\s:,.()«»"“”!?/-]+/u).filter(Boolean);
 }
 
-/** Text as search compares it: lowercase, "ё" as "е", combining marks dropped. */
+/**
+ * Text as search compares it: lowercase, without combining marks — so "ё" is "е", as people
+ * type it and as the data often spells it (on both sides alike, so "й" as "и" does no harm).
+ */
 export function normalize(text) {
-  return String(text).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC').replace(/ё/g, 'е');
+  return String(text).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
 }
 
 /** The tone (1–5) of a skin variant when all its modifiers are that one tone; 0 for mixed ones. */
