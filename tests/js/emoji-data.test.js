@@ -1,5 +1,5 @@
 // The emoji picker's data (static/js/emoji-data.js) on the vendored Emojibase files, and the
-// picker's grid navigation (moveInGrid in static/js/emoji-picker.js).
+// picker's grid navigation (static/js/grid-nav.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { installFakeDom } from './fake-dom.js';
 installFakeDom('ru');
 const { GROUPS, RECENT_MAX, EmojiPrefs, buildSet, loadEmoji, normalize, search, variant, withTone } =
   await import('../../static/js/emoji-data.js');
-const { moveInGrid } = await import('../../static/js/emoji-picker.js');
+const { moveInGrid } = await import('../../static/js/grid-nav.js');
+const picker = await import('../../static/js/emoji-picker.js');
 
 const read = (url) => JSON.parse(readFileSync(new URL(`../..${url}`, import.meta.url), 'utf8'));
 const fetched = [];
@@ -155,4 +156,10 @@ test('arrow keys move through the grid by emoji and by row, across sections', ()
   assert.deepEqual(move(0, 0, 'End'), { s: 2, i: 7 });
   assert.deepEqual(move(0, 0, 'a'), null);
   assert.deepEqual(moveInGrid([2, 0, 2], { s: 0, i: 1 }, 'ArrowRight', 8), { s: 2, i: 0 }, 'empty sections are skipped');
+});
+
+test('the picker module loads without opening anything (its buttons are tested in the browser)', () => {
+  assert.equal(typeof picker.openEmojiPicker, 'function');
+  assert.equal(picker.COLUMNS, 8);
+  assert.doesNotThrow(() => picker.closeEmojiPicker(), 'closing when nothing is open does nothing');
 });
