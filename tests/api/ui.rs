@@ -14,7 +14,7 @@
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
 //! `ui/emoji.rs` opens the emoji picker in the chat page from a button of its own and uses it
-//! with the mouse and the keyboard.
+//! with the mouse and the keyboard; `ui/format.rs` draws formatted message text into the page.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -26,6 +26,7 @@ use crate::browser::*;
 
 mod details;
 mod emoji;
+mod format;
 mod language;
 
 /// A phone-sized window.
