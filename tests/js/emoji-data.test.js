@@ -131,7 +131,8 @@ test('building a set and searching it stay fast', () => {
   const started = performance.now();
   const set = buildSet(read('/static/vendor/emojibase/ru/compact.json'), read('/static/vendor/emojibase/en/compact.json'));
   for (const q of ['а', 'ко', 'smile face', 'флаг', 'zz']) search(set, q);
-  assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
+  // About 100 ms on an idle machine; the bound leaves room for a loaded one.
+  assert.ok(performance.now() - started < 5000, `${performance.now() - started} ms`);
 });
 
 test('arrow keys move through the grid by emoji and by row, across sections', () => {

@@ -220,14 +220,29 @@ const LONG_INPUTS = {
   'links that are not': '(https://['.repeat(200),
 };
 
+/**
+ * The shortest of up to three parses of `input`, in ms: a loaded machine (CI, the whole test
+ * suite on two cores) may pause any one run, but backtracking would make every run slow.
+ */
+function parseTime(input, limit) {
+  let best = Infinity;
+  for (let run = 0; run < 3 && best >= limit; run += 1) {
+    const started = performance.now();
+    parse(input);
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+/** A parse of 2000 characters takes about a millisecond; backtracking would take seconds. */
+const PARSE_LIMIT_MS = 250;
+
 test('2000-character texts of repeated markers are read quickly and lose no text', () => {
   for (const [name, input] of Object.entries(LONG_INPUTS)) {
     assert.ok(input.length <= 2000, `${name} is ${input.length} long`);
-    const started = performance.now();
-    const tree = parse(input);
-    const took = performance.now() - started;
-    assert.ok(took < 200, `${name}: ${took.toFixed(1)} ms`);
-    assert.equal(lasting(visible(tree.children)), lasting(input), name);
+    const took = parseTime(input, PARSE_LIMIT_MS);
+    assert.ok(took < PARSE_LIMIT_MS, `${name}: ${took.toFixed(1)} ms`);
+    assert.equal(lasting(visible(parse(input).children)), lasting(input), name);
   }
   const url = nodes(LONG_INPUTS['2000-char URL']);
   assert.equal(url.length, 1);
@@ -246,9 +261,8 @@ test('random texts of markers never lose text or take long', () => {
     let input = '';
     while (input.length < 200 + round * 6) input += alphabet[Math.floor(random() * alphabet.length)];
     input = input.slice(0, 2000);
-    const started = performance.now();
     const tree = parse(input);
-    assert.ok(performance.now() - started < 200, input);
+    assert.ok(parseTime(input, PARSE_LIMIT_MS) < PARSE_LIMIT_MS, input);
     assert.equal(lasting(visible(tree.children)), lasting(input), input);
     for (const node of walk(tree.children)) {
       if (node.type === 'link') assert.match(node.href, /^https?:\/\//);
