@@ -13,6 +13,9 @@
 //! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
+//! `ui/emoji.rs` opens the emoji picker in the chat page from a button of its own and uses it
+//! with the mouse and the keyboard; `ui/format.rs` draws formatted message text into the page.
+//!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
 
@@ -22,6 +25,8 @@ use serde_json::json;
 use crate::browser::*;
 
 mod details;
+mod emoji;
+mod format;
 mod language;
 
 /// A phone-sized window.
