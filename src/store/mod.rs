@@ -377,7 +377,11 @@ fn event_from_parts(
             Change::MessageDeleted { message_id: id }
         }
         ("message_deleted", Some(LoggedMessage { id, .. })) => Change::MessageDeleted { message_id: id },
-        ("message_created", Some(LoggedMessage { current: Some(message), .. })) => Change::MessageCreated { message },
+        // As it was sent live: without reactions, whose own events follow it in the log.
+        ("message_created", Some(LoggedMessage { current: Some(mut message), .. })) => {
+            message.reactions.clear();
+            Change::MessageCreated { message }
+        }
         ("message_updated", Some(LoggedMessage { current: Some(message), .. })) => Change::MessageUpdated { message },
         ("reaction_added", Some(LoggedMessage { id, .. })) => {
             let ReactionData { emoji, user_id } = reaction(data)?;

@@ -428,4 +428,15 @@ async fn a_client_resuming_with_since_gets_every_change_in_order() {
     assert_eq!(replayed[1]["message"]["content"], "осталось");
     assert_eq!(replayed[1]["message"]["pinned"], true);
     assert_eq!(replayed[2]["emoji"], "🔥");
+
+    // A message created inside the replay comes as it was sent: its reactions follow as events.
+    let fresh = say(&mut r.anna_ws, r.id, "свежее").await;
+    r.anna_ws.send(json!({ "type": "add_reaction", "message_id": fresh["id"], "emoji": "👍" })).await;
+    r.anna_ws.wait_for("reaction_added").await;
+    let mut again = r.boris.connect(&app).await;
+    again.send(json!({ "type": "join_room", "room_id": r.id, "since": 7 })).await;
+    again.expect("room_users_list").await;
+    let tail = logged_until(&mut again, 9).await;
+    assert_eq!(tail[0]["message"]["reactions"], json!([]), "no reaction counted twice");
+    assert_eq!(tail[1]["type"], "reaction_added");
 }
