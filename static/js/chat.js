@@ -113,6 +113,7 @@ const messages = new MessageList({
     return { messages: page, hasMore: page.length >= api.PAGE_SIZE, seq };
   },
   onLatest: () => features.jumper.toLatest(),
+  people: () => members.users?.values() ?? [],
   onRetry: (clientId) => outbox.retry(clientId),
   onDiscard: (clientId) => outbox.discard(clientId),
 });

@@ -33,6 +33,12 @@ export function messageFeatures({ state, me, socket, rooms, messages, members, c
   const room = () => (state.currentRoomId === null ? null : rooms.get(state.currentRoomId) ?? null);
   const send = (frame) => socket.send(frame);
 
+  // First to see the composer's keys: while its list is open, ↑/↓, Enter, Tab and Escape are its.
+  new MentionPicker({
+    listbox: byId('mention-list'),
+    composer,
+    members: () => Array.from(members.users?.values() ?? []).filter((user) => user.id !== me.id),
+  });
   const reply = new ReplyBar({
     elements: { bar: byId('reply-bar'), name: byId('reply-bar-name'), excerpt: byId('reply-bar-excerpt'), cancel: byId('reply-bar-cancel') },
     composer,
@@ -76,11 +82,6 @@ export function messageFeatures({ state, me, socket, rooms, messages, members, c
     elements: { button: byId('open-pins'), dialog: byId('pins-dialog'), list: byId('pins-list'), status: byId('pins-status'), close: byId('pins-close') },
     roomId: () => state.currentRoomId,
     jump,
-  });
-  new MentionPicker({
-    listbox: byId('mention-list'),
-    composer,
-    members: () => Array.from(members.users?.values() ?? []).filter((user) => user.id !== me.id),
   });
   const emoji = byId('composer-emoji');
   emoji.addEventListener('click', () => openEmojiPicker(emoji, { onPick: (picked) => composer.insert(picked) }));

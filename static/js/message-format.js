@@ -52,11 +52,12 @@ export function authorOf(message) {
 }
 
 /**
- * The <li> of one message. `continued`: it continues the previous message's group (no
- * header; the time shows on hover). `pending`: not stored yet, with its status line and,
+ * The <li> of one message. `me`: the signed-in user; `people`: usernames by user id, as far
+ * as the page knows them (for the mentions). `continued`: it continues the previous message's
+ * group (no header; the time shows on hover). `pending`: not stored yet, with its status line and,
  * when it failed, «Повторить» / «Удалить» (`onRetry`, `onDiscard` get its client_id).
  */
-export function messageItem(message, { continued, pending, me, onRetry, onDiscard }) {
+export function messageItem(message, { continued, pending, me, people = new Map(), onRetry, onDiscard }) {
   const author = authorOf(message);
   const date = dateOf(message);
   const mentions = Array.isArray(message.mentions) ? message.mentions.map(Number) : [];
@@ -71,7 +72,10 @@ export function messageItem(message, { continued, pending, me, onRetry, onDiscar
   // only the time; the tooltip the full date.
   const time = (cls, text) => h('time', { class: cls, datetime: date.toISOString(), title: formatDateTime(date), text });
 
-  const body = h('div', { class: 'msg__body' }, renderMessage(String(message.content ?? ''), { mentions, me }));
+  // "@name" shows as a mention for the people the server found mentioned, as far as we know their names.
+  const named = new Map();
+  for (const id of mentions) if (people.has(id)) named.set(people.get(id).toLowerCase(), { id });
+  const body = h('div', { class: 'msg__body' }, renderMessage(String(message.content ?? ''), { mentions: named, me: me.username }));
   const text = h('div', { class: 'msg__text' }, body, editedMark(message), pinMark(message));
 
   const main = h('div', { class: 'msg__main' });

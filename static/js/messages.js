@@ -37,12 +37,14 @@ export class MessageList {
    * @param {{id:number, username:string, city:string}} o.me
    * @param {(beforeId:number) => Promise<{messages:object[], hasMore:boolean, seq:number|null}>} o.fetchOlder
    * @param {() => void} o.onLatest  a detached window wants the newest page (showWindow with it)
+   * @param {() => Iterable<{id:number, username:string}>} o.people  who else the page knows (the room's members)
    * @param {(clientId:string) => void} o.onRetry    resend a failed pending message
    * @param {(clientId:string) => void} o.onDiscard  forget a failed pending message
    */
-  constructor({ elements, me, fetchOlder, onLatest, onRetry, onDiscard }) {
+  constructor({ elements, me, fetchOlder, onLatest, people, onRetry, onDiscard }) {
     Object.assign(this, elements);
     this.me = me;
+    this.people = people;
     this.fetchOlder = fetchOlder;
     this.onLatest = onLatest;
     this.onRetry = onRetry;
@@ -294,9 +296,20 @@ export class MessageList {
   }
 
   itemOf(message, continued, pending = false) {
-    const node = messageItem(message, { continued, pending, me: this.me, onRetry: this.onRetry, onDiscard: this.onDiscard });
+    const people = message.mentions?.length ? this.knownPeople() : undefined;
+    const node = messageItem(message, { continued, pending, me: this.me, people, onRetry: this.onRetry, onDiscard: this.onDiscard });
     if (!pending) for (const hook of this.renderHooks) hook(node, message);
     return node;
+  }
+
+  /** Usernames by user id: me, the room's members, and the authors on the list. */
+  knownPeople() {
+    const people = new Map([[this.me.id, this.me.username]]);
+    for (const user of this.people()) people.set(Number(user.id), user.username);
+    for (const message of this.model.byId.values()) {
+      if (message.user) people.set(Number(message.user.id), message.user.username);
+    }
+    return people;
   }
 
   /** Rebuilds the <li> of stored message `id` in place (same group, same position). */

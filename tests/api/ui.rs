@@ -13,6 +13,9 @@
 //! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
+//! `ui/messages.rs` works with messages: editing with ↑, replying and the quote, reactions
+//! through the emoji picker, and jumping to a message further back than the loaded page.
+//!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
 
@@ -23,6 +26,7 @@ use crate::browser::*;
 
 mod details;
 mod language;
+mod messages;
 
 /// A phone-sized window.
 const PHONE: (u32, u32) = (375, 740);

@@ -1,0 +1,309 @@
+//! Working with messages in the browser, as two people do it: editing the last message with ↑
+//! (the other person sees «(изменено)»), replying from a message's toolbar (the reply bar, the
+//! quote, a click on the quote showing the original, «Сообщение удалено» once it is deleted),
+//! reacting through the emoji picker (chips counted for everyone, each person's own chip
+//! highlighted only for them), and jumping to a message further back than the loaded page (a
+//! link to it, a reply to it), with live messages waiting behind «Перейти к последним».
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+
+use crate::browser::*;
+
+#[tokio::test]
+async fn up_in_an_empty_composer_edits_the_last_message_and_the_other_person_sees_it_marked_edited() {
+    with_alice_and_bob(edit_with_up).await;
+}
+
+#[tokio::test]
+async fn a_reply_shows_its_bar_then_a_quote_that_shows_the_original_and_says_when_it_was_deleted() {
+    with_alice_and_bob(reply_and_quote).await;
+}
+
+#[tokio::test]
+async fn a_reaction_from_the_picker_is_counted_for_everyone_and_highlighted_only_for_whoever_reacted() {
+    with_alice_and_bob(react_through_the_picker).await;
+}
+
+#[tokio::test]
+async fn a_link_to_an_old_message_opens_the_chat_around_it_and_new_messages_wait_behind_jump_to_latest() {
+    with_alice_and_bob_on(&[("RATE_LIMIT_MESSAGES", "off")], jump_to_an_old_message).await;
+}
+
+/// A script expression: the <li> of the stored message whose text is exactly `$text`.
+fn message_with(text: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('#message-list li.msg')].find((li) =>
+            li.querySelector('.msg__body')?.textContent === {})",
+        json!(text)
+    )
+}
+
+impl Browser {
+    /// Moves the mouse onto the message reading `text` and clicks its toolbar's `action` button.
+    async fn use_toolbar(&self, text: &str, action: &str) {
+        let id = self.run(&format!("return {}?.dataset.id ?? null;", message_with(text))).await;
+        let id = id.as_str().unwrap_or_else(|| panic!("{}: no message {text:?}", self.name)).to_owned();
+        let message = self.find(&format!("#message-list li[data-id='{id}']")).await;
+        let hover = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
+            element: message,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        });
+        self.client.perform_actions(hover).await.expect("the pointer moved onto the message");
+        self.click(&format!("#message-list li[data-id='{id}'] .msg-toolbar [data-action='{action}']")).await;
+    }
+
+    /// The reaction chips under the message reading `text`: [emoji, count, pressed].
+    async fn chips(&self, text: &str) -> Value {
+        self.run(&format!(
+            "return [...({})?.querySelectorAll('.reaction[data-emoji]') ?? []].map((chip) =>
+                [chip.dataset.emoji, chip.querySelector('.reaction__count').textContent,
+                 chip.getAttribute('aria-pressed') === 'true']);",
+            message_with(text)
+        ))
+        .await
+    }
+
+    async fn wait_for_chips(&self, text: &str, expected: Value) {
+        let script = format!(
+            "return JSON.stringify([...({})?.querySelectorAll('.reaction[data-emoji]') ?? []].map((chip) =>
+                [chip.dataset.emoji, chip.querySelector('.reaction__count').textContent,
+                 chip.getAttribute('aria-pressed') === 'true'])) === {};",
+            message_with(text),
+            json!(expected.to_string())
+        );
+        self.wait_until(&format!("the chips {expected} under {text:?}"), &script).await;
+    }
+
+    /// What has focus: its id, else its tag and classes.
+    async fn focused(&self) -> String {
+        let found = self.run("const el = document.activeElement; return el.id ? `#${el.id}` : `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;");
+        found.await.as_str().expect("a description").to_owned()
+    }
+
+    /// Sends `count` messages «`prefix` 1…count» to the open room over a socket of the page's
+    /// own session, not through the composer (faster, and they are not the page's own);
+    /// returns their ids in order.
+    async fn seed(&self, prefix: &str, count: usize) -> Vec<i64> {
+        let script = format!(
+            "return (async () => {{
+                const room = Number(new URLSearchParams(location.search).get('room'));
+                const ws = new WebSocket(`ws://${{location.host}}/ws`);
+                const frames = [];
+                const wanted = (test) => new Promise((done) => {{
+                    const look = () => {{ if (test()) done(); }};
+                    ws.addEventListener('message', (e) => {{ frames.push(JSON.parse(e.data)); look(); }});
+                }});
+                await new Promise((open) => ws.addEventListener('open', open));
+                const joined = wanted(() => frames.some((f) => f.type === 'room_users_list'));
+                ws.send(JSON.stringify({{ type: 'join_room', room_id: room }}));
+                await joined;
+                const stored = wanted(() => frames.filter((f) => f.type === 'new_message').length === {count});
+                for (let n = 1; n <= {count}; n += 1) {{
+                    ws.send(JSON.stringify({{ type: 'send_message', room_id: room, content: `{prefix} ${{n}}`,
+                        client_id: crypto.randomUUID() }}));
+                }}
+                await stored;
+                ws.close();
+                return frames.filter((f) => f.type === 'new_message').map((f) => f.message.id);
+            }})();"
+        );
+        serde_json::from_value(self.run(&script).await).expect("the ids of the seeded messages")
+    }
+}
+
+async fn edit_with_up(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    alice.type_in_composer("Встречаемся в шесть").await;
+    alice.press(Key::Enter).await;
+    bob.wait_for_last_message("Встречаемся в шесть").await;
+
+    // ↑ in the empty composer opens her last message for editing, its text in the box.
+    alice.press(Key::Up).await;
+    alice.wait_until("the edit box to take the focus", "return document.activeElement?.matches('.msg-edit__input') === true;").await;
+    let input = alice.find(".msg-edit__input").await;
+    assert_eq!(input.prop("value").await.expect("value"), Some("Встречаемся в шесть".to_owned()));
+
+    // Escape cancels: nothing changes, the focus is back in the composer.
+    input.send_keys(" и не опаздываем").await.expect("typing");
+    input.send_keys(&Key::Escape).await.expect("escape");
+    alice.wait_until("the edit box to close", "return !document.querySelector('.msg-edit');").await;
+    assert_eq!(alice.focused().await, "#composer-input");
+    alice.wait_for_last_message("Встречаемся в шесть").await;
+
+    // Again, and Enter saves (Shift+Enter is a new line in the text).
+    alice.press(Key::Up).await;
+    let input = alice.find(".msg-edit__input").await;
+    input.clear().await.expect("cleared");
+    input.send_keys("Встречаемся в семь").await.expect("typing");
+    input.send_keys(&(Key::Shift + &*Key::Enter)).await.expect("shift+enter");
+    input.send_keys("у входа").await.expect("typing");
+    input.send_keys(&Key::Enter).await.expect("enter");
+    alice.wait_for_last_message("Встречаемся в семь\nу входа").await;
+    assert_eq!(alice.focused().await, "#composer-input", "the focus went back to the composer");
+
+    // Борис sees the new text, marked edited, with the time of the edit in its tooltip.
+    bob.wait_for_last_message("Встречаемся в семь\nу входа").await;
+    let mark = format!("{}?.querySelector('.msg__edited')", message_with("Встречаемся в семь\nу входа"));
+    bob.wait_until("the edited mark", &format!("return Boolean({mark});")).await;
+    let (text, title): (String, String) =
+        serde_json::from_value(bob.run(&format!("const el = {mark}; return [el.textContent.trim(), el.title];")).await)
+            .expect("the mark's text and title");
+    assert_eq!(text, "(изменено)");
+    assert!(title.starts_with("Изменено: "), "the tooltip says when: {title:?}");
+    assert_eq!(bob.count("#message-list li.msg").await, 1, "edited in place, not a new message");
+}
+
+async fn reply_and_quote(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    bob.type_in_composer("Кто идёт на обед?").await;
+    bob.press(Key::Enter).await;
+    alice.wait_for_last_message("Кто идёт на обед?").await;
+
+    // Reply from the toolbar: the bar names whom and what, and the composer takes the focus.
+    alice.use_toolbar("Кто идёт на обед?", "reply").await;
+    alice.wait_for("#reply-bar:not([hidden])").await;
+    assert_eq!(alice.find("#reply-bar-name").await.text().await.expect("text"), "В ответ пользователю Борис:");
+    assert_eq!(alice.find("#reply-bar-excerpt").await.text().await.expect("text"), "Кто идёт на обед?");
+    assert_eq!(alice.focused().await, "#composer-input");
+
+    // Escape drops the reply; a second try sends it.
+    alice.press(Key::Escape).await;
+    alice.wait_for("#reply-bar[hidden]").await;
+    alice.use_toolbar("Кто идёт на обед?", "reply").await;
+    alice.wait_for("#reply-bar:not([hidden])").await;
+    alice.type_in_composer("Я! Через пять минут").await;
+    alice.press(Key::Enter).await;
+    alice.wait_for("#reply-bar[hidden]").await;
+
+    // Борис sees the reply with a quote of his message; a click on the quote shows the original.
+    bob.wait_for_last_message("Я! Через пять минут").await;
+    let quote = format!("{}?.querySelector('.msg__reply')", message_with("Я! Через пять минут"));
+    let quoted = bob.run(&format!("return {quote}?.textContent;")).await;
+    assert_eq!(quoted, json!("@БорисКто идёт на обед?"));
+    bob.run(&format!("{quote}.click();")).await;
+    bob.wait_until(
+        "the original to be shown and flashed",
+        &format!(
+            "const li = {}; return document.activeElement === li && li.classList.contains('is-flashing');",
+            message_with("Кто идёт на обед?")
+        ),
+    )
+    .await;
+
+    // Борис deletes his question (after saying yes); the reply now says the original is gone.
+    bob.use_toolbar("Кто идёт на обед?", "delete").await;
+    bob.wait_for("#confirm-dialog[open]").await;
+    assert_eq!(bob.focused().await, "#confirm-ok", "the dialog's action has the focus");
+    bob.click("#confirm-ok").await;
+    for browser in [&alice, &bob] {
+        browser
+            .wait_until(
+                "the question to go and the quote to say so",
+                &format!(
+                    "return !{} && {}?.querySelector('.msg__reply--deleted')?.textContent === 'Сообщение удалено';",
+                    message_with("Кто идёт на обед?"),
+                    message_with("Я! Через пять минут")
+                ),
+            )
+            .await;
+    }
+}
+
+async fn react_through_the_picker(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    bob.type_in_composer("Сдал экзамен!").await;
+    bob.press(Key::Enter).await;
+    alice.wait_for_last_message("Сдал экзамен!").await;
+
+    // Алиса picks 🎉 in the picker: one chip, counted once, pressed for her, not for Борис.
+    alice.use_toolbar("Сдал экзамен!", "react").await;
+    alice.pick_emoji("1F389").await;
+    alice.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
+    bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", false]])).await;
+
+    // Борис clicks the chip: two, pressed for him; for Алиса still pressed (her own, kept by the
+    // page: the frame for the room says `me: false` to everyone).
+    bob.run(&format!("{}.querySelector('.reaction[data-emoji]').click();", message_with("Сдал экзамен!"))).await;
+    bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "2", true]])).await;
+    alice.wait_for_chips("Сдал экзамен!", json!([["🎉", "2", true]])).await;
+
+    // Алиса takes hers back; after a reload the page still knows whose is whose.
+    alice.run(&format!("{}.querySelector('.reaction[data-emoji]').click();", message_with("Сдал экзамен!"))).await;
+    alice.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", false]])).await;
+    bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
+    bob.client.refresh().await.expect("reloaded");
+    bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
+    assert_eq!(alice.chips("Сдал экзамен!").await, json!([["🎉", "1", false]]));
+}
+
+async fn jump_to_an_old_message(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    // More than a page of history: the first messages are not on the page a room opens with.
+    let ids = bob.seed("Старое", 80).await;
+    let room = alice.attr("body", "data-default-room-id").await;
+    let target = ids[4];
+
+    // A link to «Старое 5» opens the chat around it: the message in view, focused and flashed.
+    alice.client.goto(&format!("{origin}/chat?room={room}&message={target}")).await.expect("the link opens");
+    let at_target = format!(
+        "const li = document.querySelector(\"#message-list li[data-id='{target}']\");
+         return Boolean(li) && document.activeElement === li && li.classList.contains('is-flashing');"
+    );
+    alice.wait_until("the linked message to be shown and flashed", &at_target).await;
+    assert_eq!(alice.run(&format!("return {}?.dataset.id;", message_with("Старое 5"))).await, json!(target.to_string()));
+    assert_eq!(alice.count(&format!("#message-list li[data-id='{}']", ids[79])).await, 0, "the newest is not loaded");
+    alice.wait_for_text("#jump-latest", "Перейти к последним").await;
+
+    // A live message does not land after the old window: it waits, counted on the button.
+    bob.type_in_composer("Свежее").await;
+    bob.press(Key::Enter).await;
+    bob.wait_for_last_message("Свежее").await;
+    alice.wait_for_text("#jump-latest", "1 новое сообщение").await;
+    assert_eq!(alice.run(&format!("return Boolean({});", message_with("Свежее"))).await, json!(false));
+
+    // The button brings the newest, with the message that waited, once.
+    alice.click("#jump-latest").await;
+    alice.wait_for_last_message("Свежее").await;
+    assert_eq!(alice.run("return [...document.querySelectorAll('#message-list .msg__body')].filter((b) => b.textContent === 'Свежее').length;").await, json!(1));
+    alice.wait_until("the button to go", "return document.querySelector('#jump-latest').hidden;").await;
+
+    // A reply to an old message: a click on its quote loads the original's part of the room.
+    let reply = json!({ "type": "send_message", "room_id": room.parse::<i64>().expect("a room id"), "content": "Отвечаю на старое",
+        "client_id": "00000000-0000-4000-8000-000000000001", "reply_to": ids[1] });
+    bob.client.goto(&format!("{origin}/chat?room={room}")).await.expect("reloaded");
+    bob.wait_for_last_message("Свежее").await;
+    bob.run(&format!(
+        "const ws = new WebSocket(`ws://${{location.host}}/ws`);
+         ws.addEventListener('open', () => ws.send(JSON.stringify({{ type: 'join_room', room_id: {room} }})));
+         ws.addEventListener('message', (e) => {{
+             if (JSON.parse(e.data).type === 'room_users_list') ws.send(JSON.stringify({reply}));
+         }});"
+    ))
+    .await;
+    alice.wait_for_last_message("Отвечаю на старое").await;
+    alice.run(&format!("{}.querySelector('.msg__reply').click();", message_with("Отвечаю на старое"))).await;
+    let at_original = format!(
+        "const li = document.querySelector(\"#message-list li[data-id='{}']\");
+         return Boolean(li) && document.activeElement === li && li.classList.contains('is-flashing');",
+        ids[1]
+    );
+    alice.wait_until("the original to be loaded, shown and flashed", &at_original).await;
+
+    // The search panel asks for a jump with a document event; it works the same way.
+    alice
+        .run(&format!(
+            "document.dispatchEvent(new CustomEvent('discock:open-message', {{ detail: {{ roomId: {room}, messageId: {} }} }}));",
+            ids[40]
+        ))
+        .await;
+    let at_searched = at_original.replace(&format!("'{}'", ids[1]), &format!("'{}'", ids[40]));
+    alice.wait_until("the message the event named to be shown", &at_searched).await;
+}
