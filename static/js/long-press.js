@@ -26,7 +26,6 @@ export function onLongPress(root, find, onPress) {
   const fire = () => {
     cancel();
     swallow = true;
-    setTimeout(() => { swallow = false; }, 800);
     onPress(pressed.target, pressed.event);
   };
   root.addEventListener('pointerdown', (event) => {
@@ -49,7 +48,16 @@ export function onLongPress(root, find, onPress) {
     if (!swallow && (timer || recent)) fire();
     if (swallow) event.preventDefault();
   });
-  root.addEventListener('click', (event) => {
+  // Any new press starts afresh: only what follows the long press's own lift is swallowed.
+  document.addEventListener('pointerdown', () => { swallow = false; }, true);
+  // Lifting the finger after a long press makes no mouse events (which would focus what is under it).
+  root.addEventListener('touchend', (event) => {
+    if (!swallow) return;
+    if (event.cancelable) event.preventDefault();
+    setTimeout(() => { swallow = false; }, 0);
+  });
+  // On the document: the menu the press opened is under the finger by then, and takes that click.
+  document.addEventListener('click', (event) => {
     if (!swallow) return;
     swallow = false;
     event.preventDefault();

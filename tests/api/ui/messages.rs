@@ -3,7 +3,10 @@
 //! quote, a click on the quote showing the original, «Сообщение удалено» once it is deleted),
 //! reacting through the emoji picker (chips counted for everyone, each person's own chip
 //! highlighted only for them), and jumping to a message further back than the loaded page (a
-//! link to it, a reply to it), with live messages waiting behind «Перейти к последним».
+//! link to it, a reply to it), with live messages waiting behind «Перейти к последним»; on a
+//! phone, a long press opens a message's actions as a sheet.
+
+use std::time::Duration;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
@@ -24,6 +27,11 @@ async fn a_reply_shows_its_bar_then_a_quote_that_shows_the_original_and_says_whe
 #[tokio::test]
 async fn a_reaction_from_the_picker_is_counted_for_everyone_and_highlighted_only_for_whoever_reacted() {
     with_alice_and_bob(react_through_the_picker).await;
+}
+
+#[tokio::test]
+async fn on_a_phone_a_long_press_opens_the_actions_as_a_sheet_and_the_focus_comes_back() {
+    with_alice_and_bob(long_press_on_a_phone).await;
 }
 
 #[tokio::test]
@@ -54,6 +62,12 @@ impl Browser {
         });
         self.client.perform_actions(hover).await.expect("the pointer moved onto the message");
         self.click(&format!("#message-list li[data-id='{id}'] .msg-toolbar [data-action='{action}']")).await;
+    }
+
+    /// Clicks the emoji `hex` (Emojibase hexcode) in the open emoji picker; it closes.
+    async fn pick_emoji(&self, hex: &str) {
+        self.click(&format!(".emoji-picker__emoji[data-hex='{hex}']")).await;
+        self.wait_until("the picker to close", "return !document.querySelector('.emoji-picker');").await;
     }
 
     /// The reaction chips under the message reading `text`: [emoji, count, pressed].
@@ -241,6 +255,50 @@ async fn react_through_the_picker(origin: String, alice: Browser, bob: Browser) 
     bob.client.refresh().await.expect("reloaded");
     bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
     assert_eq!(alice.chips("Сдал экзамен!").await, json!([["🎉", "1", false]]));
+}
+
+async fn long_press_on_a_phone(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    bob.type_in_composer("Пришлите фото").await;
+    bob.press(Key::Enter).await;
+    alice.wait_for_last_message("Пришлите фото").await;
+    alice.emulate_phone((375, 740)).await;
+
+    // A finger held on the message for a moment (touch events, as a phone's screen sends them).
+    let at: (f64, f64) = serde_json::from_value(
+        alice
+            .run(&format!(
+                "const r = {}.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];",
+                message_with("Пришлите фото")
+            ))
+            .await,
+    )
+    .expect("the middle of the message");
+    let finger = json!([{ "x": at.0, "y": at.1 }]);
+    alice.devtools("Input.dispatchTouchEvent", json!({ "type": "touchStart", "touchPoints": finger })).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    alice.devtools("Input.dispatchTouchEvent", json!({ "type": "touchEnd", "touchPoints": [] })).await;
+
+    // The menu rises from the bottom edge, the width of the screen, its first action focused;
+    // Борис's message offers Алиса no edit, delete or pin.
+    alice.wait_for("#message-menu[open]").await;
+    let sheet = alice.run("const r = document.querySelector('#message-menu').getBoundingClientRect();
+        return [Math.round(r.left), Math.round(r.right), Math.round(r.bottom)];").await;
+    assert_eq!(sheet, json!([0, 375, 740]), "a sheet along the bottom edge");
+    let actions = alice.run("return [...document.querySelectorAll('#message-menu-list [data-action]')].map((b) => b.dataset.action);").await;
+    assert_eq!(actions, json!(["react", "reply", "link", "copy"]));
+    assert_eq!(alice.focused().await, "button.menu__item");
+
+    // Escape closes it onto the message; «Ответить» from it starts a reply.
+    alice.chord(&[Key::Escape]).await;
+    alice.wait_until("the menu to close", "return !document.querySelector('#message-menu').open;").await;
+    assert_eq!(alice.run(&format!("return document.activeElement === {};", message_with("Пришлите фото"))).await, json!(true));
+    alice.chord(&[Key::Enter]).await;
+    alice.wait_for("#message-menu[open]").await;
+    alice.click("#message-menu-list [data-action='reply']").await;
+    alice.wait_for("#reply-bar:not([hidden])").await;
+    assert_eq!(alice.focused().await, "#composer-input");
 }
 
 async fn jump_to_an_old_message(origin: String, alice: Browser, bob: Browser) {
