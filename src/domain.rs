@@ -334,6 +334,103 @@ pub struct Message {
     /// it lets instances deliver a room's messages in order and notice missed ones.
     #[serde(skip)]
     pub seq: i64,
+    /// When its author last changed the text; `None` if never.
+    #[serde(default)]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// The message this one answers.
+    #[serde(default)]
+    pub reply_to: Option<ReplyRef>,
+    /// Reactions, one entry per emoji, ordered by the emoji's first use.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// The users its text mentions (`@username` of an existing user), in order of first mention.
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
+    /// Pinned by the room's creator.
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+impl Message {
+    /// A message just posted: nothing has happened to it yet.
+    pub fn posted(
+        id: MessageId,
+        room_id: RoomId,
+        user: User,
+        content: String,
+        created_at: DateTime<Utc>,
+        client_id: Option<String>,
+        seq: i64,
+    ) -> Message {
+        Message {
+            id,
+            room_id,
+            content,
+            created_at,
+            client_id,
+            user,
+            seq,
+            edited_at: None,
+            reply_to: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+            pinned: false,
+        }
+    }
+}
+
+/// What a reply shows of the message it answers: `{"id","user":{"id","username"},"excerpt"}`,
+/// or `{"id","deleted":true}` once that message was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReplyRef {
+    Present { id: MessageId, user: Author, excerpt: String },
+    Deleted { id: MessageId, deleted: bool },
+}
+
+impl ReplyRef {
+    /// Characters of the original a reply shows at most (an ellipsis included).
+    pub const EXCERPT_CHARS: usize = 100;
+
+    /// The reference to `original` (its text cut to [`ReplyRef::EXCERPT_CHARS`]), or the
+    /// deleted form.
+    pub fn to(id: MessageId, original: Option<(Author, &str)>) -> ReplyRef {
+        match original {
+            None => ReplyRef::Deleted { id, deleted: true },
+            Some((user, text)) => ReplyRef::Present { id, user, excerpt: excerpt(text, Self::EXCERPT_CHARS) },
+        }
+    }
+
+    pub fn id(&self) -> MessageId {
+        match self {
+            ReplyRef::Present { id, .. } | ReplyRef::Deleted { id, .. } => *id,
+        }
+    }
+}
+
+/// `text` cut to at most `max` characters, the cut marked with "…".
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// The part of a user shown beside their words elsewhere (a reply, "… печатает").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub id: UserId,
+    pub username: Username,
+}
+
+/// One emoji's reactions to a message: `{"emoji","count","me"}`, `me` for the viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: u32,
+    pub me: bool,
 }
 
 #[cfg(test)]

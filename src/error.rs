@@ -50,6 +50,7 @@ pub enum BadRequest {
     Fields(String),
     RoomIdNotInteger,
     BeforeNotInteger,
+    AroundNotInteger,
     LimitNotInteger,
     Form,
     NotAWebSocket,
@@ -66,10 +67,18 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             AppError::Chat(e) => match e {
-                ChatError::RoomNotFound(_) => StatusCode::NOT_FOUND,
-                ChatError::NotJoined(_) | ChatError::NotRoomCreator => StatusCode::FORBIDDEN,
-                ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken => StatusCode::CONFLICT,
+                ChatError::RoomNotFound(_) | ChatError::MessageNotFound(_) => StatusCode::NOT_FOUND,
+                ChatError::NotJoined(_)
+                | ChatError::NotRoomCreator
+                | ChatError::NotAuthor
+                | ChatError::CannotDelete
+                | ChatError::CannotPin => StatusCode::FORBIDDEN,
+                ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken | ChatError::TooManyReactions => {
+                    StatusCode::CONFLICT
+                }
                 ChatError::NothingToChange
+                | ChatError::InvalidEmoji
+                | ChatError::BeforeWithAround
                 | ChatError::BadLimit
                 | ChatError::InvalidSince { .. }
                 | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
@@ -119,6 +128,7 @@ impl AppError {
                 BadRequest::Fields(detail) => return texts::bad_fields(lang, detail),
                 BadRequest::RoomIdNotInteger => Sentence::RoomIdNotInteger,
                 BadRequest::BeforeNotInteger => Sentence::BeforeNotInteger,
+                BadRequest::AroundNotInteger => Sentence::AroundNotInteger,
                 BadRequest::LimitNotInteger => Sentence::BadLimit,
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,

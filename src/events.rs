@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Message, Room, RoomId};
+use crate::domain::{Message, MessageId, Room, RoomId, UserId};
 
 /// One logged change of a room, at its place in the room's sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +27,15 @@ pub enum Change {
     MessageCreated { message: Message },
     /// The room's name or description changed (frame `room_updated`).
     RoomUpdated { room: Room },
+    /// A message's text was edited, or it was pinned or unpinned (frame `message_updated`): the
+    /// message as it is now.
+    MessageUpdated { message: Message },
+    /// A message was deleted (frame `message_deleted`).
+    MessageDeleted { message_id: MessageId },
+    /// Someone reacted to a message with an emoji (frame `reaction_added`).
+    ReactionAdded { message_id: MessageId, emoji: String, user_id: UserId },
+    /// Someone took their reaction back (frame `reaction_removed`).
+    ReactionRemoved { message_id: MessageId, emoji: String, user_id: UserId },
 }
 
 /// Who hears of a change on an instance.
@@ -44,12 +53,20 @@ impl Change {
         match self {
             Change::MessageCreated { .. } => "message_created",
             Change::RoomUpdated { .. } => "room_updated",
+            Change::MessageUpdated { .. } => "message_updated",
+            Change::MessageDeleted { .. } => "message_deleted",
+            Change::ReactionAdded { .. } => "reaction_added",
+            Change::ReactionRemoved { .. } => "reaction_removed",
         }
     }
 
     pub fn audience(&self) -> Audience {
         match self {
-            Change::MessageCreated { .. } => Audience::Members,
+            Change::MessageCreated { .. }
+            | Change::MessageUpdated { .. }
+            | Change::MessageDeleted { .. }
+            | Change::ReactionAdded { .. }
+            | Change::ReactionRemoved { .. } => Audience::Members,
             Change::RoomUpdated { .. } => Audience::Everyone,
         }
     }

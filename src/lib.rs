@@ -12,11 +12,14 @@
 //! - [`i18n`]: the languages (Russian, English), their message catalogues, choosing a language.
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
+//! - [`emoji`]: what counts as one reaction emoji.
+//! - [`mentions`]: the `@username` candidates in a message's text.
 //! - [`keys`]: random tokens and the keyed hashes of sessions and CSRF tokens.
 //! - [`auth`]: accounts, sessions, cookies, origin checks, the client address, the current user.
 //! - [`limits`]: rate limits per user and per client address, open sockets per user.
 //! - [`events`]: the room event log — every change to a room, numbered by the room's seq.
-//! - [`chat`]: the rules, one file per feature (rooms, presence, messages); `ChatError`.
+//! - [`chat`]: the rules, one file per feature (rooms, presence, messages, message changes);
+//!   `ChatError`.
 //! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.
 //! - [`migrate`]: the command line beyond serving (`--help`, `migrate-sqlite-to-postgres`).
 //! - [`hub`]: rooms, members and local presence; delivery of encoded frames.
@@ -36,6 +39,7 @@ pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod domain;
+pub mod emoji;
 pub mod error;
 pub mod events;
 pub mod fanout;
@@ -43,6 +47,7 @@ pub mod hub;
 pub mod i18n;
 pub mod keys;
 pub mod limits;
+pub mod mentions;
 pub mod migrate;
 pub mod protocol;
 pub mod routes;

@@ -121,6 +121,7 @@ pub struct Copied {
     pub messages: u64,
     /// Entries of the rooms' event logs.
     pub events: u64,
+    pub reactions: u64,
     /// Every session: the target applies its own `SESSION_IDLE_DAYS` and `SESSION_MAX_DAYS`
     /// when they are checked, and purges the ended ones at the next login.
     pub sessions: u64,
@@ -167,7 +168,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
     let mut conn = target.connection()?;
     let mut tx = conn.client().transaction()?;
     // Keep a server that is already running on this database from writing meanwhile.
-    tx.batch_execute("LOCK TABLE users, rooms, messages, room_events, sessions IN EXCLUSIVE MODE")?;
+    tx.batch_execute("LOCK TABLE users, rooms, messages, room_events, reactions, sessions IN EXCLUSIVE MODE")?;
     let row = tx.query_one(
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM rooms), (SELECT count(*) FROM messages)",
         &[],
@@ -182,10 +183,11 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
         rooms: copy_rooms(&source, &mut tx)?,
         messages: without_foreign_keys(&mut tx, "messages", |tx| copy_messages(&source, tx))?,
         events: without_foreign_keys(&mut tx, "room_events", |tx| copy_events(&source, tx))?,
+        reactions: without_foreign_keys(&mut tx, "reactions", |tx| copy_reactions(&source, tx))?,
         sessions: copy_sessions(&source, &mut tx)?,
         took: Duration::ZERO,
     };
-    for table in ["users", "rooms", "messages"] {
+    for table in ["users", "rooms", "messages", "reactions"] {
         restart_identity(&source, &mut tx, table)?;
     }
     tx.commit()?;
@@ -271,19 +273,66 @@ fn without_foreign_keys<T>(
 /// however many there are.
 fn copy_messages(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY messages (id, room_id, user_id, content, client_id, seq, created_at) FROM STDIN (FORMAT binary)",
+        "COPY messages (id, room_id, user_id, content, client_id, seq, created_at,
+                       edited_at, deleted_at, reply_to_id, mentions, pinned_at) FROM STDIN (FORMAT binary)",
     )?;
     let mut writer = BinaryCopyInWriter::new(
         sink,
-        &[Type::INT8, Type::INT8, Type::INT8, Type::TEXT, Type::TEXT, Type::INT8, Type::TIMESTAMPTZ],
+        &[
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::TIMESTAMPTZ,
+            Type::TIMESTAMPTZ,
+            Type::TIMESTAMPTZ,
+            Type::INT8,
+            Type::TEXT,
+            Type::TIMESTAMPTZ,
+        ],
     );
-    let mut select =
-        source.prepare("SELECT id, room_id, user_id, content, client_id, seq, created_at FROM messages ORDER BY id")?;
+    let mut select = source.prepare(
+        "SELECT id, room_id, user_id, content, client_id, seq, created_at,
+                edited_at, deleted_at, reply_to_id, mentions, pinned_at FROM messages ORDER BY id",
+    )?;
     let mut rows = select.query([])?;
+    let maybe_time = |us: Option<i64>| us.map(time).transpose();
     while let Some(r) = rows.next()? {
         let (id, room_id, user_id, seq): (i64, i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(5)?);
         let (content, client_id): (String, Option<String>) = (r.get(3)?, r.get(4)?);
-        writer.write(&[&id, &room_id, &user_id, &content, &client_id, &seq, &time(r.get(6)?)?])?;
+        let (edited_at, deleted_at, pinned_at) =
+            (maybe_time(r.get(7)?)?, maybe_time(r.get(8)?)?, maybe_time(r.get(11)?)?);
+        let (reply_to_id, mentions): (Option<i64>, Option<String>) = (r.get(9)?, r.get(10)?);
+        writer.write(&[
+            &id,
+            &room_id,
+            &user_id,
+            &content,
+            &client_id,
+            &seq,
+            &time(r.get(6)?)?,
+            &edited_at,
+            &deleted_at,
+            &reply_to_id,
+            &mentions,
+            &pinned_at,
+        ])?;
+    }
+    Ok(writer.finish()?)
+}
+
+/// Streams the reactions like the messages; their ids keep the order of first use.
+fn copy_reactions(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
+    let sink = tx.copy_in("COPY reactions (id, message_id, emoji, user_id, created_at) FROM STDIN (FORMAT binary)")?;
+    let mut writer =
+        BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TIMESTAMPTZ]);
+    let mut select = source.prepare("SELECT id, message_id, emoji, user_id, created_at FROM reactions ORDER BY id")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, message_id, emoji, user_id): (i64, i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        writer.write(&[&id, &message_id, &emoji, &user_id, &time(r.get(4)?)?])?;
     }
     Ok(writer.finish()?)
 }
@@ -344,7 +393,7 @@ mod tests {
     use crate::i18n::Lang;
     use crate::store::postgres::scratch;
     use crate::store::prelude::*;
-    use crate::store::NewMessage;
+    use crate::store::{MessageChange, NewMessage};
 
     fn parse(args: &[&str]) -> Result<Command, UsageError> {
         Command::parse(args.iter().map(|s| s.to_string()))
@@ -422,6 +471,8 @@ mod tests {
             content: MessageText::parse(text).unwrap(),
             client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
             created_at: domain::now(),
+            reply_to: None,
+            mention_keys: Vec::new(),
         };
         let kept = store
             .insert_messages(&[
@@ -430,13 +481,23 @@ mod tests {
                 say(general.id, &alice, "как дела?", Some("c2")),
             ])
             .unwrap();
+        // Worked on after posting: a reaction, an edit with a mention, a pin.
+        let ids: Vec<_> = kept.iter().map(|i| i.message.id).collect();
+        let thumbs = MessageChange::AddReaction { emoji: crate::emoji::Emoji::parse("👍").unwrap() };
+        store.change_message(ids[0], &thumbs, bob.id, now).unwrap();
+        let edit = MessageChange::Edit {
+            content: MessageText::parse("@bobby как дела?").unwrap(),
+            mention_keys: vec!["bobby".into()],
+        };
+        store.change_message(ids[2], &edit, alice.id, now).unwrap();
+        store.change_message(ids[1], &MessageChange::Pin(true), alice.id, now).unwrap();
         // The newest message id and the newest room id then belong to deleted rows.
         store.insert_messages(&[say(doomed.id, &bob, "gone soon", None)]).unwrap();
         store.delete_room(doomed.id).unwrap();
         let lifetime = SessionLifetime::default();
         store.create_session("live", alice.id, now, &lifetime).unwrap();
         store.create_session("dead", bob.id, now - chrono::Duration::days(100), &lifetime).unwrap();
-        (kept.into_iter().map(|i| i.message).collect(), general)
+        (store.messages_before(general.id, None, 10).unwrap(), general)
     }
 
     #[test]
@@ -449,6 +510,8 @@ mod tests {
         let copied = sqlite_to_postgres(&path, &db.url, Duration::ZERO).unwrap();
 
         assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
+        assert_eq!((copied.events, copied.reactions), (6, 1), "three messages, three changes; one reaction");
+        assert!(messages[2].edited_at.is_some() && messages[1].pinned && messages[0].reactions.len() == 1);
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
         assert_eq!(pg.list_rooms().unwrap(), std::slice::from_ref(&general));
@@ -466,6 +529,8 @@ mod tests {
             content: MessageText::parse("привет").unwrap(),
             client_id: Some(ClientId::parse("c1").unwrap()),
             created_at: domain::now(),
+            reply_to: None,
+            mention_keys: Vec::new(),
         };
         assert_eq!(
             pg.insert_messages(std::slice::from_ref(&resent)).unwrap()[0].message,
@@ -473,7 +538,7 @@ mod tests {
             "client ids came along"
         );
         let next = pg.insert_messages(&[NewMessage { client_id: None, ..resent }]).unwrap().remove(0).message;
-        assert_eq!(next.seq, 4, "the room's seq continues");
+        assert_eq!(next.seq, 7, "the room's seq continues");
         assert_eq!(next.id.0, messages[2].id.0 + 2, "the deleted room's message id is not handed out again");
         let room =
             pg.create_room(&RoomName::parse("Новая").unwrap(), &RoomDescription::empty(), alice.id, domain::now());

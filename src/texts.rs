@@ -45,6 +45,15 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::RoomNotFound(room) => tf(lang, "error.room-not-found", &[("room", room)]),
         ChatError::NotJoined(room) => tf(lang, "error.not-joined", &[("room", room)]),
         ChatError::NotRoomCreator => t(lang, "error.not-room-creator"),
+        ChatError::NotAuthor => t(lang, "error.not-author"),
+        ChatError::CannotDelete => t(lang, "error.cannot-delete"),
+        ChatError::CannotPin => t(lang, "error.cannot-pin"),
+        ChatError::MessageNotFound(_) => t(lang, "error.message-not-found"),
+        ChatError::InvalidEmoji => t(lang, "error.invalid-emoji"),
+        ChatError::TooManyReactions => {
+            tf(lang, "error.too-many-reactions", &[("max", &crate::store::MAX_REACTION_EMOJI)])
+        }
+        ChatError::BeforeWithAround => t(lang, "error.before-with-around"),
         ChatError::DefaultRoomUndeletable => t(lang, "error.default-room-undeletable"),
         ChatError::RoomNameTaken => t(lang, "error.room-name-taken"),
         ChatError::NothingToChange => t(lang, "error.nothing-to-change"),
@@ -86,6 +95,7 @@ pub enum Sentence {
     BadLimit,
     RoomIdNotInteger,
     BeforeNotInteger,
+    AroundNotInteger,
     BodyNotObject,
     BadForm,
     NotAWebSocket,
@@ -114,6 +124,7 @@ impl Sentence {
             Sentence::BadLimit => "error.bad-limit",
             Sentence::RoomIdNotInteger => "error.room-id-not-integer",
             Sentence::BeforeNotInteger => "error.before-not-integer",
+            Sentence::AroundNotInteger => "error.around-not-integer",
             Sentence::BodyNotObject => "error.body-not-object",
             Sentence::BadForm => "error.bad-form",
             Sentence::NotAWebSocket => "error.not-a-websocket",

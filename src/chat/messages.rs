@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{ChatError, Participant};
-use crate::domain::{now, ClientId, Message, MessageId, MessageText, RoomId};
+use crate::domain::{now, Author, ClientId, Message, MessageId, MessageText, ReplyRef, RoomId};
 use crate::state::AppState;
 use crate::store::{Inserted, NewMessage, Page, PendingInsert, StoreError};
 
@@ -19,6 +19,8 @@ pub struct SendMessage {
     pub content: String,
     /// Makes resending idempotent: the same `client_id` from the same user is stored once.
     pub client_id: Option<String>,
+    /// A message of the same room this one answers.
+    pub reply_to: Option<MessageId>,
 }
 
 /// Queues a message of a room this connection joined. Resolves once it is queued; the commit's
@@ -34,14 +36,35 @@ pub async fn send_message(
     let client_id = command.client_id.as_deref().map(ClientId::parse).transpose()?;
     // Counted once it is a message that would be stored: beyond the limit nothing is stored.
     state.limits.message(participant.user().id)?;
+    // The original is checked before the message joins a batch, whose commit is all or none.
+    let reply_to = match command.reply_to {
+        None => None,
+        Some(id) => Some(reply_target(state, command.room_id, id).await?),
+    };
+    let mention_keys = crate::mentions::candidates(content.as_str());
     let new = NewMessage {
         room_id: command.room_id,
         user: participant.user().clone(),
         content,
         client_id,
         created_at: now(),
+        reply_to,
+        mention_keys,
     };
     Ok(state.db.queue_message(new).await?)
+}
+
+/// What a reply to message `id` shows of it, if that message is one of `room`'s and not
+/// deleted.
+async fn reply_target(state: &AppState, room: RoomId, id: MessageId) -> Result<ReplyRef, ChatError> {
+    let original = state.db.call(move |s| s.message(id, None)).await?;
+    match original {
+        Some(m) if m.room_id == room => {
+            let author = Author { id: m.user.id, username: m.user.username.clone() };
+            Ok(ReplyRef::to(id, Some((author, &m.content))))
+        }
+        _ => Err(ChatError::MessageNotFound(id)),
+    }
 }
 
 /// What the sender of a queued message hears once it is committed: nothing more when it was
@@ -60,6 +83,8 @@ pub fn stored(room: RoomId, result: Result<Inserted, StoreError>) -> Result<Opti
 pub struct HistoryQuery {
     /// Only messages older than this one; the newest page without it.
     pub before: Option<MessageId>,
+    /// The window around this message instead (not with `before`).
+    pub around: Option<MessageId>,
     /// At least 1; more than [`MAX_PAGE`] gives [`MAX_PAGE`]; [`DEFAULT_PAGE`] without it.
     pub limit: Option<u64>,
 }
@@ -90,17 +115,28 @@ pub async fn history(
         Some(0) => return Err(ChatError::BadLimit),
         Some(n) => n.min(u64::from(MAX_PAGE)) as u32,
     };
-    let before = query.before;
+    let (before, around) = match (query.before, query.around) {
+        (Some(_), Some(_)) => return Err(ChatError::BeforeWithAround),
+        pair => pair,
+    };
     let lifetime = state.config.sessions;
     state
         .db
         .call(move |s| {
             let queued = started.elapsed();
             let in_store = Instant::now();
-            if s.session_user(&session_hash, now(), &lifetime)?.is_none() {
+            let Some(viewer) = s.session_user(&session_hash, now(), &lifetime)? else {
                 return Ok(Err(ChatError::NotSignedIn));
-            }
-            Ok(match s.history(room, before, limit)? {
+            };
+            let viewer = viewer.user.id;
+            let page = match around {
+                None => s.history(room, before, limit, viewer)?,
+                Some(id) => match s.history_around(room, id, limit, viewer)? {
+                    None if s.room_seq(room)?.is_some() => return Ok(Err(ChatError::MessageNotFound(id))),
+                    page => page,
+                },
+            };
+            Ok(match page {
                 None => Err(ChatError::RoomNotFound(room)),
                 Some(page) => Ok(History { page, queued, in_store: in_store.elapsed() }),
             })

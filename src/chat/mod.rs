@@ -7,7 +7,9 @@
 //! - [`rooms`]: listing, creating, renaming and deleting rooms.
 //! - [`presence`]: joining (and resuming), leaving, typing.
 //! - [`messages`]: sending and reading history.
+//! - [`changes`]: editing, deleting, reacting to and pinning posted messages.
 
+pub mod changes;
 pub mod messages;
 pub mod presence;
 pub mod rooms;
@@ -15,7 +17,7 @@ pub mod rooms;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::domain::{DomainError, RoomId, User};
+use crate::domain::{DomainError, MessageId, RoomId, User};
 use crate::hub::Member;
 use crate::store::{Conflict, StoreError};
 
@@ -28,6 +30,20 @@ pub enum ChatError {
     NotJoined(RoomId),
     #[error("only the room's creator may change it")]
     NotRoomCreator,
+    #[error("only its author may edit a message")]
+    NotAuthor,
+    #[error("only its author or the room's creator may delete a message")]
+    CannotDelete,
+    #[error("only the room's creator may pin messages")]
+    CannotPin,
+    #[error("message {0} does not exist")]
+    MessageNotFound(MessageId),
+    #[error("a reaction is exactly one emoji")]
+    InvalidEmoji,
+    #[error("a message has reactions with at most {} distinct emoji", crate::store::MAX_REACTION_EMOJI)]
+    TooManyReactions,
+    #[error("`before` and `around` do not go together")]
+    BeforeWithAround,
     #[error("the default room cannot be deleted")]
     DefaultRoomUndeletable,
     #[error("a room of that name exists")]

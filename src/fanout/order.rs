@@ -187,19 +187,15 @@ mod tests {
     use tokio::sync::mpsc;
 
     fn message(seq: i64) -> RoomEvent {
-        RoomEvent::message_created(Message {
-            id: MessageId(seq * 10),
-            room_id: RoomId(1),
-            content: format!("m{seq}"),
-            created_at: crate::domain::now(),
-            client_id: None,
-            user: User {
-                id: UserId(1),
-                username: Username::parse("anna").unwrap(),
-                city: City::parse("Орёл").unwrap(),
-            },
+        RoomEvent::message_created(Message::posted(
+            MessageId(seq * 10),
+            RoomId(1),
+            User { id: UserId(1), username: Username::parse("anna").unwrap(), city: City::parse("Орёл").unwrap() },
+            format!("m{seq}"),
+            crate::domain::now(),
+            None,
             seq,
-        })
+        ))
     }
 
     fn user() -> User {

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::errors::ProtocolError;
-use crate::domain::RoomId;
+use crate::domain::{MessageId, RoomId};
 
 /// A frame from a client.
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -25,6 +25,30 @@ pub enum ClientFrame {
         content: String,
         #[serde(default)]
         client_id: Option<String>,
+        /// The message of the same room this one answers.
+        #[serde(default)]
+        reply_to: Option<MessageId>,
+    },
+    EditMessage {
+        message_id: MessageId,
+        content: String,
+    },
+    DeleteMessage {
+        message_id: MessageId,
+    },
+    AddReaction {
+        message_id: MessageId,
+        emoji: String,
+    },
+    RemoveReaction {
+        message_id: MessageId,
+        emoji: String,
+    },
+    PinMessage {
+        message_id: MessageId,
+    },
+    UnpinMessage {
+        message_id: MessageId,
     },
     Typing {
         room_id: RoomId,
@@ -65,11 +89,32 @@ mod tests {
         assert_eq!(ClientFrame::parse(r#"{"type":"ping"}"#).unwrap(), ClientFrame::Ping);
         assert_eq!(
             ClientFrame::parse(r#"{"type":"send_message","room_id":3,"content":"hi"}"#).unwrap(),
-            ClientFrame::SendMessage { room_id: RoomId(3), content: "hi".into(), client_id: None }
+            ClientFrame::SendMessage { room_id: RoomId(3), content: "hi".into(), client_id: None, reply_to: None }
         );
         assert_eq!(
             ClientFrame::parse(r#"{"type":"join_room","room_id":3,"since":7}"#).unwrap(),
             ClientFrame::JoinRoom { room_id: RoomId(3), since: Some(7) }
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"send_message","room_id":3,"content":"да","reply_to":9}"#).unwrap(),
+            ClientFrame::SendMessage {
+                room_id: RoomId(3),
+                content: "да".into(),
+                client_id: None,
+                reply_to: Some(MessageId(9))
+            }
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"edit_message","message_id":9,"content":"да"}"#).unwrap(),
+            ClientFrame::EditMessage { message_id: MessageId(9), content: "да".into() }
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"add_reaction","message_id":9,"emoji":"👍"}"#).unwrap(),
+            ClientFrame::AddReaction { message_id: MessageId(9), emoji: "👍".into() }
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"unpin_message","message_id":9}"#).unwrap(),
+            ClientFrame::UnpinMessage { message_id: MessageId(9) }
         );
         assert_eq!(
             ClientFrame::parse(r#"{"type":"set_language","language":"en"}"#).unwrap(),
@@ -100,6 +145,10 @@ mod tests {
             r#"{"type":"join_room","room_id":1,"since":"x"}"#,
             r#"{"type":"set_language"}"#,
             r#"{"type":"set_language","language":5}"#,
+            r#"{"type":"edit_message","message_id":9}"#,
+            r#"{"type":"delete_message","message_id":"9"}"#,
+            r#"{"type":"add_reaction","message_id":9,"emoji":5}"#,
+            r#"{"type":"send_message","room_id":1,"content":"x","reply_to":"y"}"#,
         ] {
             assert_eq!(ClientFrame::parse(text).unwrap_err().code(), ErrorCode::InvalidJson, "{text}");
         }

@@ -30,6 +30,13 @@ pub enum ErrorCode {
     ServerError,
     /// `set_language` named a language the product does not speak.
     UnsupportedLanguage,
+    /// The frame names a message that does not exist (or was deleted), or, as `reply_to`, one
+    /// of another room.
+    MessageNotFound,
+    /// A reaction that is not exactly one emoji.
+    InvalidEmoji,
+    /// A message already has reactions with the most distinct emoji it may have.
+    TooManyReactions,
 }
 
 /// Why a text frame could not be read as a client frame.

@@ -6,15 +6,11 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::errors::ErrorCode;
 use super::Frame;
-use crate::domain::{Message, Room, RoomId, User, UserId, Username};
+use crate::domain::{Author, Message, MessageId, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 
 /// The part of a user shown next to "… печатает".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TypingUser {
-    pub id: UserId,
-    pub username: Username,
-}
+pub type TypingUser = Author;
 
 /// A frame from the server. Frames that report a logged room event carry `seq`, the room's
 /// seq after that event; presence, typing and the room list carry none.
@@ -42,6 +38,29 @@ pub enum ServerFrame {
     },
     RoomUpdated {
         room: Room,
+        seq: i64,
+    },
+    MessageUpdated {
+        message: Message,
+        seq: i64,
+    },
+    MessageDeleted {
+        room_id: RoomId,
+        message_id: MessageId,
+        seq: i64,
+    },
+    ReactionAdded {
+        room_id: RoomId,
+        message_id: MessageId,
+        emoji: String,
+        user_id: UserId,
+        seq: i64,
+    },
+    ReactionRemoved {
+        room_id: RoomId,
+        message_id: MessageId,
+        emoji: String,
+        user_id: UserId,
         seq: i64,
     },
     /// A resuming client missed too many events to replay: it should reload the room's newest
@@ -84,10 +103,18 @@ impl ServerFrame {
 impl From<RoomEvent> for ServerFrame {
     /// The frame that tells clients of a logged room event.
     fn from(event: RoomEvent) -> Self {
-        let seq = event.seq;
+        let (seq, room_id) = (event.seq, event.room_id);
         match event.change {
             Change::MessageCreated { message } => ServerFrame::NewMessage { message, seq },
             Change::RoomUpdated { room } => ServerFrame::RoomUpdated { room, seq },
+            Change::MessageUpdated { message } => ServerFrame::MessageUpdated { message, seq },
+            Change::MessageDeleted { message_id } => ServerFrame::MessageDeleted { room_id, message_id, seq },
+            Change::ReactionAdded { message_id, emoji, user_id } => {
+                ServerFrame::ReactionAdded { room_id, message_id, emoji, user_id, seq }
+            }
+            Change::ReactionRemoved { message_id, emoji, user_id } => {
+                ServerFrame::ReactionRemoved { room_id, message_id, emoji, user_id, seq }
+            }
         }
     }
 }
@@ -109,7 +136,7 @@ mod tests {
     fn every_frame_reads_back_as_itself() {
         let user = User {
             id: UserId(1),
-            username: Username::parse("anna").unwrap(),
+            username: crate::domain::Username::parse("anna").unwrap(),
             city: crate::domain::City::parse("Орёл").unwrap(),
         };
         let frames = [

@@ -15,7 +15,7 @@ use warp::Filter;
 use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
-use crate::chat::rooms;
+use crate::chat::{changes, rooms};
 use crate::domain::{MessageId, RoomId};
 use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
@@ -57,7 +57,9 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .then(update_room);
     // DELETE /api/rooms/:id
     let delete = api.and(warp::path!("rooms" / String)).and(warp::delete()).and(ctx.clone()).then(delete_room);
-    // GET /api/messages/:room_id?limit&before
+    // GET /api/rooms/:id/pins
+    let pins = api.and(warp::path!("rooms" / String / "pins")).and(warp::get()).and(ctx.clone()).then(list_pins);
+    // GET /api/messages/:room_id?limit&before&around
     let messages = api
         .and(warp::path!("messages" / String))
         .and(warp::get())
@@ -77,6 +79,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .or(update)
         .unify()
         .or(delete)
+        .unify()
+        .or(pins)
         .unify()
         .or(messages)
         .unify()
@@ -170,7 +174,14 @@ async fn delete_room(raw_id: String, state: AppState, meta: RequestMeta) -> Resu
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// GET /api/messages/:room_id?limit&before
+/// GET /api/rooms/:id/pins
+async fn list_pins(raw_id: String, state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
+    let user = state.accounts.require_user(&meta).await?.user;
+    let pins = changes::pins(&state, &user, parse_room_id(&raw_id)?).await?;
+    Ok(json_with(StatusCode::OK, &pins))
+}
+
+/// GET /api/messages/:room_id?limit&before&around
 ///
 /// The answer carries `X-Room-Seq`: the room's seq as of the same read as the page, so a client
 /// can join with `since` set to it and miss nothing. It also carries `Server-Timing:
@@ -192,11 +203,12 @@ async fn list_messages(
         .get("limit")
         .map(|raw| raw.parse::<u64>().map_err(|_| AppError::BadRequest(BadRequest::LimitNotInteger)))
         .transpose()?;
-    let before = query
-        .get("before")
-        .map(|raw| raw.parse().map(MessageId).map_err(|_| AppError::BadRequest(BadRequest::BeforeNotInteger)))
-        .transpose()?;
-    let history = messages::history(&state, session, room, HistoryQuery { before, limit }).await?;
+    let message_id = |name: &str, error: BadRequest| {
+        query.get(name).map(|raw| raw.parse().map(MessageId).map_err(|_| AppError::BadRequest(error))).transpose()
+    };
+    let before = message_id("before", BadRequest::BeforeNotInteger)?;
+    let around = message_id("around", BadRequest::AroundNotInteger)?;
+    let history = messages::history(&state, session, room, HistoryQuery { before, around, limit }).await?;
     let mut response = json_with(StatusCode::OK, &history.page.messages);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let timing = format!(

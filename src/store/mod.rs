@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId,
-    Username,
+    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, ReplyRef, Room, RoomDescription,
+    RoomId, RoomName, User, UserId, Username,
 };
+use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
 use crate::i18n::Lang;
 
@@ -54,6 +55,48 @@ pub struct NewMessage {
     pub content: MessageText,
     pub client_id: Option<ClientId>,
     pub created_at: DateTime<Utc>,
+    /// The message of the same room it answers (checked before it was queued).
+    pub reply_to: Option<ReplyRef>,
+    /// Case-folded usernames its text may mention ([`crate::mentions::candidates`]); those of
+    /// existing users become its mentions.
+    pub mention_keys: Vec<String>,
+}
+
+/// A change to a posted message; each one that changes something is logged as the room's next
+/// event.
+#[derive(Debug, Clone)]
+pub enum MessageChange {
+    /// New text (mentions found in it anew); sets `edited_at`.
+    Edit {
+        content: MessageText,
+        mention_keys: Vec<String>,
+    },
+    /// Leaves a tombstone: the text, mentions, pin and reactions go.
+    Delete,
+    /// `by` reacts with `emoji`, unless they did already; refused when the message has
+    /// [`MAX_REACTION_EMOJI`] other emoji.
+    AddReaction {
+        emoji: Emoji,
+    },
+    RemoveReaction {
+        emoji: Emoji,
+    },
+    /// Pins (true) or unpins the message.
+    Pin(bool),
+}
+
+/// Distinct emoji one message may have reactions with.
+pub const MAX_REACTION_EMOJI: i64 = 20;
+
+/// What [`MessageStore::change_message`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    /// Changed and logged as this event.
+    Logged(Box<RoomEvent>),
+    /// Nothing to change (a repeated reaction, a pinned message pinned again): nothing logged.
+    Unchanged,
+    /// A new emoji on a message that has [`MAX_REACTION_EMOJI`] already.
+    TooManyReactions,
 }
 
 /// The result of storing one message.
@@ -184,7 +227,38 @@ pub trait MessageStore {
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError>;
     /// A page of history as [`MessageStore::messages_before`] and the room's seq, both read
     /// from one snapshot, so a client can resume right after the page. `None`: no such room.
-    fn history(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Option<Page>, StoreError>;
+    /// Reactions say `me` for `viewer`.
+    fn history(
+        &self,
+        room: RoomId,
+        before: Option<MessageId>,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError>;
+    /// The window of a room's history around message `around`: up to `limit` messages, about
+    /// half older and half newer, the message included, oldest first, with the room's seq from
+    /// the same snapshot. `None`: no such room, or no such (undeleted) message in it.
+    fn history_around(
+        &self,
+        room: RoomId,
+        around: MessageId,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError>;
+    /// A message that is not deleted; reactions say `me` for `viewer`.
+    fn message(&self, id: MessageId, viewer: Option<UserId>) -> Result<Option<Message>, StoreError>;
+    /// The room's pinned messages, the latest pinned first; `None`: no such room.
+    fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError>;
+    /// Changes a message that is not deleted (`NotFound` otherwise) on behalf of `by`, logging
+    /// the change as the room's next event in the same transaction. Whether `by` may make the
+    /// change is the caller's rule, checked before.
+    fn change_message(
+        &self,
+        id: MessageId,
+        change: &MessageChange,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeOutcome, StoreError>;
 }
 
 /// The room event log.
@@ -254,34 +328,121 @@ pub struct Page {
     pub seq: i64,
 }
 
-/// The `data` column the log keeps for a change (a new message is found by its id instead).
-fn event_data(change: &Change) -> Result<Option<String>, StoreError> {
-    match change {
-        Change::MessageCreated { .. } => Ok(None),
-        Change::RoomUpdated { room } => {
-            serde_json::to_string(room).map(Some).map_err(|e| StoreError::Internal(Box::new(e)))
+/// The log's `message_id` and `data` columns for a change: a message's own changes name it
+/// (and are read back with its current state), a reaction adds who and which emoji, a room
+/// change keeps the room as JSON.
+fn event_columns(change: &Change) -> Result<(Option<i64>, Option<String>), StoreError> {
+    let json = |value: serde_json::Value| Some(value.to_string());
+    Ok(match change {
+        Change::MessageCreated { message } | Change::MessageUpdated { message } => (Some(message.id.0), None),
+        Change::MessageDeleted { message_id } => (Some(message_id.0), None),
+        Change::ReactionAdded { message_id, emoji, user_id }
+        | Change::ReactionRemoved { message_id, emoji, user_id } => {
+            (Some(message_id.0), json(serde_json::json!({ "emoji": emoji, "user_id": user_id })))
         }
-    }
+        Change::RoomUpdated { room } => {
+            (None, Some(serde_json::to_string(room).map_err(|e| StoreError::Internal(Box::new(e)))?))
+        }
+    })
 }
 
-/// A logged event from its stored columns.
+/// A logged event's message as the log has it: its id, and the message as it is now unless it
+/// was deleted since.
+pub(crate) struct LoggedMessage {
+    pub(crate) id: MessageId,
+    pub(crate) current: Option<Message>,
+}
+
+/// A logged event from its stored columns. A message's creation or edit replays with the
+/// message as it is now; once the message is deleted, either replays as its deletion (the log
+/// keeps its seq, a client that never saw the message removes nothing).
 fn event_from_parts(
     room_id: RoomId,
     seq: i64,
     kind: &str,
     data: Option<String>,
-    message: Option<Message>,
+    message: Option<LoggedMessage>,
 ) -> Result<RoomEvent, StoreError> {
-    let change = match (kind, data, message) {
-        ("message_created", _, Some(message)) => Change::MessageCreated { message },
-        ("room_updated", Some(data), _) => {
-            Change::RoomUpdated { room: serde_json::from_str(&data).map_err(|e| StoreError::Internal(Box::new(e)))? }
+    let unreadable = || StoreError::Internal(format!("room {room_id}, event {seq}: unreadable {kind:?} entry").into());
+    #[derive(serde::Deserialize)]
+    struct ReactionData {
+        emoji: String,
+        user_id: UserId,
+    }
+    let reaction = |data: Option<String>| -> Result<ReactionData, StoreError> {
+        serde_json::from_str(data.as_deref().ok_or_else(unreadable)?).map_err(|e| StoreError::Internal(Box::new(e)))
+    };
+    let change = match (kind, message) {
+        ("message_created" | "message_updated" | "message_deleted", Some(LoggedMessage { id, current: None })) => {
+            Change::MessageDeleted { message_id: id }
         }
-        (kind, ..) => {
-            return Err(StoreError::Internal(format!("room {room_id}, event {seq}: unreadable {kind:?} entry").into()))
+        ("message_deleted", Some(LoggedMessage { id, .. })) => Change::MessageDeleted { message_id: id },
+        ("message_created", Some(LoggedMessage { current: Some(message), .. })) => Change::MessageCreated { message },
+        ("message_updated", Some(LoggedMessage { current: Some(message), .. })) => Change::MessageUpdated { message },
+        ("reaction_added", Some(LoggedMessage { id, .. })) => {
+            let ReactionData { emoji, user_id } = reaction(data)?;
+            Change::ReactionAdded { message_id: id, emoji, user_id }
         }
+        ("reaction_removed", Some(LoggedMessage { id, .. })) => {
+            let ReactionData { emoji, user_id } = reaction(data)?;
+            Change::ReactionRemoved { message_id: id, emoji, user_id }
+        }
+        ("room_updated", _) => Change::RoomUpdated {
+            room: serde_json::from_str(data.as_deref().ok_or_else(unreadable)?)
+                .map_err(|e| StoreError::Internal(Box::new(e)))?,
+        },
+        _ => return Err(unreadable()),
     };
     Ok(RoomEvent { room_id, seq, change })
+}
+
+/// The stored form of a message's mentions: ids joined by commas, `None` for none.
+fn mentions_column(mentions: &[UserId]) -> Option<String> {
+    (!mentions.is_empty()).then(|| mentions.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(","))
+}
+
+/// A message's mentions from their stored form (an unreadable entry is skipped).
+fn mentions_from_column(column: Option<&str>) -> Vec<UserId> {
+    column.map_or_else(Vec::new, |text| text.split(',').filter_map(|id| id.parse().ok()).map(UserId).collect())
+}
+
+/// What a reply shows from the columns of the message it answers: its id (none: no reply),
+/// whether it is deleted, its author and the start of its text.
+fn reply_from_columns(
+    id: Option<i64>,
+    deleted: Option<bool>,
+    author: Option<(i64, String)>,
+    text: Option<&str>,
+) -> Option<ReplyRef> {
+    let id = MessageId(id?);
+    let original = match (deleted, author, text) {
+        (Some(false), Some((user, name)), Some(text)) => {
+            Some((Author { id: UserId(user), username: Username::from_trusted(name) }, text))
+        }
+        _ => None,
+    };
+    Some(ReplyRef::to(id, original))
+}
+
+/// One emoji's reactions to a message, as read grouped from the database.
+struct ReactionRow {
+    message_id: MessageId,
+    reaction: Reaction,
+}
+
+/// Puts grouped reaction rows (in first-use order within each message) onto their messages.
+fn attach_reactions(messages: &mut [Message], rows: Vec<ReactionRow>) {
+    // A message may be there more than once (a replay holds its creation and its edits).
+    for row in rows {
+        for m in messages.iter_mut().filter(|m| m.id == row.message_id) {
+            m.reactions.push(row.reaction.clone());
+        }
+    }
+}
+
+/// How many messages of a window of `limit` come before the message it is centred on.
+fn older_in_window(limit: u32) -> u32 {
+    limit.saturating_sub(1) / 2
 }
 
 /// Opens (and migrates) the store a config names. Blocking: call before serving or on a blocking

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::chat::changes::{self, ChangeRequest};
 use crate::chat::messages::{self, SendMessage};
 use crate::chat::{presence, ChatError, Participant};
 use crate::domain::{DomainError, RoomId};
@@ -77,8 +78,8 @@ impl Dispatcher {
             ClientFrame::JoinRoom { room_id, since } => presence::join_room(state, participant, room_id, since).await,
             ClientFrame::LeaveRoom { room_id } => presence::leave_room(state, participant, room_id).await,
             ClientFrame::Typing { room_id } => presence::typing(state, participant, room_id),
-            ClientFrame::SendMessage { room_id, content, client_id } => {
-                let command = SendMessage { room_id, content, client_id: client_id.clone() };
+            ClientFrame::SendMessage { room_id, content, client_id, reply_to } => {
+                let command = SendMessage { room_id, content, client_id: client_id.clone(), reply_to };
                 match messages::send_message(state, participant, command).await {
                     Ok(pending) => {
                         self.in_flight.push_back(InFlight { room: room_id, client_id, pending });
@@ -86,6 +87,24 @@ impl Dispatcher {
                     }
                     Err(e) => return Some(chat_error(lang, &e, client_id.as_deref())),
                 }
+            }
+            ClientFrame::EditMessage { message_id, content } => {
+                changes::change_message(state, participant, message_id, ChangeRequest::Edit { content }).await
+            }
+            ClientFrame::DeleteMessage { message_id } => {
+                changes::change_message(state, participant, message_id, ChangeRequest::Delete).await
+            }
+            ClientFrame::AddReaction { message_id, emoji } => {
+                changes::change_message(state, participant, message_id, ChangeRequest::AddReaction { emoji }).await
+            }
+            ClientFrame::RemoveReaction { message_id, emoji } => {
+                changes::change_message(state, participant, message_id, ChangeRequest::RemoveReaction { emoji }).await
+            }
+            ClientFrame::PinMessage { message_id } => {
+                changes::change_message(state, participant, message_id, ChangeRequest::Pin(true)).await
+            }
+            ClientFrame::UnpinMessage { message_id } => {
+                changes::change_message(state, participant, message_id, ChangeRequest::Pin(false)).await
             }
             ClientFrame::Unknown => unreachable!("ClientFrame::parse answers unknown types with an error"),
         };
@@ -128,14 +147,23 @@ fn error_code(e: &ChatError) -> ErrorCode {
     match e {
         ChatError::RoomNotFound(_) => ErrorCode::RoomNotFound,
         ChatError::NotJoined(_) => ErrorCode::NotJoined,
-        ChatError::NotRoomCreator | ChatError::NotSignedIn => ErrorCode::Forbidden,
+        ChatError::NotRoomCreator
+        | ChatError::NotSignedIn
+        | ChatError::NotAuthor
+        | ChatError::CannotDelete
+        | ChatError::CannotPin => ErrorCode::Forbidden,
+        ChatError::MessageNotFound(_) => ErrorCode::MessageNotFound,
+        ChatError::InvalidEmoji => ErrorCode::InvalidEmoji,
+        ChatError::TooManyReactions => ErrorCode::TooManyReactions,
         ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken => ErrorCode::Conflict,
         ChatError::InvalidSince { .. } => ErrorCode::InvalidSince,
         ChatError::Invalid(DomainError::MessageEmpty) => ErrorCode::EmptyMessage,
         ChatError::Invalid(DomainError::MessageTooLong) => ErrorCode::MessageTooLong,
         // A malformed client_id is a malformed frame, as it always was.
         ChatError::Invalid(DomainError::ClientIdInvalid) => ErrorCode::InvalidJson,
-        ChatError::Invalid(_) | ChatError::NothingToChange | ChatError::BadLimit => ErrorCode::InvalidInput,
+        ChatError::Invalid(_) | ChatError::NothingToChange | ChatError::BadLimit | ChatError::BeforeWithAround => {
+            ErrorCode::InvalidInput
+        }
         ChatError::RateLimited { .. } => ErrorCode::RateLimited,
         ChatError::Unavailable(_) | ChatError::Internal(_) => ErrorCode::ServerError,
     }

@@ -241,7 +241,22 @@ async fn a_message_has_exactly_the_documented_fields() {
     assert_eq!(message, &live, "history holds the same message that was broadcast");
     let mut keys: Vec<&str> = message.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["client_id", "content", "created_at", "id", "room_id", "user"]);
+    assert_eq!(
+        keys,
+        [
+            "client_id",
+            "content",
+            "created_at",
+            "edited_at",
+            "id",
+            "mentions",
+            "pinned",
+            "reactions",
+            "reply_to",
+            "room_id",
+            "user"
+        ]
+    );
     assert!(message["id"].is_i64());
     assert_eq!(message["room_id"], room);
     assert_eq!(message["content"], "поля");

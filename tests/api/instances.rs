@@ -368,3 +368,41 @@ async fn logging_out_on_one_instance_closes_the_sessions_sockets_on_every_instan
         })
         .await;
 }
+
+#[tokio::test]
+async fn edits_reactions_and_deletions_reach_the_other_instance_in_the_rooms_order() {
+    Backend::Postgres
+        .run(async {
+            let Some((a, b)) = two_instances().await else { return };
+            let anna = TestUser::register(&a).await;
+            let boris = TestUser::register(&b).await;
+            let room = anna.create_room("Правки между серверами").await["id"].as_i64().unwrap();
+            let mut on_a = anna.connect(&a).await;
+            on_a.join(room).await;
+            let mut on_b = boris.connect(&b).await;
+            on_b.send(json!({ "type": "join_room", "room_id": room })).await;
+            on_b.wait_for("room_users_list").await;
+
+            let first = on_a.say(room, "первое").await;
+            wait_for_message(&mut on_b, "первое", FRAME_WAIT).await;
+            // Changes from both instances, interleaved: each takes the room's next seq.
+            on_a.send(json!({ "type": "edit_message", "message_id": first["id"], "content": "первое, исправлено" }))
+                .await;
+            on_b.send(json!({ "type": "add_reaction", "message_id": first["id"], "emoji": "🔥" })).await;
+            on_a.send(json!({ "type": "pin_message", "message_id": first["id"] })).await;
+            on_b.send(json!({ "type": "send_message", "room_id": room, "content": "второе", "reply_to": first["id"] }))
+                .await;
+            on_a.send(json!({ "type": "delete_message", "message_id": first["id"] })).await;
+
+            let on_a_logged = logged_until(&mut on_a, 6).await;
+            let on_b_logged = logged_until(&mut on_b, 6).await;
+            let kinds =
+                |frames: &[Value]| frames.iter().map(|f| f["type"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+            assert_eq!(kinds(&on_a_logged), kinds(&on_b_logged), "both instances deliver the same order");
+            assert_eq!(on_b_logged.last().unwrap()["type"], "message_deleted");
+            let history: Vec<Value> = boris.get(&format!("/api/messages/{room}")).await.json().await.unwrap();
+            assert_eq!(history.len(), 1);
+            assert_eq!(history[0]["reply_to"], json!({ "id": first["id"], "deleted": true }));
+        })
+        .await
+}

@@ -234,3 +234,25 @@ async fn a_user_at_the_socket_limit_gets_429_until_one_of_their_sockets_closes()
     assert!(after_close.is_some(), "the closed socket's slot is free again");
     drop(other_user);
 }
+
+both_backends!(async fn edits_and_reactions_count_against_the_message_limit);
+async fn edits_and_reactions_count_against_the_message_limit() {
+    let app = spawn_app_with_env(&[("RATE_LIMIT_MESSAGES", "3/60")]).await;
+    let anna = TestUser::register(&app).await;
+    let room = app.default_room(&anna).await;
+    let mut socket = anna.connect(&app).await;
+    socket.join(room).await;
+    let message = socket.say(room, "один").await;
+
+    socket.send(json!({ "type": "add_reaction", "message_id": message["id"], "emoji": "👍" })).await;
+    socket.wait_for("reaction_added").await;
+    socket.send(json!({ "type": "edit_message", "message_id": message["id"], "content": "два" })).await;
+    socket.wait_for("message_updated").await;
+    socket.send(json!({ "type": "edit_message", "message_id": message["id"], "content": "три" })).await;
+    let refused = socket.wait_for("error").await;
+
+    assert_eq!(refused["code"], "rate_limited");
+    assert!(refused["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0));
+    let history: Vec<serde_json::Value> = anna.get(&format!("/api/messages/{room}")).await.json().await.unwrap();
+    assert_eq!(history[0]["content"], "два", "the refused edit changed nothing");
+}

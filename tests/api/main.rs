@@ -23,6 +23,7 @@ mod history;
 mod instances;
 mod languages;
 mod limits;
+mod message_changes;
 mod resume;
 mod rooms;
 mod sessions;

@@ -68,6 +68,8 @@ fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Op
         content: MessageText::parse(text).unwrap(),
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
         created_at: domain::now(),
+        reply_to: None,
+        mention_keys: Vec::new(),
     }
 }
 
@@ -391,15 +393,15 @@ fn a_history_page_comes_with_the_rooms_seq_as_of_the_same_read() {
     let room = store
         .create_room(&RoomName::parse("Стр").unwrap(), &RoomDescription::empty(), alice.id, domain::now())
         .unwrap();
-    let empty = store.history(room.id, None, 10).unwrap().expect("the room exists");
+    let empty = store.history(room.id, None, 10, alice.id).unwrap().expect("the room exists");
     let batch: Vec<NewMessage> = (0..5).map(|i| message(room.id, &alice, &format!("m{i}"), None)).collect();
     store.insert_messages(&batch).unwrap();
     store.update_room(room.id, None, Some(&RoomDescription::parse("новое").unwrap()), domain::now()).unwrap();
 
-    let page = store.history(room.id, None, 3).unwrap().expect("the room exists");
+    let page = store.history(room.id, None, 3, alice.id).unwrap().expect("the room exists");
 
     assert_eq!((empty.messages.len(), empty.seq), (0, 0));
     assert_eq!(page.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["m2", "m3", "m4"]);
     assert_eq!(page.seq, 6, "five messages and a room change");
-    assert!(store.history(discock::domain::RoomId(999), None, 3).unwrap().is_none());
+    assert!(store.history(discock::domain::RoomId(999), None, 3, alice.id).unwrap().is_none());
 }

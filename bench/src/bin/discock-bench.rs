@@ -28,7 +28,7 @@ use tokio::time::{sleep_until, Instant};
 
 use discock_bench::api;
 
-use crate::load::{Endpoint, Sender};
+use crate::load::{Endpoint, OwnMessages, Sender, SenderState};
 use crate::options::{Options, Target};
 use crate::stats::Stats;
 
@@ -80,6 +80,14 @@ async fn run(opts: Options) -> Result<(), String> {
     }
     let Some(mut setup) = setup(&opts).await? else { return Ok(()) };
 
+    if opts.change_share > 0.0 {
+        println!(
+            "\nMix: {:.0} % of the events are changes to the sender's latest message instead of new \
+             messages, alternately an edit (timed: its message_updated carries the send time) and a \
+             reaction added or taken back (counted as delivered to every member, not timed).",
+            opts.change_share * 100.0
+        );
+    }
     println!(
         "\n| workload | target | rooms × clients | senders/room | rate msg/s/sender | offered del/s | achieved del/s \
          | delivered % | p50 ms | p99 ms | p99.9 ms | max ms | lost | dup | out of order | server CPU-s / 1k del \
@@ -269,10 +277,13 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
         let j = res.map_err(|e| format!("connection {i}: {e}"))?;
         let (room, client) = (i / opts.clients, i % opts.clients);
         stats.rooms[room].members.fetch_add(1, Relaxed);
-        tokio::spawn(load::read_loop(j.stream, room, i, stats.clone()));
         if client < opts.senders {
-            senders.push(Sender { sink: j.sink, room, room_id: room_ids[room], id: i as u64, next_seq: 0 });
+            let state = SenderState::new(i as u64, room_ids[room]);
+            let own = OwnMessages { sender: state.id, latest: state.latest.clone() };
+            tokio::spawn(load::read_loop(j.stream, room, i, stats.clone(), Some(own)));
+            senders.push(Sender { sink: j.sink, room, state });
         } else {
+            tokio::spawn(load::read_loop(j.stream, room, i, stats.clone(), None));
             // Dropping the write half does not close the socket: the reader's half keeps it
             // open, and answers the server's pings itself.
             drop(j.sink);
@@ -361,6 +372,7 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
     stats.reset_window(stats.micros_at(warm_end.into_std()), stats.micros_at(end.into_std()));
 
     let n = setup.senders.len().max(1);
+    let change_every = if opts.change_share > 0.0 { (1.0 / opts.change_share).round() as u64 } else { 0 };
     let handles: Vec<_> = setup
         .senders
         .drain(..)
@@ -368,7 +380,7 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
         .map(|(j, s)| {
             // Spread the senders evenly over one period so that they do not fire in lockstep.
             let first = start + period.mul_f64(j as f64 / n as f64);
-            tokio::spawn(load::send_loop(s, first, period, end, stats.clone()))
+            tokio::spawn(load::send_loop(s, first, period, end, change_every, stats.clone()))
         })
         .collect();
 

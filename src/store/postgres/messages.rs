@@ -1,14 +1,23 @@
 //! Messages and history in PostgreSQL: `MessageStore`, with the batch insert that numbers each
-//! room's messages under row locks shared by every instance.
+//! room's messages under row locks shared by every instance, and the changes to posted
+//! messages (edits, deletions, reactions, pins).
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
+use postgres::GenericClient;
+
 use super::connect::{constraint, internal, write_error, CLIENT_ID_UNIQUE};
-use super::pool::PgConn;
-use super::rows::{message_from_row, message_from_row_at, message_select, rows};
+use super::events::log_event;
+use super::pool::{PgConn, Prepared};
+use super::rows::{message_columns, message_from_row, message_from_row_at, message_select, rows};
 use super::PostgresStore;
-use crate::domain::{ClientId, Message, MessageId, RoomId};
-use crate::store::{Conflict, Inserted, MessageStore, NewMessage, Page, StoreError};
+use crate::domain::{ClientId, Message, MessageId, Reaction, RoomId, UserId};
+use crate::events::{Change, RoomEvent};
+use crate::store::{
+    attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
+    NewMessage, Page, ReactionRow, StoreError, MAX_REACTION_EMOJI,
+};
 
 /// Why one attempt at a batch failed.
 enum BatchError {
@@ -29,8 +38,9 @@ fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>
     const BY_CLIENT_ID: &str = concat!(message_select!(), " WHERE m.user_id = $1 AND m.client_id = $2");
     // The room's next seq, the row and its entry in the log in one round trip; no room, no row.
     const INSERT: &str = "WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
-              stored AS (INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
-                         SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, $4::TEXT, next.last_seq, $5::TIMESTAMPTZ FROM next
+              stored AS (INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at, reply_to_id, mentions)
+                         SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, $4::TEXT, next.last_seq, $5::TIMESTAMPTZ,
+                                $6::BIGINT, $7::TEXT FROM next
                          RETURNING id, seq)
          INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
          SELECT $1::BIGINT, stored.seq, 'message_created', stored.id, NULL, $5::TIMESTAMPTZ FROM stored
@@ -53,28 +63,43 @@ fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>
         if let Some(client_id) = client_id {
             // Also catches a repeat within this very batch: earlier rows are visible.
             if let Some(row) = prepared.query_opt(&mut tx, BY_CLIENT_ID, &[&m.user.id.0, &client_id])? {
-                out.push(Inserted { message: message_from_row(&row)?, fresh: false });
+                let message = message_from_row(&row)?;
+                let message = with_reactions(&mut tx, prepared, vec![message], None)?.remove(0);
+                out.push(Inserted { message, fresh: false });
                 continue;
             }
         }
         if !locked.contains(&m.room_id.0) {
             return Err(BatchError::MissingRoom);
         }
+        let mentions = resolve_mentions(&mut tx, prepared, &m.mention_keys)?;
         let row = prepared
-            .query_opt(&mut tx, INSERT, &[&m.room_id.0, &m.user.id.0, &m.content.as_str(), &client_id, &m.created_at])?
+            .query_opt(
+                &mut tx,
+                INSERT,
+                &[
+                    &m.room_id.0,
+                    &m.user.id.0,
+                    &m.content.as_str(),
+                    &client_id,
+                    &m.created_at,
+                    &m.reply_to.as_ref().map(|r| r.id().0),
+                    &mentions_column(&mentions),
+                ],
+            )?
             .ok_or(BatchError::MissingRoom)?;
-        out.push(Inserted {
-            message: Message {
-                id: MessageId(row.try_get(0)?),
-                room_id: m.room_id,
-                content: m.content.as_str().to_owned(),
-                created_at: m.created_at,
-                client_id: client_id.map(str::to_owned),
-                user: m.user.clone(),
-                seq: row.try_get(1)?,
-            },
-            fresh: true,
-        });
+        let mut message = Message::posted(
+            MessageId(row.try_get(0)?),
+            m.room_id,
+            m.user.clone(),
+            m.content.as_str().to_owned(),
+            m.created_at,
+            client_id.map(str::to_owned),
+            row.try_get(1)?,
+        );
+        message.reply_to = m.reply_to.clone();
+        message.mentions = mentions;
+        out.push(Inserted { message, fresh: true });
     }
     tx.commit()?;
     Ok(out)
@@ -104,30 +129,33 @@ impl MessageStore for PostgresStore {
     }
 
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {
-        const SQL: &str = concat!(message_select!(), " WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
-        let before = before.map_or(i64::MAX, |b| b.0);
-        let mut messages = rows(
-            prepared.query(client, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?,
-            message_from_row,
-        )?;
-        messages.reverse();
-        Ok(messages)
+        let messages = messages_before(client, prepared, room, before, limit)?;
+        with_reactions(client, prepared, messages, None).map_err(internal)
     }
 
-    fn history(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Option<Page>, StoreError> {
+    fn history(
+        &self,
+        room: RoomId,
+        before: Option<MessageId>,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError> {
         // One statement, so one snapshot: the page and the seq agree even while messages are
         // being committed. The room row comes back once even when the page is empty.
         const SQL: &str = concat!(
-            "SELECT r.last_seq, page.* FROM rooms r LEFT JOIN LATERAL (",
+            "SELECT r0.last_seq, page.* FROM rooms r0 LEFT JOIN LATERAL (",
             message_select!(),
-            " WHERE m.room_id = r.id AND m.id < $2 ORDER BY m.id DESC LIMIT $3) page ON TRUE WHERE r.id = $1"
+            " WHERE m.room_id = r0.id AND m.id < $2 AND m.deleted_at IS NULL ORDER BY m.id DESC LIMIT $3) page ON TRUE
+             WHERE r0.id = $1"
         );
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
+        // The reactions are read in the same snapshot as the page.
+        let mut tx = snapshot(client)?;
         let before = before.map_or(i64::MAX, |b| b.0);
-        let found = prepared.query(client, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?;
+        let found = prepared.query(&mut tx, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?;
         let Some(first) = found.first() else { return Ok(None) };
         let seq: i64 = first.try_get(0).map_err(internal)?;
         let mut messages = Vec::with_capacity(found.len());
@@ -137,6 +165,280 @@ impl MessageStore for PostgresStore {
             }
         }
         messages.reverse();
+        let messages = with_reactions(&mut tx, prepared, messages, Some(viewer)).map_err(internal)?;
+        tx.commit().map_err(internal)?;
         Ok(Some(Page { messages, seq }))
     }
+
+    fn history_around(
+        &self,
+        room: RoomId,
+        around: MessageId,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError> {
+        const AFTER: &str = concat!(
+            message_select!(),
+            " WHERE m.room_id = $1 AND m.id > $2 AND m.deleted_at IS NULL ORDER BY m.id LIMIT $3"
+        );
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let mut tx = snapshot(client)?;
+        let Some(seq) = room_seq(&mut tx, prepared, room)? else { return Ok(None) };
+        let Some(centre) = live_message(&mut tx, prepared, around)?.filter(|m| m.room_id == room) else {
+            return Ok(None);
+        };
+        let mut messages = messages_before(&mut tx, prepared, room, Some(around), older_in_window(limit))?;
+        messages.push(centre);
+        let newer = i64::from(limit.saturating_sub(messages.len() as u32));
+        messages.extend(rows(
+            prepared.query(&mut tx, AFTER, &[&room.0, &around.0, &newer]).map_err(internal)?,
+            message_from_row,
+        )?);
+        let messages = with_reactions(&mut tx, prepared, messages, Some(viewer)).map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Page { messages, seq }))
+    }
+
+    fn message(&self, id: MessageId, viewer: Option<UserId>) -> Result<Option<Message>, StoreError> {
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let Some(message) = live_message(client, prepared, id)? else { return Ok(None) };
+        Ok(with_reactions(client, prepared, vec![message], viewer).map_err(internal)?.pop())
+    }
+
+    fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError> {
+        const SQL: &str = concat!(
+            message_select!(),
+            " WHERE m.room_id = $1 AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.id DESC"
+        );
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let mut tx = snapshot(client)?;
+        if room_seq(&mut tx, prepared, room)?.is_none() {
+            return Ok(None);
+        }
+        let messages = rows(prepared.query(&mut tx, SQL, &[&room.0]).map_err(internal)?, message_from_row)?;
+        let messages = with_reactions(&mut tx, prepared, messages, Some(viewer)).map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(messages))
+    }
+
+    fn change_message(
+        &self,
+        id: MessageId,
+        change: &MessageChange,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let mut tx = client.transaction().map_err(internal)?;
+        // The message's row lock orders changes to one message; the room's (taken by the seq
+        // update) orders them with the room's other events.
+        let row = prepared
+            .query_opt(
+                &mut tx,
+                "SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+                &[&id.0],
+            )
+            .map_err(internal)?
+            .ok_or(StoreError::NotFound)?;
+        let room = RoomId(row.try_get(0).map_err(internal)?);
+        let pinned: bool = row.try_get(1).map_err(internal)?;
+        let change = match change {
+            MessageChange::Edit { content, mention_keys } => {
+                let mentions = mentions_column(&resolve_mentions(&mut tx, prepared, mention_keys).map_err(internal)?);
+                prepared
+                    .execute(
+                        &mut tx,
+                        "UPDATE messages SET content = $2, edited_at = $3, mentions = $4 WHERE id = $1",
+                        &[&id.0, &content.as_str(), &now, &mentions],
+                    )
+                    .map_err(internal)?;
+                Some(Change::MessageUpdated { message: reread(&mut tx, prepared, id)? })
+            }
+            MessageChange::Pin(pin) if *pin == pinned => None,
+            MessageChange::Pin(pin) => {
+                prepared
+                    .execute(&mut tx, "UPDATE messages SET pinned_at = $2 WHERE id = $1", &[&id.0, &pin.then_some(now)])
+                    .map_err(internal)?;
+                Some(Change::MessageUpdated { message: reread(&mut tx, prepared, id)? })
+            }
+            MessageChange::Delete => {
+                prepared
+                    .execute(
+                        &mut tx,
+                        "UPDATE messages SET content = '', deleted_at = $2, mentions = NULL, pinned_at = NULL WHERE id = $1",
+                        &[&id.0, &now],
+                    )
+                    .map_err(internal)?;
+                prepared.execute(&mut tx, "DELETE FROM reactions WHERE message_id = $1", &[&id.0]).map_err(internal)?;
+                Some(Change::MessageDeleted { message_id: id })
+            }
+            MessageChange::AddReaction { emoji } => {
+                let row = prepared
+                    .query_one(
+                        &mut tx,
+                        "SELECT count(DISTINCT emoji), coalesce(bool_or(emoji = $2), false),
+                                coalesce(bool_or(emoji = $2 AND user_id = $3), false)
+                         FROM reactions WHERE message_id = $1",
+                        &[&id.0, &emoji.as_str(), &by.0],
+                    )
+                    .map_err(internal)?;
+                let distinct: i64 = row.try_get(0).map_err(internal)?;
+                let has_emoji: bool = row.try_get(1).map_err(internal)?;
+                if row.try_get::<_, bool>(2).map_err(internal)? {
+                    None
+                } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
+                    return Ok(ChangeOutcome::TooManyReactions);
+                } else {
+                    prepared
+                        .execute(
+                            &mut tx,
+                            "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)",
+                            &[&id.0, &emoji.as_str(), &by.0, &now],
+                        )
+                        .map_err(internal)?;
+                    Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
+                }
+            }
+            MessageChange::RemoveReaction { emoji } => {
+                let removed = prepared
+                    .execute(
+                        &mut tx,
+                        "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
+                        &[&id.0, &emoji.as_str(), &by.0],
+                    )
+                    .map_err(internal)?;
+                (removed > 0).then(|| Change::ReactionRemoved {
+                    message_id: id,
+                    emoji: emoji.as_str().to_owned(),
+                    user_id: by,
+                })
+            }
+        };
+        let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
+        let seq: i64 = prepared
+            .query_one(&mut tx, "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq", &[&room.0])
+            .and_then(|r| r.try_get(0))
+            .map_err(internal)?;
+        let event = RoomEvent { room_id: room, seq, change };
+        log_event(&mut tx, prepared, &event, now)?;
+        tx.commit().map_err(internal)?;
+        Ok(ChangeOutcome::Logged(Box::new(event)))
+    }
+}
+
+/// A read-only transaction whose reads all see one snapshot, so a page, the room's seq and the
+/// page's reactions agree while messages are being committed.
+fn snapshot(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>, StoreError> {
+    client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(internal)
+}
+
+fn room_seq(c: &mut impl GenericClient, prepared: &mut Prepared, room: RoomId) -> Result<Option<i64>, StoreError> {
+    prepared
+        .query_opt(c, "SELECT last_seq FROM rooms WHERE id = $1", &[&room.0])
+        .and_then(|row| row.map(|r| r.try_get(0)).transpose())
+        .map_err(internal)
+}
+
+/// The newest `limit` messages of a room with id below `before`, oldest first, without reactions.
+fn messages_before(
+    c: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    room: RoomId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> Result<Vec<Message>, StoreError> {
+    const SQL: &str = concat!(
+        message_select!(),
+        " WHERE m.room_id = $1 AND m.id < $2 AND m.deleted_at IS NULL ORDER BY m.id DESC LIMIT $3"
+    );
+    let before = before.map_or(i64::MAX, |b| b.0);
+    let mut messages =
+        rows(prepared.query(c, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?, message_from_row)?;
+    messages.reverse();
+    Ok(messages)
+}
+
+/// A message that is not deleted, without its reactions.
+fn live_message(
+    c: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    id: MessageId,
+) -> Result<Option<Message>, StoreError> {
+    const SQL: &str = concat!(message_select!(), " WHERE m.id = $1 AND m.deleted_at IS NULL");
+    prepared
+        .query_opt(c, SQL, &[&id.0])
+        .and_then(|row| row.as_ref().map(message_from_row).transpose())
+        .map_err(internal)
+}
+
+/// A message as just changed, with its reactions (`me` for nobody: the change goes to a room).
+fn reread(c: &mut impl GenericClient, prepared: &mut Prepared, id: MessageId) -> Result<Message, StoreError> {
+    let message = live_message(c, prepared, id)?.ok_or(StoreError::NotFound)?;
+    Ok(with_reactions(c, prepared, vec![message], None).map_err(internal)?.remove(0))
+}
+
+/// The ids of the users `keys` (case-folded usernames) name, in their order.
+fn resolve_mentions(
+    c: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    keys: &[String],
+) -> Result<Vec<UserId>, postgres::Error> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = prepared.query(c, "SELECT id, username_key FROM users WHERE username_key = ANY($1)", &[&keys])?;
+    let mut ids = Vec::new();
+    for key in keys {
+        for row in &found {
+            if row.try_get::<_, &str>(1)? == key {
+                let id = UserId(row.try_get(0)?);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// `messages` with their reactions, `me` said for `viewer`.
+pub(super) fn with_reactions(
+    c: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    mut messages: Vec<Message>,
+    viewer: Option<UserId>,
+) -> Result<Vec<Message>, postgres::Error> {
+    if messages.is_empty() {
+        return Ok(messages);
+    }
+    let ids: Vec<i64> = messages.iter().map(|m| m.id.0).collect();
+    let found = prepared.query(
+        c,
+        "SELECT message_id, emoji, count(*), coalesce(bool_or(user_id = $2), false), min(id) AS first
+         FROM reactions WHERE message_id = ANY($1)
+         GROUP BY message_id, emoji ORDER BY message_id, first",
+        &[&ids, &viewer.map(|v| v.0)],
+    )?;
+    let mut reactions = Vec::with_capacity(found.len());
+    for r in &found {
+        reactions.push(ReactionRow {
+            message_id: MessageId(r.try_get(0)?),
+            reaction: Reaction {
+                emoji: r.try_get(1)?,
+                count: u32::try_from(r.try_get::<_, i64>(2)?).unwrap_or(u32::MAX),
+                me: r.try_get(3)?,
+            },
+        });
+    }
+    attach_reactions(&mut messages, reactions);
+    Ok(messages)
 }

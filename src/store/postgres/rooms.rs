@@ -99,8 +99,6 @@ impl RoomStore for PostgresStore {
             room_columns!(),
             ", last_seq"
         );
-        const LOG: &str = "INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
-             VALUES ($1, $2, $3, NULL, $4, $5)";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         let mut tx = client.transaction().map_err(internal)?;
@@ -120,8 +118,7 @@ impl RoomStore for PostgresStore {
         let room = room_from_row(&row).map_err(internal)?;
         let seq: i64 = row.try_get(6).map_err(internal)?;
         let event = RoomEvent { room_id: id, seq, change: Change::RoomUpdated { room: room.clone() } };
-        let data = crate::store::event_data(&event.change)?;
-        prepared.execute(&mut tx, LOG, &[&id.0, &seq, &event.change.kind(), &data, &now]).map_err(internal)?;
+        super::events::log_event(&mut tx, prepared, &event, now)?;
         tx.commit().map_err(internal)?;
         Ok((room, seq))
     }

@@ -15,10 +15,25 @@ macro_rules! room_columns {
 }
 pub(super) use room_columns;
 
+/// A message's columns, read by [`message_from_row_at`]: the message, its author, and what its
+/// reply shows of the message it answers (`r`, `ru`).
+macro_rules! message_columns {
+    () => {
+        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city,
+         m.edited_at, m.pinned_at IS NOT NULL, m.mentions,
+         m.reply_to_id, r.deleted_at IS NOT NULL, ru.id, ru.username, left(r.content, 101)"
+    };
+}
+pub(super) use message_columns;
+
 macro_rules! message_select {
     () => {
-        "SELECT m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city
-         FROM messages m JOIN users u ON u.id = m.user_id"
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages m JOIN users u ON u.id = m.user_id
+             LEFT JOIN messages r ON r.id = m.reply_to_id LEFT JOIN users ru ON ru.id = r.user_id"
+        )
     };
 }
 pub(super) use message_select;
@@ -53,8 +68,13 @@ pub(super) fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {
     message_from_row_at(r, 0)
 }
 
-/// A message from the columns of `message_select!`, starting at column `at`.
+/// A message from the columns of [`message_columns!`], starting at column `at`; its reactions
+/// are read separately ([`super::messages::with_reactions`]).
 pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgres::Error> {
+    let reply_author = match r.try_get::<_, Option<i64>>(at + 14)? {
+        Some(id) => Some((id, r.try_get::<_, String>(at + 15)?)),
+        None => None,
+    };
     Ok(Message {
         id: MessageId(r.try_get(at)?),
         room_id: RoomId(r.try_get(at + 1)?),
@@ -63,6 +83,16 @@ pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgre
         client_id: r.try_get(at + 4)?,
         seq: r.try_get(at + 5)?,
         user: user_from_row(r, at + 6)?,
+        edited_at: r.try_get(at + 9)?,
+        pinned: r.try_get(at + 10)?,
+        mentions: crate::store::mentions_from_column(r.try_get::<_, Option<&str>>(at + 11)?),
+        reply_to: crate::store::reply_from_columns(
+            r.try_get(at + 12)?,
+            r.try_get(at + 13)?,
+            reply_author,
+            r.try_get::<_, Option<&str>>(at + 16)?,
+        ),
+        reactions: Vec::new(),
     })
 }
 

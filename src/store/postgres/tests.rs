@@ -45,6 +45,8 @@ fn message(room: RoomId, user: &User, text: &str, client_id: Option<&str>) -> Ne
         content: MessageText::parse(text).unwrap(),
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
         created_at: domain::now(),
+        reply_to: None,
+        mention_keys: Vec::new(),
     }
 }
 

@@ -1,13 +1,19 @@
 //! Messages and history in SQLite: `MessageStore`, with the batch insert that numbers each
-//! room's messages.
+//! room's messages, and the changes to posted messages (edits, deletions, reactions, pins).
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::events::log_event;
 use super::rooms::room_seq;
 use super::rows::{internal, message_from_row, micros, write_error, MESSAGE_SELECT};
 use super::SqliteStore;
-use crate::domain::{Message, MessageId, RoomId};
-use crate::store::{Conflict, Inserted, MessageStore, NewMessage, Page, StoreError};
+use crate::domain::{Message, MessageId, Reaction, RoomId, UserId};
+use crate::events::{Change, RoomEvent};
+use crate::store::{
+    attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
+    NewMessage, Page, ReactionRow, StoreError, MAX_REACTION_EMOJI,
+};
 
 impl MessageStore for SqliteStore {
     fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
@@ -24,8 +30,8 @@ impl MessageStore for SqliteStore {
             let mut last_seqs: Vec<(RoomId, i64)> = Vec::new();
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at, reply_to_id, mentions)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(internal)?;
             let mut log = tx
@@ -43,6 +49,7 @@ impl MessageStore for SqliteStore {
                         .optional()
                         .map_err(internal)?;
                     if let Some(message) = earlier {
+                        let message = with_reactions(&tx, vec![message], None)?.remove(0);
                         out.push(Inserted { message, fresh: false });
                         continue;
                     }
@@ -62,6 +69,7 @@ impl MessageStore for SqliteStore {
                         last + 1
                     }
                 };
+                let mentions = resolve_mentions(&tx, &m.mention_keys)?;
                 insert
                     .execute(params![
                         m.room_id.0,
@@ -69,23 +77,25 @@ impl MessageStore for SqliteStore {
                         m.content.as_str(),
                         client_id,
                         seq,
-                        micros(m.created_at)
+                        micros(m.created_at),
+                        m.reply_to.as_ref().map(|r| r.id().0),
+                        mentions_column(&mentions),
                     ])
                     .map_err(|e| write_error(e, Conflict::RoomName))?;
                 let id = tx.last_insert_rowid();
                 log.execute(params![m.room_id.0, seq, id, micros(m.created_at)]).map_err(internal)?;
-                out.push(Inserted {
-                    message: Message {
-                        id: MessageId(id),
-                        room_id: m.room_id,
-                        content: m.content.as_str().to_owned(),
-                        created_at: m.created_at,
-                        client_id: client_id.map(str::to_owned),
-                        user: m.user.clone(),
-                        seq,
-                    },
-                    fresh: true,
-                });
+                let mut message = Message::posted(
+                    MessageId(id),
+                    m.room_id,
+                    m.user.clone(),
+                    m.content.as_str().to_owned(),
+                    m.created_at,
+                    client_id.map(str::to_owned),
+                    seq,
+                );
+                message.reply_to = m.reply_to.clone();
+                message.mentions = mentions;
+                out.push(Inserted { message, fresh: true });
             }
             let mut save_seq = tx.prepare_cached("UPDATE rooms SET last_seq = ?2 WHERE id = ?1").map_err(internal)?;
             for (room, last) in last_seqs {
@@ -97,19 +107,223 @@ impl MessageStore for SqliteStore {
     }
 
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {
-        messages_before(&*self.conn()?, room, before, limit)
+        let conn = self.conn()?;
+        let messages = messages_before(&conn, room, before, limit)?;
+        with_reactions(&conn, messages, None)
     }
 
-    fn history(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Option<Page>, StoreError> {
+    fn history(
+        &self,
+        room: RoomId,
+        before: Option<MessageId>,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError> {
         let mut conn = self.conn()?;
         // One read transaction: under WAL both reads see the same snapshot, so no message
         // committed in between can fall between the page and the seq.
         let tx = conn.transaction().map_err(internal)?;
         let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
         let messages = messages_before(&tx, room, before, limit)?;
+        let messages = with_reactions(&tx, messages, Some(viewer))?;
         tx.commit().map_err(internal)?;
         Ok(Some(Page { messages, seq }))
     }
+
+    fn history_around(
+        &self,
+        room: RoomId,
+        around: MessageId,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(internal)?;
+        let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
+        let Some(centre) = live_message(&tx, around)?.filter(|m| m.room_id == room) else { return Ok(None) };
+        let older = older_in_window(limit);
+        let mut messages = messages_before(&tx, room, Some(around), older)?;
+        messages.push(centre);
+        let newer = limit.saturating_sub(messages.len() as u32);
+        messages.extend(messages_after(&tx, room, around, newer)?);
+        let messages = with_reactions(&tx, messages, Some(viewer))?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Page { messages, seq }))
+    }
+
+    fn message(&self, id: MessageId, viewer: Option<UserId>) -> Result<Option<Message>, StoreError> {
+        let conn = self.conn()?;
+        let Some(message) = live_message(&conn, id)? else { return Ok(None) };
+        Ok(with_reactions(&conn, vec![message], viewer)?.pop())
+    }
+
+    fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(internal)?;
+        if room_seq(&tx, room)?.is_none() {
+            return Ok(None);
+        }
+        let messages = tx
+            .prepare_cached(&format!(
+                "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.id DESC"
+            ))
+            .and_then(|mut s| s.query_map([room.0], message_from_row)?.collect::<Result<Vec<_>, _>>())
+            .map_err(internal)?;
+        let messages = with_reactions(&tx, messages, Some(viewer))?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(messages))
+    }
+
+    fn change_message(
+        &self,
+        id: MessageId,
+        change: &MessageChange,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
+        let (room, pinned): (i64, bool) = tx
+            .prepare_cached("SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = ?1 AND deleted_at IS NULL")
+            .and_then(|mut s| s.query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(internal)?
+            .ok_or(StoreError::NotFound)?;
+        let room = RoomId(room);
+        let t = micros(now);
+        let exec = |sql: &str, values: &[&dyn rusqlite::ToSql]| -> Result<usize, StoreError> {
+            tx.prepare_cached(sql).and_then(|mut s| s.execute(values)).map_err(internal)
+        };
+        // What the change is, once made; `None` when there was nothing to change.
+        let change = match change {
+            MessageChange::Edit { content, mention_keys } => {
+                let mentions = mentions_column(&resolve_mentions(&tx, mention_keys)?);
+                exec(
+                    "UPDATE messages SET content = ?2, edited_at = ?3, mentions = ?4 WHERE id = ?1",
+                    &[&id.0, &content.as_str(), &t, &mentions],
+                )?;
+                Some(Change::MessageUpdated { message: reread(&tx, id)? })
+            }
+            MessageChange::Pin(pin) if *pin == pinned => None,
+            MessageChange::Pin(pin) => {
+                exec("UPDATE messages SET pinned_at = ?2 WHERE id = ?1", &[&id.0, &pin.then_some(t)])?;
+                Some(Change::MessageUpdated { message: reread(&tx, id)? })
+            }
+            MessageChange::Delete => {
+                exec(
+                    "UPDATE messages SET content = '', deleted_at = ?2, mentions = NULL, pinned_at = NULL WHERE id = ?1",
+                    &[&id.0, &t],
+                )?;
+                exec("DELETE FROM reactions WHERE message_id = ?1", &[&id.0])?;
+                Some(Change::MessageDeleted { message_id: id })
+            }
+            MessageChange::AddReaction { emoji } => {
+                let (distinct, has_emoji, mine): (i64, bool, bool) = tx
+                    .prepare_cached(
+                        "SELECT count(DISTINCT emoji), coalesce(max(emoji = ?2), 0),
+                                coalesce(max(emoji = ?2 AND user_id = ?3), 0)
+                         FROM reactions WHERE message_id = ?1",
+                    )
+                    .and_then(|mut s| {
+                        s.query_row(params![id.0, emoji.as_str(), by.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    })
+                    .map_err(internal)?;
+                if mine {
+                    None
+                } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
+                    return Ok(ChangeOutcome::TooManyReactions);
+                } else {
+                    exec(
+                        "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        &[&id.0, &emoji.as_str(), &by.0, &t],
+                    )?;
+                    Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
+                }
+            }
+            MessageChange::RemoveReaction { emoji } => {
+                let removed = exec(
+                    "DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3",
+                    &[&id.0, &emoji.as_str(), &by.0],
+                )?;
+                (removed > 0).then(|| Change::ReactionRemoved {
+                    message_id: id,
+                    emoji: emoji.as_str().to_owned(),
+                    user_id: by,
+                })
+            }
+        };
+        let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
+        let seq: i64 = tx
+            .prepare_cached("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq")
+            .and_then(|mut s| s.query_row([room.0], |r| r.get(0)))
+            .map_err(internal)?;
+        let event = RoomEvent { room_id: room, seq, change };
+        log_event(&tx, &event, now)?;
+        tx.commit().map_err(internal)?;
+        Ok(ChangeOutcome::Logged(Box::new(event)))
+    }
+}
+
+/// A message that is not deleted, without its reactions.
+fn live_message(conn: &Connection, id: MessageId) -> Result<Option<Message>, StoreError> {
+    conn.prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.id = ?1 AND m.deleted_at IS NULL"))
+        .and_then(|mut s| s.query_row([id.0], message_from_row).optional())
+        .map_err(internal)
+}
+
+/// A message as just changed, with its reactions (`me` for nobody: the change goes to a room).
+fn reread(conn: &Connection, id: MessageId) -> Result<Message, StoreError> {
+    let message = live_message(conn, id)?.ok_or(StoreError::NotFound)?;
+    Ok(with_reactions(conn, vec![message], None)?.remove(0))
+}
+
+/// The ids of the users `keys` (case-folded usernames) name, in their order; unknown ones are
+/// no mention.
+fn resolve_mentions(conn: &Connection, keys: &[String]) -> Result<Vec<UserId>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE username_key = ?1").map_err(internal)?;
+    let mut found = Vec::new();
+    for key in keys {
+        if let Some(id) = stmt.query_row([key], |r| r.get(0)).optional().map_err(internal)? {
+            let id = UserId(id);
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// `messages` with their reactions, `me` said for `viewer`.
+pub(super) fn with_reactions(
+    conn: &Connection,
+    mut messages: Vec<Message>,
+    viewer: Option<UserId>,
+) -> Result<Vec<Message>, StoreError> {
+    if messages.is_empty() {
+        return Ok(messages);
+    }
+    let ids = serde_json::to_string(&messages.iter().map(|m| m.id.0).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Internal(Box::new(e)))?;
+    let rows = conn
+        .prepare_cached(
+            "SELECT message_id, emoji, count(*), coalesce(max(user_id = ?2), 0), min(id) AS first
+             FROM reactions WHERE message_id IN (SELECT value FROM json_each(?1))
+             GROUP BY message_id, emoji ORDER BY message_id, first",
+        )
+        .and_then(|mut s| {
+            s.query_map(params![ids, viewer.map(|v| v.0)], |r| {
+                Ok(ReactionRow {
+                    message_id: MessageId(r.get(0)?),
+                    reaction: Reaction { emoji: r.get(1)?, count: r.get(2)?, me: r.get(3)? },
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(internal)?;
+    attach_reactions(&mut messages, rows);
+    Ok(messages)
 }
 
 fn messages_before(
@@ -119,7 +333,9 @@ fn messages_before(
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
     let mut stmt = conn
-        .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"))
+        .prepare_cached(&format!(
+            "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 AND m.deleted_at IS NULL ORDER BY m.id DESC LIMIT ?3"
+        ))
         .map_err(internal)?;
     let mut messages: Vec<Message> = stmt
         .query_map(params![room.0, before.map_or(i64::MAX, |b| b.0), limit], message_from_row)
@@ -127,4 +343,13 @@ fn messages_before(
         .map_err(internal)?;
     messages.reverse();
     Ok(messages)
+}
+
+/// The oldest `limit` messages of a room with id above `after`, oldest first.
+fn messages_after(conn: &Connection, room: RoomId, after: MessageId, limit: u32) -> Result<Vec<Message>, StoreError> {
+    conn.prepare_cached(&format!(
+        "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id > ?2 AND m.deleted_at IS NULL ORDER BY m.id LIMIT ?3"
+    ))
+    .and_then(|mut s| s.query_map(params![room.0, after.0, limit], message_from_row)?.collect())
+    .map_err(internal)
 }

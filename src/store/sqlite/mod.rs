@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/003_rate_limits.sql")),
     (4, include_str!("../migrations/sqlite/004_session_last_seen.sql")),
     (5, include_str!("../migrations/sqlite/005_user_language.sql")),
+    (6, include_str!("../migrations/sqlite/006_message_features.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.

@@ -69,16 +69,35 @@ pub(super) fn account_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Accou
     Ok(Account { user: user_from_row(r, at)?, language })
 }
 
-pub(super) const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city
-     FROM messages m JOIN users u ON u.id = m.user_id";
+/// A message's columns, read by [`message_from_row_at`]: the message, its author, and what its
+/// reply shows of the message it answers (`r`, `ru`; see [`MESSAGE_JOINS`]).
+macro_rules! message_columns {
+    () => {
+        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city,
+         m.edited_at, m.pinned_at IS NOT NULL, m.mentions,
+         m.reply_to_id, r.deleted_at IS NOT NULL, ru.id, ru.username, substr(r.content, 1, 101)"
+    };
+}
+pub(super) use message_columns;
+
+pub(super) const MESSAGE_SELECT: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages m JOIN users u ON u.id = m.user_id
+     LEFT JOIN messages r ON r.id = m.reply_to_id LEFT JOIN users ru ON ru.id = r.user_id"
+);
 
 pub(super) fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     message_from_row_at(r, 0)
 }
 
-/// A message from the columns of [`MESSAGE_SELECT`], starting at column `at`.
+/// A message from the columns of [`message_columns!`], starting at column `at`; its reactions
+/// are read separately ([`super::messages::with_reactions`]).
 pub(super) fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Message> {
+    let reply_author = match r.get::<_, Option<i64>>(at + 14)? {
+        Some(id) => Some((id, r.get::<_, String>(at + 15)?)),
+        None => None,
+    };
     Ok(Message {
         id: MessageId(r.get(at)?),
         room_id: RoomId(r.get(at + 1)?),
@@ -87,5 +106,15 @@ pub(super) fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Me
         client_id: r.get(at + 4)?,
         seq: r.get(at + 5)?,
         user: user_from_row(r, at + 6)?,
+        edited_at: r.get::<_, Option<i64>>(at + 9)?.map(time),
+        pinned: r.get(at + 10)?,
+        mentions: crate::store::mentions_from_column(r.get::<_, Option<String>>(at + 11)?.as_deref()),
+        reply_to: crate::store::reply_from_columns(
+            r.get(at + 12)?,
+            r.get(at + 13)?,
+            reply_author,
+            r.get::<_, Option<String>>(at + 16)?.as_deref(),
+        ),
+        reactions: Vec::new(),
     })
 }

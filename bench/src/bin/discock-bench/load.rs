@@ -2,6 +2,7 @@
 //! every delivery, and open-loop sender tasks.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicI64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,9 +102,31 @@ fn parse_fields(s: &str) -> Option<(u64, u64, u64)> {
     Some((it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?))
 }
 
+/// The `"id"` of the message in a `new_message` frame.
+fn message_id(text: &str) -> Option<i64> {
+    const KEY: &str = "\"message\":{\"id\":";
+    let start = text.find(KEY)? + KEY.len();
+    let len = text[start..].find(|c: char| !c.is_ascii_digit())?;
+    text[start..start + len].parse().ok()
+}
+
+/// Where a sending connection's reader leaves the id of the sender's latest message, for the
+/// sender's edits and reactions.
+pub struct OwnMessages {
+    pub sender: u64,
+    pub latest: Arc<AtomicI64>,
+}
+
 /// Reads one connection until it closes or the task is aborted, checking per sender that seqs
-/// arrive exactly once and in increasing order.
-pub async fn read_loop(mut stream: SplitStream<Ws>, room: usize, conn: usize, stats: Arc<Stats>) {
+/// arrive exactly once and in increasing order (a new message or an edit carries the sender's
+/// seq, each kind in its own order; a reaction carries none and is only counted).
+pub async fn read_loop(
+    mut stream: SplitStream<Ws>,
+    room: usize,
+    conn: usize,
+    stats: Arc<Stats>,
+    own: Option<OwnMessages>,
+) {
     let mut last_seq: HashMap<u64, u64> = HashMap::new();
     let counters = &stats.rooms[room];
     while let Some(frame) = stream.next().await {
@@ -112,16 +135,29 @@ pub async fn read_loop(mut stream: SplitStream<Ws>, room: usize, conn: usize, st
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };
-        if !text.contains("\"new_message\"") {
-            if text.contains("\"type\":\"error\"") {
+        let is_new = text.contains("\"new_message\"");
+        if !is_new && !text.contains("\"message_updated\"") {
+            if text.contains("\"reaction_added\"") || text.contains("\"reaction_removed\"") {
+                counters.received.fetch_add(1, Relaxed);
+                stats.record_untimed_delivery(stats.now_us());
+            } else if text.contains("\"type\":\"error\"") {
                 stats.error_frames.fetch_add(1, Relaxed);
             }
             continue;
         }
         let now = stats.now_us();
         let Some((sender, seq, scheduled)) = parse_payload(&text) else { continue };
+        if let Some(own) = own.as_ref().filter(|own| is_new && own.sender == sender) {
+            if let Some(id) = message_id(&text) {
+                own.latest.store(id, Relaxed);
+            }
+        }
         counters.received.fetch_add(1, Relaxed);
-        match last_seq.get(&sender).copied() {
+        // A sender's messages arrive in the order it sent them, and so do its edits; but an edit
+        // is stored on its own, not by the batching writer, so it may overtake a message sent
+        // just before it. Each kind is checked against its own.
+        let stream = sender * 2 + u64::from(!is_new);
+        match last_seq.get(&stream).copied() {
             Some(last) if seq == last => {
                 counters.duplicated.fetch_add(1, Relaxed);
                 continue;
@@ -131,7 +167,7 @@ pub async fn read_loop(mut stream: SplitStream<Ws>, room: usize, conn: usize, st
                 continue;
             }
             _ => {
-                last_seq.insert(sender, seq);
+                last_seq.insert(stream, seq);
             }
         }
         stats.record_delivery(conn, scheduled, now);
@@ -143,15 +179,67 @@ pub async fn read_loop(mut stream: SplitStream<Ws>, room: usize, conn: usize, st
 pub struct Sender {
     pub sink: WsSink,
     pub room: usize,
-    pub room_id: i64,
+    pub state: SenderState,
+}
+
+/// What a sender numbers and changes its events with.
+pub struct SenderState {
     /// Globally unique sender index.
     pub id: u64,
+    pub room_id: i64,
     pub next_seq: u64,
+    /// The id of its latest message, as its reader saw it come back (0: none yet).
+    pub latest: Arc<AtomicI64>,
+    /// The message it last reacted to, and whether its reaction is there now.
+    pub reacted: (i64, bool),
+    /// Changes made so far, to alternate edits and reactions.
+    pub changes: u64,
+}
+
+impl SenderState {
+    pub fn new(id: u64, room_id: i64) -> SenderState {
+        SenderState { id, room_id, next_seq: 0, latest: Arc::new(AtomicI64::new(0)), reacted: (0, false), changes: 0 }
+    }
+
+    /// The next frame: a new message, or (every `every`-th event, once the sender has a message
+    /// back) a change to its latest one, alternately an edit and a reaction added or taken back.
+    fn next_frame(&mut self, scheduled: u64, every: u64) -> String {
+        let content = format!("b|{}|{}|{}", self.id, self.next_seq, scheduled);
+        let latest = self.latest.load(Relaxed);
+        let change = every > 0 && self.next_seq % every == every - 1 && latest > 0;
+        self.next_seq += 1;
+        if !change {
+            return format!(
+                r#"{{"type":"send_message","room_id":{},"content":"{}","client_id":"{}-{}"}}"#,
+                self.room_id,
+                content,
+                self.id,
+                self.next_seq - 1
+            );
+        }
+        self.changes += 1;
+        if self.changes % 2 == 1 {
+            return format!(r#"{{"type":"edit_message","message_id":{latest},"content":"{content}"}}"#);
+        }
+        // A new latest message has no reaction of ours yet.
+        let here = self.reacted.0 == latest && self.reacted.1;
+        self.reacted = (latest, !here);
+        let kind = if here { "remove_reaction" } else { "add_reaction" };
+        format!(r#"{{"type":"{kind}","message_id":{latest},"emoji":"👍"}}"#)
+    }
 }
 
 /// Sends on a fixed schedule from `first` every `period` until `end` (open loop: a late tick
-/// is sent at once, carrying the time it was scheduled for). Returns the sender for the next phase.
-pub async fn send_loop(mut s: Sender, first: Instant, period: Duration, end: Instant, stats: Arc<Stats>) -> Sender {
+/// is sent at once, carrying the time it was scheduled for); every `change_every`-th event
+/// (0: none) changes the sender's latest message instead. Returns the sender for the next phase.
+pub async fn send_loop(
+    mut s: Sender,
+    first: Instant,
+    period: Duration,
+    end: Instant,
+    change_every: u64,
+    stats: Arc<Stats>,
+) -> Sender {
     let mut ticks = tokio::time::interval_at(first, period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
     loop {
@@ -160,12 +248,7 @@ pub async fn send_loop(mut s: Sender, first: Instant, period: Duration, end: Ins
             break;
         }
         let scheduled = stats.micros_at(at.into_std());
-        let content = format!("b|{}|{}|{}", s.id, s.next_seq, scheduled);
-        let frame = format!(
-            r#"{{"type":"send_message","room_id":{},"content":"{}","client_id":"{}-{}"}}"#,
-            s.room_id, content, s.id, s.next_seq
-        );
-        s.next_seq += 1;
+        let frame = s.state.next_frame(scheduled, change_every);
         // A send that cannot complete within a few seconds counts as failed rather than stalling.
         match timeout(Duration::from_secs(10), s.sink.send(Message::text(frame))).await {
             Ok(Ok(())) => {
@@ -181,7 +264,29 @@ pub async fn send_loop(mut s: Sender, first: Instant, period: Duration, end: Ins
 
 #[cfg(test)]
 mod tests {
-    use super::parse_payload;
+    use super::*;
+
+    #[test]
+    fn a_message_id_is_read_from_a_new_message_frame() {
+        assert_eq!(message_id(r#"{"type":"new_message","message":{"id":123,"room_id":2}}"#), Some(123));
+        assert_eq!(message_id(r#"{"type":"pong"}"#), None);
+    }
+
+    #[test]
+    fn every_tenth_event_changes_the_latest_message_alternating_edits_and_reaction_toggles() {
+        let mut s = SenderState::new(7, 3);
+        let mut kinds = Vec::new();
+        for i in 0..40u64 {
+            if i == 5 {
+                s.latest.store(99, Relaxed);
+            }
+            let frame: serde_json::Value = serde_json::from_str(&s.next_frame(i, 10)).unwrap();
+            kinds.push(frame["type"].as_str().unwrap().to_owned());
+        }
+        let changes: Vec<&str> = kinds.iter().map(String::as_str).filter(|k| *k != "send_message").collect();
+        assert_eq!(changes, ["edit_message", "add_reaction", "edit_message", "remove_reaction"]);
+        assert_eq!(kinds.iter().filter(|k| *k == "send_message").count(), 36);
+    }
 
     #[test]
     fn the_payload_is_found_in_compact_and_spaced_json() {

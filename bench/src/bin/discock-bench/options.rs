@@ -44,6 +44,9 @@ pub struct Options {
     pub history_messages: u64,
     pub ingest_senders: usize,
     pub ingest_window: usize,
+    /// Share of each sender's events that change its own latest message instead of posting one:
+    /// every `1/share`-th event, alternately an edit and a reaction added or taken back.
+    pub change_share: f64,
 }
 
 pub const USAGE: &str = "\
@@ -72,6 +75,9 @@ USAGE: discock-bench [FLAGS]
                             on discock, 0 otherwise; ingest on plain targets uses room 1)
   --ingest-senders K        connections that fill it (default 16)
   --ingest-window W         messages in flight per filling connection (default 64)
+  --change-share F          share of events that change the sender's latest message instead
+                            of posting (alternately an edit and a reaction toggled); default
+                            0.1 for medium on discock (the reactions mix), 0 otherwise
   --step-factor F           step workload: rate multiplier per step (default 1.25)
   --max-steps N             step workload: give up after N steps (default 20)
   --register-concurrency N  parallel registrations (default 8)
@@ -129,6 +135,7 @@ pub fn parse() -> Result<Options, String> {
         history_messages: u64::MAX,
         ingest_senders: 16,
         ingest_window: 64,
+        change_share: f64::NAN,
     };
     let mut senders_set = false;
     for (flag, v) in pairs {
@@ -171,6 +178,7 @@ pub fn parse() -> Result<Options, String> {
             "--history-messages" => o.history_messages = v.parse().map_err(|e| bad(&e))?,
             "--ingest-senders" => o.ingest_senders = v.parse().map_err(|e| bad(&e))?,
             "--ingest-window" => o.ingest_window = v.parse().map_err(|e| bad(&e))?,
+            "--change-share" => o.change_share = v.parse().map_err(|e| bad(&e))?,
             _ => return Err(format!("unknown flag `{flag}`")),
         }
     }
@@ -189,6 +197,15 @@ pub fn parse() -> Result<Options, String> {
     if o.history_messages == u64::MAX {
         let fills = o.workload == "ingest" || (o.workload == "medium" && o.target == Target::Discock);
         o.history_messages = if fills { 1_000_000 } else { 0 };
+    }
+    if o.change_share.is_nan() {
+        o.change_share = if o.workload == "medium" && o.target == Target::Discock { 0.1 } else { 0.0 };
+    }
+    if !(0.0..=0.5).contains(&o.change_share) {
+        return Err("--change-share must be between 0 and 0.5".into());
+    }
+    if o.change_share > 0.0 && o.target == Target::Plain {
+        return Err("--change-share needs --target discock: plain servers know no edits or reactions".into());
     }
     if o.workload == "ingest" && o.history_messages == 0 {
         return Err("the ingest workload needs --history-messages above 0".into());

@@ -17,9 +17,9 @@ pub fn histogram() -> Histogram<u64> {
 pub struct RoomCounters {
     /// Connections that joined (expected receivers of each message).
     pub members: AtomicU64,
-    /// Messages whose `send_message` frame was written.
+    /// Events whose frame was written: messages, and with a change mix, edits and reactions.
     pub sent: AtomicU64,
-    /// `new_message` frames received, duplicates included.
+    /// `new_message`, `message_updated` and reaction frames received, duplicates included.
     pub received: AtomicU64,
     /// Same (sender, seq) seen again by a connection.
     pub duplicated: AtomicU64,
@@ -84,6 +84,15 @@ impl Stats {
         if scheduled_us >= start && scheduled_us < end {
             let mut h = self.latency[shard % SHARDS].lock().unwrap_or_else(|p| p.into_inner());
             h.saturating_record(now_us.saturating_sub(scheduled_us).max(1));
+        }
+    }
+
+    /// Accounts one delivery that carries no send time (a reaction): it counts towards the
+    /// window's deliveries but not towards latency.
+    pub fn record_untimed_delivery(&self, now_us: u64) {
+        let (start, end) = (self.window_start.load(Relaxed), self.window_end.load(Relaxed));
+        if now_us >= start && now_us < end {
+            self.window_deliveries.fetch_add(1, Relaxed);
         }
     }
 

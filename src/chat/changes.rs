@@ -1,0 +1,104 @@
+//! Changes to posted messages: editing, deleting, reacting, pinning; and reading a room's pins.
+//! Who may do what is decided here; each change is stored and logged in one transaction and
+//! reaches the room as a logged event.
+
+use super::{ChatError, Participant};
+use crate::domain::{now, Message, MessageId, MessageText, RoomId, User};
+use crate::emoji::Emoji;
+use crate::state::AppState;
+use crate::store::{ChangeOutcome, MessageChange, StoreError};
+
+/// A change a member asks for.
+#[derive(Debug)]
+pub enum ChangeRequest {
+    Edit { content: String },
+    Delete,
+    AddReaction { emoji: String },
+    RemoveReaction { emoji: String },
+    Pin(bool),
+}
+
+/// Who may make a change to a message: its author, the room's creator, or either.
+#[derive(Debug, Clone, Copy)]
+enum Allowed {
+    Author,
+    RoomCreator,
+    AuthorOrRoomCreator,
+    /// Any member of the room (reactions).
+    Member,
+}
+
+/// Makes a change to message `id` for this connection's user. The message must be in a room
+/// the connection joined; a change that changes nothing (a repeated reaction) is no error and
+/// announces nothing.
+pub async fn change_message(
+    state: &AppState,
+    participant: &Participant,
+    id: MessageId,
+    request: ChangeRequest,
+) -> Result<(), ChatError> {
+    let (change, allowed) = match request {
+        ChangeRequest::Edit { content } => {
+            let content = MessageText::parse(&content)?;
+            let mention_keys = crate::mentions::candidates(content.as_str());
+            (MessageChange::Edit { content, mention_keys }, Allowed::Author)
+        }
+        ChangeRequest::Delete => (MessageChange::Delete, Allowed::AuthorOrRoomCreator),
+        ChangeRequest::AddReaction { emoji } => (
+            MessageChange::AddReaction { emoji: Emoji::parse(&emoji).ok_or(ChatError::InvalidEmoji)? },
+            Allowed::Member,
+        ),
+        ChangeRequest::RemoveReaction { emoji } => {
+            let emoji = Emoji::parse(&emoji).ok_or(ChatError::InvalidEmoji)?;
+            (MessageChange::RemoveReaction { emoji }, Allowed::Member)
+        }
+        ChangeRequest::Pin(pin) => (MessageChange::Pin(pin), Allowed::RoomCreator),
+    };
+    let actor = participant.user().id;
+    // Changes count against the same limit as messages: each is a frame every member gets.
+    state.limits.message(actor)?;
+    let joined = participant.joined.clone();
+    let outcome = state
+        .db
+        .call(move |s| {
+            // Author and room never change, so checking them before the change's own
+            // transaction is safe; a message deleted meanwhile is not found by the change.
+            let Some(message) = s.message(id, None)? else { return Ok(Err(ChatError::MessageNotFound(id))) };
+            if !joined.contains(&message.room_id) {
+                return Ok(Err(ChatError::NotJoined(message.room_id)));
+            }
+            let creator = || -> Result<Option<crate::domain::UserId>, StoreError> {
+                Ok(s.get_room(message.room_id)?.and_then(|r| r.created_by))
+            };
+            let may = match allowed {
+                Allowed::Member => true,
+                Allowed::Author => message.user.id == actor,
+                Allowed::RoomCreator => creator()? == Some(actor),
+                Allowed::AuthorOrRoomCreator => message.user.id == actor || creator()? == Some(actor),
+            };
+            if !may {
+                return Ok(Err(match allowed {
+                    Allowed::Author => ChatError::NotAuthor,
+                    Allowed::AuthorOrRoomCreator => ChatError::CannotDelete,
+                    Allowed::RoomCreator | Allowed::Member => ChatError::CannotPin,
+                }));
+            }
+            match s.change_message(id, &change, actor, now()) {
+                Err(StoreError::NotFound) => Ok(Err(ChatError::MessageNotFound(id))),
+                other => other.map(Ok),
+            }
+        })
+        .await??;
+    match outcome {
+        ChangeOutcome::Logged(event) => state.fanout.logged(*event),
+        ChangeOutcome::Unchanged => {}
+        ChangeOutcome::TooManyReactions => return Err(ChatError::TooManyReactions),
+    }
+    Ok(())
+}
+
+/// A room's pinned messages, the latest pinned first.
+pub async fn pins(state: &AppState, viewer: &User, room: RoomId) -> Result<Vec<Message>, ChatError> {
+    let viewer = viewer.id;
+    state.db.call(move |s| s.pins(room, viewer)).await?.ok_or(ChatError::RoomNotFound(room))
+}
