@@ -7,7 +7,7 @@
 // the server not knowing a frame we sent (newer page, older server: e.g.
 // set_language during a rolling deploy), which the person can do nothing about.
 import { t } from './i18n.js';
-import { messageFrameHandlers } from './message-frames.js';
+import { messageFrameHandlers, messagePosted } from './message-frames.js';
 
 /** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
 const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji']);
@@ -42,7 +42,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       return;
     }
     if (message.user) typing.clear(message.user.id);
-    messages.add(message, { own: mine, pending: mine ? outbox.pendingFor(message.room_id) : undefined, seq });
+    messages.add(messagePosted(message), { own: mine, pending: mine ? outbox.pendingFor(message.room_id) : undefined, seq });
   }
 
   return new Map(Object.entries({

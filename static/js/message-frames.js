@@ -5,8 +5,20 @@
 // a page it loaded already contained). My own `me` on a reaction is kept here from
 // the frames' user_id, since frames to the whole room say `me: false` for everyone.
 // frames.js merges these handlers into its map.
-import { keepMyReactions, withReactionAdded, withReactionRemoved } from './reactions.js';
+//
+// Reactions come only from history pages (a snapshot as of their seq) and from the
+// reaction frames, never from message frames: a replay after a reconnect shows each
+// message as it is *now*, reactions included, and then replays the reaction events
+// that led there, which would count them twice. A message is posted without
+// reactions, and all of its reactions are events after it, so a new_message starts
+// with none (messagePosted) and a message_updated keeps what the view counted.
+import { withReactionAdded, withReactionRemoved } from './reactions.js';
 import { excerptOf } from './message-format.js';
+
+/** A new_message's message as the view keeps it: without reactions yet (see above). */
+export function messagePosted(message) {
+  return { ...message, reactions: [] };
+}
 
 /**
  * @param {object} o
@@ -25,7 +37,7 @@ export function messageFrameHandlers({ me, resume, messages, onPinsChanged, onDe
     message_updated({ message, seq }) {
       if (!message || message.id === undefined || !fresh(message.room_id, seq)) return;
       const before = messages.get(message.id);
-      messages.patch(message.id, seq, (known) => ({ ...message, reactions: keepMyReactions(message, known) }));
+      messages.patch(message.id, seq, (known) => ({ ...message, reactions: known.reactions ?? [] }));
       messages.patchReplies(message.id, (quote) => (quote.deleted ? quote : { ...quote, excerpt: excerptOf(message.content) }));
       if (!before || Boolean(before.pinned) !== Boolean(message.pinned)) onPinsChanged();
     },

@@ -327,12 +327,17 @@ export class MessageList {
     this.onReplaced?.(old, node, focused);
   }
 
+  /** Renders the whole list again; the message with the focus gets it back, one lit up by a jump stays lit. */
   renderAll() {
+    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
+    const focusedId = Number(focused?.closest('li[data-id]')?.dataset.id);
+    const flashing = [...this.list.querySelectorAll('li.is-flashing')].map((li) => Number(li.dataset.id));
     this.nodes.clear();
-    const messages = this.model.list();
-    this.list.replaceChildren(this.buildItems(messages, null));
+    this.list.replaceChildren(this.buildItems(this.model.list(), null));
     this.renderPending();
     this.renderTop();
+    for (const id of flashing) if (this.nodes.has(id)) flash(this.nodes.get(id));
+    if (this.nodes.has(focusedId)) this.onReplaced?.(null, this.nodes.get(focusedId), focused);
   }
 
   appendStored(message, asOf) {
@@ -452,15 +457,17 @@ export class MessageList {
 
   /**
    * Messages after the end of a detached window (`seq`: the room seq they are as of), added
-   * keeping the view where it is. Returns whether the window now meets the live messages
+   * at its end. Returns whether the window now meets the live messages
    * held meanwhile, i.e. shows the newest part again.
    */
   appendNewer(messages, seq) {
-    const anchor = this.captureAnchor();
-    for (const m of messages) this.model.store(m, seq);
+    const prev = this.newestId === null ? null : this.model.get(this.newestId);
+    const added = messages.filter((m) => this.model.store(m, seq)).map((m) => this.model.get(m.id));
     this.model.sortOrder();
-    this.log.quietly(() => this.renderAll());
-    this.restoreAnchor(anchor);
+    added.sort((a, b) => a.id - b.id);
+    // All after the newest shown: they go at the end, and what is on screen stays as it is.
+    this.log.quietly(() => this.list.append(this.buildItems(added, prev)));
+    this.renderPending();
     return [...this.model.held.keys()].some((id) => id <= this.newestId);
   }
 }

@@ -1,9 +1,10 @@
 // reactions.js — owns a message's reactions: the row of chips under it (emoji and count,
 // pressed when I reacted, a click toggles mine, a last button adds another), and keeping
-// each chip's count and my own `me` right as reaction_added / reaction_removed frames and
-// message_updated come in. Frames sent to a whole room carry `me: false` for everyone, so
-// `me` is only ever taken from an answer made for me (a history page) or from a frame whose
-// user_id is mine. Clicks are handled by message-actions.js (data-emoji / data-action).
+// each chip's count and my own `me` right as reaction_added / reaction_removed frames come
+// in. Frames sent to a whole room carry `me: false` for everyone, so `me` is only ever taken
+// from an answer made for me (a history page) or from a frame whose user_id is mine (see
+// message-frames.js for why the reactions of message frames are not taken at all). Clicks
+// are handled by message-actions.js (data-emoji / data-action).
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { icon } from './icons.js';
@@ -33,15 +34,6 @@ export function withReactionRemoved(message, emoji, mine) {
   found.count -= 1;
   if (mine) found.me = false;
   return list.filter((r) => r.count > 0);
-}
-
-/**
- * The reactions of an updated message (`fresh`, from a frame for the whole room) with my own
- * `me` kept from what the view knew (`known`).
- */
-export function keepMyReactions(fresh, known) {
-  const mine = new Set(reactionsOf(known ?? {}).filter((r) => r.me).map((r) => r.emoji));
-  return reactionsOf(fresh).map((r) => ({ ...r, me: mine.has(r.emoji) }));
 }
 
 /** The chips under `message`, or null when nobody reacted. */

@@ -100,17 +100,19 @@ impl Browser {
 
     /// Sends `count` messages «`prefix` 1…count» to the open room over a socket of the page's
     /// own session, not through the composer (faster, and they are not the page's own);
-    /// returns their ids in order.
+    /// returns their ids, that of «`prefix` n» at n − 1.
     async fn seed(&self, prefix: &str, count: usize) -> Vec<i64> {
         let script = format!(
             "return (async () => {{
                 const room = Number(new URLSearchParams(location.search).get('room'));
                 const ws = new WebSocket(`ws://${{location.host}}/ws`);
                 const frames = [];
-                const wanted = (test) => new Promise((done) => {{
-                    const look = () => {{ if (test()) done(); }};
-                    ws.addEventListener('message', (e) => {{ frames.push(JSON.parse(e.data)); look(); }});
+                const waits = [];
+                ws.addEventListener('message', (e) => {{
+                    frames.push(JSON.parse(e.data));
+                    for (const wait of waits) if (wait.test()) wait.done();
                 }});
+                const wanted = (test) => new Promise((done) => waits.push({{ test, done }}));
                 await new Promise((open) => ws.addEventListener('open', open));
                 const joined = wanted(() => frames.some((f) => f.type === 'room_users_list'));
                 ws.send(JSON.stringify({{ type: 'join_room', room_id: room }}));
@@ -122,7 +124,11 @@ impl Browser {
                 }}
                 await stored;
                 ws.close();
-                return frames.filter((f) => f.type === 'new_message').map((f) => f.message.id);
+                const ids = [];
+                for (const f of frames) {{
+                    if (f.type === 'new_message') ids[Number(f.message.content.split(' ').at(-1)) - 1] = f.message.id;
+                }}
+                return ids;
             }})();"
         );
         serde_json::from_value(self.run(&script).await).expect("the ids of the seeded messages")
