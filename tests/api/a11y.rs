@@ -114,7 +114,7 @@ async fn the_chat_page_has_no_serious_accessibility_violations_on_desktop_and_ph
 
 /// Injects axe into the page as it is now, runs it, and fails listing every violation of impact
 /// serious or critical; milder ones are printed as a note.
-async fn assert_no_serious_violations(browser: &Browser, page: &str) {
+pub(crate) async fn assert_no_serious_violations(browser: &Browser, page: &str) {
     browser.wait_until("animations to finish", SETTLED).await;
     if browser.run("return typeof window.axe;").await != json!("object") {
         let loaded = browser.run(&format!("{AXE}\n;return typeof window.axe;")).await;

@@ -312,6 +312,24 @@ async fn static_files_are_served_with_their_types_and_revalidated_by_etag() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
+both_backends!(async fn the_vendored_emoji_data_is_served_as_json_and_revalidated_by_etag);
+async fn the_vendored_emoji_data_is_served_as_json_and_revalidated_by_etag() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for lang in ["ru", "en"] {
+        let url = app.url(&format!("/static/vendor/emojibase/{lang}/compact.json"));
+        let data = client.get(url.clone()).send().await.unwrap();
+        assert_eq!(data.status(), StatusCode::OK);
+        assert_eq!(data.headers()["content-type"], "application/json");
+        let etag = data.headers()["etag"].clone();
+        let emoji: Vec<Value> = data.json().await.unwrap();
+        assert!(emoji.len() > 1800, "{lang}: {} emoji", emoji.len());
+
+        let again = client.get(url).header("if-none-match", etag).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    }
+}
+
 both_backends!(async fn cookie_secure_true_marks_cookies_secure_even_over_plain_http);
 async fn cookie_secure_true_marks_cookies_secure_even_over_plain_http() {
     let app = spawn_app_with_env(&[("COOKIE_SECURE", "true")]).await;

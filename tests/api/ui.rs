@@ -13,6 +13,9 @@
 //! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
+//! `ui/emoji.rs` opens the emoji picker in the chat page from a button of its own and uses it
+//! with the mouse and the keyboard; `ui/format.rs` draws formatted message text into the page.
+//!
 //! `ui/messages.rs` works with messages: editing with ↑, replying and the quote, reactions
 //! through the emoji picker, and jumping to a message further back than the loaded page.
 //!
@@ -25,6 +28,8 @@ use serde_json::json;
 use crate::browser::*;
 
 mod details;
+mod emoji;
+mod format;
 mod language;
 mod messages;
 
