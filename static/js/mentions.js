@@ -1,8 +1,8 @@
 // mentions.js — owns completing @names in the composer: typing "@" and the start of a
 // name lists the room's members whose names begin so (from the member list), ↑/↓
 // choose, Enter or Tab put "@name " in place of what was typed, Escape closes the
-// list, a click picks too. It is an ARIA combobox: the composer owns the listbox and
-// points at the chosen option, so a screen reader follows without focus leaving the box.
+// list, a click picks too. The composer controls the listbox and points at the chosen
+// option (aria-activedescendant), so a screen reader follows without focus leaving the box.
 import { h } from './dom.js';
 import { t, compareText } from './i18n.js';
 import { avatar } from './people.js';
@@ -32,7 +32,6 @@ export class MentionPicker {
 
     this.input.setAttribute('aria-autocomplete', 'list');
     this.input.setAttribute('aria-controls', listbox.id);
-    this.input.setAttribute('aria-expanded', 'false');
     this.input.addEventListener('input', () => this.update());
     this.input.addEventListener('click', () => this.update());
     this.input.addEventListener('blur', () => this.close());
@@ -80,7 +79,6 @@ export class MentionPicker {
     }, avatar(user, 'xs'), h('span', { text: user.username }))));
     this.listbox.setAttribute('aria-label', t('mentions.label'));
     this.listbox.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
     this.input.setAttribute('aria-activedescendant', `mention-option-${this.active}`);
   }
 
@@ -119,7 +117,6 @@ export class MentionPicker {
     this.options = null;
     this.listbox.hidden = true;
     this.listbox.replaceChildren();
-    this.input.setAttribute('aria-expanded', 'false');
     this.input.removeAttribute('aria-activedescendant');
   }
 }
