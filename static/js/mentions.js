@@ -76,7 +76,7 @@ export class MentionPicker {
       role: 'option',
       'aria-selected': index === this.active ? 'true' : 'false',
       dataset: { index },
-    }, avatar(user, 'xs'), h('span', { text: user.username }))));
+    }, avatar(user, 'xs'), h('span', { class: 'mention-option__name', text: user.username }))));
     this.listbox.setAttribute('aria-label', t('mentions.label'));
     this.listbox.hidden = false;
     this.input.setAttribute('aria-activedescendant', `mention-option-${this.active}`);

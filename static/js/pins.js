@@ -1,9 +1,10 @@
 // pins.js — owns the open room's pinned messages: the pin button in the room's
 // header opens a panel listing them (GET /api/rooms/{id}/pins), newest pin first
 // as the server orders them, each showing its author, time and start; choosing one
-// closes the panel and shows the message in context. The panel is a modal <dialog>
-// (Escape closes it; focus goes back to the pin button) and reloads itself while
-// open when a message of the room is pinned, unpinned or deleted.
+// closes the panel and shows the message in context, which takes the focus. The
+// panel is a modal <dialog> (Escape closes it; focus goes back to the pin button)
+// and reloads itself while open when a message of the room is pinned, unpinned or
+// deleted.
 import * as api from './api.js';
 import { h } from './dom.js';
 import { t, onLangChange, formatRelative } from './i18n.js';
@@ -31,8 +32,13 @@ export class PinsPanel {
     this.dialog.addEventListener('click', (event) => {
       if (event.target === this.dialog) closeModal(this.dialog);
     });
+    /** The jump to a chosen pin, made once the panel has closed (and would not take the focus back). */
+    this.chosen = null;
     this.dialog.addEventListener('close', () => {
-      if (this.button.isConnected && !this.button.hidden) this.button.focus({ preventScroll: true });
+      const chosen = this.chosen;
+      this.chosen = null;
+      if (chosen) chosen();
+      else if (this.button.isConnected && !this.button.hidden) this.button.focus({ preventScroll: true });
     });
     onLangChange(() => this.render());
   }
@@ -82,8 +88,8 @@ export class PinsPanel {
         class: 'pin-item',
         type: 'button',
         onClick: () => {
+          this.chosen = () => this.jump(Number(message.room_id ?? this.roomId()), Number(message.id));
           closeModal(this.dialog);
-          this.jump(Number(message.room_id ?? this.roomId()), Number(message.id));
         },
       },
       h('span', { class: 'pin-item__head' },

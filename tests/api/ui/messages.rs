@@ -12,6 +12,7 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 
+use crate::a11y::assert_no_serious_violations;
 use crate::browser::*;
 
 #[tokio::test]
@@ -27,6 +28,16 @@ async fn a_reply_shows_its_bar_then_a_quote_that_shows_the_original_and_says_whe
 #[tokio::test]
 async fn a_reaction_from_the_picker_is_counted_for_everyone_and_highlighted_only_for_whoever_reacted() {
     with_alice_and_bob(react_through_the_picker).await;
+}
+
+#[tokio::test]
+async fn at_completes_a_members_name_and_the_message_mentioning_someone_stands_out_for_them() {
+    with_alice_and_bob(mention_a_member).await;
+}
+
+#[tokio::test]
+async fn the_rooms_creator_pins_a_message_and_the_pinned_messages_panel_lists_it_and_shows_it() {
+    with_alice_and_bob_on(&[("RATE_LIMIT_MESSAGES", "off")], pin_and_list).await;
 }
 
 #[tokio::test]
@@ -219,6 +230,7 @@ async fn reply_and_quote(origin: String, alice: Browser, bob: Browser) {
     // Борис deletes his question (after saying yes); the reply now says the original is gone.
     bob.use_toolbar("Кто идёт на обед?", "delete").await;
     bob.wait_for("#confirm-dialog[open]").await;
+    assert_no_serious_violations(&bob, "the chat page asking to delete a message").await;
     assert_eq!(bob.focused().await, "#confirm-ok", "the dialog's action has the focus");
     bob.click("#confirm-ok").await;
     for browser in [&alice, &bob] {
@@ -247,6 +259,7 @@ async fn react_through_the_picker(origin: String, alice: Browser, bob: Browser) 
     alice.pick_emoji("1F389").await;
     alice.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
     bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", false]])).await;
+    assert_no_serious_violations(&alice, "the chat page with a reaction and a message's toolbar").await;
 
     // Борис clicks the chip: two, pressed for him; for Алиса still pressed (her own, kept by the
     // page: the frame for the room says `me: false` to everyone).
@@ -261,6 +274,81 @@ async fn react_through_the_picker(origin: String, alice: Browser, bob: Browser) 
     bob.client.refresh().await.expect("reloaded");
     bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
     assert_eq!(alice.chips("Сдал экзамен!").await, json!([["🎉", "1", false]]));
+}
+
+async fn mention_a_member(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    alice.wait_for_member("Борис", "Владивосток").await;
+
+    // "@Б" offers Борис (not Алиса herself); Enter puts the whole name in, with a space.
+    alice.type_in_composer("Привет, @Б").await;
+    alice.wait_for("#mention-list:not([hidden]) [role='option']").await;
+    let offered = alice.run("return [...document.querySelectorAll('#mention-list .mention-option__name')].map((o) => o.textContent);").await;
+    assert_eq!(offered, json!(["Борис"]));
+    assert_eq!(
+        alice.attr("#composer-input", "aria-activedescendant").await,
+        alice.attr("#mention-list [aria-selected='true']", "id").await,
+        "the composer points at the chosen name"
+    );
+    alice.press(Key::Enter).await;
+    alice.wait_for("#mention-list[hidden]").await;
+    assert_eq!(alice.composer_value().await, "Привет, @Борис ", "Enter picked the name and sent nothing");
+
+    // Escape closes the list without sending either.
+    alice.type_in_composer("и @Бо").await;
+    alice.wait_for("#mention-list:not([hidden])").await;
+    alice.press(Key::Escape).await;
+    alice.wait_for("#mention-list[hidden]").await;
+    alice.press(Key::Enter).await;
+
+    // For Борис the message stands out and his name is a mention; for Алиса it does not.
+    bob.wait_for_last_message("Привет, @Борис и @Бо").await;
+    let standing_out = format!("return {}?.classList.contains('msg--mention') === true;", message_with("Привет, @Борис и @Бо"));
+    bob.wait_until("the mention to stand out", &standing_out).await;
+    let mention = bob.run(&format!("return {}.querySelector('.mention')?.textContent;", message_with("Привет, @Борис и @Бо"))).await;
+    assert_eq!(mention, json!("@Борис"));
+    alice.wait_for_last_message("Привет, @Борис и @Бо").await;
+    assert_eq!(alice.run(&standing_out).await, json!(false));
+}
+
+async fn pin_and_list(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    // Her own room: she may pin there. Enough messages that the first is off screen.
+    alice.click("#create-room").await;
+    alice.wait_for("#room-dialog[open]").await;
+    alice.fill("#room-form-name", "Объявления").await;
+    alice.click("#room-form-submit").await;
+    alice.wait_for_text("#room-name", "Объявления").await;
+    alice.send_messages("Объявление", 40).await;
+
+    // Pinned from the toolbar: the message shows a pin.
+    alice.run(&format!("{}.scrollIntoView();", message_with("Объявление 1"))).await;
+    alice.use_toolbar("Объявление 1", "pin").await;
+    alice.wait_until("the pin mark", &format!("return Boolean({}?.querySelector('.msg__pin'));", message_with("Объявление 1"))).await;
+
+    // The panel lists it; choosing it closes the panel and shows the message.
+    alice.run("document.querySelector('#messages').scrollTop = 1e9;").await;
+    alice.click("#open-pins").await;
+    alice.wait_for("#pins-dialog[open] .pin-item").await;
+    assert_no_serious_violations(&alice, "the chat page with the pinned messages open").await;
+    assert_eq!(alice.find(".pin-item__text").await.text().await.expect("text"), "Объявление 1");
+    alice.click(".pin-item").await;
+    alice.wait_until(
+        "the pinned message to be shown",
+        &format!("const li = {}; return !document.querySelector('#pins-dialog').open && document.activeElement === li;", message_with("Объявление 1")),
+    )
+    .await;
+
+    // Unpinned, it leaves the panel.
+    alice.use_toolbar("Объявление 1", "unpin").await;
+    alice.wait_until("the pin mark to go", &format!("return !{}?.querySelector('.msg__pin');", message_with("Объявление 1"))).await;
+    alice.click("#open-pins").await;
+    alice.wait_for_text("#pins-status", "В этой комнате нет закреплённых сообщений").await;
+    assert_eq!(alice.count(".pin-item").await, 0);
+    alice.chord(&[Key::Escape]).await;
+    alice.wait_until("the focus back on the pin button", "return document.activeElement?.id === 'open-pins';").await;
 }
 
 async fn long_press_on_a_phone(origin: String, alice: Browser, bob: Browser) {
@@ -289,6 +377,7 @@ async fn long_press_on_a_phone(origin: String, alice: Browser, bob: Browser) {
     // The menu rises from the bottom edge, the width of the screen, its first action focused;
     // Борис's message offers Алиса no edit, delete or pin.
     alice.wait_for("#message-menu[open]").await;
+    assert_no_serious_violations(&alice, "the chat page with a message's menu open on a phone").await;
     let sheet = alice.run("const r = document.querySelector('#message-menu').getBoundingClientRect();
         return [Math.round(r.left), Math.round(r.right), Math.round(r.bottom)];").await;
     assert_eq!(sheet, json!([0, 375, 740]), "a sheet along the bottom edge");
