@@ -10,7 +10,7 @@ import { t } from './i18n.js';
 import { messageFrameHandlers, messagePosted } from './message-frames.js';
 
 /** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
-const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji']);
+const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji', 'too_many_reactions']);
 
 /**
  * @param {object} o
@@ -101,7 +101,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
         outbox.holdUntilAllowed(frame.client_id, frame.retry_after_ms);
       } else if (frame.client_id && outbox.has(frame.client_id)) {
         // Refused for good (the message it answers is gone…): not worth waiting for the timeout.
-        outbox.refused(frame.client_id);
+        outbox.refused(frame.client_id, { replyGone: frame.code === 'message_not_found' });
         toasts.error(frame.message || t('chat.request-refused'));
       } else if (MESSAGE_REFUSALS.has(frame.code)) {
         toasts.error(frame.message || t('chat.request-refused'));

@@ -169,16 +169,16 @@ export class Outbox {
   }
 
   /**
-   * The server refused one of our messages for good (e.g. the message it answers was deleted):
-   * shown as failed at once; a retry sends it as a plain message.
+   * The server refused one of our messages: shown as failed at once, with «Повторить».
+   * `replyGone`: the message it answers was deleted, so a retry sends it as a plain message.
    */
-  refused(clientId) {
+  refused(clientId, { replyGone = false } = {}) {
     const entry = this.state.outbox.get(clientId);
     if (!entry) return;
     clearTimeout(entry.timer);
     entry.timer = null;
     entry.status = 'failed';
-    entry.reply = null;
+    if (replyGone) entry.reply = null;
     if (entry.room_id === this.state.currentRoomId) this.show(entry.room_id);
   }
 

@@ -155,7 +155,12 @@ async fn edit_with_up(origin: String, alice: Browser, bob: Browser) {
 
     // ↑ in the empty composer opens her last message for editing, its text in the box.
     alice.press(Key::Up).await;
-    alice.wait_until("the edit box to take the focus", "return document.activeElement?.matches('.msg-edit__input') === true;").await;
+    alice
+        .wait_until(
+            "the edit box to take the focus",
+            "return document.activeElement?.matches('.msg-edit__input') === true;",
+        )
+        .await;
     let input = alice.find(".msg-edit__input").await;
     assert_eq!(input.prop("value").await.expect("value"), Some("Встречаемся в шесть".to_owned()));
 
@@ -284,7 +289,9 @@ async fn mention_a_member(origin: String, alice: Browser, bob: Browser) {
     // "@Б" offers Борис (not Алиса herself); Enter puts the whole name in, with a space.
     alice.type_in_composer("Привет, @Б").await;
     alice.wait_for("#mention-list:not([hidden]) [role='option']").await;
-    let offered = alice.run("return [...document.querySelectorAll('#mention-list .mention-option__name')].map((o) => o.textContent);").await;
+    let offered = alice
+        .run("return [...document.querySelectorAll('#mention-list .mention-option__name')].map((o) => o.textContent);")
+        .await;
     assert_eq!(offered, json!(["Борис"]));
     assert_eq!(
         alice.attr("#composer-input", "aria-activedescendant").await,
@@ -304,9 +311,12 @@ async fn mention_a_member(origin: String, alice: Browser, bob: Browser) {
 
     // For Борис the message stands out and his name is a mention; for Алиса it does not.
     bob.wait_for_last_message("Привет, @Борис и @Бо").await;
-    let standing_out = format!("return {}?.classList.contains('msg--mention') === true;", message_with("Привет, @Борис и @Бо"));
+    let standing_out =
+        format!("return {}?.classList.contains('msg--mention') === true;", message_with("Привет, @Борис и @Бо"));
     bob.wait_until("the mention to stand out", &standing_out).await;
-    let mention = bob.run(&format!("return {}.querySelector('.mention')?.textContent;", message_with("Привет, @Борис и @Бо"))).await;
+    let mention = bob
+        .run(&format!("return {}.querySelector('.mention')?.textContent;", message_with("Привет, @Борис и @Бо")))
+        .await;
     assert_eq!(mention, json!("@Борис"));
     alice.wait_for_last_message("Привет, @Борис и @Бо").await;
     assert_eq!(alice.run(&standing_out).await, json!(false));
@@ -326,7 +336,12 @@ async fn pin_and_list(origin: String, alice: Browser, bob: Browser) {
     // Pinned from the toolbar: the message shows a pin.
     alice.run(&format!("{}.scrollIntoView();", message_with("Объявление 1"))).await;
     alice.use_toolbar("Объявление 1", "pin").await;
-    alice.wait_until("the pin mark", &format!("return Boolean({}?.querySelector('.msg__pin'));", message_with("Объявление 1"))).await;
+    alice
+        .wait_until(
+            "the pin mark",
+            &format!("return Boolean({}?.querySelector('.msg__pin'));", message_with("Объявление 1")),
+        )
+        .await;
 
     // The panel lists it; choosing it closes the panel and shows the message.
     alice.run("document.querySelector('#messages').scrollTop = 1e9;").await;
@@ -335,15 +350,24 @@ async fn pin_and_list(origin: String, alice: Browser, bob: Browser) {
     assert_no_serious_violations(&alice, "the chat page with the pinned messages open").await;
     assert_eq!(alice.find(".pin-item__text").await.text().await.expect("text"), "Объявление 1");
     alice.click(".pin-item").await;
-    alice.wait_until(
-        "the pinned message to be shown",
-        &format!("const li = {}; return !document.querySelector('#pins-dialog').open && document.activeElement === li;", message_with("Объявление 1")),
-    )
-    .await;
+    alice
+        .wait_until(
+            "the pinned message to be shown",
+            &format!(
+                "const li = {}; return !document.querySelector('#pins-dialog').open && document.activeElement === li;",
+                message_with("Объявление 1")
+            ),
+        )
+        .await;
 
     // Unpinned, it leaves the panel.
     alice.use_toolbar("Объявление 1", "unpin").await;
-    alice.wait_until("the pin mark to go", &format!("return !{}?.querySelector('.msg__pin');", message_with("Объявление 1"))).await;
+    alice
+        .wait_until(
+            "the pin mark to go",
+            &format!("return !{}?.querySelector('.msg__pin');", message_with("Объявление 1")),
+        )
+        .await;
     alice.click("#open-pins").await;
     alice.wait_for_text("#pins-status", "В этой комнате нет закреплённых сообщений").await;
     assert_eq!(alice.count(".pin-item").await, 0);
@@ -378,17 +402,26 @@ async fn long_press_on_a_phone(origin: String, alice: Browser, bob: Browser) {
     // Борис's message offers Алиса no edit, delete or pin.
     alice.wait_for("#message-menu[open]").await;
     assert_no_serious_violations(&alice, "the chat page with a message's menu open on a phone").await;
-    let sheet = alice.run("const r = document.querySelector('#message-menu').getBoundingClientRect();
-        return [Math.round(r.left), Math.round(r.right), Math.round(r.bottom)];").await;
+    let sheet = alice
+        .run(
+            "const r = document.querySelector('#message-menu').getBoundingClientRect();
+        return [Math.round(r.left), Math.round(r.right), Math.round(r.bottom)];",
+        )
+        .await;
     assert_eq!(sheet, json!([0, 375, 740]), "a sheet along the bottom edge");
-    let actions = alice.run("return [...document.querySelectorAll('#message-menu-list [data-action]')].map((b) => b.dataset.action);").await;
+    let actions = alice
+        .run("return [...document.querySelectorAll('#message-menu-list [data-action]')].map((b) => b.dataset.action);")
+        .await;
     assert_eq!(actions, json!(["react", "reply", "link", "copy"]));
     assert_eq!(alice.focused().await, "button.menu__item");
 
     // Escape closes it onto the message; «Ответить» from it starts a reply.
     alice.chord(&[Key::Escape]).await;
     alice.wait_until("the menu to close", "return !document.querySelector('#message-menu').open;").await;
-    assert_eq!(alice.run(&format!("return document.activeElement === {};", message_with("Пришлите фото"))).await, json!(true));
+    assert_eq!(
+        alice.run(&format!("return document.activeElement === {};", message_with("Пришлите фото"))).await,
+        json!(true)
+    );
     alice.chord(&[Key::Enter]).await;
     alice.wait_for("#message-menu[open]").await;
     alice.click("#message-menu-list [data-action='reply']").await;
@@ -411,7 +444,10 @@ async fn jump_to_an_old_message(origin: String, alice: Browser, bob: Browser) {
          return Boolean(li) && document.activeElement === li && li.classList.contains('is-flashing');"
     );
     alice.wait_until("the linked message to be shown and flashed", &at_target).await;
-    assert_eq!(alice.run(&format!("return {}?.dataset.id;", message_with("Старое 5"))).await, json!(target.to_string()));
+    assert_eq!(
+        alice.run(&format!("return {}?.dataset.id;", message_with("Старое 5"))).await,
+        json!(target.to_string())
+    );
     assert_eq!(alice.count(&format!("#message-list li[data-id='{}']", ids[79])).await, 0, "the newest is not loaded");
     alice.wait_for_text("#jump-latest", "Перейти к последним").await;
 
