@@ -253,14 +253,7 @@ const roomActions = new RoomActions({
 });
 
 const features = messageFeatures({
-  state,
-  me,
-  socket,
-  rooms,
-  messages,
-  members,
-  composer,
-  toasts,
+  state, me, socket, rooms, messages, members, composer, toasts,
   openRoom: (roomId, opts) => openRoom(roomId, opts),
   settle: (page) => outbox.settleFrom(page),
 });

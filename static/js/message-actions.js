@@ -89,7 +89,7 @@ export class MessageActions {
     onLongPress(list, (target) => (target.closest?.('button, a, textarea') ? null : target.closest?.('li.msg[data-id]')),
       (node) => this.openMenu(node, node));
     // A message re-rendered under the focus (pinned, a reaction) gets the focus back on the same control.
-    messages.onReplaced = (old, node, focused) => this.refocus(node, focused);
+    messages.view.onReplaced = (old, node, focused) => this.refocus(node, focused);
   }
 
   /** What I may do with `message`. */
@@ -129,7 +129,7 @@ export class MessageActions {
       preview: `${authorOf(message).username}: ${excerptOf(message.content)}`,
       actions,
       returnFocus,
-      onPick: (id) => this.run(id, message.id, node.isConnected ? node : this.messages.nodes.get(message.id)),
+      onPick: (id) => this.run(id, message.id, node.isConnected ? node : this.messages.view.nodes.get(message.id)),
     });
   }
 

@@ -35,7 +35,7 @@ export class MessageEditor {
       return true;
     });
     // A re-rendered message gets the box back, with what was typed and the caret where it was.
-    messages.renderHooks.push((node, message) => {
+    messages.view.hooks.push((node, message) => {
       if (message.id === this.id && this.box) this.attach(node);
     });
   }
@@ -43,7 +43,7 @@ export class MessageEditor {
   /** Opens the box on my message `id` (on the list), focused, its text selected at the end. */
   start(id) {
     const message = this.messages.get(id);
-    const node = this.messages.nodes.get(Number(id));
+    const node = this.messages.view.nodes.get(Number(id));
     if (!message || !node) return;
     if (this.id !== null) this.close();
     this.returnFocus = document.activeElement;
@@ -125,7 +125,7 @@ export class MessageEditor {
   /** Closes the box (the message shows its text again); focus goes back where the edit started. */
   close() {
     if (this.id === null) return;
-    const node = this.messages.nodes.get(this.id);
+    const node = this.messages.view.nodes.get(this.id);
     this.box?.remove();
     node?.classList.remove('msg--editing');
     this.id = null;

@@ -1,10 +1,9 @@
 // messages.js — owns the message pane of the open room: the loaded history
-// (kept once per id, sorted), the pending bubbles of messages not yet stored,
-// author grouping and date separators (how one message looks is
-// message-format.js), the texts around the list, saying them again after a
-// language switch, and all scrolling: stick to the bottom, keep the position
-// when older pages are prepended, load older pages when the user scrolls to
-// the top. History goes in without being read out (live-log.js).
+// (its data is message-store.js's, its <li>s message-render.js's), the pending
+// bubbles of messages not yet stored, the texts around the list, saying them
+// again after a language switch, and all scrolling: stick to the bottom, keep
+// the position when older pages are prepended, load older pages when the user
+// scrolls to the top. History goes in without being read out (live-log.js).
 //
 // The list shows either the newest part of the room (live messages go at the
 // end) or, after a jump to an older message, a window around it ("detached"):
@@ -19,9 +18,9 @@ import { icon } from './icons.js';
 import { ListTop } from './messages-top.js';
 import { captureAnchor, restoreAnchor } from './scroll-anchor.js';
 import { keepPinnedToBottom } from './pin-bottom.js';
-import { dateOf, dayKey, continues, daySeparator, messageItem } from './message-format.js';
 import { flash } from './flash.js';
 import { MessageStore } from './message-store.js';
+import { MessageRenderer } from './message-render.js';
 
 /** "Near the bottom": new messages keep the view pinned to the end. */
 const NEAR_BOTTOM_PX = 120;
@@ -44,26 +43,19 @@ export class MessageList {
   constructor({ elements, me, fetchOlder, onLatest, people, onRetry, onDiscard }) {
     Object.assign(this, elements);
     this.me = me;
-    this.people = people;
     this.fetchOlder = fetchOlder;
     this.onLatest = onLatest;
-    this.onRetry = onRetry;
-    this.onDiscard = onDiscard;
 
     /** The messages' data: what the list shows, what is held back, what was deleted. */
     this.model = new MessageStore(me);
-    /** Rendered <li> of each stored message, for scroll anchoring. */
-    this.nodes = new Map();
+    /** The <li>s of the stored messages. */
+    this.view = new MessageRenderer({ list: this.list, model: this.model, me, people, onRetry, onDiscard });
     /** Whether the list shows a window that may not reach the newest message (after a jump). */
     this.detached = false;
     /** Scrolled far up: the jump button offers the way back even without new messages. */
     this.far = false;
     /** A detached window was scrolled to its end: page newer messages in (jump.js). */
     this.onNearEnd = null;
-    /** fn(node, message) run on each rendered stored message (the inline editor re-attaches itself). */
-    this.renderHooks = [];
-    /** fn(oldNode, newNode, focused) after one message's <li> was rebuilt (focus goes back to the same control). */
-    this.onReplaced = null;
     /** Entries not yet confirmed by the server (see outbox.js). */
     this.pending = [];
     /** Whether older messages may exist before the oldest loaded one. */
@@ -103,7 +95,7 @@ export class MessageList {
     this.generation += 1;
     this.room = room;
     this.model.clear();
-    this.nodes.clear();
+    this.view.nodes.clear();
     this.pending = [];
     this.hasMore = false;
     this.loaded = false;
@@ -242,12 +234,12 @@ export class MessageList {
    * when the message is not loaded or its data is already as of `seq` or later.
    */
   patch(id, seq, change) {
-    if (this.model.patch(id, seq, change) === 'shown') this.rerender(Number(id));
+    if (this.model.patch(id, seq, change) === 'shown') this.view.rerender(Number(id));
   }
 
   /** Replies to message `id` get `change(reply_to)` as their quote (the original was edited or deleted). */
   patchReplies(id, change) {
-    for (const reply of this.model.patchReplies(id, change)) this.rerender(reply);
+    for (const reply of this.model.patchReplies(id, change)) this.view.rerender(reply);
   }
 
   /** Message `id` was deleted (at `seq`): gone from the list; replies to it say so. */
@@ -264,7 +256,7 @@ export class MessageList {
 
   /** Scrolls message `id` into the middle of the view, flashes it and focuses it; false when it is not loaded. */
   reveal(id) {
-    const node = this.nodes.get(Number(id));
+    const node = this.view.nodes.get(Number(id));
     if (!node) return false;
     node.scrollIntoView({ block: 'center' });
     node.focus({ preventScroll: true });
@@ -281,63 +273,10 @@ export class MessageList {
 
   // ---- internals: rendering ------------------------------------------------
 
-  /** Builds <li>s for `messages` (in order), grouping against `prev`, the message shown just before them. */
-  buildItems(messages, prev, { pending = false } = {}) {
-    const fragment = document.createDocumentFragment();
-    for (const message of messages) {
-      const date = dateOf(message);
-      if (!prev || dayKey(dateOf(prev)) !== dayKey(date)) fragment.append(daySeparator(date));
-      const node = this.itemOf(message, continues(prev, message), pending);
-      if (!pending) this.nodes.set(message.id, node);
-      fragment.append(node);
-      prev = message;
-    }
-    return fragment;
-  }
-
-  itemOf(message, continued, pending = false) {
-    const people = message.mentions?.length ? this.knownPeople() : undefined;
-    const node = messageItem(message, { continued, pending, me: this.me, people, onRetry: this.onRetry, onDiscard: this.onDiscard });
-    if (!pending) for (const hook of this.renderHooks) hook(node, message);
-    return node;
-  }
-
-  /** Usernames by user id: me, the room's members, and the authors on the list. */
-  knownPeople() {
-    const people = new Map([[this.me.id, this.me.username]]);
-    for (const user of this.people()) people.set(Number(user.id), user.username);
-    for (const message of this.model.byId.values()) {
-      if (message.user) people.set(Number(message.user.id), message.user.username);
-    }
-    return people;
-  }
-
-  /** Rebuilds the <li> of stored message `id` in place (same group, same position). */
-  rerender(id) {
-    const old = this.nodes.get(id);
-    if (!old) return;
-    const { order, byId } = this.model;
-    const at = order.indexOf(id);
-    const prev = at > 0 ? byId.get(order[at - 1]) : null;
-    const message = byId.get(id);
-    const focused = old.contains(document.activeElement) ? document.activeElement : null;
-    const node = this.itemOf(message, continues(prev, message));
-    old.replaceWith(node);
-    this.nodes.set(id, node);
-    this.onReplaced?.(old, node, focused);
-  }
-
-  /** Renders the whole list again; the message with the focus gets it back, one lit up by a jump stays lit. */
   renderAll() {
-    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
-    const focusedId = Number(focused?.closest('li[data-id]')?.dataset.id);
-    const flashing = [...this.list.querySelectorAll('li.is-flashing')].map((li) => Number(li.dataset.id));
-    this.nodes.clear();
-    this.list.replaceChildren(this.buildItems(this.model.list(), null));
+    this.view.renderAll();
     this.renderPending();
     this.renderTop();
-    for (const id of flashing) if (this.nodes.has(id)) flash(this.nodes.get(id));
-    if (this.nodes.has(focusedId)) this.onReplaced?.(null, this.nodes.get(focusedId), focused);
   }
 
   appendStored(message, asOf) {
@@ -345,14 +284,14 @@ export class MessageList {
     this.model.store(message, asOf);
     this.model.sortOrder();
     const stored = this.model.get(message.id);
-    this.list.append(this.buildItems([stored], prev));
+    this.list.append(this.view.build([stored], prev));
     this.renderTop();
   }
 
   renderPending() {
     const last = this.newestId === null ? null : this.model.get(this.newestId);
     const entries = this.pending.map((e) => ({ ...e, id: null, user: this.me }));
-    this.pendingList.replaceChildren(this.buildItems(entries, last, { pending: true }));
+    this.pendingList.replaceChildren(this.view.build(entries, last, { pending: true }));
   }
 
   /** The area above the list: «Загрузить ещё», loading/error line, or the start-of-room card. */
@@ -405,11 +344,11 @@ export class MessageList {
   }
 
   captureAnchor() {
-    return captureAnchor(this.scroller, this.nodes);
+    return captureAnchor(this.scroller, this.view.nodes);
   }
 
   restoreAnchor(anchor) {
-    restoreAnchor(this.scroller, this.nodes, anchor);
+    restoreAnchor(this.scroller, this.view.nodes, anchor);
   }
 
   handleScroll() {
@@ -466,7 +405,7 @@ export class MessageList {
     this.model.sortOrder();
     added.sort((a, b) => a.id - b.id);
     // All after the newest shown: they go at the end, and what is on screen stays as it is.
-    this.log.quietly(() => this.list.append(this.buildItems(added, prev)));
+    this.log.quietly(() => this.list.append(this.view.build(added, prev)));
     this.renderPending();
     return [...this.model.held.keys()].some((id) => id <= this.newestId);
   }
