@@ -2,9 +2,11 @@
 //! (the other person sees «(изменено)»), replying from a message's toolbar (the reply bar, the
 //! quote, a click on the quote showing the original, «Сообщение удалено» once it is deleted),
 //! reacting through the emoji picker (chips counted for everyone, each person's own chip
-//! highlighted only for them), and jumping to a message further back than the loaded page (a
-//! link to it, a reply to it), with live messages waiting behind «Перейти к последним»; on a
-//! phone, a long press opens a message's actions as a sheet.
+//! highlighted only for them) and the composer's emoji button, completing @names, pinning and
+//! the pinned messages, jumping to a message further back than the loaded page (a link to it, a
+//! reply to it, the search panel's event) with live messages waiting behind «Перейти к
+//! последним», and on a phone a long press opening a message's actions as a sheet. axe checks
+//! the page with each new dialog and the toolbar shown.
 
 use std::time::Duration;
 
@@ -279,6 +281,14 @@ async fn react_through_the_picker(origin: String, alice: Browser, bob: Browser) 
     bob.client.refresh().await.expect("reloaded");
     bob.wait_for_chips("Сдал экзамен!", json!([["🎉", "1", true]])).await;
     assert_eq!(alice.chips("Сдал экзамен!").await, json!([["🎉", "1", false]]));
+
+    // The composer's emoji button puts the emoji in at the cursor, and the focus back in the box.
+    alice.type_in_composer("Поздравляю !").await;
+    alice.run("const box = document.querySelector('#composer-input'); box.setSelectionRange(10, 10);").await;
+    alice.click("#composer-emoji").await;
+    alice.pick_emoji("1F389").await;
+    assert_eq!(alice.composer_value().await, "Поздравляю🎉 !");
+    assert_eq!(alice.focused().await, "#composer-input");
 }
 
 async fn mention_a_member(origin: String, alice: Browser, bob: Browser) {
