@@ -114,15 +114,22 @@ export function deleteRoom(id) {
 }
 
 /**
- * GET /api/messages/{room}?limit&before -> { messages, seq }: up to `limit` messages, oldest
- * first, and the room's seq as of the same read (header X-Room-Seq; null if it is missing).
- * Joining with `since: seq` then continues exactly after the newest page.
+ * GET /api/messages/{room}?limit&before|around -> { messages, seq }: up to `limit` messages,
+ * oldest first, and the room's seq as of the same read (header X-Room-Seq; null if it is
+ * missing). Joining with `since: seq` then continues exactly after the page. `around`: the
+ * window around that message (it included) instead of the newest page; unknown id -> 404.
  */
-export async function listMessages(roomId, { limit = PAGE_SIZE, before } = {}) {
+export async function listMessages(roomId, { limit = PAGE_SIZE, before, around } = {}) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (before !== undefined && before !== null) params.set('before', String(before));
+  if (around !== undefined && around !== null) params.set('around', String(around));
   const { response, data } = await exchange('GET', `/api/messages/${encodeURIComponent(roomId)}?${params}`);
   const raw = response.headers.get('X-Room-Seq');
   const seq = raw === null || raw.trim() === '' ? NaN : Number(raw);
   return { messages: Array.isArray(data) ? data : [], seq: Number.isSafeInteger(seq) && seq >= 0 ? seq : null };
+}
+
+/** GET /api/rooms/{id}/pins -> the room's pinned messages */
+export function listPins(roomId) {
+  return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/pins`);
 }

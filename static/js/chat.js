@@ -4,7 +4,8 @@
 // start-up. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
-// keys.js. They all work on the state object below.
+// keys.js; replying, editing, reacting, jumping to a message and the pins are
+// put together by message-features.js. They all work on the state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -25,6 +26,8 @@ import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
 import { paintProfile } from './people.js';
 import { byId } from './dom.js';
+import { messageFeatures } from './message-features.js';
+import { messageIdFromUrl } from './jump.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -105,10 +108,12 @@ const messages = new MessageList({
   },
   me,
   fetchOlder: async (beforeId) => {
-    const { messages: page } = await api.listMessages(state.currentRoomId, { limit: api.PAGE_SIZE, before: beforeId });
+    const { messages: page, seq } = await api.listMessages(state.currentRoomId, { limit: api.PAGE_SIZE, before: beforeId });
     outbox.settleFrom(page);
-    return { messages: page, hasMore: page.length >= api.PAGE_SIZE };
+    return { messages: page, hasMore: page.length >= api.PAGE_SIZE, seq };
   },
+  onLatest: () => features.jumper.toLatest(),
+  people: () => members.users?.values() ?? [],
   onRetry: (clientId) => outbox.retry(clientId),
   onDiscard: (clientId) => outbox.discard(clientId),
 });
@@ -200,12 +205,19 @@ const socket = new ChatSocket({
 const resume = new RoomResume({
   state,
   socket,
-  onPage: (roomId, page, hasMore) => {
+  onPage: (roomId, page, hasMore, { seq, around, newest }) => {
     outbox.settleFrom(page);
     messages.setPending(outbox.pendingFor(roomId));
-    messages.setHistory(page, hasMore);
+    if (around === null) messages.setHistory(page, hasMore, seq);
+    else features.jumper.show(page, seq, newest, around);
   },
-  onPageError: (roomId, err) => {
+  onPageError: (roomId, err, { around }) => {
+    if (around !== null && err.status === 404) {
+      // The message a link or a jump named is gone: the room as usual.
+      toasts.error(t('jump.not-found'));
+      resume.loadNewest(roomId);
+      return;
+    }
     messages.showLoadError(() => t('messages.load-failed', { reason: err.message }), () => resume.loadNewest(roomId));
   },
   onJoined: (roomId) => outbox.sendWaiting(roomId),
@@ -240,8 +252,16 @@ const roomActions = new RoomActions({
   },
 });
 
+const features = messageFeatures({
+  state, me, socket, rooms, messages, members, composer, toasts,
+  openRoom: (roomId, opts) => openRoom(roomId, opts),
+  settle: (page) => outbox.settleFrom(page),
+});
+
 const frames = frameHandlers({
   state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts,
+  onPinsChanged: () => features.pins.changed(),
+  onDeleted: (id) => features.deleted(id),
 });
 
 // ---- rooms -----------------------------------------------------------------------
@@ -252,9 +272,10 @@ function isDesktop() {
 
 /**
  * Shows room `roomId`: leaves the old room on the socket, resets the panes and
- * loads the newest page, then joins from its seq. `history`: 'push' | 'replace' | 'none'.
+ * loads the newest page (or, with `around`, the window around that message), then joins
+ * from its seq. `history`: 'push' | 'replace' | 'none'.
  */
-function openRoom(roomId, { history = 'push' } = {}) {
+function openRoom(roomId, { history = 'push', around = null } = {}) {
   let room = rooms.get(roomId);
   if (!room) {
     const fallback = rooms.get(defaultRoomId) ?? rooms.all()[0];
@@ -264,12 +285,14 @@ function openRoom(roomId, { history = 'push' } = {}) {
     }
     toasts.info(t('chat.room-missing'));
     room = fallback;
+    around = null;
     if (history === 'none') history = 'replace';
   }
 
   drawers.close({ restoreFocus: false });
   if (state.currentRoomId === room.id) {
     setRoomUrl(room.id, history === 'push' ? 'replace' : history);
+    if (around !== null) features.jumper.jumpTo(room.id, around);
     return;
   }
 
@@ -281,6 +304,9 @@ function openRoom(roomId, { history = 'push' } = {}) {
   showRoomHeader(room);
   members.reset();
   typing.reset();
+  features.editor.forget();
+  features.reply.clear();
+  features.pins.reset();
   messages.reset(room);
   messages.setPending(outbox.pendingFor(room.id));
   composer.setValue(state.drafts.get(room.id) ?? '');
@@ -288,7 +314,7 @@ function openRoom(roomId, { history = 'push' } = {}) {
 
   resume.leave();
   setRoomUrl(room.id, history);
-  resume.loadNewest(room.id);
+  resume.loadNewest(room.id, { around });
   if (isDesktop()) composer.focus();
 }
 
@@ -308,8 +334,11 @@ function relabelRoom() {
 // ---- sending -------------------------------------------------------------------
 
 function sendMessage(raw) {
-  if (!outbox.send(raw)) return false;
+  if (!outbox.send(raw, features.reply.current)) return false;
+  features.reply.clear();
   state.lastTypingAt = 0;
+  // Written while an older part of the room is on screen: show where it goes.
+  if (messages.detached) features.jumper.toLatest();
   return true;
 }
 
@@ -361,7 +390,8 @@ async function loadRooms() {
     header.showPlaceholder(() => t('chat.offline'));
     return;
   }
-  openRoom(roomIdFromUrl() ?? initialRoomId, { history: 'replace' });
+  // A link to a message (/chat?room=R&message=M) opens the room at it.
+  openRoom(roomIdFromUrl() ?? initialRoomId, { history: 'replace', around: messageIdFromUrl() });
 }
 
 function start() {
@@ -377,7 +407,7 @@ function start() {
   });
   window.addEventListener('popstate', () => {
     const id = roomIdFromUrl() ?? defaultRoomId;
-    openRoom(id, { history: 'none' });
+    openRoom(id, { history: 'none', around: messageIdFromUrl() });
   });
   window.addEventListener('pagehide', () => socket.stop());
   window.addEventListener('pageshow', (event) => {

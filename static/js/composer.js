@@ -3,7 +3,9 @@
 // 2000-character limit (numbers and its tooltip in the page's language) and,
 // when Enter is pressed on a longer text, the line saying by how much to
 // shorten it; growing with its content (up to about ten lines, then it scrolls
-// inside), and "I am typing" pings.
+// inside), "I am typing" pings, and putting text in at the cursor (an emoji). Other
+// pieces may take a key first (addKeyHandler: the mention list, the reply bar,
+// ↑ to edit the last message).
 import { t, onLangChange, formatNumber } from './i18n.js';
 
 /** The server's limit on a message, in characters (Unicode scalar values). */
@@ -33,10 +35,14 @@ export class Composer {
     this.onTyping = onTyping;
     /** Enter was pressed on a text over the limit: say why until the text fits. */
     this.explainLength = false;
+    /** fn(event) => true when it took the key, asked in order before the composer's own keys. */
+    this.keyHandlers = [];
 
     this.input.addEventListener('keydown', (event) => {
       // keyCode 229: an IME is composing (e.g. Japanese input); Enter confirms the word there.
-      if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+      if (event.isComposing || event.keyCode === 229) return;
+      if (this.keyHandlers.some((handle) => handle(event))) return;
+      if (event.key !== 'Enter' || event.shiftKey) return;
       event.preventDefault();
       this.submit();
     });
@@ -50,7 +56,21 @@ export class Composer {
     });
     onLangChange(() => this.update());
     this.update();
-    onLangChange(() => this.update());
+  }
+
+  /** Lets `handle(event)` take keys of the box before Enter sends (it returns true when it did). */
+  addKeyHandler(handle) {
+    this.keyHandlers.push(handle);
+  }
+
+  /** Puts `text` in at the cursor (replacing a selection), as if typed. */
+  insert(text) {
+    const { selectionStart: start, selectionEnd: end, value } = this.input;
+    this.input.value = value.slice(0, start) + text + value.slice(end);
+    const caret = start + text.length;
+    this.input.focus();
+    this.input.setSelectionRange(caret, caret);
+    this.input.dispatchEvent(new Event('input', { bubbles: true }));
   }
 
   get value() {

@@ -1,11 +1,16 @@
 // frames.js — owns what each server frame does to the page: a frame-type →
 // handler map (members coming and going, typing, new messages — confirming
-// ours from the outbox —, room changes, errors). Which logged frames apply is
+// ours from the outbox —, room changes, errors; the frames about existing
+// messages are message-frames.js's, merged in). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
 // it. A type not in the map is ignored (newer server, older page), and so is
 // the server not knowing a frame we sent (newer page, older server: e.g.
 // set_language during a rolling deploy), which the person can do nothing about.
 import { t } from './i18n.js';
+import { messageFrameHandlers, messagePosted } from './message-frames.js';
+
+/** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
+const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji', 'too_many_reactions']);
 
 /**
  * @param {object} o
@@ -20,9 +25,11 @@ import { t } from './i18n.js';
  * @param {import('./typing.js').TypingIndicator} o.typing
  * @param {import('./messages.js').MessageList} o.messages
  * @param {import('./notify.js').Toasts} o.toasts
+ * @param {() => void} o.onPinsChanged  a message of the open room was pinned, unpinned or deleted
+ * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted
  * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
  */
-export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts }) {
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, onPinsChanged, onDeleted }) {
   /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
   function newMessage({ message, seq }) {
     if (!message || message.id === undefined) return;
@@ -35,10 +42,11 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       return;
     }
     if (message.user) typing.clear(message.user.id);
-    messages.add(message, { own: mine, pending: mine ? outbox.pendingFor(message.room_id) : undefined });
+    messages.add(messagePosted(message), { own: mine, pending: mine ? outbox.pendingFor(message.room_id) : undefined, seq });
   }
 
   return new Map(Object.entries({
+    ...messageFrameHandlers({ me, resume, messages, onPinsChanged, onDeleted }),
     connected(frame) {
       if (frame.user && Number(frame.user.id) !== me.id) {
         // Signed in as someone else in another tab: this page is stale.
@@ -91,6 +99,12 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
         console.warn('the server does not know a frame this page sent:', frame.message);
       } else if (frame.code === 'rate_limited' && frame.client_id && outbox.has(frame.client_id)) {
         outbox.holdUntilAllowed(frame.client_id, frame.retry_after_ms);
+      } else if (frame.client_id && outbox.has(frame.client_id)) {
+        // Refused for good (the message it answers is gone…): not worth waiting for the timeout.
+        outbox.refused(frame.client_id, { replyGone: frame.code === 'message_not_found' });
+        toasts.error(frame.message || t('chat.request-refused'));
+      } else if (MESSAGE_REFUSALS.has(frame.code)) {
+        toasts.error(frame.message || t('chat.request-refused'));
       } else if (!resume.refused(frame)) {
         toasts.error(frame.message || t('chat.request-refused'));
       }

@@ -1,45 +1,61 @@
 // messages.js — owns the message pane of the open room: the loaded history
-// (kept once per id, sorted), the pending bubbles of messages not yet stored,
-// author grouping and date separators (how one message looks is
-// message-format.js), the texts around the list, saying them again after a
-// language switch, and all scrolling: stick to the bottom, keep the position
-// when older pages are prepended, load older pages when the user scrolls to
-// the top. History goes in without being read out (live-log.js).
-import { h } from './dom.js';
+// (its data is message-store.js's, its <li>s message-render.js's), the pending
+// bubbles of messages not yet stored, the texts around the list, saying them
+// again after a language switch, and all scrolling: stick to the bottom, keep
+// the position when older pages are prepended, load older pages when the user
+// scrolls to the top. History goes in without being read out (live-log.js).
+//
+// The list shows either the newest part of the room (live messages go at the
+// end) or, after a jump to an older message, a window around it ("detached"):
+// then live messages wait in `held` and the «Перейти к последним» button
+// counts them; scrolling down pages newer messages in until the window meets
+// the newest. Each stored message remembers the room seq its data is as of
+// (`asOf`), so a logged change (edit, reaction, pin) that a page already
+// showed is not applied twice.
 import { t, onLangChange } from './i18n.js';
 import { LiveLog } from './live-log.js';
 import { icon } from './icons.js';
-import { renderRoomStart } from './room-start.js';
+import { ListTop } from './messages-top.js';
+import { captureAnchor, restoreAnchor } from './scroll-anchor.js';
 import { keepPinnedToBottom } from './pin-bottom.js';
-import { dateOf, dayKey, continues, daySeparator, messageItem } from './message-format.js';
+import { flash } from './flash.js';
+import { MessageStore } from './message-store.js';
+import { MessageRenderer } from './message-render.js';
 
 /** "Near the bottom": new messages keep the view pinned to the end. */
 const NEAR_BOTTOM_PX = 120;
-/** Start loading older messages this close to the top. */
+/** Start loading older messages this close to the top (and newer ones, in a detached window, this close to the bottom). */
 const LOAD_OLDER_PX = 240;
+/** Scrolled up more than this many screens: offer the way back to the newest. */
+const FAR_SCREENS = 2;
 
 export class MessageList {
   /**
    * @param {object} o
    * @param {object} o.elements  scroller, list, pendingList, loadOlder, status, roomStart, roomStartTitle, roomStartText, jump
    * @param {{id:number, username:string, city:string}} o.me
-   * @param {(beforeId:number) => Promise<{messages:object[], hasMore:boolean}>} o.fetchOlder
+   * @param {(beforeId:number) => Promise<{messages:object[], hasMore:boolean, seq:number|null}>} o.fetchOlder
+   * @param {() => void} o.onLatest  a detached window wants the newest page (showWindow with it)
+   * @param {() => Iterable<{id:number, username:string}>} o.people  who else the page knows (the room's members)
    * @param {(clientId:string) => void} o.onRetry    resend a failed pending message
    * @param {(clientId:string) => void} o.onDiscard  forget a failed pending message
    */
-  constructor({ elements, me, fetchOlder, onRetry, onDiscard }) {
+  constructor({ elements, me, fetchOlder, onLatest, people, onRetry, onDiscard }) {
     Object.assign(this, elements);
     this.me = me;
     this.fetchOlder = fetchOlder;
-    this.onRetry = onRetry;
-    this.onDiscard = onDiscard;
+    this.onLatest = onLatest;
 
-    /** Stored messages of the open room by id: the single source of truth (dedupe). */
-    this.byId = new Map();
-    /** Ids of `byId`, ascending, in display order. */
-    this.order = [];
-    /** Rendered <li> of each stored message, for scroll anchoring. */
-    this.nodes = new Map();
+    /** The messages' data: what the list shows, what is held back, what was deleted. */
+    this.model = new MessageStore(me);
+    /** The <li>s of the stored messages. */
+    this.view = new MessageRenderer({ list: this.list, model: this.model, me, people, onRetry, onDiscard });
+    /** Whether the list shows a window that may not reach the newest message (after a jump). */
+    this.detached = false;
+    /** Scrolled far up: the jump button offers the way back even without new messages. */
+    this.far = false;
+    /** A detached window was scrolled to its end: page newer messages in (jump.js). */
+    this.onNearEnd = null;
     /** Entries not yet confirmed by the server (see outbox.js). */
     this.pending = [];
     /** Whether older messages may exist before the oldest loaded one. */
@@ -53,40 +69,41 @@ export class MessageList {
     this.generation = 0;
     /** New messages that arrived while the user was scrolled up. */
     this.unseen = 0;
-    /** The status line above the list, if shown: { text: () => string, retry }. */
-    this.statusShown = null;
+    /** The area above the list (load older, status line, start of the room). */
+    this.top = new ListTop(elements);
     /** The scroller is the role="log" region: live messages are read out, history is not. */
     this.log = new LiveLog(this.scroller);
 
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
-    this.jump.addEventListener('click', () => this.scrollToBottom(true));
+    this.jump.addEventListener('click', () => this.jumpToLatest());
     // The composer growing, a notice or the keyboard taking room must not hide the newest message.
     keepPinnedToBottom(this.scroller);
     onLangChange(() => this.relabel());
   }
 
   get newestId() {
-    return this.order.length ? this.order[this.order.length - 1] : null;
+    return this.model.newestId;
   }
 
   get oldestId() {
-    return this.order.length ? this.order[0] : null;
+    return this.model.oldestId;
   }
 
   /** Empties the pane for `room` and shows a loading line. */
   reset(room) {
     this.generation += 1;
     this.room = room;
-    this.byId.clear();
-    this.order = [];
-    this.nodes.clear();
+    this.model.clear();
+    this.view.nodes.clear();
     this.pending = [];
     this.hasMore = false;
     this.loaded = false;
     this.loadingOlder = false;
     this.olderError = null;
     this.unseen = 0;
+    this.detached = false;
+    this.far = false;
     this.list.replaceChildren();
     this.pendingList.replaceChildren();
     this.setStatus(() => t('messages.loading'));
@@ -107,7 +124,7 @@ export class MessageList {
 
   /** After a language switch: every text, time and day again, the view staying where it was. */
   relabel() {
-    const status = this.statusShown;
+    const status = this.top.statusShown;
     if (this.loaded) {
       const anchor = this.isNearBottom() ? null : this.captureAnchor();
       this.log.quietly(() => this.renderAll()); // the same messages, not news
@@ -124,29 +141,40 @@ export class MessageList {
    * The newest page of the room: replaces whatever the list shows (on opening the room, or
    * when it starts over after missing too much). Live messages come only after it.
    */
-  setHistory(messages, hasMore) {
+  setHistory(messages, hasMore, asOf) {
+    this.showWindow(messages, { hasMore, asOf });
+  }
+
+  /**
+   * Replaces the list with `messages` (read as of room seq `asOf`). `detached`: a window that
+   * may not reach the newest message. `focusId`: scroll to that message and flash it, else
+   * to the bottom. Coming back to the newest, the live messages held meanwhile are added.
+   */
+  showWindow(messages, { hasMore, asOf, detached = false, focusId = null }) {
     this.generation += 1; // an older page still loading belongs to the list being replaced
     this.loaded = true;
     this.hasMore = hasMore;
     this.loadingOlder = false;
     this.olderError = null;
     this.setStatus(null);
-    this.byId.clear();
-    for (const m of messages) this.store(m);
-    this.sortOrder();
+    this.model.replace(messages, asOf, { withHeld: !detached });
+    if (!detached) this.unseen = 0;
+    this.detached = detached;
+    this.far = false;
     this.log.quietly(() => this.renderAll());
-    this.scrollToBottom(true);
+    if (focusId === null || !this.reveal(focusId)) this.scrollToBottom(true);
+    this.updateJump();
     this.fillViewport();
   }
 
   /** Older messages (before the oldest loaded one) go on top, keeping what the user looks at in place. */
-  prependOlder(messages, hasMore) {
+  prependOlder(messages, hasMore, asOf) {
     this.hasMore = hasMore;
     const anchor = this.captureAnchor();
     let added = 0;
-    for (const m of messages) if (this.store(m)) added += 1;
+    for (const m of messages) if (this.model.store(m, asOf)) added += 1;
     if (added) {
-      this.sortOrder();
+      this.model.sortOrder();
       this.log.quietly(() => this.renderAll());
     } else {
       this.renderTop();
@@ -159,20 +187,28 @@ export class MessageList {
    * replaces the pending bubbles in the same step, so a confirmed bubble turns
    * into the stored message without a flicker.
    */
-  add(message, { own = false, pending } = {}) {
+  add(message, { own = false, pending, seq = 0 } = {}) {
     const wasNearBottom = this.isNearBottom();
     if (pending) this.pending = pending;
     const id = Number(message.id);
-    if (this.byId.has(id)) {
+    if (this.model.get(id)) {
       if (pending) this.renderPending();
       return;
     }
+    if (this.detached) {
+      // Not after the window on screen, which may end long before it: kept for the way back.
+      this.model.hold(message, seq);
+      if (pending) this.renderPending();
+      this.unseen += 1;
+      this.updateJump();
+      return;
+    }
     if (this.newestId === null || id > this.newestId) {
-      this.appendStored(message);
+      this.appendStored(message, seq);
     } else {
       const anchor = wasNearBottom ? null : this.captureAnchor();
-      this.store(message);
-      this.sortOrder();
+      this.model.store(message, seq);
+      this.model.sortOrder();
       this.log.quietly(() => this.renderAll());
       if (anchor) this.restoreAnchor(anchor);
     }
@@ -188,89 +224,91 @@ export class MessageList {
     if (scroll || wasNearBottom) this.scrollToBottom(true);
   }
 
-  // ---- internals: data ------------------------------------------------------
+  /** The stored message `id` (shown or held), or undefined. */
+  get(id) {
+    return this.model.get(id);
+  }
 
-  store(message) {
-    if (!message || message.id === undefined || message.id === null) return false;
-    const id = Number(message.id);
-    if (this.byId.has(id)) return false;
-    this.byId.set(id, { ...message, id });
+  /**
+   * A logged change (`seq`) to message `id`: `change(message)` returns its new data. Ignored
+   * when the message is not loaded or its data is already as of `seq` or later.
+   */
+  patch(id, seq, change) {
+    if (this.model.patch(id, seq, change) === 'shown') this.view.rerender(Number(id));
+  }
+
+  /** Replies to message `id` get `change(reply_to)` as their quote (the original was edited or deleted). */
+  patchReplies(id, change) {
+    for (const reply of this.model.patchReplies(id, change)) this.view.rerender(reply);
+  }
+
+  /** Message `id` was deleted (at `seq`): gone from the list; replies to it say so. */
+  remove(id, seq) {
+    id = Number(id);
+    this.patchReplies(id, () => ({ id, deleted: true }));
+    const wasNearBottom = this.isNearBottom();
+    const anchor = wasNearBottom ? null : this.captureAnchor();
+    if (!this.model.delete(id, seq)) return;
+    this.log.quietly(() => this.renderAll());
+    if (anchor && anchor.id !== id) this.restoreAnchor(anchor);
+    else if (wasNearBottom) this.scrollToBottom(false);
+  }
+
+  /** Scrolls message `id` into the middle of the view, flashes it and focuses it; false when it is not loaded. */
+  reveal(id) {
+    const node = this.view.nodes.get(Number(id));
+    if (!node) return false;
+    node.scrollIntoView({ block: 'center' });
+    node.focus({ preventScroll: true });
+    flash(node);
+    this.handleScroll();
     return true;
   }
 
-  sortOrder() {
-    this.order = Array.from(this.byId.keys()).sort((a, b) => a - b);
+  /** «Перейти к последним»: the newest messages, fetching them when the window on screen does not reach them. */
+  jumpToLatest() {
+    if (this.detached) this.onLatest();
+    else this.scrollToBottom(true);
   }
 
   // ---- internals: rendering ------------------------------------------------
 
-  /** Builds <li>s for `messages` (in order), grouping against `prev`, the message shown just before them. */
-  buildItems(messages, prev, { pending = false } = {}) {
-    const fragment = document.createDocumentFragment();
-    for (const message of messages) {
-      const date = dateOf(message);
-      if (!prev || dayKey(dateOf(prev)) !== dayKey(date)) fragment.append(daySeparator(date));
-      const node = messageItem(message, {
-        continued: continues(prev, message), pending, meId: this.me.id, onRetry: this.onRetry, onDiscard: this.onDiscard,
-      });
-      if (!pending) this.nodes.set(message.id, node);
-      fragment.append(node);
-      prev = message;
-    }
-    return fragment;
-  }
-
   renderAll() {
-    this.nodes.clear();
-    const messages = this.order.map((id) => this.byId.get(id));
-    this.list.replaceChildren(this.buildItems(messages, null));
+    this.view.renderAll();
     this.renderPending();
     this.renderTop();
   }
 
-  appendStored(message) {
-    const prev = this.newestId === null ? null : this.byId.get(this.newestId);
-    this.store(message);
-    const stored = this.byId.get(Number(message.id));
-    this.order.push(stored.id);
-    this.list.append(this.buildItems([stored], prev));
+  appendStored(message, asOf) {
+    const prev = this.newestId === null ? null : this.model.get(this.newestId);
+    this.model.store(message, asOf);
+    this.model.sortOrder();
+    const stored = this.model.get(message.id);
+    this.list.append(this.view.build([stored], prev));
     this.renderTop();
   }
 
   renderPending() {
-    const last = this.newestId === null ? null : this.byId.get(this.newestId);
+    const last = this.newestId === null ? null : this.model.get(this.newestId);
     const entries = this.pending.map((e) => ({ ...e, id: null, user: this.me }));
-    this.pendingList.replaceChildren(this.buildItems(entries, last, { pending: true }));
+    this.pendingList.replaceChildren(this.view.build(entries, last, { pending: true }));
   }
 
   /** The area above the list: «Загрузить ещё», loading/error line, or the start-of-room card. */
   renderTop() {
-    const busy = this.loadingOlder;
-    this.loadOlder.hidden = !(this.loaded && this.hasMore && !busy);
-    this.loadOlder.textContent = this.olderError ? t('messages.load-older-failed') : t('messages.load-older');
-    if (this.loaded) this.setStatus(busy ? () => t('messages.loading-older') : null);
-
-    const atStart = this.loaded && !this.hasMore;
-    this.roomStart.hidden = !atStart;
-    if (atStart && this.room) {
-      const empty = this.order.length === 0 && this.pending.length === 0;
-      renderRoomStart({ title: this.roomStartTitle, text: this.roomStartText }, this.room, empty);
-    }
+    this.top.render({
+      loaded: this.loaded,
+      hasMore: this.hasMore,
+      busy: this.loadingOlder,
+      failed: Boolean(this.olderError),
+      room: this.room,
+      empty: this.model.order.length === 0 && this.pending.length === 0,
+    });
   }
 
   /** Shows `text()` above the list (null: nothing), with a retry button when `retry` is given. */
   setStatus(text, retry) {
-    this.statusShown = text ? { text, retry } : null;
-    this.status.replaceChildren();
-    if (!text) {
-      this.status.hidden = true;
-      return;
-    }
-    this.status.append(document.createTextNode(text()));
-    if (retry) {
-      this.status.append(' ', h('button', { class: 'link-btn', type: 'button', text: t('common.retry'), onClick: retry }));
-    }
-    this.status.hidden = false;
+    this.top.setStatus(text, retry);
   }
 
   // ---- internals: scrolling ---------------------------------------------------
@@ -298,40 +336,31 @@ export class MessageList {
   }
 
   updateJump() {
-    this.jump.hidden = this.unseen === 0;
+    this.jump.hidden = !(this.unseen > 0 || this.detached || this.far);
     this.jump.replaceChildren(
-      this.unseen > 0 ? t('messages.new-count', { count: this.unseen }) : t('messages.new'),
+      this.unseen > 0 ? t('messages.new-count', { count: this.unseen }) : t('messages.jump-latest'),
       icon('arrow-down'),
     );
   }
 
-  /** The first message visible at the top, and how far from the top it sits. */
   captureAnchor() {
-    const top = this.scroller.getBoundingClientRect().top;
-    for (const [id, node] of this.nodes) {
-      const rect = node.getBoundingClientRect();
-      if (rect.bottom > top) return { id, offset: rect.top - top, fallback: this.scroller.scrollHeight - this.scroller.scrollTop };
-    }
-    return { id: null, offset: 0, fallback: this.scroller.scrollHeight - this.scroller.scrollTop };
+    return captureAnchor(this.scroller, this.view.nodes);
   }
 
   restoreAnchor(anchor) {
-    if (!anchor) return;
-    const node = anchor.id === null ? null : this.nodes.get(anchor.id);
-    if (node) {
-      const top = this.scroller.getBoundingClientRect().top;
-      this.scroller.scrollTop += node.getBoundingClientRect().top - top - anchor.offset;
-    } else {
-      this.scroller.scrollTop = this.scroller.scrollHeight - anchor.fallback;
-    }
+    restoreAnchor(this.scroller, this.view.nodes, anchor);
   }
 
   handleScroll() {
-    if (this.isNearBottom() && this.unseen) {
-      this.unseen = 0;
+    const s = this.scroller;
+    const far = s.scrollHeight - s.scrollTop - s.clientHeight > FAR_SCREENS * s.clientHeight;
+    if ((this.isNearBottom() && this.unseen && !this.detached) || far !== this.far) {
+      if (!this.detached && this.isNearBottom()) this.unseen = 0;
+      this.far = far;
       this.updateJump();
     }
     if (this.scroller.scrollTop < LOAD_OLDER_PX && !this.olderError) this.requestOlder();
+    if (this.detached && s.scrollHeight - s.scrollTop - s.clientHeight < LOAD_OLDER_PX) this.onNearEnd?.();
   }
 
   /** If the loaded page does not fill the pane, there is no scrollbar to pull: load more now. */
@@ -350,10 +379,10 @@ export class MessageList {
     this.olderError = null;
     this.renderTop();
     try {
-      const { messages, hasMore } = await this.fetchOlder(this.oldestId);
+      const { messages, hasMore, seq } = await this.fetchOlder(this.oldestId);
       if (generation !== this.generation) return;
       this.loadingOlder = false;
-      this.prependOlder(messages, hasMore);
+      this.prependOlder(messages, hasMore, seq);
       this.fillViewport();
     } catch (err) {
       if (generation !== this.generation) return;
@@ -363,5 +392,21 @@ export class MessageList {
       const message = err?.message;
       this.setStatus(message ? () => message : () => t('messages.load-failed-plain'));
     }
+  }
+
+  /**
+   * Messages after the end of a detached window (`seq`: the room seq they are as of), added
+   * at its end. Returns whether the window now meets the live messages
+   * held meanwhile, i.e. shows the newest part again.
+   */
+  appendNewer(messages, seq) {
+    const prev = this.newestId === null ? null : this.model.get(this.newestId);
+    const added = messages.filter((m) => this.model.store(m, seq)).map((m) => this.model.get(m.id));
+    this.model.sortOrder();
+    added.sort((a, b) => a.id - b.id);
+    // All after the newest shown: they go at the end, and what is on screen stays as it is.
+    this.log.quietly(() => this.list.append(this.view.build(added, prev)));
+    this.renderPending();
+    return [...this.model.held.keys()].some((id) => id <= this.newestId);
   }
 }

@@ -1,5 +1,5 @@
-// outbox.js — owns the messages we wrote that the server has not stored yet:
-// giving each a client_id, sending it when the open room is joined, waiting
+// outbox.js — owns the messages we wrote that the server has not stored yet
+// (each with the message it answers, if any): giving each a client_id, sending it when the open room is joined, waiting
 // for the next connection while offline (then resending with the same
 // client_id, which the server stores once), marking it failed when no answer
 // comes (retry / delete), and holding it — with whatever is written after it —
@@ -20,6 +20,13 @@ function newClientId() {
   b[8] = (b[8] & 0x3f) | 0x80;
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The send_message frame of an outbox entry. */
+function frameOf(entry) {
+  const frame = { type: 'send_message', room_id: entry.room_id, content: entry.content, client_id: entry.client_id };
+  if (entry.reply) frame.reply_to = entry.reply.id;
+  return frame;
 }
 
 export class Outbox {
@@ -45,7 +52,7 @@ export class Outbox {
   pendingFor(roomId) {
     return Array.from(this.state.outbox.values())
       .filter((e) => e.room_id === roomId)
-      .map(({ client_id, content, created_at, status }) => ({ client_id, content, created_at, status, retry_at: this.state.heldUntil }));
+      .map(({ client_id, content, created_at, status, reply }) => ({ client_id, content, created_at, status, reply, retry_at: this.state.heldUntil }));
   }
 
   /** Redraws the pending bubbles of `roomId`. */
@@ -68,8 +75,12 @@ export class Outbox {
     return this.state.outbox.size;
   }
 
-  /** The composer's text as a new message of the open room; false when there is nothing to send. */
-  send(raw) {
+  /**
+   * The composer's text as a new message of the open room, answering `reply` ({id, user,
+   * excerpt} of the message, shown on the pending bubble) if given; false when there is
+   * nothing to send.
+   */
+  send(raw, reply = null) {
     const s = this.state;
     const content = raw.trim();
     if (!content || s.currentRoomId === null) return false;
@@ -84,6 +95,7 @@ export class Outbox {
       created_at: new Date().toISOString(),
       status: 'queued',
       timer: null,
+      reply,
     };
     s.outbox.set(entry.client_id, entry);
     this.transmit(entry);
@@ -100,12 +112,7 @@ export class Outbox {
       entry.status = 'limited'; // behind a message the server held back; goes out with it
       return;
     }
-    const sent = s.joinedRoomId === entry.room_id && this.socket.send({
-      type: 'send_message',
-      room_id: entry.room_id,
-      content: entry.content,
-      client_id: entry.client_id,
-    });
+    const sent = s.joinedRoomId === entry.room_id && this.socket.send(frameOf(entry));
     entry.status = sent ? 'sending' : 'queued';
     if (sent) entry.timer = setTimeout(() => this.markFailed(entry.client_id), CONFIRM_TIMEOUT_MS);
   }
@@ -158,6 +165,20 @@ export class Outbox {
     const entry = this.state.outbox.get(clientId);
     if (!entry || entry.status !== 'sending') return;
     entry.status = 'failed';
+    if (entry.room_id === this.state.currentRoomId) this.show(entry.room_id);
+  }
+
+  /**
+   * The server refused one of our messages: shown as failed at once, with «Повторить».
+   * `replyGone`: the message it answers was deleted, so a retry sends it as a plain message.
+   */
+  refused(clientId, { replyGone = false } = {}) {
+    const entry = this.state.outbox.get(clientId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.timer = null;
+    entry.status = 'failed';
+    if (replyGone) entry.reply = null;
     if (entry.room_id === this.state.currentRoomId) this.show(entry.room_id);
   }
 
@@ -231,7 +252,7 @@ export class Outbox {
     for (const [roomId, entries] of others) {
       if (!this.resume.sendJoin(roomId)) return;
       for (const entry of entries) {
-        this.socket.send({ type: 'send_message', room_id: roomId, content: entry.content, client_id: entry.client_id });
+        this.socket.send(frameOf(entry));
         entry.status = 'sending';
         clearTimeout(entry.timer);
         entry.timer = setTimeout(() => this.markFailed(entry.client_id), CONFIRM_TIMEOUT_MS);

@@ -21,8 +21,10 @@ export class RoomResume {
    * @param {object} o
    * @param {object} o.state  chat.js session state (currentRoomId, joinedRoomId, lastSeq, joinsInFlight, historyToken)
    * @param {{send: (frame: object) => boolean}} o.socket
-   * @param {(roomId: number, page: object[], hasMore: boolean) => void} o.onPage  show the newest page (replaces the list)
-   * @param {(roomId: number, err: Error) => void} o.onPageError  the newest page could not be loaded
+   * @param {(roomId: number, page: object[], hasMore: boolean, info: {seq: number, around: number|null, newest: object[]|null}) => void} o.onPage
+   *   show the page (replaces the list): the newest, or the window around message `around`
+   *   with `newest`, the room's newest message (a page of one)
+   * @param {(roomId: number, err: Error, info: {around: number|null}) => void} o.onPageError  the page could not be loaded
    * @param {(roomId: number) => void} o.onJoined  the room was joined after its page: send what waited for it
    */
   constructor({ state, socket, onPage, onPageError, onJoined }) {
@@ -34,23 +36,28 @@ export class RoomResume {
   }
 
   /**
-   * Loads the newest page of the open room `roomId`, shows it, and joins the room
-   * from the page's seq. `afterRefusal`: the server refused our last `since`.
+   * Loads the newest page of the open room `roomId` (or, with `around`, the window around
+   * that message), shows it, and joins the room from the page's seq. `afterRefusal`: the
+   * server refused our last `since`.
    */
-  async loadNewest(roomId, { afterRefusal = false } = {}) {
+  async loadNewest(roomId, { afterRefusal = false, around = null } = {}) {
     const s = this.state;
     const token = ++s.historyToken;
     s.lastSeq = null; // until the page is in, logged frames of the room are not applied
     try {
-      const { messages, seq } = await api.listMessages(roomId, { limit: api.PAGE_SIZE });
+      const [{ messages, seq }, newest] = await Promise.all([
+        api.listMessages(roomId, around === null ? { limit: api.PAGE_SIZE } : { around }),
+        around === null ? null : api.listMessages(roomId, { limit: 1 }),
+      ]);
       if (token !== s.historyToken || roomId !== s.currentRoomId) return;
       if (seq === null) throw new Error(t('messages.no-seq'));
-      this.onPage(roomId, messages, messages.length >= api.PAGE_SIZE);
+      const info = { seq, around, newest: newest?.messages ?? null };
+      this.onPage(roomId, messages, around === null ? messages.length >= api.PAGE_SIZE : messages.length > 0, info);
       s.lastSeq = seq;
       if (this.join({ afterRefusal })) this.onJoined(roomId);
     } catch (err) {
       if (token !== s.historyToken || roomId !== s.currentRoomId) return;
-      this.onPageError(roomId, err);
+      this.onPageError(roomId, err, { around });
     }
   }
 

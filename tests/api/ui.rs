@@ -16,6 +16,9 @@
 //! `ui/emoji.rs` opens the emoji picker in the chat page from a button of its own and uses it
 //! with the mouse and the keyboard; `ui/format.rs` draws formatted message text into the page.
 //!
+//! `ui/messages.rs` works with messages: editing with ↑, replying and the quote, reactions
+//! through the emoji picker, and jumping to a message further back than the loaded page.
+//!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
 
@@ -28,6 +31,7 @@ mod details;
 mod emoji;
 mod format;
 mod language;
+mod messages;
 
 /// A phone-sized window.
 const PHONE: (u32, u32) = (375, 740);
