@@ -7,10 +7,12 @@
 //! - [`rooms`]: listing, creating, renaming and deleting rooms.
 //! - [`presence`]: joining (and resuming), leaving, typing.
 //! - [`messages`]: sending and reading history.
+//! - [`search`]: finding messages by their words, author and room.
 
 pub mod messages;
 pub mod presence;
 pub mod rooms;
+pub mod search;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -25,6 +25,7 @@ mod languages;
 mod limits;
 mod resume;
 mod rooms;
+mod search;
 mod sessions;
 mod shutdown;
 mod store;

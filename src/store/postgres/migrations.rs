@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/003_rate_limits.sql")),
     (4, include_str!("../migrations/postgres/004_session_last_seen.sql")),
     (5, include_str!("../migrations/postgres/005_user_language.sql")),
+    (7, include_str!("../migrations/postgres/007_message_search.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one
