@@ -126,3 +126,15 @@ export async function listMessages(roomId, { limit = PAGE_SIZE, before } = {}) {
   const seq = raw === null || raw.trim() === '' ? NaN : Number(raw);
   return { messages: Array.isArray(data) ? data : [], seq: Number.isSafeInteger(seq) && seq >= 0 ? seq : null };
 }
+
+/**
+ * GET /api/search?q&before&limit -> messages matching `q`, newest first, each with
+ * `highlight` {text, matches: [[start, end], …]} (plain text; offsets in UTF-16 units).
+ */
+export async function searchMessages(q, { before, limit } = {}) {
+  const params = new URLSearchParams({ q });
+  if (before !== undefined && before !== null) params.set('before', String(before));
+  if (limit !== undefined) params.set('limit', String(limit));
+  const data = await request('GET', `/api/search?${params}`);
+  return Array.isArray(data) ? data : [];
+}

@@ -4,7 +4,7 @@
 // start-up. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
-// keys.js. They all work on the state object below.
+// keys.js; message search is search.js. They all work on the state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -18,6 +18,7 @@ import { TypingIndicator } from './typing.js';
 import { Composer } from './composer.js';
 import { RoomDialog } from './dialog.js';
 import { Settings } from './settings.js';
+import { SearchPanel } from './search.js';
 import { followOtherTabs } from './language.js';
 import { t, onLangChange } from './i18n.js';
 import { Drawers } from './drawers.js';
@@ -172,6 +173,8 @@ new Settings({
   language: byId('settings-lang'),
   onSaveFailed: () => toasts.error(t('lang.save-failed')),
 });
+
+new SearchPanel({ roomName: (id) => rooms.get(id)?.name });
 
 const banner = new ConnectionBanner({
   banner: byId('conn-banner'),

@@ -13,6 +13,8 @@
 //! `ui/details.rs` checks the details a new user meets in the first minutes: the composer, the
 //! reconnect, the welcome text, the registration form, icons and notices.
 //!
+//! `ui/search.rs` searches messages from the room header and chooses a result.
+//!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
 
@@ -23,6 +25,7 @@ use crate::browser::*;
 
 mod details;
 mod language;
+mod search;
 
 /// A phone-sized window.
 const PHONE: (u32, u32) = (375, 740);
