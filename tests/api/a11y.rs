@@ -289,14 +289,21 @@ async fn tab_visits_the_controls_in_layout_order_each_with_a_visible_focus_ring(
         alice.resize(WIDE).await;
         alice.register(&origin, "Новосибирск").await;
         alice.run("document.getElementById('composer-input').focus();").await;
-        let desktop =
-            ["#create-room", "#room-list a", "#open-settings", "#logout-form button", "#messages", "#composer-input"];
+        let desktop = [
+            "#create-room",
+            "#room-list a",
+            "#open-settings",
+            "#logout-form button",
+            "#search-input",
+            "#messages",
+            "#composer-input",
+        ];
         assert_tab_cycle(&alice, &desktop, "desktop").await;
 
         alice.emulate_phone(PHONE).await;
         alice.wait_until("both drawers to slide away", DRAWERS_AWAY).await;
         alice.run("document.getElementById('composer-input').focus();").await;
-        let phone = ["#open-rooms", "#open-members", "#messages", "#composer-input"];
+        let phone = ["#open-rooms", "#search-input", "#open-members", "#messages", "#composer-input"];
         assert_tab_cycle(&alice, &phone, "phone").await;
     })
     .await;
