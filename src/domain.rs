@@ -42,6 +42,10 @@ pub enum DomainError {
     PasswordTooShort,
     #[error("a password has at most 72 bytes")]
     PasswordTooLong,
+    #[error("a search says nothing to look for")]
+    SearchEmpty,
+    #[error("a search text is too long")]
+    SearchTooLong,
 }
 
 macro_rules! id_type {

@@ -18,8 +18,10 @@
 //! - [`auth`]: accounts, sessions, cookies, origin checks, the client address, the current user.
 //! - [`limits`]: rate limits per user and per client address, open sockets per user.
 //! - [`events`]: the room event log — every change to a room, numbered by the room's seq.
-//! - [`chat`]: the rules, one file per feature (rooms, presence, messages, message changes);
-//!   `ChatError`.
+//! - [`chat`]: the rules, one file per feature (rooms, presence, messages, message changes,
+//!   search); `ChatError`.
+//! - [`search`]: message search as text: terms (folding, Snowball stems), the query syntax,
+//!   the highlighted excerpt.
 //! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.
 //! - [`migrate`]: the command line beyond serving (`--help`, `migrate-sqlite-to-postgres`).
 //! - [`hub`]: rooms, members and local presence; delivery of encoded frames.
@@ -51,6 +53,7 @@ pub mod mentions;
 pub mod migrate;
 pub mod protocol;
 pub mod routes;
+pub mod search;
 pub mod server;
 pub mod state;
 pub mod store;

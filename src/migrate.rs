@@ -191,6 +191,13 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
         restart_identity(&source, &mut tx, table)?;
     }
     tx.commit()?;
+    // Fresh statistics, so the first queries after the move (searches above all, which choose
+    // between the search index and a walk by id from them) are planned for the data copied, not
+    // for empty tables; autovacuum would get there too, a minute or so later. A failure here
+    // loses nothing: the copy is committed.
+    if let Err(e) = conn.client().batch_execute("ANALYZE") {
+        tracing::warn!(error = %crate::store::postgres::with_causes(&e), "ANALYZE after the copy failed");
+    }
     Ok(Copied { took: started.elapsed(), ..copied })
 }
 

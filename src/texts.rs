@@ -35,6 +35,10 @@ pub fn domain_error(lang: Lang, e: DomainError) -> String {
         DomainError::ClientIdInvalid => "error.client-id-invalid",
         DomainError::PasswordTooShort => "error.password-too-short",
         DomainError::PasswordTooLong => "error.password-too-long",
+        DomainError::SearchEmpty => "error.search-empty",
+        DomainError::SearchTooLong => {
+            return tf(lang, "error.search-too-long", &[("max", &crate::search::query::MAX_CHARS)]);
+        }
     };
     t(lang, key)
 }

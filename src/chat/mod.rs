@@ -8,11 +8,13 @@
 //! - [`presence`]: joining (and resuming), leaving, typing.
 //! - [`messages`]: sending and reading history.
 //! - [`changes`]: editing, deleting, reacting to and pinning posted messages.
+//! - [`search`]: finding messages by their words, author and room.
 
 pub mod changes;
 pub mod messages;
 pub mod presence;
 pub mod rooms;
+pub mod search;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -15,6 +15,7 @@ use warp::Filter;
 use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
+use crate::chat::search::{self, Search};
 use crate::chat::{changes, rooms};
 use crate::domain::{MessageId, RoomId};
 use crate::error::{AppError, BadRequest};
@@ -63,9 +64,16 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     let messages = api
         .and(warp::path!("messages" / String))
         .and(warp::get())
-        .and(ctx)
+        .and(ctx.clone())
         .and(warp::query::<HashMap<String, String>>())
         .then(list_messages);
+    // GET /api/search?q&room_id&before&limit
+    let search = api
+        .and(warp::path!("search"))
+        .and(warp::get())
+        .and(ctx)
+        .and(warp::query::<HashMap<String, String>>())
+        .then(search_messages);
 
     health
         .or(me)
@@ -83,6 +91,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .or(pins)
         .unify()
         .or(messages)
+        .unify()
+        .or(search)
         .unify()
         .boxed()
 }
@@ -172,6 +182,32 @@ async fn delete_room(raw_id: String, state: AppState, meta: RequestMeta) -> Resu
     let user = state.accounts.require_user(&meta).await?.user;
     rooms::delete_room(&state, &user, parse_room_id(&raw_id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// An optional number among the query's parameters.
+fn number<T: std::str::FromStr>(
+    query: &HashMap<String, String>,
+    name: &str,
+    bad: BadRequest,
+) -> Result<Option<T>, AppError> {
+    query.get(name).map(|raw| raw.parse().map_err(|_| AppError::BadRequest(bad.clone()))).transpose()
+}
+
+/// GET /api/search?q&room_id&before&limit — newest first, each message with its `highlight`.
+async fn search_messages(
+    state: AppState,
+    meta: RequestMeta,
+    query: HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let session = state.accounts.session_hash(&meta).ok_or(AppError::Unauthorized)?;
+    let asked = Search {
+        q: query.get("q").cloned().unwrap_or_default(),
+        room_id: number(&query, "room_id", BadRequest::RoomIdNotInteger)?.map(RoomId),
+        before: number(&query, "before", BadRequest::BeforeNotInteger)?.map(MessageId),
+        limit: number(&query, "limit", BadRequest::LimitNotInteger)?,
+    };
+    let found = search::search(&state, session, asked).await?;
+    Ok(json_with(StatusCode::OK, &found))
 }
 
 /// GET /api/rooms/:id/pins

@@ -20,6 +20,7 @@ use crate::domain::{
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
 use crate::i18n::Lang;
+use crate::search::{Highlight, SearchQuery};
 
 /// What went wrong in storage, in terms the HTTP and WebSocket layers can answer.
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +112,7 @@ pub struct Inserted {
 /// The store traits, for code that calls a store directly (tests, the migration): their
 /// methods can be called only with the traits in scope.
 pub mod prelude {
-    pub use super::{EventStore, LimitStore, MessageStore, RoomStore, Store, UserStore};
+    pub use super::{EventStore, LimitStore, MessageStore, RoomStore, SearchStore, Store, UserStore};
 }
 
 /// Accounts and their sessions.
@@ -261,6 +262,17 @@ pub trait MessageStore {
     ) -> Result<ChangeOutcome, StoreError>;
 }
 
+/// Full-text search over messages, kept in step with them by the database itself (triggers in
+/// SQLite, a generated column in PostgreSQL), so every write to a message's content — sending,
+/// editing, deleting — is searchable as of its own commit, whichever code wrote it. A message
+/// whose content is empty (a deleted message's tombstone) is never found.
+pub trait SearchStore {
+    /// The newest messages matching `query` (its phrases, author, room name, `room_id`), with
+    /// ids below `query.before`, newest first, at most `query.limit`, each with its excerpt.
+    /// Over every room: all rooms are public. A `from:` or `in:` naming nobody finds nothing.
+    fn search(&self, query: &SearchQuery) -> Result<Vec<(Message, Highlight)>, StoreError>;
+}
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -270,9 +282,15 @@ pub trait EventStore {
 /// Everything the server stores, as synchronous calls returning domain types.
 ///
 /// Implementations block; call them only through [`Db`].
-pub trait Store: UserStore + RoomStore + MessageStore + EventStore + LimitStore + Send + Sync + 'static {}
+pub trait Store:
+    UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + Send + Sync + 'static
+{
+}
 
-impl<T: UserStore + RoomStore + MessageStore + EventStore + LimitStore + Send + Sync + 'static> Store for T {}
+impl<T: UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + Send + Sync + 'static> Store
+    for T
+{
+}
 
 /// Rate limits that must hold across instances (logins, registrations): a token bucket per key,
 /// kept as its GCRA "theoretical arrival time" in the shared database.

@@ -133,3 +133,15 @@ export async function listMessages(roomId, { limit = PAGE_SIZE, before, around }
 export function listPins(roomId) {
   return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/pins`);
 }
+
+/**
+ * GET /api/search?q&before&limit -> messages matching `q`, newest first, each with
+ * `highlight` {text, matches: [[start, end], …]} (plain text; offsets in UTF-16 units).
+ */
+export async function searchMessages(q, { before, limit } = {}) {
+  const params = new URLSearchParams({ q });
+  if (before !== undefined && before !== null) params.set('before', String(before));
+  if (limit !== undefined) params.set('limit', String(limit));
+  const data = await request('GET', `/api/search?${params}`);
+  return Array.isArray(data) ? data : [];
+}

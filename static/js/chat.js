@@ -5,7 +5,8 @@
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
 // keys.js; replying, editing, reacting, jumping to a message and the pins are
-// put together by message-features.js. They all work on the state object below.
+// put together by message-features.js; message search is search.js. They all work on the
+// state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -19,6 +20,7 @@ import { TypingIndicator } from './typing.js';
 import { Composer } from './composer.js';
 import { RoomDialog } from './dialog.js';
 import { Settings } from './settings.js';
+import { SearchPanel } from './search.js';
 import { followOtherTabs } from './language.js';
 import { t, onLangChange } from './i18n.js';
 import { Drawers } from './drawers.js';
@@ -177,6 +179,8 @@ new Settings({
   language: byId('settings-lang'),
   onSaveFailed: () => toasts.error(t('lang.save-failed')),
 });
+
+new SearchPanel({ roomName: (id) => rooms.get(id)?.name });
 
 const banner = new ConnectionBanner({
   banner: byId('conn-banner'),

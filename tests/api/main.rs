@@ -28,6 +28,7 @@ mod limits;
 mod message_changes;
 mod resume;
 mod rooms;
+mod search;
 mod sessions;
 mod shutdown;
 mod store;

@@ -18,6 +18,7 @@
 //!
 //! `ui/messages.rs` works with messages: editing with ↑, replying and the quote, reactions
 //! through the emoji picker, and jumping to a message further back than the loaded page.
+//! `ui/search.rs` searches messages from the room header and chooses a result.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -32,6 +33,7 @@ mod emoji;
 mod format;
 mod language;
 mod messages;
+mod search;
 
 /// A phone-sized window.
 const PHONE: (u32, u32) = (375, 740);

@@ -15,6 +15,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/004_session_last_seen.sql")),
     (5, include_str!("../migrations/postgres/005_user_language.sql")),
     (6, include_str!("../migrations/postgres/006_message_features.sql")),
+    (7, include_str!("../migrations/postgres/007_message_search.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one

@@ -11,7 +11,7 @@
 //!
 //! One concern per file: `connect` (reaching the server, error mapping), `tls`, `pool`, `migrations`,
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
-//! `messages`, `events`.
+//! `messages`, `search`, `events`.
 
 mod connect;
 mod events;
@@ -21,6 +21,7 @@ mod migrations;
 mod pool;
 mod rooms;
 mod rows;
+mod search;
 mod tls;
 mod users;
 

@@ -2,13 +2,14 @@
 //! and the versioned migrations in `migrations/sqlite/`.
 //!
 //! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
-//! of data with its trait: `users`, `rooms`, `messages`, `events`.
+//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`.
 
 mod events;
 mod limits;
 mod messages;
 mod rooms;
 mod rows;
+mod search;
 mod users;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::params;
 
 use self::rows::{internal, micros};
+pub use self::search::register_functions;
 use super::StoreError;
 
 /// Versioned schema changes, applied in order, each once.
@@ -30,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/004_session_last_seen.sql")),
     (5, include_str!("../migrations/sqlite/005_user_language.sql")),
     (6, include_str!("../migrations/sqlite/006_message_features.sql")),
+    (7, include_str!("../migrations/sqlite/007_message_search.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
@@ -51,7 +54,9 @@ impl SqliteStore {
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA busy_timeout = 5000;",
-            )
+            )?;
+            // Before anything runs: the migrations and the search triggers call it.
+            register_functions(c)
         });
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
