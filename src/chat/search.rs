@@ -45,15 +45,15 @@ pub async fn search(state: &AppState, session_hash: String, search: Search) -> R
     state
         .db
         .call(move |s| {
-            if s.session_user(&session_hash, now(), &lifetime)?.is_none() {
+            let Some(viewer) = s.session_user(&session_hash, now(), &lifetime)? else {
                 return Ok(Err(ChatError::NotSignedIn));
-            }
+            };
             if let Some(room) = query.room_id {
                 if s.get_room(room)?.is_none() {
                     return Ok(Err(ChatError::RoomNotFound(room)));
                 }
             }
-            let found = s.search(&query)?;
+            let found = s.search(&query, viewer.user.id)?;
             Ok(Ok(found.into_iter().map(|(message, highlight)| Found { message, highlight }).collect()))
         })
         .await?

@@ -270,7 +270,8 @@ pub trait SearchStore {
     /// The newest messages matching `query` (its phrases, author, room name, `room_id`), with
     /// ids below `query.before`, newest first, at most `query.limit`, each with its excerpt.
     /// Over every room: all rooms are public. A `from:` or `in:` naming nobody finds nothing.
-    fn search(&self, query: &SearchQuery) -> Result<Vec<(Message, Highlight)>, StoreError>;
+    /// Reactions say `me` for `viewer`.
+    fn search(&self, query: &SearchQuery, viewer: UserId) -> Result<Vec<(Message, Highlight)>, StoreError>;
 }
 
 /// The room event log.

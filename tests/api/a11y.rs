@@ -305,8 +305,15 @@ async fn tab_visits_the_controls_in_layout_order_each_with_a_visible_focus_ring(
         alice.emulate_phone(PHONE).await;
         alice.wait_until("both drawers to slide away", DRAWERS_AWAY).await;
         alice.run("document.getElementById('composer-input').focus();").await;
-        let phone =
-            ["#composer-emoji", "#open-rooms", "#search-input", "#open-pins", "#open-members", "#messages", "#composer-input"];
+        let phone = [
+            "#composer-emoji",
+            "#open-rooms",
+            "#search-input",
+            "#open-pins",
+            "#open-members",
+            "#messages",
+            "#composer-input",
+        ];
         assert_tab_cycle(&alice, &phone, "phone").await;
     })
     .await;

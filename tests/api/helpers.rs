@@ -415,29 +415,6 @@ impl TestApp {
         assert_eq!(updated, 1, "the session exists");
     }
 
-    /// Sets a stored message's content straight in the database, as an edit or a deletion (which
-    /// leaves the content empty) does: how search tests change a message whichever code path will
-    /// write it. The SQLite connection registers the search index's function, as the server's do.
-    pub fn set_message_content(&self, id: i64, content: &str) {
-        let updated = match &*self.database {
-            TestDatabase::Sqlite { path, .. } => {
-                let conn = rusqlite::Connection::open(path).expect("opening the test database");
-                conn.busy_timeout(Duration::from_secs(5)).unwrap();
-                discock::store::sqlite::register_functions(&conn).expect("registering the search function");
-                conn.execute("UPDATE messages SET content = ?1 WHERE id = ?2", rusqlite::params![content, id])
-                    .expect("changing the message") as u64
-            }
-            TestDatabase::Postgres { url, .. } => off_runtime(|| {
-                let mut client =
-                    postgres::Client::connect(url, postgres::NoTls).expect("connecting to the test database");
-                client
-                    .execute("UPDATE messages SET content = $1 WHERE id = $2", &[&content, &id])
-                    .expect("changing the message")
-            }),
-        };
-        assert_eq!(updated, 1, "the message exists");
-    }
-
     /// An HTTP client that keeps cookies and does not follow redirects.
     pub fn client(&self) -> Client {
         Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("http client")

@@ -194,21 +194,23 @@ async fn an_edited_message_is_found_by_its_new_words_and_not_its_old_ones() {
     let (user, mut socket, room) = writer(&app, None).await;
     let id = post(&mut socket, room, "встречаемся в среду").await;
 
-    app.set_message_content(id, "встречаемся в пятницу");
+    socket.send(json!({ "type": "edit_message", "message_id": id, "content": "встречаемся в пятницу" })).await;
+    socket.wait_for("message_updated").await;
 
     assert_eq!(found(&user, "пятница").await, ["встречаемся в пятницу"]);
     assert_eq!(found(&user, "среда").await, Vec::<String>::new());
 }
 
-both_backends!(async fn a_message_whose_content_was_emptied_is_not_found);
-async fn a_message_whose_content_was_emptied_is_not_found() {
+both_backends!(async fn a_deleted_message_is_not_found);
+async fn a_deleted_message_is_not_found() {
     let app = spawn_app().await;
     let (user, mut socket, room) = writer(&app, None).await;
     let gone = post(&mut socket, room, "секретный пароль").await;
     post(&mut socket, room, "другой пароль").await;
     let author = format!("from:{}", user.username);
 
-    app.set_message_content(gone, "");
+    socket.send(json!({ "type": "delete_message", "message_id": gone })).await;
+    socket.wait_for("message_deleted").await;
 
     assert_eq!(found(&user, "пароль").await, ["другой пароль"]);
     assert_eq!(found(&user, &author).await, ["другой пароль"], "not by its author either");
@@ -218,7 +220,9 @@ both_backends!(async fn a_result_is_a_full_message_with_a_highlight_pointing_at_
 async fn a_result_is_a_full_message_with_a_highlight_pointing_at_the_matched_words() {
     let app = spawn_app().await;
     let (user, mut socket, room) = writer(&app, None).await;
-    post(&mut socket, room, "😀 Кошки и «чёрная кошка» — 🐈 кошкой").await;
+    let id = post(&mut socket, room, "😀 Кошки и «чёрная кошка» — 🐈 кошкой").await;
+    socket.send(json!({ "type": "add_reaction", "message_id": id, "emoji": "🐈" })).await;
+    socket.wait_for("reaction_added").await;
 
     let results = search(&user, &[("q", r#"кошка "черная кошка""#)]).await;
 
@@ -228,6 +232,7 @@ async fn a_result_is_a_full_message_with_a_highlight_pointing_at_the_matched_wor
     assert!(result["created_at"].is_string() && result["id"].is_i64(), "{result}");
     assert_eq!(result["highlight"]["text"], "😀 Кошки и «чёрная кошка» — 🐈 кошкой");
     assert_eq!(marked(result), ["Кошки", "чёрная кошка", "кошкой"]);
+    assert_eq!(result["reactions"], json!([{ "emoji": "🐈", "count": 1, "me": true }]), "me for the searcher");
 }
 
 both_backends!(async fn a_long_message_is_excerpted_around_the_match);

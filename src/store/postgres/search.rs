@@ -4,14 +4,15 @@
 use postgres::types::ToSql;
 
 use super::connect::internal;
-use super::rows::{message_from_row, message_select};
+use super::messages::with_reactions;
+use super::rows::{message_columns, message_from_row, message_select};
 use super::PostgresStore;
-use crate::domain::Message;
+use crate::domain::{Message, UserId};
 use crate::search::{highlight, Highlight, SearchQuery};
 use crate::store::{SearchStore, StoreError};
 
 impl SearchStore for PostgresStore {
-    fn search(&self, query: &SearchQuery) -> Result<Vec<(Message, Highlight)>, StoreError> {
+    fn search(&self, query: &SearchQuery, viewer: UserId) -> Result<Vec<(Message, Highlight)>, StoreError> {
         let before = query.before.map_or(i64::MAX, |b| b.0);
         let limit = i64::from(query.limit);
         let tsquery = tsquery(query);
@@ -48,14 +49,17 @@ impl SearchStore for PostgresStore {
             message_select!()
         );
         let mut conn = self.connection()?;
-        let rows = conn.client().query(sql.as_str(), &params).map_err(internal)?;
-        rows.iter()
-            .map(|row| {
-                let message = message_from_row(row).map_err(internal)?;
+        let (client, prepared) = conn.split();
+        let rows = client.query(sql.as_str(), &params).map_err(internal)?;
+        let messages = rows.iter().map(message_from_row).collect::<Result<Vec<_>, _>>().map_err(internal)?;
+        let messages = with_reactions(client, prepared, messages, Some(viewer)).map_err(internal)?;
+        Ok(messages
+            .into_iter()
+            .map(|message| {
                 let excerpt = highlight(&message.content, query);
-                Ok((message, excerpt))
+                (message, excerpt)
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -4,9 +4,10 @@
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::messages::with_reactions;
 use super::rows::{internal, message_from_row, MESSAGE_SELECT};
 use super::SqliteStore;
-use crate::domain::Message;
+use crate::domain::{Message, UserId};
 use crate::search::{highlight, terms, Highlight, SearchQuery};
 use crate::store::{SearchStore, StoreError};
 
@@ -35,7 +36,7 @@ const FIND: &str = "SELECT message_search.rowid FROM message_search
      ORDER BY message_search.rowid DESC LIMIT ?3";
 
 impl SearchStore for SqliteStore {
-    fn search(&self, query: &SearchQuery) -> Result<Vec<(Message, Highlight)>, StoreError> {
+    fn search(&self, query: &SearchQuery, viewer: UserId) -> Result<Vec<(Message, Highlight)>, StoreError> {
         let mut conn = self.conn()?;
         // One read transaction: under WAL the ids found and the rows read are one snapshot.
         let tx = conn.transaction().map_err(internal)?;
@@ -45,18 +46,24 @@ impl SearchStore for SqliteStore {
             .prepare_cached(FIND)
             .and_then(|mut find| find.query_map(params![expression, before, query.limit], |r| r.get(0))?.collect())
             .map_err(internal)?;
-        let mut found = Vec::with_capacity(ids.len());
+        let mut messages = Vec::with_capacity(ids.len());
         {
             let mut load = tx.prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.id = ?1")).map_err(internal)?;
             for id in ids {
                 if let Some(message) = load.query_row([id], message_from_row).optional().map_err(internal)? {
-                    let excerpt = highlight(&message.content, query);
-                    found.push((message, excerpt));
+                    messages.push(message);
                 }
             }
         }
+        let messages = with_reactions(&tx, messages, Some(viewer))?;
         tx.commit().map_err(internal)?;
-        Ok(found)
+        Ok(messages
+            .into_iter()
+            .map(|message| {
+                let excerpt = highlight(&message.content, query);
+                (message, excerpt)
+            })
+            .collect())
     }
 }
 
