@@ -17,6 +17,7 @@ use crate::store::{
 
 impl MessageStore for SqliteStore {
     fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
+        let _turn = self.write_turn();
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
         let mut out = Vec::with_capacity(batch.len());
@@ -181,6 +182,7 @@ impl MessageStore for SqliteStore {
         by: UserId,
         now: DateTime<Utc>,
     ) -> Result<ChangeOutcome, StoreError> {
+        let _turn = self.write_turn();
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
         let (room, pinned): (i64, bool) = tx

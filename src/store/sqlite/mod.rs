@@ -40,6 +40,11 @@ const POOL_SIZE: u32 = 8;
 
 pub struct SqliteStore {
     pool: Pool<SqliteConnectionManager>,
+    /// Held by the frequent writers (message batches, changes to messages) for their whole
+    /// transaction. SQLite has one writer at a time, and a second one waiting inside SQLite sleeps
+    /// in its busy handler for up to tens of milliseconds at a go; queueing on this lock instead
+    /// hands the database over the moment the other commits.
+    writing: std::sync::Mutex<()>,
 }
 
 impl SqliteStore {
@@ -63,9 +68,14 @@ impl SqliteStore {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore { pool, writing: std::sync::Mutex::new(()) };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Waits for the other frequent writers to finish (see [`SqliteStore::writing`]).
+    fn write_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn conn(&self) -> Result<PooledConnection<SqliteConnectionManager>, StoreError> {
