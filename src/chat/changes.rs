@@ -58,6 +58,7 @@ pub async fn change_message(
     // Changes count against the same limit as messages: each is a frame every member gets.
     state.limits.message(actor)?;
     let joined = participant.joined.clone();
+    let fanout = state.fanout.clone();
     let outcome = state
         .db
         .call(move |s| {
@@ -85,16 +86,22 @@ pub async fn change_message(
             }
             match s.change_message(id, &change, actor, now()) {
                 Err(StoreError::NotFound) => Ok(Err(ChatError::MessageNotFound(id))),
-                other => other.map(Ok),
+                // Announced from here, right after the commit, not after the hop back to the
+                // async side: the room's later messages are delivered in seq order behind this
+                // event, so every moment it waits for a busy runtime holds them all up.
+                Ok(ChangeOutcome::Logged(event)) => {
+                    fanout.logged(*event);
+                    Ok(Ok(None))
+                }
+                Ok(other) => Ok(Ok(Some(other))),
+                Err(e) => Err(e),
             }
         })
         .await??;
     match outcome {
-        ChangeOutcome::Logged(event) => state.fanout.logged(*event),
-        ChangeOutcome::Unchanged => {}
-        ChangeOutcome::TooManyReactions => return Err(ChatError::TooManyReactions),
+        Some(ChangeOutcome::TooManyReactions) => Err(ChatError::TooManyReactions),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A room's pinned messages, the latest pinned first.
