@@ -40,6 +40,11 @@ const HISTORY_PAGES: &str =
 
 // ---- running a scenario -----------------------------------------------------------------
 
+/// Browser scenarios run one at a time, while the other tests go on beside them. Two Chromiums
+/// and their chromedrivers starting together on a 2-core machine, next to the rest of the suite,
+/// sometimes took longer than any wait here allows; one at a time they never do.
+static ONE_BROWSER_SCENARIO_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs `scenario` with the app and two fresh browsers, Алиса's and Борис's.
 pub async fn with_alice_and_bob<F, Fut>(scenario: F)
 where
@@ -56,6 +61,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some(chromedriver) = chromedriver_or_skip() else { return };
+    let _turn = ONE_BROWSER_SCENARIO_AT_A_TIME.lock().await;
     let app = spawn_app_with_env(env).await;
     let driver = ChromeDriver::start(&chromedriver).unwrap_or_else(|e| panic!("{e}"));
     let alice = Browser::open(&driver, "Алиса").await;
@@ -71,6 +77,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some(chromedriver) = chromedriver_or_skip() else { return };
+    let _turn = ONE_BROWSER_SCENARIO_AT_A_TIME.lock().await;
     let app = spawn_app_with_env(&[]).await;
     let driver = ChromeDriver::start(&chromedriver).unwrap_or_else(|e| panic!("{e}"));
     let alice = Browser::open(&driver, "Алиса").await;
