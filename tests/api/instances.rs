@@ -392,13 +392,17 @@ async fn edits_reactions_and_deletions_reach_the_other_instance_in_the_rooms_ord
             on_a.send(json!({ "type": "pin_message", "message_id": first["id"] })).await;
             on_b.send(json!({ "type": "send_message", "room_id": room, "content": "второе", "reply_to": first["id"] }))
                 .await;
+            let mut on_a_logged = logged_until(&mut on_a, 5).await;
+            let mut on_b_logged = logged_until(&mut on_b, 5).await;
+            // Deleted only once the reply is stored: deleting first would refuse the reply.
             on_a.send(json!({ "type": "delete_message", "message_id": first["id"] })).await;
+            on_a_logged.extend(logged_until(&mut on_a, 6).await);
+            on_b_logged.extend(logged_until(&mut on_b, 6).await);
 
-            let on_a_logged = logged_until(&mut on_a, 6).await;
-            let on_b_logged = logged_until(&mut on_b, 6).await;
             let kinds =
                 |frames: &[Value]| frames.iter().map(|f| f["type"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
             assert_eq!(kinds(&on_a_logged), kinds(&on_b_logged), "both instances deliver the same order");
+            assert_eq!(on_b_logged.len(), 5, "edit, reaction, pin, reply and deletion, once each");
             assert_eq!(on_b_logged.last().unwrap()["type"], "message_deleted");
             let history: Vec<Value> = boris.get(&format!("/api/messages/{room}")).await.json().await.unwrap();
             assert_eq!(history.len(), 1);
