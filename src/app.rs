@@ -66,7 +66,7 @@ impl App {
             Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), config.redis(), shutdown.clone());
         let on_commit: CommitSink = {
             let fanout = fanout.clone();
-            Arc::new(move |message| fanout.message_committed(message))
+            Arc::new(move |event| fanout.logged(event))
         };
         let db = Db::new(store, on_commit);
         let accounts = Accounts::new(

@@ -1,6 +1,6 @@
 //! Changes to posted messages: editing, deleting, reacting, pinning; and reading a room's pins.
-//! Who may do what is decided here; each change is stored and logged in one transaction and
-//! reaches the room as a logged event.
+//! Who may do what is decided here; each change goes through the message writer, is stored and
+//! logged in one of its transactions and reaches the room as a logged event.
 
 use super::{ChatError, Participant};
 use crate::domain::{now, Message, MessageId, MessageText, RoomId, User};
@@ -58,8 +58,7 @@ pub async fn change_message(
     // Changes count against the same limit as messages: each is a frame every member gets.
     state.limits.message(actor)?;
     let joined = participant.joined.clone();
-    let fanout = state.fanout.clone();
-    let outcome = state
+    let checked = state
         .db
         .call(move |s| {
             // Author and room never change, so checking them before the change's own
@@ -77,30 +76,24 @@ pub async fn change_message(
                 Allowed::RoomCreator => creator()? == Some(actor),
                 Allowed::AuthorOrRoomCreator => message.user.id == actor || creator()? == Some(actor),
             };
-            if !may {
-                return Ok(Err(match allowed {
+            Ok(if may {
+                Ok(())
+            } else {
+                Err(match allowed {
                     Allowed::Author => ChatError::NotAuthor,
                     Allowed::AuthorOrRoomCreator => ChatError::CannotDelete,
                     Allowed::RoomCreator | Allowed::Member => ChatError::CannotPin,
-                }));
-            }
-            match s.change_message(id, &change, actor, now()) {
-                Err(StoreError::NotFound) => Ok(Err(ChatError::MessageNotFound(id))),
-                // Announced from here, right after the commit, not after the hop back to the
-                // async side: the room's later messages are delivered in seq order behind this
-                // event, so every moment it waits for a busy runtime holds them all up.
-                Ok(ChangeOutcome::Logged(event)) => {
-                    fanout.logged(*event);
-                    Ok(Ok(None))
-                }
-                Ok(other) => Ok(Ok(Some(other))),
-                Err(e) => Err(e),
-            }
+                })
+            })
         })
-        .await??;
-    match outcome {
-        Some(ChangeOutcome::TooManyReactions) => Err(ChatError::TooManyReactions),
-        _ => Ok(()),
+        .await?;
+    checked?;
+    // Through the message writer: in order with the room's messages, in one of its batches,
+    // announced by the writer right after that batch's commit.
+    match state.db.change_message(id, change, actor, now()).await? {
+        ChangeOutcome::Logged(_) | ChangeOutcome::Unchanged => Ok(()),
+        ChangeOutcome::TooManyReactions => Err(ChatError::TooManyReactions),
+        ChangeOutcome::NotFound => Err(ChatError::MessageNotFound(id)),
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::config::RedisSettings;
-use crate::domain::{Message, Room, RoomId, User, UserId};
+use crate::domain::{Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::hub::{Hub, Member};
 use crate::protocol::{ServerFrame, TypingUser};
@@ -62,7 +62,7 @@ struct Inner {
     db: DbReader,
     /// The link to the other instances; `None` on a single instance.
     redis: Option<redis::RedisLink>,
-    /// The runtime to chase gaps on: `message_committed` runs on the writer thread, outside it.
+    /// The runtime to chase gaps on: `logged` runs on the writer thread, outside it.
     runtime: tokio::runtime::Handle,
 }
 
@@ -131,17 +131,13 @@ impl Fanout {
     }
 
     /// Announces a logged room event that was just committed: local sockets get it at once,
-    /// other instances through Redis.
+    /// other instances through Redis. The message writer calls it with each event it commits,
+    /// in commit order.
     pub fn logged(&self, event: RoomEvent) {
         if let Some(link) = &self.inner.redis {
             link.publish(Event::Logged { event: event.clone() });
         }
         self.accept(event);
-    }
-
-    /// Called by the message writer with each committed message, in commit order.
-    pub fn message_committed(&self, message: &Message) {
-        self.logged(RoomEvent::message_created(message.clone()));
     }
 
     fn accept(&self, event: RoomEvent) {
@@ -342,7 +338,7 @@ mod tests {
         let fanout = Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), None, shutdown);
         let sink: CommitSink = {
             let fanout = fanout.clone();
-            Arc::new(move |m| fanout.message_committed(m))
+            Arc::new(move |event| fanout.logged(event))
         };
         let db = Db::new(store.clone(), sink);
 

@@ -1,27 +1,66 @@
 //! `Db`, the async handle on the store: the one place that moves blocking database work off
 //! the async threads (`spawn_blocking`), and the owner of the single message writer that
-//! commits messages in groups (see [`Db::insert_message`]).
+//! commits messages and changes to them in groups (see [`Db::insert_message`]).
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
-use super::{Inserted, NewMessage, Store, StoreError};
-use crate::domain::Message;
+use chrono::{DateTime, Utc};
 
-/// Called by the writer with each freshly committed message, in id order, before the sender
-/// hears back; this is how a stored message reaches the rooms.
-pub type CommitSink = Arc<dyn Fn(&Message) + Send + Sync>;
+use super::{ChangeOutcome, Inserted, MessageChange, NewMessage, Store, StoreError, Write, Written};
+use crate::domain::{MessageId, UserId};
+use crate::events::RoomEvent;
 
-/// How many messages may wait for the writer before senders are slowed down.
+/// Called by the writer with each event it committed (a fresh message, a change that changed
+/// something), in commit order, before the writer's caller hears back; this is how stored
+/// messages and changes reach the rooms.
+pub type CommitSink = Arc<dyn Fn(RoomEvent) + Send + Sync>;
+
+/// How many writes may wait for the writer before senders are slowed down.
 const WRITE_QUEUE: usize = 4096;
-/// The most messages committed in one transaction.
+/// The most writes committed in one transaction.
 pub const MAX_BATCH: usize = 512;
 
 struct WriteJob {
-    message: NewMessage,
-    reply: oneshot::Sender<Result<Inserted, StoreError>>,
+    write: Write,
+    reply: Reply,
+}
+
+/// Where the answer to one write goes.
+enum Reply {
+    Post(oneshot::Sender<Result<Inserted, StoreError>>),
+    Change(oneshot::Sender<Result<ChangeOutcome, StoreError>>),
+}
+
+impl Reply {
+    /// Announces what `result` committed, then answers the caller.
+    fn send(self, result: Result<Written, StoreError>, on_commit: &CommitSink) {
+        match (self, result) {
+            (Reply::Post(reply), Ok(Written::Posted(inserted))) => {
+                if inserted.fresh {
+                    on_commit(RoomEvent::message_created(inserted.message.clone()));
+                }
+                let _ = reply.send(Ok(inserted));
+            }
+            (Reply::Change(reply), Ok(Written::Changed(outcome))) => {
+                if let ChangeOutcome::Logged(event) = &outcome {
+                    on_commit((**event).clone());
+                }
+                let _ = reply.send(Ok(outcome));
+            }
+            (reply, Ok(_)) => reply.fail(StoreError::Internal("the store answered a write with another kind".into())),
+            (reply, Err(e)) => reply.fail(e),
+        }
+    }
+
+    fn fail(self, error: StoreError) {
+        match self {
+            Reply::Post(reply) => drop(reply.send(Err(error))),
+            Reply::Change(reply) => drop(reply.send(Err(error))),
+        }
+    }
 }
 
 /// Cheap-to-clone async handle on the store.
@@ -100,11 +139,30 @@ impl Db {
     pub async fn queue_message(&self, message: NewMessage) -> Result<PendingInsert, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer
-            .send(WriteJob { message, reply })
+            .send(WriteJob { write: Write::Post(message), reply: Reply::Post(reply) })
             .instrument(tracing::trace_span!("queue_message"))
             .await
             .map_err(|_| writer_stopped())?;
         Ok(PendingInsert(answer))
+    }
+
+    /// Changes a posted message through the writer, in order with the messages and changes
+    /// queued before it: a change costs a place in a batch, not a transaction of its own, and
+    /// is announced right after its batch's commit, like a message.
+    pub async fn change_message(
+        &self,
+        id: MessageId,
+        change: MessageChange,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(WriteJob { write: Write::Change { id, change, by, at }, reply: Reply::Change(reply) })
+            .instrument(tracing::trace_span!("queue_change"))
+            .await
+            .map_err(|_| writer_stopped())?;
+        answer.await.unwrap_or_else(|_| Err(writer_stopped()))
     }
 }
 
@@ -126,49 +184,54 @@ impl std::future::Future for PendingInsert {
 
 /// The writer loop: wait for one job, take whatever else is already queued, commit them together.
 fn run_writer(store: Arc<dyn Store>, mut jobs: mpsc::Receiver<WriteJob>, on_commit: CommitSink) {
-    let mut batch: Vec<WriteJob> = Vec::with_capacity(MAX_BATCH);
+    let mut writes: Vec<Write> = Vec::with_capacity(MAX_BATCH);
+    let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
+        writes.push(first.write);
+        replies.push(first.reply);
+        while writes.len() < MAX_BATCH {
             match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => {
+                    writes.push(job.write);
+                    replies.push(job.reply);
+                }
                 Err(_) => break,
             }
         }
-        let messages: Vec<NewMessage> = batch.iter().map(|j| j.message.clone()).collect();
-        match store.insert_messages(&messages) {
+        match store.write(&writes) {
+            Ok(results) if results.len() == writes.len() => {
+                for (reply, result) in replies.drain(..).zip(results) {
+                    reply.send(Ok(result), &on_commit);
+                }
+            }
             Ok(results) => {
-                for (job, result) in batch.drain(..).zip(results) {
-                    if result.fresh {
-                        on_commit(&result.message);
-                    }
-                    let _ = job.reply.send(Ok(result));
+                let cause = format!("the store answered {} writes with {} results", writes.len(), results.len());
+                for reply in replies.drain(..) {
+                    reply.fail(StoreError::Internal(cause.clone().into()));
                 }
             }
             // The database is down: retrying one by one would only wait out the pool's
-            // checkout timeout once per message. Everyone gets the same answer now.
+            // checkout timeout once per write. Everyone gets the same answer now.
             Err(StoreError::Unavailable(cause)) => {
-                tracing::warn!(error = %cause, size = batch.len(), "database unavailable; batch not stored");
+                tracing::warn!(error = %cause, size = writes.len(), "database unavailable; batch not stored");
                 let cause = cause.to_string();
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(cause.clone().into())));
+                for reply in replies.drain(..) {
+                    reply.fail(StoreError::Unavailable(cause.clone().into()));
                 }
             }
-            // One bad message (say, its room was just deleted) must not sink the others:
-            // retry them one by one so each sender gets its own answer.
+            // One bad write (say, a message whose room was just deleted) must not sink the
+            // others: retry them one by one so each caller gets its own answer.
             Err(batch_error) => {
-                tracing::debug!(error = %batch_error, size = batch.len(), "batch insert failed; retrying one by one");
-                for job in batch.drain(..) {
-                    let result = store.insert_messages(std::slice::from_ref(&job.message)).map(|mut v| v.remove(0));
-                    if let Ok(inserted) = &result {
-                        if inserted.fresh {
-                            on_commit(&inserted.message);
-                        }
-                    }
-                    let _ = job.reply.send(result);
+                tracing::debug!(error = %batch_error, size = writes.len(), "batch write failed; retrying one by one");
+                for (write, reply) in writes.iter().zip(replies.drain(..)) {
+                    let result = store.write(std::slice::from_ref(write)).and_then(|mut v| {
+                        v.pop().ok_or_else(|| StoreError::Internal("the store answered a write with nothing".into()))
+                    });
+                    reply.send(result, &on_commit);
                 }
             }
         }
+        writes.clear();
     }
     tracing::debug!("message writer stopped");
 }

@@ -98,6 +98,30 @@ pub enum ChangeOutcome {
     Unchanged,
     /// A new emoji on a message that has [`MAX_REACTION_EMOJI`] already.
     TooManyReactions,
+    /// No such message, or it is deleted: nothing changed.
+    NotFound,
+}
+
+/// One write of the message writer's batches: a new message, or a change to a posted one.
+/// A batch is committed in one transaction, its writes applied in order, so each room's
+/// events get their seqs in the order the writes were queued.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Post(NewMessage),
+    Change {
+        id: MessageId,
+        change: MessageChange,
+        /// On whose behalf; whether they may is the caller's rule, checked before.
+        by: UserId,
+        at: DateTime<Utc>,
+    },
+}
+
+/// What one [`Write`] did.
+#[derive(Debug, Clone)]
+pub enum Written {
+    Posted(Inserted),
+    Changed(ChangeOutcome),
 }
 
 /// The result of storing one message.
@@ -220,10 +244,23 @@ pub trait RoomStore {
 
 /// Messages and history.
 pub trait MessageStore {
-    /// Stores a batch of messages in one transaction: all or none. Each new message gets the
-    /// next `seq` of its room and is logged as that event; within a room, ids and seqs grow
-    /// together.
-    fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError>;
+    /// Commits a batch of writes in one transaction: all or none, in order, one answer per
+    /// write. Each new message gets the next `seq` of its room and is logged as that event
+    /// (within a room, ids and seqs grow together); each change that changes something is
+    /// logged as the room's next event.
+    fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError>;
+    /// Stores a batch of messages in one transaction: [`MessageStore::write`] with posts only.
+    fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
+        let writes: Vec<Write> = batch.iter().cloned().map(Write::Post).collect();
+        Ok(self
+            .write(&writes)?
+            .into_iter()
+            .filter_map(|w| match w {
+                Written::Posted(inserted) => Some(inserted),
+                Written::Changed(_) => None,
+            })
+            .collect())
+    }
     /// The newest `limit` messages of a room with id below `before`, oldest first.
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError>;
     /// A page of history as [`MessageStore::messages_before`] and the room's seq, both read
@@ -250,16 +287,22 @@ pub trait MessageStore {
     fn message(&self, id: MessageId, viewer: Option<UserId>) -> Result<Option<Message>, StoreError>;
     /// The room's pinned messages, the latest pinned first; `None`: no such room.
     fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError>;
-    /// Changes a message that is not deleted (`NotFound` otherwise) on behalf of `by`, logging
-    /// the change as the room's next event in the same transaction. Whether `by` may make the
-    /// change is the caller's rule, checked before.
+    /// Changes a message that is not deleted on behalf of `by`, logging the change as the
+    /// room's next event in the same transaction: [`MessageStore::write`] with one change.
+    /// Whether `by` may make the change is the caller's rule, checked before.
     fn change_message(
         &self,
         id: MessageId,
         change: &MessageChange,
         by: UserId,
         now: DateTime<Utc>,
-    ) -> Result<ChangeOutcome, StoreError>;
+    ) -> Result<ChangeOutcome, StoreError> {
+        let write = Write::Change { id, change: change.clone(), by, at: now };
+        match self.write(std::slice::from_ref(&write))?.pop() {
+            Some(Written::Changed(outcome)) => Ok(outcome),
+            _ => Err(StoreError::Internal("a change was answered as a post".into())),
+        }
+    }
 }
 
 /// Full-text search over messages, kept in step with them by the database itself (triggers in

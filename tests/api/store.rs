@@ -8,10 +8,11 @@ use discock::config::SessionLifetime;
 use discock::domain::{
     self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, UserId, Username,
 };
+use discock::emoji::Emoji;
 use discock::events::{Change, RoomEvent};
 use discock::i18n::Lang;
 use discock::store::prelude::*;
-use discock::store::{self, Conflict, Db, NewMessage, StoreError};
+use discock::store::{self, ChangeOutcome, Conflict, Db, MessageChange, NewMessage, StoreError};
 
 use crate::helpers::*;
 
@@ -296,7 +297,13 @@ async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
     let store = open_store();
     let announced = Arc::new(Mutex::new(Vec::new()));
     let sink = announced.clone();
-    let db = Db::new(store.shared(), Arc::new(move |m| sink.lock().unwrap().push(m.id)));
+    let db = Db::new(
+        store.shared(),
+        Arc::new(move |event: RoomEvent| match event.change {
+            Change::MessageCreated { message } => sink.lock().unwrap().push(message.id),
+            other => panic!("only messages were written, but the writer announced {other:?}"),
+        }),
+    );
     // On this async thread the store is used only through `Db`, as the server does.
     let (room, alice) = db
         .call(|s| Ok((s.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now())?.id, user(s, "alice"))))
@@ -322,6 +329,57 @@ async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
     assert_eq!(stored, announced, "every sender got its own message back");
     let newest = db.call(move |s| s.messages_before(room, None, 100)).await.unwrap();
     assert_eq!(newest.len(), 100);
+}
+
+both_backends!(async fn changes_queued_among_messages_are_committed_and_announced_in_their_place);
+async fn changes_queued_among_messages_are_committed_and_announced_in_their_place() {
+    let store = open_store();
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let sink = announced.clone();
+    let db = Db::new(store.shared(), Arc::new(move |event: RoomEvent| sink.lock().unwrap().push(event)));
+    let (room, alice, bob) = db
+        .call(|s| {
+            let room = s.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now())?.id;
+            Ok((room, user(s, "alice"), user(s, "bob")))
+        })
+        .await
+        .unwrap();
+    let first = db.insert_message(message(room, &alice, "первое", None)).await.unwrap().message;
+
+    // Messages and changes queued together, without waiting for each other, so the writer
+    // takes several of them into one batch.
+    let mut pending = Vec::new();
+    for i in 0..20 {
+        pending.push(db.queue_message(message(room, &bob, &format!("n{i}"), None)).await.unwrap());
+    }
+    let thumbs = MessageChange::AddReaction { emoji: Emoji::parse("👍").unwrap() };
+    let edit =
+        MessageChange::Edit { content: MessageText::parse("исправлено").unwrap(), mention_keys: vec![] };
+    let (added, again, edited, missing) = tokio::join!(
+        db.change_message(first.id, thumbs.clone(), bob.id, domain::now()),
+        db.change_message(first.id, thumbs, bob.id, domain::now()),
+        db.change_message(first.id, edit, alice.id, domain::now()),
+        db.change_message(MessageId(first.id.0 + 10_000), MessageChange::Delete, alice.id, domain::now()),
+    );
+    for p in pending {
+        p.await.unwrap();
+    }
+
+    assert!(matches!(added.unwrap(), ChangeOutcome::Logged(_)));
+    assert_eq!(again.unwrap(), ChangeOutcome::Unchanged, "a repeated reaction logs nothing");
+    assert!(matches!(edited.unwrap(), ChangeOutcome::Logged(_)));
+    assert_eq!(missing.unwrap(), ChangeOutcome::NotFound, "a change to no message sinks nothing else");
+    let announced = announced.lock().unwrap().clone();
+    let seqs: Vec<i64> = announced.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=23).collect::<Vec<i64>>(), "one event per fresh message or change, in seq order");
+    assert_eq!(announced.iter().filter(|e| matches!(e.change, Change::ReactionAdded { .. })).count(), 1);
+    let kinds = |events: &[RoomEvent]| events.iter().map(|e| (e.seq, e.change.kind())).collect::<Vec<_>>();
+    let logged = db.call(move |s| s.events_after(room, 0, 100)).await.unwrap();
+    assert_eq!(kinds(&logged), kinds(&announced), "the log holds what was announced, in the same order");
+    let now = db.call(move |s| s.message(first.id, Some(bob.id))).await.unwrap().unwrap();
+    assert_eq!(now.content, "исправлено");
+    assert_eq!(now.reactions.len(), 1);
+    assert!(now.reactions[0].me);
 }
 
 both_backends!(fn each_room_numbers_its_messages_without_gaps);

@@ -16,7 +16,7 @@ use crate::domain::{ClientId, Message, MessageId, Reaction, RoomId, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::store::{
     attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
-    NewMessage, Page, ReactionRow, StoreError, MAX_REACTION_EMOJI,
+    Page, ReactionRow, StoreError, Write, Written, MAX_REACTION_EMOJI,
 };
 
 /// Why one attempt at a batch failed.
@@ -24,6 +24,8 @@ enum BatchError {
     Db(postgres::Error),
     /// A message's room does not exist.
     MissingRoom,
+    /// A change failed.
+    Store(StoreError),
 }
 
 impl From<postgres::Error> for BatchError {
@@ -32,8 +34,9 @@ impl From<postgres::Error> for BatchError {
     }
 }
 
-/// One transaction storing a batch; see [`Store::insert_messages`].
-fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>, BatchError> {
+/// One transaction committing a batch; see [`MessageStore::write`].
+fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, BatchError> {
+    const ROOMS_OF: &str = "SELECT DISTINCT room_id FROM messages WHERE id = ANY($1)";
     const LOCK_ROOMS: &str = "SELECT id FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE";
     const BY_CLIENT_ID: &str = concat!(message_select!(), " WHERE m.user_id = $1 AND m.client_id = $2");
     // The room's next seq, the row and its entry in the log in one round trip; no room, no row.
@@ -51,21 +54,48 @@ fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>
     // Lock the batch's rooms in ascending id order before anything else: two instances
     // committing batches over the same rooms then queue instead of deadlocking, and a room's
     // seqs and ids grow together across instances.
-    let mut room_ids: Vec<i64> = batch.iter().map(|m| m.room_id.0).collect();
+    // A message's room never changes, so the rooms of the messages to change can be read first.
+    let mut room_ids: Vec<i64> = batch
+        .iter()
+        .filter_map(|w| match w {
+            Write::Post(m) => Some(m.room_id.0),
+            Write::Change { .. } => None,
+        })
+        .collect();
+    let changed: Vec<i64> = batch
+        .iter()
+        .filter_map(|w| match w {
+            Write::Change { id, .. } => Some(id.0),
+            Write::Post(_) => None,
+        })
+        .collect();
+    if !changed.is_empty() {
+        for row in prepared.query(&mut tx, ROOMS_OF, &[&changed])? {
+            room_ids.push(row.try_get(0)?);
+        }
+    }
     room_ids.sort_unstable();
     room_ids.dedup();
     let locked: HashSet<i64> =
         prepared.query(&mut tx, LOCK_ROOMS, &[&room_ids])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
 
     let mut out = Vec::with_capacity(batch.len());
-    for m in batch {
+    for write in batch {
+        let m = match write {
+            Write::Post(m) => m,
+            Write::Change { id, change, by, at } => {
+                let outcome = change_message(&mut tx, prepared, *id, change, *by, *at).map_err(BatchError::Store)?;
+                out.push(Written::Changed(outcome));
+                continue;
+            }
+        };
         let client_id = m.client_id.as_ref().map(ClientId::as_str);
         if let Some(client_id) = client_id {
             // Also catches a repeat within this very batch: earlier rows are visible.
             if let Some(row) = prepared.query_opt(&mut tx, BY_CLIENT_ID, &[&m.user.id.0, &client_id])? {
                 let message = message_from_row(&row)?;
                 let message = with_reactions(&mut tx, prepared, vec![message], None)?.remove(0);
-                out.push(Inserted { message, fresh: false });
+                out.push(Written::Posted(Inserted { message, fresh: false }));
                 continue;
             }
         }
@@ -99,21 +129,22 @@ fn insert_batch(conn: &mut PgConn, batch: &[NewMessage]) -> Result<Vec<Inserted>
         );
         message.reply_to = m.reply_to.clone();
         message.mentions = mentions;
-        out.push(Inserted { message, fresh: true });
+        out.push(Written::Posted(Inserted { message, fresh: true }));
     }
     tx.commit()?;
     Ok(out)
 }
 
 impl MessageStore for PostgresStore {
-    fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
+    fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError> {
         let mut conn = self.connection()?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match insert_batch(&mut conn, batch) {
-                Ok(inserted) => return Ok(inserted),
+            match write_batch(&mut conn, batch) {
+                Ok(written) => return Ok(written),
                 Err(BatchError::MissingRoom) => return Err(StoreError::NotFound),
+                Err(BatchError::Store(e)) => return Err(e),
                 // Another instance stored the same (user, client_id) between our look-up and
                 // our insert (a client resending through a second instance). Its row is
                 // committed now, so a second run of the batch finds it and answers with it.
@@ -223,111 +254,108 @@ impl MessageStore for PostgresStore {
         tx.commit().map_err(internal)?;
         Ok(Some(messages))
     }
+}
 
-    fn change_message(
-        &self,
-        id: MessageId,
-        change: &MessageChange,
-        by: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let mut conn = self.connection()?;
-        let (client, prepared) = conn.split();
-        let mut tx = client.transaction().map_err(internal)?;
-        // The message's row lock orders changes to one message; the room's (taken by the seq
-        // update) orders them with the room's other events.
-        let row = prepared
-            .query_opt(
-                &mut tx,
-                "SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
-                &[&id.0],
-            )
-            .map_err(internal)?
-            .ok_or(StoreError::NotFound)?;
-        let room = RoomId(row.try_get(0).map_err(internal)?);
-        let pinned: bool = row.try_get(1).map_err(internal)?;
-        let change = match change {
-            MessageChange::Edit { content, mention_keys } => {
-                let mentions = mentions_column(&resolve_mentions(&mut tx, prepared, mention_keys).map_err(internal)?);
+/// Makes one change of a batch and logs it with its room's next seq. The batch holds the room's
+/// lock already; the message's row lock orders changes to one message.
+fn change_message(
+    tx: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    id: MessageId,
+    change: &MessageChange,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<ChangeOutcome, StoreError> {
+    let row = prepared
+        .query_opt(
+            tx,
+            "SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+            &[&id.0],
+        )
+        .map_err(internal)?;
+    let Some(row) = row else { return Ok(ChangeOutcome::NotFound) };
+    let room = RoomId(row.try_get(0).map_err(internal)?);
+    let pinned: bool = row.try_get(1).map_err(internal)?;
+    let change = match change {
+        MessageChange::Edit { content, mention_keys } => {
+            let mentions = mentions_column(&resolve_mentions(tx, prepared, mention_keys).map_err(internal)?);
+            prepared
+                .execute(
+                    tx,
+                    "UPDATE messages SET content = $2, edited_at = $3, mentions = $4 WHERE id = $1",
+                    &[&id.0, &content.as_str(), &now, &mentions],
+                )
+                .map_err(internal)?;
+            Some(Change::MessageUpdated { message: reread(tx, prepared, id)? })
+        }
+        MessageChange::Pin(pin) if *pin == pinned => None,
+        MessageChange::Pin(pin) => {
+            prepared
+                .execute(tx, "UPDATE messages SET pinned_at = $2 WHERE id = $1", &[&id.0, &pin.then_some(now)])
+                .map_err(internal)?;
+            Some(Change::MessageUpdated { message: reread(tx, prepared, id)? })
+        }
+        MessageChange::Delete => {
+            prepared
+                .execute(
+                    tx,
+                    "UPDATE messages SET content = '', deleted_at = $2, mentions = NULL, pinned_at = NULL WHERE id = $1",
+                    &[&id.0, &now],
+                )
+                .map_err(internal)?;
+            prepared.execute(tx, "DELETE FROM reactions WHERE message_id = $1", &[&id.0]).map_err(internal)?;
+            Some(Change::MessageDeleted { message_id: id })
+        }
+        MessageChange::AddReaction { emoji } => {
+            let row = prepared
+                .query_one(
+                    tx,
+                    "SELECT count(DISTINCT emoji), coalesce(bool_or(emoji = $2), false),
+                            coalesce(bool_or(emoji = $2 AND user_id = $3), false)
+                     FROM reactions WHERE message_id = $1",
+                    &[&id.0, &emoji.as_str(), &by.0],
+                )
+                .map_err(internal)?;
+            let distinct: i64 = row.try_get(0).map_err(internal)?;
+            let has_emoji: bool = row.try_get(1).map_err(internal)?;
+            if row.try_get::<_, bool>(2).map_err(internal)? {
+                None
+            } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
+                return Ok(ChangeOutcome::TooManyReactions);
+            } else {
                 prepared
                     .execute(
-                        &mut tx,
-                        "UPDATE messages SET content = $2, edited_at = $3, mentions = $4 WHERE id = $1",
-                        &[&id.0, &content.as_str(), &now, &mentions],
+                        tx,
+                        "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)",
+                        &[&id.0, &emoji.as_str(), &by.0, &now],
                     )
                     .map_err(internal)?;
-                Some(Change::MessageUpdated { message: reread(&mut tx, prepared, id)? })
+                Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
             }
-            MessageChange::Pin(pin) if *pin == pinned => None,
-            MessageChange::Pin(pin) => {
-                prepared
-                    .execute(&mut tx, "UPDATE messages SET pinned_at = $2 WHERE id = $1", &[&id.0, &pin.then_some(now)])
-                    .map_err(internal)?;
-                Some(Change::MessageUpdated { message: reread(&mut tx, prepared, id)? })
-            }
-            MessageChange::Delete => {
-                prepared
-                    .execute(
-                        &mut tx,
-                        "UPDATE messages SET content = '', deleted_at = $2, mentions = NULL, pinned_at = NULL WHERE id = $1",
-                        &[&id.0, &now],
-                    )
-                    .map_err(internal)?;
-                prepared.execute(&mut tx, "DELETE FROM reactions WHERE message_id = $1", &[&id.0]).map_err(internal)?;
-                Some(Change::MessageDeleted { message_id: id })
-            }
-            MessageChange::AddReaction { emoji } => {
-                let row = prepared
-                    .query_one(
-                        &mut tx,
-                        "SELECT count(DISTINCT emoji), coalesce(bool_or(emoji = $2), false),
-                                coalesce(bool_or(emoji = $2 AND user_id = $3), false)
-                         FROM reactions WHERE message_id = $1",
-                        &[&id.0, &emoji.as_str(), &by.0],
-                    )
-                    .map_err(internal)?;
-                let distinct: i64 = row.try_get(0).map_err(internal)?;
-                let has_emoji: bool = row.try_get(1).map_err(internal)?;
-                if row.try_get::<_, bool>(2).map_err(internal)? {
-                    None
-                } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
-                    return Ok(ChangeOutcome::TooManyReactions);
-                } else {
-                    prepared
-                        .execute(
-                            &mut tx,
-                            "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)",
-                            &[&id.0, &emoji.as_str(), &by.0, &now],
-                        )
-                        .map_err(internal)?;
-                    Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
-                }
-            }
-            MessageChange::RemoveReaction { emoji } => {
-                let removed = prepared
-                    .execute(
-                        &mut tx,
-                        "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
-                        &[&id.0, &emoji.as_str(), &by.0],
-                    )
-                    .map_err(internal)?;
-                (removed > 0).then(|| Change::ReactionRemoved {
-                    message_id: id,
-                    emoji: emoji.as_str().to_owned(),
-                    user_id: by,
-                })
-            }
-        };
-        let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
-        let seq: i64 = prepared
-            .query_one(&mut tx, "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq", &[&room.0])
-            .and_then(|r| r.try_get(0))
-            .map_err(internal)?;
-        let event = RoomEvent { room_id: room, seq, change };
-        log_event(&mut tx, prepared, &event, now)?;
-        tx.commit().map_err(internal)?;
-        Ok(ChangeOutcome::Logged(Box::new(event)))
-    }
+        }
+        MessageChange::RemoveReaction { emoji } => {
+            let removed = prepared
+                .execute(
+                    tx,
+                    "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
+                    &[&id.0, &emoji.as_str(), &by.0],
+                )
+                .map_err(internal)?;
+            (removed > 0).then(|| Change::ReactionRemoved {
+                message_id: id,
+                emoji: emoji.as_str().to_owned(),
+                user_id: by,
+            })
+        }
+    };
+    let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
+    let seq: i64 = prepared
+        .query_one(tx, "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq", &[&room.0])
+        .and_then(|r| r.try_get(0))
+        .map_err(internal)?;
+    let event = RoomEvent { room_id: room, seq, change };
+    log_event(tx, prepared, &event, now)?;
+    Ok(ChangeOutcome::Logged(Box::new(event)))
 }
 
 /// A read-only transaction whose reads all see one snapshot, so a page, the room's seq and the

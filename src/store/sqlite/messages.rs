@@ -12,97 +12,55 @@ use crate::domain::{Message, MessageId, Reaction, RoomId, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::store::{
     attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
-    NewMessage, Page, ReactionRow, StoreError, MAX_REACTION_EMOJI,
+    NewMessage, Page, ReactionRow, StoreError, Write, Written, MAX_REACTION_EMOJI,
 };
 
+/// Each room's last seq, read once per batch and written back once at the end (the
+/// transaction holds the write lock), not updated write by write.
+#[derive(Default)]
+struct Seqs(Vec<(RoomId, i64)>);
+
+impl Seqs {
+    /// The room's next seq; `NotFound` when there is no such room.
+    fn next(&mut self, tx: &Connection, room: RoomId) -> Result<i64, StoreError> {
+        if let Some((_, last)) = self.0.iter_mut().find(|(r, _)| *r == room) {
+            *last += 1;
+            return Ok(*last);
+        }
+        let last: i64 = tx
+            .prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1")
+            .and_then(|mut s| s.query_row([room.0], |r| r.get(0)).optional())
+            .map_err(internal)?
+            .ok_or(StoreError::NotFound)?;
+        self.0.push((room, last + 1));
+        Ok(last + 1)
+    }
+
+    fn save(self, tx: &Connection) -> Result<(), StoreError> {
+        let mut save = tx.prepare_cached("UPDATE rooms SET last_seq = ?2 WHERE id = ?1").map_err(internal)?;
+        for (room, last) in self.0 {
+            save.execute(params![room.0, last]).map_err(internal)?;
+        }
+        Ok(())
+    }
+}
+
 impl MessageStore for SqliteStore {
-    fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
+    fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError> {
         let _turn = self.write_turn();
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
+        let mut seqs = Seqs::default();
         let mut out = Vec::with_capacity(batch.len());
-        {
-            let mut existing_by_client = tx
-                .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.user_id = ?1 AND m.client_id = ?2"))
-                .map_err(internal)?;
-            // Each room's last seq is read once per batch and written back once at the end
-            // (the transaction holds the write lock), not updated row by row.
-            let mut last_seq_of = tx.prepare_cached("SELECT last_seq FROM rooms WHERE id = ?1").map_err(internal)?;
-            let mut last_seqs: Vec<(RoomId, i64)> = Vec::new();
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at, reply_to_id, mentions)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(internal)?;
-            let mut log = tx
-                .prepare_cached(
-                    "INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
-                     VALUES (?1, ?2, 'message_created', ?3, NULL, ?4)",
-                )
-                .map_err(internal)?;
-            for m in batch {
-                let client_id = m.client_id.as_ref().map(|c| c.as_str());
-                if let Some(client_id) = client_id {
-                    // Also catches a repeat within this very batch: earlier rows are visible.
-                    let earlier = existing_by_client
-                        .query_row(params![m.user.id.0, client_id], message_from_row)
-                        .optional()
-                        .map_err(internal)?;
-                    if let Some(message) = earlier {
-                        let message = with_reactions(&tx, vec![message], None)?.remove(0);
-                        out.push(Inserted { message, fresh: false });
-                        continue;
-                    }
+        for write in batch {
+            out.push(match write {
+                Write::Post(m) => Written::Posted(post(&tx, &mut seqs, m)?),
+                Write::Change { id, change, by, at } => {
+                    Written::Changed(change_message(&tx, &mut seqs, *id, change, *by, *at)?)
                 }
-                let seq = match last_seqs.iter_mut().find(|(room, _)| *room == m.room_id) {
-                    Some((_, last)) => {
-                        *last += 1;
-                        *last
-                    }
-                    None => {
-                        let last: i64 = last_seq_of
-                            .query_row([m.room_id.0], |r| r.get(0))
-                            .optional()
-                            .map_err(internal)?
-                            .ok_or(StoreError::NotFound)?;
-                        last_seqs.push((m.room_id, last + 1));
-                        last + 1
-                    }
-                };
-                let mentions = resolve_mentions(&tx, &m.mention_keys)?;
-                insert
-                    .execute(params![
-                        m.room_id.0,
-                        m.user.id.0,
-                        m.content.as_str(),
-                        client_id,
-                        seq,
-                        micros(m.created_at),
-                        m.reply_to.as_ref().map(|r| r.id().0),
-                        mentions_column(&mentions),
-                    ])
-                    .map_err(|e| write_error(e, Conflict::RoomName))?;
-                let id = tx.last_insert_rowid();
-                log.execute(params![m.room_id.0, seq, id, micros(m.created_at)]).map_err(internal)?;
-                let mut message = Message::posted(
-                    MessageId(id),
-                    m.room_id,
-                    m.user.clone(),
-                    m.content.as_str().to_owned(),
-                    m.created_at,
-                    client_id.map(str::to_owned),
-                    seq,
-                );
-                message.reply_to = m.reply_to.clone();
-                message.mentions = mentions;
-                out.push(Inserted { message, fresh: true });
-            }
-            let mut save_seq = tx.prepare_cached("UPDATE rooms SET last_seq = ?2 WHERE id = ?1").map_err(internal)?;
-            for (room, last) in last_seqs {
-                save_seq.execute(params![room.0, last]).map_err(internal)?;
-            }
+            });
         }
+        seqs.save(&tx)?;
         tx.commit().map_err(internal)?;
         Ok(out)
     }
@@ -174,95 +132,145 @@ impl MessageStore for SqliteStore {
         tx.commit().map_err(internal)?;
         Ok(Some(messages))
     }
+}
 
-    fn change_message(
-        &self,
-        id: MessageId,
-        change: &MessageChange,
-        by: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let _turn = self.write_turn();
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
-        let (room, pinned): (i64, bool) = tx
-            .prepare_cached("SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = ?1 AND deleted_at IS NULL")
-            .and_then(|mut s| s.query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-            .map_err(internal)?
-            .ok_or(StoreError::NotFound)?;
-        let room = RoomId(room);
-        let t = micros(now);
-        let exec = |sql: &str, values: &[&dyn rusqlite::ToSql]| -> Result<usize, StoreError> {
-            tx.prepare_cached(sql).and_then(|mut s| s.execute(values)).map_err(internal)
-        };
-        // What the change is, once made; `None` when there was nothing to change.
-        let change = match change {
-            MessageChange::Edit { content, mention_keys } => {
-                let mentions = mentions_column(&resolve_mentions(&tx, mention_keys)?);
-                exec(
-                    "UPDATE messages SET content = ?2, edited_at = ?3, mentions = ?4 WHERE id = ?1",
-                    &[&id.0, &content.as_str(), &t, &mentions],
-                )?;
-                Some(Change::MessageUpdated { message: reread(&tx, id)? })
-            }
-            MessageChange::Pin(pin) if *pin == pinned => None,
-            MessageChange::Pin(pin) => {
-                exec("UPDATE messages SET pinned_at = ?2 WHERE id = ?1", &[&id.0, &pin.then_some(t)])?;
-                Some(Change::MessageUpdated { message: reread(&tx, id)? })
-            }
-            MessageChange::Delete => {
-                exec(
-                    "UPDATE messages SET content = '', deleted_at = ?2, mentions = NULL, pinned_at = NULL WHERE id = ?1",
-                    &[&id.0, &t],
-                )?;
-                exec("DELETE FROM reactions WHERE message_id = ?1", &[&id.0])?;
-                Some(Change::MessageDeleted { message_id: id })
-            }
-            MessageChange::AddReaction { emoji } => {
-                let (distinct, has_emoji, mine): (i64, bool, bool) = tx
-                    .prepare_cached(
-                        "SELECT count(DISTINCT emoji), coalesce(max(emoji = ?2), 0),
-                                coalesce(max(emoji = ?2 AND user_id = ?3), 0)
-                         FROM reactions WHERE message_id = ?1",
-                    )
-                    .and_then(|mut s| {
-                        s.query_row(params![id.0, emoji.as_str(), by.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    })
-                    .map_err(internal)?;
-                if mine {
-                    None
-                } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
-                    return Ok(ChangeOutcome::TooManyReactions);
-                } else {
-                    exec(
-                        "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-                        &[&id.0, &emoji.as_str(), &by.0, &t],
-                    )?;
-                    Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
-                }
-            }
-            MessageChange::RemoveReaction { emoji } => {
-                let removed = exec(
-                    "DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3",
-                    &[&id.0, &emoji.as_str(), &by.0],
-                )?;
-                (removed > 0).then(|| Change::ReactionRemoved {
-                    message_id: id,
-                    emoji: emoji.as_str().to_owned(),
-                    user_id: by,
-                })
-            }
-        };
-        let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
-        let seq: i64 = tx
-            .prepare_cached("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq")
-            .and_then(|mut s| s.query_row([room.0], |r| r.get(0)))
+/// Stores one message of a batch: the row, with its room's next seq, and its entry in the log.
+/// A repeated `client_id` of the same author answers with the message stored before.
+fn post(tx: &Connection, seqs: &mut Seqs, m: &NewMessage) -> Result<Inserted, StoreError> {
+    let client_id = m.client_id.as_ref().map(|c| c.as_str());
+    if let Some(client_id) = client_id {
+        // Also catches a repeat within this very batch: earlier rows are visible.
+        let earlier = tx
+            .prepare_cached(&format!("{MESSAGE_SELECT} WHERE m.user_id = ?1 AND m.client_id = ?2"))
+            .and_then(|mut s| s.query_row(params![m.user.id.0, client_id], message_from_row).optional())
             .map_err(internal)?;
-        let event = RoomEvent { room_id: room, seq, change };
-        log_event(&tx, &event, now)?;
-        tx.commit().map_err(internal)?;
-        Ok(ChangeOutcome::Logged(Box::new(event)))
+        if let Some(message) = earlier {
+            let message = with_reactions(tx, vec![message], None)?.remove(0);
+            return Ok(Inserted { message, fresh: false });
+        }
     }
+    let seq = seqs.next(tx, m.room_id)?;
+    let mentions = resolve_mentions(tx, &m.mention_keys)?;
+    tx.prepare_cached(
+        "INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at, reply_to_id, mentions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            m.room_id.0,
+            m.user.id.0,
+            m.content.as_str(),
+            client_id,
+            seq,
+            micros(m.created_at),
+            m.reply_to.as_ref().map(|r| r.id().0),
+            mentions_column(&mentions),
+        ])
+    })
+    .map_err(|e| write_error(e, Conflict::RoomName))?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
+         VALUES (?1, ?2, 'message_created', ?3, NULL, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![m.room_id.0, seq, id, micros(m.created_at)]))
+    .map_err(internal)?;
+    let mut message = Message::posted(
+        MessageId(id),
+        m.room_id,
+        m.user.clone(),
+        m.content.as_str().to_owned(),
+        m.created_at,
+        client_id.map(str::to_owned),
+        seq,
+    );
+    message.reply_to = m.reply_to.clone();
+    message.mentions = mentions;
+    Ok(Inserted { message, fresh: true })
+}
+
+/// Makes one change of a batch and logs it with its room's next seq.
+fn change_message(
+    tx: &Connection,
+    seqs: &mut Seqs,
+    id: MessageId,
+    change: &MessageChange,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> Result<ChangeOutcome, StoreError> {
+    let found: Option<(i64, bool)> = tx
+        .prepare_cached("SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = ?1 AND deleted_at IS NULL")
+        .and_then(|mut s| s.query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(internal)?;
+    let Some((room, pinned)) = found else { return Ok(ChangeOutcome::NotFound) };
+    let room = RoomId(room);
+    let t = micros(now);
+    let exec = |sql: &str, values: &[&dyn rusqlite::ToSql]| -> Result<usize, StoreError> {
+        tx.prepare_cached(sql).and_then(|mut s| s.execute(values)).map_err(internal)
+    };
+    // What the change is, once made; `None` when there was nothing to change.
+    let change = match change {
+        MessageChange::Edit { content, mention_keys } => {
+            let mentions = mentions_column(&resolve_mentions(tx, mention_keys)?);
+            exec(
+                "UPDATE messages SET content = ?2, edited_at = ?3, mentions = ?4 WHERE id = ?1",
+                &[&id.0, &content.as_str(), &t, &mentions],
+            )?;
+            Some(Change::MessageUpdated { message: reread(tx, id)? })
+        }
+        MessageChange::Pin(pin) if *pin == pinned => None,
+        MessageChange::Pin(pin) => {
+            exec("UPDATE messages SET pinned_at = ?2 WHERE id = ?1", &[&id.0, &pin.then_some(t)])?;
+            Some(Change::MessageUpdated { message: reread(tx, id)? })
+        }
+        MessageChange::Delete => {
+            exec(
+                "UPDATE messages SET content = '', deleted_at = ?2, mentions = NULL, pinned_at = NULL WHERE id = ?1",
+                &[&id.0, &t],
+            )?;
+            exec("DELETE FROM reactions WHERE message_id = ?1", &[&id.0])?;
+            Some(Change::MessageDeleted { message_id: id })
+        }
+        MessageChange::AddReaction { emoji } => {
+            let (distinct, has_emoji, mine): (i64, bool, bool) = tx
+                .prepare_cached(
+                    "SELECT count(DISTINCT emoji), coalesce(max(emoji = ?2), 0),
+                            coalesce(max(emoji = ?2 AND user_id = ?3), 0)
+                     FROM reactions WHERE message_id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![id.0, emoji.as_str(), by.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                })
+                .map_err(internal)?;
+            if mine {
+                None
+            } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
+                return Ok(ChangeOutcome::TooManyReactions);
+            } else {
+                exec(
+                    "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    &[&id.0, &emoji.as_str(), &by.0, &t],
+                )?;
+                Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
+            }
+        }
+        MessageChange::RemoveReaction { emoji } => {
+            let removed = exec(
+                "DELETE FROM reactions WHERE message_id = ?1 AND emoji = ?2 AND user_id = ?3",
+                &[&id.0, &emoji.as_str(), &by.0],
+            )?;
+            (removed > 0).then(|| Change::ReactionRemoved {
+                message_id: id,
+                emoji: emoji.as_str().to_owned(),
+                user_id: by,
+            })
+        }
+    };
+    let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
+    let seq = seqs.next(tx, room)?;
+    let event = RoomEvent { room_id: room, seq, change };
+    log_event(tx, &event, now)?;
+    Ok(ChangeOutcome::Logged(Box::new(event)))
 }
 
 /// A message that is not deleted, without its reactions.
