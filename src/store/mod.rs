@@ -118,6 +118,8 @@ pub enum Write {
 }
 
 /// What one [`Write`] did.
+// Posts are most writes: boxing the large variant would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Written {
     Posted(Inserted),
