@@ -7,7 +7,7 @@
 //! - [`rooms`]: listing, creating, renaming and deleting rooms.
 //! - [`presence`]: joining (and resuming), leaving, typing.
 //! - [`messages`]: sending and reading history.
-//! - [`changes`]: editing, deleting, reacting to and pinning posted messages.
+//! - [`changes`]: editing, deleting, reacting to and pinning posted messages; who reacted.
 //! - [`search`]: finding messages by their words, author and room.
 
 pub mod changes;
@@ -98,9 +98,9 @@ impl ChatError {
 }
 
 /// Who may read the rooms' messages, for the holder of a session (its stored hash): whoever
-/// is signed in reads every room — all rooms are public. The one rule behind history pages and
-/// search, each checking it inside its own store call; `Ok(Err(NotSignedIn))` when the session
-/// has ended.
+/// is signed in reads every room — all rooms are public. The one rule behind history pages,
+/// search and who reacted, each checking it inside its own store call; `Ok(Err(NotSignedIn))`
+/// when the session has ended.
 fn reader(
     s: &dyn Store,
     session_hash: &str,
