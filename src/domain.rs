@@ -437,6 +437,15 @@ pub struct Reaction {
     pub me: bool,
 }
 
+/// Who reacted to a message with one emoji: `{"emoji","count","users"}`, the users in the
+/// order they reacted (earliest first), at most as many as asked for; `count` counts them all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reactors {
+    pub emoji: String,
+    pub count: u32,
+    pub users: Vec<Author>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,7 @@ pub enum BadRequest {
     RoomIdNotInteger,
     BeforeNotInteger,
     AroundNotInteger,
+    MessageIdNotInteger,
     LimitNotInteger,
     Form,
     NotAWebSocket,
@@ -101,7 +102,10 @@ impl AppError {
                 AppError::Csrf => "csrf",
                 _ => "forbidden",
             },
-            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::NOT_FOUND => match self {
+                AppError::Chat(ChatError::MessageNotFound(_)) => "message_not_found",
+                _ => "not_found",
+            },
             StatusCode::CONFLICT => "conflict",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             StatusCode::TOO_MANY_REQUESTS => "rate_limited",
@@ -109,6 +113,7 @@ impl AppError {
             StatusCode::INTERNAL_SERVER_ERROR => "internal",
             _ => match self {
                 AppError::BadRequest(BadRequest::UnsupportedLanguage) => "unsupported_language",
+                AppError::Chat(ChatError::InvalidEmoji) => "invalid_emoji",
                 _ => "bad_request",
             },
         }
@@ -129,6 +134,7 @@ impl AppError {
                 BadRequest::RoomIdNotInteger => Sentence::RoomIdNotInteger,
                 BadRequest::BeforeNotInteger => Sentence::BeforeNotInteger,
                 BadRequest::AroundNotInteger => Sentence::AroundNotInteger,
+                BadRequest::MessageIdNotInteger => Sentence::MessageIdNotInteger,
                 BadRequest::LimitNotInteger => Sentence::BadLimit,
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,

@@ -1,9 +1,10 @@
-//! Changes to posted messages: editing, deleting, reacting, pinning; and reading a room's pins.
-//! Who may do what is decided here; each change goes through the message writer, is stored and
-//! logged in one of its transactions and reaches the room as a logged event.
+//! Changes to posted messages: editing, deleting, reacting, pinning; and reading a room's pins
+//! and who reacted to a message. Who may do what is decided here; each change goes through the
+//! message writer, is stored and logged in one of its transactions and reaches the room as a
+//! logged event.
 
 use super::{ChatError, Participant};
-use crate::domain::{now, Message, MessageId, MessageText, RoomId, User};
+use crate::domain::{now, Message, MessageId, MessageText, Reactors, RoomId, User};
 use crate::emoji::Emoji;
 use crate::state::AppState;
 use crate::store::{ChangeOutcome, MessageChange, StoreError};
@@ -101,4 +102,30 @@ pub async fn change_message(
 pub async fn pins(state: &AppState, viewer: &User, room: RoomId) -> Result<Vec<Message>, ChatError> {
     let viewer = viewer.id;
     state.db.call(move |s| s.pins(room, viewer)).await?.ok_or(ChatError::RoomNotFound(room))
+}
+
+/// The most people one answer of [`reactors`] names; its `count` still counts them all.
+pub const MAX_REACTORS: u32 = 50;
+
+/// Who reacted to message `id` with `emoji` (read as a reaction frame reads it), earliest
+/// first, for the holder of a session (its stored hash): whoever may read the message's room
+/// ([`super::reader`], the rule of its history) may see them. A message that does not exist or
+/// was deleted is not found; an emoji nobody used on it has nobody.
+pub async fn reactors(
+    state: &AppState,
+    session_hash: String,
+    id: MessageId,
+    emoji: &str,
+) -> Result<Reactors, ChatError> {
+    let emoji = Emoji::parse(emoji).ok_or(ChatError::InvalidEmoji)?;
+    let lifetime = state.config.sessions;
+    state
+        .db
+        .call(move |s| {
+            if let Err(refused) = super::reader(s, &session_hash, &lifetime)? {
+                return Ok(Err(refused));
+            }
+            Ok(s.reactors(id, &emoji, MAX_REACTORS)?.ok_or(ChatError::MessageNotFound(id)))
+        })
+        .await?
 }

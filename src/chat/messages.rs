@@ -125,10 +125,10 @@ pub async fn history(
         .call(move |s| {
             let queued = started.elapsed();
             let in_store = Instant::now();
-            let Some(viewer) = s.session_user(&session_hash, now(), &lifetime)? else {
-                return Ok(Err(ChatError::NotSignedIn));
+            let viewer = match super::reader(s, &session_hash, &lifetime)? {
+                Ok(viewer) => viewer,
+                Err(refused) => return Ok(Err(refused)),
             };
-            let viewer = viewer.user.id;
             let page = match around {
                 None => s.history(room, before, limit, viewer)?,
                 Some(id) => match s.history_around(room, id, limit, viewer)? {

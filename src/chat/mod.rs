@@ -7,7 +7,7 @@
 //! - [`rooms`]: listing, creating, renaming and deleting rooms.
 //! - [`presence`]: joining (and resuming), leaving, typing.
 //! - [`messages`]: sending and reading history.
-//! - [`changes`]: editing, deleting, reacting to and pinning posted messages.
+//! - [`changes`]: editing, deleting, reacting to and pinning posted messages; who reacted.
 //! - [`search`]: finding messages by their words, author and room.
 
 pub mod changes;
@@ -19,9 +19,10 @@ pub mod search;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::domain::{DomainError, MessageId, RoomId, User};
+use crate::config::SessionLifetime;
+use crate::domain::{now, DomainError, MessageId, RoomId, User, UserId};
 use crate::hub::Member;
-use crate::store::{Conflict, StoreError};
+use crate::store::{Conflict, Store, StoreError};
 
 /// Why the chat refused an operation.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +95,21 @@ impl ChatError {
             e => ChatError::from(e),
         }
     }
+}
+
+/// Who may read the rooms' messages, for the holder of a session (its stored hash): whoever
+/// is signed in reads every room — all rooms are public. The one rule behind history pages,
+/// search and who reacted, each checking it inside its own store call; `Ok(Err(NotSignedIn))`
+/// when the session has ended.
+fn reader(
+    s: &dyn Store,
+    session_hash: &str,
+    lifetime: &SessionLifetime,
+) -> Result<Result<UserId, ChatError>, StoreError> {
+    Ok(match s.session_user(session_hash, now(), lifetime)? {
+        Some(account) => Ok(account.user.id),
+        None => Err(ChatError::NotSignedIn),
+    })
 }
 
 /// One connection's place in the chat: whose it is and which rooms it joined.

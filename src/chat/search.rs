@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::ChatError;
-use crate::domain::{now, Message, MessageId, RoomId};
+use crate::domain::{Message, MessageId, RoomId};
 use crate::search::query::MAX_LIMIT;
 use crate::search::{Highlight, SearchQuery};
 use crate::state::AppState;
@@ -45,15 +45,16 @@ pub async fn search(state: &AppState, session_hash: String, search: Search) -> R
     state
         .db
         .call(move |s| {
-            let Some(viewer) = s.session_user(&session_hash, now(), &lifetime)? else {
-                return Ok(Err(ChatError::NotSignedIn));
+            let viewer = match super::reader(s, &session_hash, &lifetime)? {
+                Ok(viewer) => viewer,
+                Err(refused) => return Ok(Err(refused)),
             };
             if let Some(room) = query.room_id {
                 if s.get_room(room)?.is_none() {
                     return Ok(Err(ChatError::RoomNotFound(room)));
                 }
             }
-            let found = s.search(&query, viewer.user.id)?;
+            let found = s.search(&query, viewer)?;
             Ok(Ok(found.into_iter().map(|(message, highlight)| Found { message, highlight }).collect()))
         })
         .await?

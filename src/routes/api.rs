@@ -67,6 +67,13 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .and(ctx.clone())
         .and(warp::query::<HashMap<String, String>>())
         .then(list_messages);
+    // GET /api/messages/:message_id/reactions?emoji
+    let reactors = api
+        .and(warp::path!("messages" / String / "reactions"))
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(warp::query::<HashMap<String, String>>())
+        .then(list_reactors);
     // GET /api/search?q&room_id&before&limit
     let search = api
         .and(warp::path!("search"))
@@ -91,6 +98,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .or(pins)
         .unify()
         .or(messages)
+        .unify()
+        .or(reactors)
         .unify()
         .or(search)
         .unify()
@@ -259,4 +268,18 @@ async fn list_messages(
         headers.insert("server-timing", value);
     }
     Ok(response)
+}
+
+/// GET /api/messages/:message_id/reactions?emoji — who reacted with `emoji`, earliest first.
+async fn list_reactors(
+    raw_id: String,
+    state: AppState,
+    meta: RequestMeta,
+    query: HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let session = state.accounts.session_hash(&meta).ok_or(AppError::Unauthorized)?;
+    let id = raw_id.parse().map(MessageId).map_err(|_| AppError::BadRequest(BadRequest::MessageIdNotInteger))?;
+    let emoji = query.get("emoji").map_or("", String::as_str);
+    let reactors = changes::reactors(&state, session, id, emoji).await?;
+    Ok(json_with(StatusCode::OK, &reactors))
 }

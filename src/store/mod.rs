@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, ReplyRef, Room, RoomDescription,
-    RoomId, RoomName, User, UserId, Username,
+    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReplyRef, Room,
+    RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -289,6 +289,9 @@ pub trait MessageStore {
     fn message(&self, id: MessageId, viewer: Option<UserId>) -> Result<Option<Message>, StoreError>;
     /// The room's pinned messages, the latest pinned first; `None`: no such room.
     fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError>;
+    /// Who reacted to a message that is not deleted with `emoji`: the first `limit` of them in
+    /// the order they reacted, and how many did. `None`: no such (undeleted) message.
+    fn reactors(&self, id: MessageId, emoji: &Emoji, limit: u32) -> Result<Option<Reactors>, StoreError>;
     /// Changes a message that is not deleted on behalf of `by`, logging the change as the
     /// room's next event in the same transaction: [`MessageStore::write`] with one change.
     /// Whether `by` may make the change is the caller's rule, checked before.

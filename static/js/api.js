@@ -129,6 +129,15 @@ export async function listMessages(roomId, { limit = PAGE_SIZE, before, around }
   return { messages: Array.isArray(data) ? data : [], seq: Number.isSafeInteger(seq) && seq >= 0 ? seq : null };
 }
 
+/**
+ * GET /api/messages/{id}/reactions?emoji -> {emoji, count, users: [{id, username}]}: who reacted
+ * to message `id` with `emoji`, earliest first (the first 50 named; `count` counts everyone).
+ */
+export function listReactors(messageId, emoji) {
+  const params = new URLSearchParams({ emoji });
+  return request('GET', `/api/messages/${encodeURIComponent(messageId)}/reactions?${params}`);
+}
+
 /** GET /api/rooms/{id}/pins -> the room's pinned messages */
 export function listPins(roomId) {
   return request('GET', `/api/rooms/${encodeURIComponent(roomId)}/pins`);

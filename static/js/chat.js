@@ -266,6 +266,7 @@ const frames = frameHandlers({
   state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts,
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
+  onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
 });
 
 // ---- rooms -----------------------------------------------------------------------

@@ -27,9 +27,10 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
  * @param {import('./notify.js').Toasts} o.toasts
  * @param {() => void} o.onPinsChanged  a message of the open room was pinned, unpinned or deleted
  * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted
+ * @param {(messageId: number, emoji?: string) => void} o.onReactorsChanged  who reacted to a message may have changed
  * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
  */
-export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, onPinsChanged, onDeleted }) {
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, onPinsChanged, onDeleted, onReactorsChanged }) {
   /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
   function newMessage({ message, seq }) {
     if (!message || message.id === undefined) return;
@@ -46,7 +47,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
   }
 
   return new Map(Object.entries({
-    ...messageFrameHandlers({ me, resume, messages, onPinsChanged, onDeleted }),
+    ...messageFrameHandlers({ me, resume, messages, onPinsChanged, onDeleted, onReactorsChanged }),
     connected(frame) {
       if (frame.user && Number(frame.user.id) !== me.id) {
         // Signed in as someone else in another tab: this page is stale.

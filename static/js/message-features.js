@@ -3,7 +3,7 @@
 // (reply.js), editing in place (message-edit.js), the toolbar, menu and keys of a
 // message (message-actions.js, message-menu.js), the delete confirmation
 // (confirm.js), jumping to a message (jump.js), the pinned messages (pins.js),
-// completing @names (mentions.js) and the composer's emoji button. chat.js gives it
+// who reacted (reactors.js), completing @names (mentions.js) and the composer's emoji button. chat.js gives it
 // the session's pieces and gets back the ones it needs to call.
 import { byId } from './dom.js';
 import { ReplyBar } from './reply.js';
@@ -14,6 +14,7 @@ import { MessageActions } from './message-actions.js';
 import { Jumper } from './jump.js';
 import { PinsPanel } from './pins.js';
 import { MentionPicker } from './mentions.js';
+import { ReactorTooltip } from './reactors.js';
 import { openEmojiPicker } from './emoji-picker.js';
 
 /**
@@ -83,6 +84,7 @@ export function messageFeatures({ state, me, socket, rooms, messages, members, c
     roomId: () => state.currentRoomId,
     jump,
   });
+  const reactors = new ReactorTooltip({ list: byId('message-list'), scroller: byId('messages') });
   const emoji = byId('composer-emoji');
   emoji.addEventListener('click', () => openEmojiPicker(emoji, { onPick: (picked) => composer.insert(picked) }));
 
@@ -91,6 +93,7 @@ export function messageFeatures({ state, me, socket, rooms, messages, members, c
     editor,
     jumper,
     pins,
+    reactors,
     /** Message `id` was deleted: a reply being written to it, or an edit of it, ends. */
     deleted(id) {
       reply.forget(id);

@@ -1,6 +1,6 @@
 // message-frames.js — owns what the frames about existing messages do to the page:
 // message_updated (an edit, a pin), message_deleted and reaction_added /
-// reaction_removed. Each is a logged event of its room: resume.js says whether it is
+// reaction_removed, and telling the who-reacted tooltip (reactors.js) what changed. Each is a logged event of its room: resume.js says whether it is
 // new to the view, then the message list changes the one message (which ignores what
 // a page it loaded already contained). My own `me` on a reaction is kept here from
 // the frames' user_id, since frames to the whole room say `me: false` for everyone.
@@ -27,9 +27,11 @@ export function messagePosted(message) {
  * @param {import('./messages.js').MessageList} o.messages
  * @param {() => void} o.onPinsChanged  a message of the open room was pinned, unpinned or deleted
  * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted (a reply to it, an edit of it end)
+ * @param {(messageId: number, emoji?: string) => void} o.onReactorsChanged  who reacted to a message (with `emoji`;
+ *   without it, the message was changed or deleted) may have changed: after the message is drawn anew
  * @returns {Record<string, (frame: object) => void>} frame type -> handler
  */
-export function messageFrameHandlers({ me, resume, messages, onPinsChanged, onDeleted }) {
+export function messageFrameHandlers({ me, resume, messages, onPinsChanged, onDeleted, onReactorsChanged }) {
   /** Whether a logged frame of `roomId` at `seq` is new to the open room's view. */
   const fresh = (roomId, seq) => resume.take(Number(roomId), seq) === 'apply';
 
@@ -40,22 +42,30 @@ export function messageFrameHandlers({ me, resume, messages, onPinsChanged, onDe
       messages.patch(message.id, seq, (known) => ({ ...message, reactions: known.reactions ?? [] }));
       messages.patchReplies(message.id, (quote) => (quote.deleted ? quote : { ...quote, excerpt: excerptOf(message.content) }));
       if (!before || Boolean(before.pinned) !== Boolean(message.pinned)) onPinsChanged();
+      onReactorsChanged(Number(message.id));
     },
     message_deleted({ room_id: roomId, message_id: id, seq }) {
       if (!fresh(roomId, seq)) return;
       messages.remove(id, seq);
       onDeleted(Number(id));
       onPinsChanged();
+      onReactorsChanged(Number(id));
     },
+    // Who reacted is asked anew even for a frame the view had (or another room's): the names
+    // kept for the tooltip may be older than the view.
     reaction_added({ room_id: roomId, message_id: id, emoji, user_id: userId, seq }) {
-      if (!fresh(roomId, seq)) return;
-      const mine = Number(userId) === me.id;
-      messages.patch(id, seq, (known) => ({ ...known, reactions: withReactionAdded(known, emoji, mine) }));
+      if (fresh(roomId, seq)) {
+        const mine = Number(userId) === me.id;
+        messages.patch(id, seq, (known) => ({ ...known, reactions: withReactionAdded(known, emoji, mine) }));
+      }
+      onReactorsChanged(Number(id), emoji);
     },
     reaction_removed({ room_id: roomId, message_id: id, emoji, user_id: userId, seq }) {
-      if (!fresh(roomId, seq)) return;
-      const mine = Number(userId) === me.id;
-      messages.patch(id, seq, (known) => ({ ...known, reactions: withReactionRemoved(known, emoji, mine) }));
+      if (fresh(roomId, seq)) {
+        const mine = Number(userId) === me.id;
+        messages.patch(id, seq, (known) => ({ ...known, reactions: withReactionRemoved(known, emoji, mine) }));
+      }
+      onReactorsChanged(Number(id), emoji);
     },
   };
 }

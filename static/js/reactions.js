@@ -4,7 +4,8 @@
 // in. Frames sent to a whole room carry `me: false` for everyone, so `me` is only ever taken
 // from an answer made for me (a history page) or from a frame whose user_id is mine (see
 // message-frames.js for why the reactions of message frames are not taken at all). Clicks
-// are handled by message-actions.js (data-emoji / data-action).
+// are handled by message-actions.js (data-emoji / data-action); the tooltip naming who
+// reacted, and what a click does, is reactors.js's.
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { icon } from './icons.js';
@@ -47,7 +48,6 @@ export function reactionRow(message) {
     'aria-label': r.me
       ? t('reactions.chip-mine', { emoji: r.emoji, count: r.count })
       : t('reactions.chip', { emoji: r.emoji, count: r.count }),
-    title: r.me ? t('reactions.remove') : t('reactions.add-this'),
     dataset: { emoji: r.emoji },
   },
   h('span', { class: 'reaction__emoji', 'aria-hidden': 'true', text: r.emoji }),

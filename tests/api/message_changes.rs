@@ -376,7 +376,9 @@ async fn history_around_a_message_is_the_window_with_it_in_the_middle() {
     r.anna_ws.join(general).await;
     let elsewhere = say(&mut r.anna_ws, general, "не здесь").await["id"].as_i64().unwrap();
     assert_eq!(r.boris.get(&around(elsewhere, "")).await.status(), 404, "a message of another room");
-    assert_eq!(r.boris.get(&around(987654, "")).await.status(), 404);
+    let unknown = r.boris.get(&around(987654, "")).await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.json::<Value>().await.unwrap()["code"], "message_not_found", "the code names what is missing");
     assert_eq!(r.boris.get(&around(ids[3], &format!("&before={}", ids[5]))).await.status(), 400);
     let not_a_number = r.boris.get(&format!("/api/messages/{}?around=x", r.id)).await;
     assert_eq!(not_a_number.status(), 400);
@@ -439,4 +441,157 @@ async fn a_client_resuming_with_since_gets_every_change_in_order() {
     let tail = logged_until(&mut again, 9).await;
     assert_eq!(tail[0]["message"]["reactions"], json!([]), "no reaction counted twice");
     assert_eq!(tail[1]["type"], "reaction_added");
+}
+
+/// `GET /api/messages/{id}/reactions?emoji=…` as `user` asks it: the status and the body.
+async fn who_reacted(user: &TestUser, id: &Value, emoji: &str) -> (u16, Value) {
+    let emoji: String = url::form_urlencoded::byte_serialize(emoji.as_bytes()).collect();
+    let response = user.get(&format!("/api/messages/{id}/reactions?emoji={emoji}")).await;
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Who a reactors answer names, as `[id, username]` pairs.
+fn named(reactors: &Value) -> Vec<(i64, String)> {
+    let users = reactors["users"].as_array().expect("users");
+    users.iter().map(|u| (u["id"].as_i64().unwrap(), u["username"].as_str().unwrap().to_owned())).collect()
+}
+
+both_backends!(async fn who_reacted_is_listed_in_the_order_they_reacted_and_follows_removals);
+async fn who_reacted_is_listed_in_the_order_they_reacted_and_follows_removals() {
+    let app = spawn_app().await;
+    let mut r = anna_and_boris_in_annas_room(&app).await;
+    let carl = TestUser::register(&app).await;
+    let mut carl_ws = carl.connect(&app).await;
+    carl_ws.join(r.id).await;
+    let message = say(&mut r.anna_ws, r.id, "кто за?").await;
+    let id = message["id"].clone();
+    let react = |kind: &str, emoji: &str| json!({ "type": kind, "message_id": id, "emoji": emoji });
+
+    // Carl first, then Boris, then Anna: not the order they registered in.
+    carl_ws.send(react("add_reaction", "👍")).await;
+    reaction_by(&mut carl_ws, "reaction_added", carl.id).await;
+    r.boris_ws.send(react("add_reaction", "👍")).await;
+    reaction_by(&mut r.boris_ws, "reaction_added", r.boris.id).await;
+    r.anna_ws.send(react("add_reaction", "👍")).await;
+    reaction_by(&mut r.anna_ws, "reaction_added", r.anna.id).await;
+    r.boris_ws.send(react("add_reaction", "❤️")).await;
+    reaction_by(&mut r.boris_ws, "reaction_added", r.boris.id).await;
+
+    let (status, thumbs) = who_reacted(&carl, &id, "👍").await;
+    assert_eq!(status, 200);
+    assert_eq!((thumbs["emoji"].clone(), thumbs["count"].clone()), (json!("👍"), json!(3)));
+    assert_eq!(
+        named(&thumbs),
+        [
+            (carl.id, carl.username.clone()),
+            (r.boris.id, r.boris.username.clone()),
+            (r.anna.id, r.anna.username.clone())
+        ]
+    );
+    // Asked like a reaction frame: "❤" without its variation selector is "❤️".
+    let (status, hearts) = who_reacted(&r.anna, &id, "❤").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        hearts,
+        json!({ "emoji": "❤️", "count": 1, "users": [{ "id": r.boris.id, "username": r.boris.username }] })
+    );
+    // A real emoji nobody used on it: nobody.
+    assert_eq!(who_reacted(&r.anna, &id, "🚀").await, (200, json!({ "emoji": "🚀", "count": 0, "users": [] })));
+
+    // Boris takes his 👍 back and gives it again: now he is the latest.
+    r.boris_ws.send(react("remove_reaction", "👍")).await;
+    reaction_by(&mut r.boris_ws, "reaction_removed", r.boris.id).await;
+    let (_, after_removal) = who_reacted(&carl, &id, "👍").await;
+    assert_eq!(after_removal["count"], 2);
+    assert_eq!(named(&after_removal), [(carl.id, carl.username.clone()), (r.anna.id, r.anna.username.clone())]);
+    r.boris_ws.send(react("add_reaction", "👍")).await;
+    reaction_by(&mut r.boris_ws, "reaction_added", r.boris.id).await;
+    let (_, again) = who_reacted(&carl, &id, "👍").await;
+    assert_eq!(
+        named(&again),
+        [
+            (carl.id, carl.username.clone()),
+            (r.anna.id, r.anna.username.clone()),
+            (r.boris.id, r.boris.username.clone())
+        ]
+    );
+}
+
+both_backends!(async fn who_reacted_names_the_first_fifty_and_counts_everyone);
+async fn who_reacted_names_the_first_fifty_and_counts_everyone() {
+    let app = spawn_app().await;
+    let mut r = anna_and_boris_in_annas_room(&app).await;
+    let message = say(&mut r.anna_ws, r.id, "голосуем").await;
+    let id = message["id"].clone();
+    let mut expected = Vec::new();
+    for _ in 0..52 {
+        let user = TestUser::register(&app).await;
+        let mut socket = user.connect(&app).await;
+        socket.join(r.id).await;
+        socket.send(json!({ "type": "add_reaction", "message_id": id, "emoji": "🎉" })).await;
+        reaction_by(&mut socket, "reaction_added", user.id).await;
+        socket.close().await;
+        expected.push((user.id, user.username));
+    }
+
+    let (status, reactors) = who_reacted(&r.boris, &id, "🎉").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(reactors["count"], 52, "everyone is counted");
+    assert_eq!(named(&reactors), expected[..50], "the first fifty are named, earliest first");
+}
+
+both_backends!(async fn who_reacted_is_not_found_for_a_deleted_message_or_a_gone_room_and_refuses_a_non_emoji);
+async fn who_reacted_is_not_found_for_a_deleted_message_or_a_gone_room_and_refuses_a_non_emoji() {
+    let app = spawn_app().await;
+    let mut r = anna_and_boris_in_annas_room(&app).await;
+    let doomed = say(&mut r.boris_ws, r.id, "удалю").await;
+    let kept = say(&mut r.boris_ws, r.id, "оставлю").await;
+    for message in [&doomed, &kept] {
+        r.anna_ws.send(json!({ "type": "add_reaction", "message_id": message["id"], "emoji": "👍" })).await;
+        reaction_by(&mut r.anna_ws, "reaction_added", r.anna.id).await;
+    }
+    assert_eq!(who_reacted(&r.boris, &doomed["id"], "👍").await.1["count"], 1);
+
+    r.boris_ws.send(json!({ "type": "delete_message", "message_id": doomed["id"] })).await;
+    r.boris_ws.wait_for("message_deleted").await;
+    let (status, body) = who_reacted(&r.boris, &doomed["id"], "👍").await;
+    assert_eq!((status, body["code"].clone()), (404, json!("message_not_found")), "a deleted message: {body}");
+    assert!(body["error"].is_string(), "{body}");
+    assert_eq!(who_reacted(&r.boris, &json!(987654), "👍").await.1["code"], "message_not_found", "an unknown id");
+
+    for not_one_emoji in ["", "ok", "👍👍", " 👍", "<b>", "\u{1f3fd}"] {
+        let (status, body) = who_reacted(&r.boris, &kept["id"], not_one_emoji).await;
+        assert_eq!((status, body["code"].clone()), (400, json!("invalid_emoji")), "{not_one_emoji:?}");
+    }
+    let without_emoji = r.boris.get(&format!("/api/messages/{}/reactions", kept["id"])).await;
+    assert_eq!(without_emoji.status(), 400);
+    assert_eq!(without_emoji.json::<Value>().await.unwrap()["code"], "invalid_emoji");
+    let not_a_number = r.boris.get("/api/messages/abc/reactions?emoji=%F0%9F%91%8D").await;
+    assert_eq!(not_a_number.status(), 400);
+    assert_eq!(not_a_number.json::<Value>().await.unwrap()["code"], "bad_request");
+
+    // Once its room is deleted, nobody reads the room's messages, nor who reacted to them.
+    assert_eq!(r.anna.delete(&format!("/api/rooms/{}", r.id)).await.status(), 204);
+    let (status, body) = who_reacted(&r.boris, &kept["id"], "👍").await;
+    assert_eq!((status, body["code"].clone()), (404, json!("message_not_found")), "a message of a gone room");
+}
+
+both_backends!(async fn who_reacted_needs_a_session);
+async fn who_reacted_needs_a_session() {
+    let app = spawn_app().await;
+    let mut r = anna_and_boris_in_annas_room(&app).await;
+    let message = say(&mut r.anna_ws, r.id, "тайна").await;
+    let path = format!("/api/messages/{}/reactions?emoji=%F0%9F%91%8D", message["id"]);
+    assert_eq!(r.boris.get(&path).await.status(), 200);
+
+    let anonymous = app.client().get(app.url(&path)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.json::<Value>().await.unwrap()["code"], "unauthorized");
+    // A session that has ended is no session either.
+    r.boris.log_out(&app).await;
+    let ended = app.client().get(app.url(&path)).header("cookie", format!("discock_session={}", r.boris.session));
+    let ended = ended.send().await.unwrap();
+    assert_eq!(ended.status(), 401);
+    assert_eq!(ended.json::<Value>().await.unwrap()["code"], "unauthorized");
 }

@@ -12,7 +12,8 @@ use super::events::log_event;
 use super::pool::{PgConn, Prepared};
 use super::rows::{message_columns, message_from_row, message_from_row_at, message_select, rows};
 use super::PostgresStore;
-use crate::domain::{ClientId, Message, MessageId, Reaction, RoomId, UserId};
+use crate::domain::{Author, ClientId, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
+use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
 use crate::store::{
     attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
@@ -253,6 +254,40 @@ impl MessageStore for PostgresStore {
         let messages = with_reactions(&mut tx, prepared, messages, Some(viewer)).map_err(internal)?;
         tx.commit().map_err(internal)?;
         Ok(Some(messages))
+    }
+
+    fn reactors(&self, id: MessageId, emoji: &Emoji, limit: u32) -> Result<Option<Reactors>, StoreError> {
+        const USERS: &str = "SELECT u.id, u.username FROM reactions r JOIN users u ON u.id = r.user_id
+             WHERE r.message_id = $1 AND r.emoji = $2 ORDER BY r.id LIMIT $3";
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        // One snapshot: the count and the names agree even while people react.
+        let mut tx = snapshot(client)?;
+        let live = prepared
+            .query_opt(&mut tx, "SELECT 1 FROM messages WHERE id = $1 AND deleted_at IS NULL", &[&id.0])
+            .map_err(internal)?
+            .is_some();
+        if !live {
+            return Ok(None);
+        }
+        let count: i64 = prepared
+            .query_one(
+                &mut tx,
+                "SELECT count(*) FROM reactions WHERE message_id = $1 AND emoji = $2",
+                &[&id.0, &emoji.as_str()],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(internal)?;
+        let mut users = Vec::new();
+        for row in prepared.query(&mut tx, USERS, &[&id.0, &emoji.as_str(), &i64::from(limit)]).map_err(internal)? {
+            users.push(Author {
+                id: UserId(row.try_get(0).map_err(internal)?),
+                username: Username::from_trusted(row.try_get(1).map_err(internal)?),
+            });
+        }
+        tx.commit().map_err(internal)?;
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        Ok(Some(Reactors { emoji: emoji.as_str().to_owned(), count, users }))
     }
 }
 

@@ -8,7 +8,8 @@ use super::events::log_event;
 use super::rooms::room_seq;
 use super::rows::{internal, message_from_row, micros, write_error, MESSAGE_SELECT};
 use super::SqliteStore;
-use crate::domain::{Message, MessageId, Reaction, RoomId, UserId};
+use crate::domain::{Author, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
+use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
 use crate::store::{
     attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
@@ -131,6 +132,37 @@ impl MessageStore for SqliteStore {
         let messages = with_reactions(&tx, messages, Some(viewer))?;
         tx.commit().map_err(internal)?;
         Ok(Some(messages))
+    }
+
+    fn reactors(&self, id: MessageId, emoji: &Emoji, limit: u32) -> Result<Option<Reactors>, StoreError> {
+        let mut conn = self.conn()?;
+        // One read transaction: the count and the names agree even while people react.
+        let tx = conn.transaction().map_err(internal)?;
+        let live: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND deleted_at IS NULL)")
+            .and_then(|mut s| s.query_row([id.0], |r| r.get(0)))
+            .map_err(internal)?;
+        if !live {
+            return Ok(None);
+        }
+        let count: u32 = tx
+            .prepare_cached("SELECT count(*) FROM reactions WHERE message_id = ?1 AND emoji = ?2")
+            .and_then(|mut s| s.query_row(params![id.0, emoji.as_str()], |r| r.get(0)))
+            .map_err(internal)?;
+        let users = tx
+            .prepare_cached(
+                "SELECT u.id, u.username FROM reactions r JOIN users u ON u.id = r.user_id
+                 WHERE r.message_id = ?1 AND r.emoji = ?2 ORDER BY r.id LIMIT ?3",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![id.0, emoji.as_str(), limit], |r| {
+                    Ok(Author { id: UserId(r.get(0)?), username: Username::from_trusted(r.get(1)?) })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Reactors { emoji: emoji.as_str().to_owned(), count, users }))
     }
 }
 

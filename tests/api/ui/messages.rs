@@ -2,11 +2,12 @@
 //! (the other person sees «(изменено)»), replying from a message's toolbar (the reply bar, the
 //! quote, a click on the quote showing the original, «Сообщение удалено» once it is deleted),
 //! reacting through the emoji picker (chips counted for everyone, each person's own chip
-//! highlighted only for them) and the composer's emoji button, completing @names, pinning and
-//! the pinned messages, jumping to a message further back than the loaded page (a link to it, a
-//! reply to it, the search panel's event) with live messages waiting behind «Перейти к
-//! последним», and on a phone a long press opening a message's actions as a sheet. axe checks
-//! the page with each new dialog and the toolbar shown.
+//! highlighted only for them) and the composer's emoji button, the tooltip of a chip naming who
+//! reacted (by pointer and by keyboard, following reactions as they change), completing
+//! @names, pinning and the pinned messages, jumping to a message further back than the loaded
+//! page (a link to it, a reply to it, the search panel's event) with live messages waiting
+//! behind «Перейти к последним», and on a phone a long press opening a message's actions as a
+//! sheet. axe checks the page with each new dialog, the toolbar and the tooltip shown.
 
 use std::time::Duration;
 
@@ -30,6 +31,11 @@ async fn a_reply_shows_its_bar_then_a_quote_that_shows_the_original_and_says_whe
 #[tokio::test]
 async fn a_reaction_from_the_picker_is_counted_for_everyone_and_highlighted_only_for_whoever_reacted() {
     with_alice_and_bob(react_through_the_picker).await;
+}
+
+#[tokio::test]
+async fn pointing_at_or_focusing_a_reaction_shows_who_reacted_and_it_follows_their_changes() {
+    with_alice_and_bob(who_reacted_tooltip).await;
 }
 
 #[tokio::test]
@@ -75,6 +81,41 @@ impl Browser {
         });
         self.client.perform_actions(hover).await.expect("the pointer moved onto the message");
         self.click(&format!("#message-list li[data-id='{id}'] .msg-toolbar [data-action='{action}']")).await;
+    }
+
+    /// Moves the mouse onto the element `css` finds.
+    async fn hover(&self, css: &str) {
+        let element = self.find(css).await;
+        let hover = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        });
+        self.client.perform_actions(hover).await.unwrap_or_else(|e| panic!("{}: pointing at {css}: {e}", self.name));
+    }
+
+    /// Waits until the who-reacted tooltip is shown, the focused or pointed-at chip pointing at
+    /// it, with these two lines; returns nothing, fails with what it saw.
+    async fn wait_for_tooltip(&self, who: &str, hint: &str) {
+        let script = format!(
+            "const tip = document.querySelector('#reactors-tip');
+             const chip = document.querySelector(\"[aria-describedby='reactors-tip']\");
+             return Boolean(tip) && !tip.hidden && tip.getAttribute('role') === 'tooltip' && Boolean(chip)
+                 && chip.matches('.reaction[data-emoji]')
+                 && JSON.stringify([...tip.children].map((line) => line.textContent)) === {};",
+            json!(json!([who, hint]).to_string())
+        );
+        self.wait_until(&format!("the tooltip {who:?} / {hint:?}"), &script).await;
+    }
+
+    async fn wait_for_no_tooltip(&self) {
+        self.wait_until(
+            "the tooltip to hide",
+            "return document.querySelector('#reactors-tip')?.hidden === true
+                 && !document.querySelector('[aria-describedby=\"reactors-tip\"]');",
+        )
+        .await;
     }
 
     /// Clicks the emoji `hex` (Emojibase hexcode) in the open emoji picker; it closes.
@@ -289,6 +330,55 @@ async fn react_through_the_picker(origin: String, alice: Browser, bob: Browser) 
     alice.pick_emoji("1F389").await;
     assert_eq!(alice.composer_value().await, "Поздравляю🎉 !");
     assert_eq!(alice.focused().await, "#composer-input");
+}
+
+async fn who_reacted_tooltip(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    bob.type_in_composer("Кто со мной в кино?").await;
+    bob.press(Key::Enter).await;
+    alice.wait_for_last_message("Кто со мной в кино?").await;
+    let id = alice.run(&format!("return {}.dataset.id;", message_with("Кто со мной в кино?"))).await;
+    let chip = format!("#message-list li[data-id='{}'] .reaction[data-emoji]", id.as_str().expect("an id"));
+
+    let click_chip = format!("document.querySelector(\"{chip}\").click();");
+
+    // Алиса reacts and points at her chip: the tooltip names her, and says what a click does.
+    alice.use_toolbar("Кто со мной в кино?", "react").await;
+    alice.pick_emoji("1F389").await;
+    alice.wait_for_chips("Кто со мной в кино?", json!([["🎉", "1", true]])).await;
+    alice.hover(&chip).await;
+    alice.wait_for_tooltip("Реакция 🎉: Алиса", "Убрать свою реакцию").await;
+    assert_no_serious_violations(&alice, "the chat page with the who-reacted tooltip").await;
+
+    // Борис reacts too while she looks: the tooltip names both, in the order they reacted.
+    bob.wait_for_chips("Кто со мной в кино?", json!([["🎉", "1", false]])).await;
+    bob.run(&click_chip).await;
+    alice.wait_for_chips("Кто со мной в кино?", json!([["🎉", "2", true]])).await;
+    alice.wait_for_tooltip("Реакция 🎉: Алиса и Борис", "Убрать свою реакцию").await;
+
+    // Moving away hides it.
+    alice.hover("#composer-input").await;
+    alice.wait_for_no_tooltip().await;
+
+    // She takes hers back and gives it again: two still, but now after Борис. The names she
+    // was shown are not shown again.
+    alice.run(&click_chip).await;
+    alice.wait_for_chips("Кто со мной в кино?", json!([["🎉", "1", false]])).await;
+    alice.run(&click_chip).await;
+    alice.wait_for_chips("Кто со мной в кино?", json!([["🎉", "2", true]])).await;
+    alice.hover(&chip).await;
+    alice.wait_for_tooltip("Реакция 🎉: Борис и Алиса", "Убрать свою реакцию").await;
+
+    // From the keyboard: Борис focuses the chip and hears who reacted; Escape hides the
+    // tooltip and leaves the focus on the chip, which still takes his reaction back.
+    bob.run(&format!("document.querySelector(\"{chip}\").focus();")).await;
+    bob.wait_for_tooltip("Реакция 🎉: Борис и Алиса", "Убрать свою реакцию").await;
+    bob.chord(&[Key::Escape]).await;
+    bob.wait_for_no_tooltip().await;
+    assert_eq!(bob.focused().await, "button.reaction.reaction--mine");
+    bob.chord(&[Key::Enter]).await;
+    bob.wait_for_chips("Кто со мной в кино?", json!([["🎉", "1", false]])).await;
 }
 
 async fn mention_a_member(origin: String, alice: Browser, bob: Browser) {
