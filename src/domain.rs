@@ -325,6 +325,25 @@ pub struct Room {
     pub is_default: bool,
 }
 
+/// How far a user has read a room, as `GET /api/read_state` and the `read_state` frame show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadState {
+    pub room_id: RoomId,
+    /// The newest message the user marked read; 0 when they never marked one in this room.
+    pub last_read_id: MessageId,
+    /// Messages after `last_read_id` that are not deleted and not the user's own, at most
+    /// [`ReadState::MAX_COUNT`].
+    pub unread: u32,
+    /// Those of them that mention the user, counted among the oldest `MAX_COUNT + 1` unread
+    /// messages (so never more than `unread`).
+    pub mentions: u32,
+}
+
+impl ReadState {
+    /// Where the counts stop: a client shows "1000+" rather than making the server count on.
+    pub const MAX_COUNT: u32 = 1000;
+}
+
 /// A stored message with its author.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {

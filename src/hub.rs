@@ -21,7 +21,9 @@ use tokio::sync::{mpsc, Notify};
 use crate::domain::{RoomId, User, UserId};
 use crate::protocol::Frame;
 
-/// Identifies one connection for the hub's lifetime.
+/// Identifies one connection, across instances too: each hub numbers its connections from a
+/// random start (the high 32 bits), so a frame addressed through Redis to "every connection of
+/// a user but this one" spares exactly that one.
 pub type ConnId = u64;
 
 /// One connected socket as the hub sees it.
@@ -95,7 +97,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Hub {
     pub fn new() -> Self {
-        Self::default()
+        let start = (uuid::Uuid::new_v4().as_u128() as u64) & !u64::from(u32::MAX);
+        Hub { next_id: AtomicU64::new(start), ..Self::default() }
     }
 
     /// Registers a connection opened with a session (its stored hash); its frames will be
@@ -235,6 +238,19 @@ impl Hub {
                 let others = room.members.values().map(|s| &s.member).filter(|m| Some(m.user.id) != except);
                 deliver(others, frame, &mut lagging);
             }
+        }
+        kick(lagging);
+    }
+
+    /// Delivers a frame to every connection of `user` but `except`. A scan of all connections,
+    /// like [`Hub::end_session`]: an index by user would cost every connection for a frame
+    /// sent at the pace a person reads.
+    pub fn send_to_user_except(&self, user: UserId, except: ConnId, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let connections = lock(&self.connections);
+            let others = connections.values().filter(|m| m.user.id == user && m.id != except);
+            deliver(others, frame, &mut lagging);
         }
         kick(lagging);
     }

@@ -9,10 +9,12 @@
 //! - [`messages`]: sending and reading history.
 //! - [`changes`]: editing, deleting, reacting to and pinning posted messages; who reacted.
 //! - [`search`]: finding messages by their words, author and room.
+//! - [`reads`]: how far each user has read each room, and the unread counts after it.
 
 pub mod changes;
 pub mod messages;
 pub mod presence;
+pub mod reads;
 pub mod rooms;
 pub mod search;
 

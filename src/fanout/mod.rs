@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::config::RedisSettings;
-use crate::domain::{Room, RoomId, User, UserId};
+use crate::domain::{ReadState, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
-use crate::hub::{Hub, Member};
+use crate::hub::{ConnId, Hub, Member};
 use crate::protocol::{ServerFrame, TypingUser};
 use crate::store::{DbReader, StoreError};
 use order::{Accepted, Orderer, MAX_HELD};
@@ -47,6 +47,9 @@ pub enum Recipients {
     RoomExcept { room_id: RoomId, user_id: UserId },
     /// Every connection, joined to a room or not.
     Everyone,
+    /// Every connection of one user but one (the connection the news came from), on any
+    /// instance: connection ids are unique across instances (see [`crate::hub::ConnId`]).
+    UserExcept { user_id: UserId, except: ConnId },
 }
 
 /// Cheap-to-clone handle on the fan-out.
@@ -118,6 +121,7 @@ impl Fanout {
         match to {
             Recipients::RoomExcept { room_id, user_id } => hub.publish_except(room_id, Some(user_id), &encoded),
             Recipients::Everyone => hub.broadcast(&encoded),
+            Recipients::UserExcept { user_id, except } => hub.send_to_user_except(user_id, except, &encoded),
         }
     }
 
@@ -317,6 +321,12 @@ impl Fanout {
         if let Some(link) = &self.inner.redis {
             link.publish(Event::SessionEnded { session });
         }
+    }
+
+    /// Tells a user's other connections (on every instance) how far they have read a room:
+    /// the connection `from` moved the marker and knows already.
+    pub fn read_state(&self, user: UserId, from: ConnId, state: ReadState) {
+        self.emit(Recipients::UserExcept { user_id: user, except: from }, state.into());
     }
 
     pub fn room_deleted(&self, room: RoomId) {

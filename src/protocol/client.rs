@@ -53,6 +53,12 @@ pub enum ClientFrame {
     Typing {
         room_id: RoomId,
     },
+    /// The user has read the room up to this message (of a room this connection joined); the
+    /// user's other connections hear `read_state` when the marker moves forward.
+    MarkRead {
+        room_id: RoomId,
+        message_id: MessageId,
+    },
     Ping,
     /// Switches the language of this connection's `error` frames (and close reasons); a code
     /// the product does not speak is answered with `unsupported_language`.
@@ -117,6 +123,10 @@ mod tests {
             ClientFrame::UnpinMessage { message_id: MessageId(9) }
         );
         assert_eq!(
+            ClientFrame::parse(r#"{"type":"mark_read","room_id":3,"message_id":9}"#).unwrap(),
+            ClientFrame::MarkRead { room_id: RoomId(3), message_id: MessageId(9) }
+        );
+        assert_eq!(
             ClientFrame::parse(r#"{"type":"set_language","language":"en"}"#).unwrap(),
             ClientFrame::SetLanguage { language: "en".into() }
         );
@@ -146,6 +156,7 @@ mod tests {
             r#"{"type":"set_language"}"#,
             r#"{"type":"set_language","language":5}"#,
             r#"{"type":"edit_message","message_id":9}"#,
+            r#"{"type":"mark_read","room_id":1}"#,
             r#"{"type":"delete_message","message_id":"9"}"#,
             r#"{"type":"add_reaction","message_id":9,"emoji":5}"#,
             r#"{"type":"send_message","room_id":1,"content":"x","reply_to":"y"}"#,

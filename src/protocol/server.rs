@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::errors::ErrorCode;
 use super::Frame;
-use crate::domain::{Author, Message, MessageId, Room, RoomId, User, UserId};
+use crate::domain::{Author, Message, MessageId, ReadState, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 
 /// The part of a user shown next to "… печатает".
@@ -80,6 +80,14 @@ pub enum ServerFrame {
     RoomDeleted {
         room_id: RoomId,
     },
+    /// The user's read marker in a room moved forward (on another of their connections), with
+    /// the unread counts after it; not logged.
+    ReadState {
+        room_id: RoomId,
+        last_read_id: MessageId,
+        unread: u32,
+        mentions: u32,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -97,6 +105,13 @@ impl ServerFrame {
         // Serializing these types cannot fail: no maps with non-string keys, no failing Serialize impls.
         let json = serde_json::to_string(self).expect("server frames always serialize");
         Frame(Utf8Bytes::from(json))
+    }
+}
+
+impl From<ReadState> for ServerFrame {
+    fn from(state: ReadState) -> Self {
+        let ReadState { room_id, last_read_id, unread, mentions } = state;
+        ServerFrame::ReadState { room_id, last_read_id, unread, mentions }
     }
 }
 
@@ -143,6 +158,7 @@ mod tests {
             ServerFrame::Connected { user: user.clone() },
             ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
             ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
+            ServerFrame::ReadState { room_id: RoomId(1), last_read_id: MessageId(9), unread: 1000, mentions: 2 },
             ServerFrame::Typing { room_id: RoomId(1), user: TypingUser { id: user.id, username: user.username } },
             ServerFrame::Error {
                 code: ErrorCode::RateLimited,

@@ -16,7 +16,7 @@ use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
 use crate::chat::search::{self, Search};
-use crate::chat::{changes, rooms};
+use crate::chat::{changes, reads, rooms};
 use crate::domain::{MessageId, RoomId};
 use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
@@ -74,6 +74,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .and(ctx.clone())
         .and(warp::query::<HashMap<String, String>>())
         .then(list_reactors);
+    // GET /api/read_state
+    let read_state = api.and(warp::path!("read_state")).and(warp::get()).and(ctx.clone()).then(list_read_states);
     // GET /api/search?q&room_id&before&limit
     let search = api
         .and(warp::path!("search"))
@@ -100,6 +102,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .or(messages)
         .unify()
         .or(reactors)
+        .unify()
+        .or(read_state)
         .unify()
         .or(search)
         .unify()
@@ -282,4 +286,11 @@ async fn list_reactors(
     let emoji = query.get("emoji").map_or("", String::as_str);
     let reactors = changes::reactors(&state, session, id, emoji).await?;
     Ok(json_with(StatusCode::OK, &reactors))
+}
+
+/// GET /api/read_state — how far the user has read each room, with the unread counts.
+async fn list_read_states(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
+    let session = state.accounts.session_hash(&meta).ok_or(AppError::Unauthorized)?;
+    let states = reads::read_states(&state, session).await?;
+    Ok(json_with(StatusCode::OK, &states))
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReplyRef, Room,
+    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReadState, ReplyRef, Room,
     RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
@@ -138,7 +138,7 @@ pub struct Inserted {
 /// The store traits, for code that calls a store directly (tests, the migration): their
 /// methods can be called only with the traits in scope.
 pub mod prelude {
-    pub use super::{EventStore, LimitStore, MessageStore, RoomStore, SearchStore, Store, UserStore};
+    pub use super::{EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore};
 }
 
 /// Accounts and their sessions.
@@ -322,6 +322,51 @@ pub trait SearchStore {
     fn search(&self, query: &SearchQuery, viewer: UserId) -> Result<Vec<(Message, Highlight)>, StoreError>;
 }
 
+/// How far each user has read each room: a marker per user and room that only moves forward,
+/// and the unread counts after it, counted by the database over the room's index, never past
+/// [`ReadState::MAX_COUNT`] + 1 messages.
+pub trait ReadStateStore {
+    /// Moves `user`'s marker in `room` to `message`, which must be a message of that room that
+    /// is not deleted; a marker already at or past it stays where it is.
+    fn mark_read(
+        &self,
+        user: UserId,
+        room: RoomId,
+        message: MessageId,
+        now: DateTime<Utc>,
+    ) -> Result<MarkRead, StoreError>;
+    /// The user's read state in every room (all rooms are public), in the order of
+    /// [`RoomStore::list_rooms`]; a room never marked has `last_read_id` 0.
+    fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError>;
+}
+
+/// What [`ReadStateStore::mark_read`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkRead {
+    /// The marker moved forward; the state after it.
+    Moved(ReadState),
+    /// The marker was at or past the message already: nothing changed.
+    Unchanged,
+    /// No such message in the room, or it is deleted.
+    MessageNotFound,
+}
+
+/// The `LIKE` pattern that finds `user` in a message's mentions column wrapped in commas
+/// (`',' || mentions || ','`; see [`mentions_column`]).
+fn mention_pattern(user: UserId) -> String {
+    format!("%,{},%", user.0)
+}
+
+/// The read state from the counts the database gave (over at most `MAX_COUNT + 1` messages).
+fn read_state(room_id: RoomId, last_read_id: i64, unread: i64, mentions: i64) -> ReadState {
+    let cap = |n: i64| u32::try_from(n.clamp(0, i64::from(ReadState::MAX_COUNT))).unwrap_or(ReadState::MAX_COUNT);
+    ReadState { room_id, last_read_id: MessageId(last_read_id), unread: cap(unread), mentions: cap(mentions) }
+}
+
+/// How many messages the unread counts look at: one past the cap, so "more than 1000" is seen
+/// without counting on.
+const COUNT_WINDOW: i64 = ReadState::MAX_COUNT as i64 + 1;
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -332,12 +377,22 @@ pub trait EventStore {
 ///
 /// Implementations block; call them only through [`Db`].
 pub trait Store:
-    UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + Send + Sync + 'static
+    UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + ReadStateStore + Send + Sync + 'static
 {
 }
 
-impl<T: UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + Send + Sync + 'static> Store
-    for T
+impl<
+        T: UserStore
+            + RoomStore
+            + MessageStore
+            + SearchStore
+            + EventStore
+            + LimitStore
+            + ReadStateStore
+            + Send
+            + Sync
+            + 'static,
+    > Store for T
 {
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::chat::changes::{self, ChangeRequest};
 use crate::chat::messages::{self, SendMessage};
-use crate::chat::{presence, ChatError, Participant};
+use crate::chat::{presence, reads, ChatError, Participant};
 use crate::domain::{DomainError, RoomId};
 use crate::hub::Member;
 use crate::i18n::Lang;
@@ -78,6 +78,9 @@ impl Dispatcher {
             ClientFrame::JoinRoom { room_id, since } => presence::join_room(state, participant, room_id, since).await,
             ClientFrame::LeaveRoom { room_id } => presence::leave_room(state, participant, room_id).await,
             ClientFrame::Typing { room_id } => presence::typing(state, participant, room_id),
+            ClientFrame::MarkRead { room_id, message_id } => {
+                reads::mark_read(state, participant, room_id, message_id).await
+            }
             ClientFrame::SendMessage { room_id, content, client_id, reply_to } => {
                 let command = SendMessage { room_id, content, client_id: client_id.clone(), reply_to };
                 match messages::send_message(state, participant, command).await {

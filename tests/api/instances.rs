@@ -48,7 +48,7 @@ fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
 
 /// Two instances of one deployment on the shared Redis and one PostgreSQL database; `None`
 /// (after the loud skip note) when Redis is missing outside CI.
-async fn two_instances() -> Option<(TestApp, TestApp)> {
+pub(crate) async fn two_instances() -> Option<(TestApp, TestApp)> {
     let redis = redis_url();
     if !redis_or_skip(&redis).await {
         return None;

@@ -463,3 +463,42 @@ fn a_history_page_comes_with_the_rooms_seq_as_of_the_same_read() {
     assert_eq!(page.seq, 6, "five messages and a room change");
     assert!(store.history(discock::domain::RoomId(999), None, 3, alice.id).unwrap().is_none());
 }
+
+both_backends!(fn unread_counts_stop_at_a_thousand_and_read_markers_only_move_forward);
+fn unread_counts_stop_at_a_thousand_and_read_markers_only_move_forward() {
+    let store = open_store();
+    let room = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now()).unwrap().id;
+    let alice = user(&*store, "alice");
+    // Someone whose id has alice's in it ("1" in "10"): mentioning them is no mention of her.
+    let lookalike = (0..40)
+        .map(|i| user(&*store, &format!("someone{i}")))
+        .find(|u| u.id.0.to_string().contains(&alice.id.0.to_string()))
+        .expect("an id containing alice's");
+    let bob = user(&*store, "bobby");
+    let mentioning = |who: &User, text: &str| NewMessage {
+        mention_keys: vec![who.username.key()],
+        ..message(room, &bob, text, None)
+    };
+    let mut batch: Vec<NewMessage> = (0..1003).map(|i| mentioning(&alice, &format!("@alice {i}"))).collect();
+    batch.push(mentioning(&lookalike, "не ей"));
+    batch.push(message(room, &alice, "своё", None));
+    let stored = store.insert_messages(&batch).unwrap();
+    let id = |i: usize| stored[i].message.id;
+
+    let states = store.read_states(alice.id).unwrap();
+    assert_eq!(states.len(), 1);
+    assert_eq!((states[0].last_read_id, states[0].unread, states[0].mentions), (MessageId(0), 1000, 1000));
+
+    let moved = store.mark_read(alice.id, room, id(1000), domain::now()).unwrap();
+    let store::MarkRead::Moved(state) = moved else { panic!("the marker moves: {moved:?}") };
+    assert_eq!((state.room_id, state.last_read_id, state.unread, state.mentions), (room, id(1000), 3, 2));
+    assert_eq!(store.mark_read(alice.id, room, id(5), domain::now()).unwrap(), store::MarkRead::Unchanged);
+    assert_eq!(store.mark_read(alice.id, room, id(1000), domain::now()).unwrap(), store::MarkRead::Unchanged);
+    assert_eq!(store.read_states(alice.id).unwrap(), vec![state], "as it was after the move");
+    assert_eq!(
+        store.mark_read(alice.id, discock::domain::RoomId(room.0 + 1), id(1002), domain::now()).unwrap(),
+        store::MarkRead::MessageNotFound,
+        "a message of another room"
+    );
+    assert_eq!(store.read_states(bob.id).unwrap()[0].unread, 1, "bob's marker is his own: alice's message");
+}
