@@ -173,10 +173,14 @@ async fn a_device_on_another_instance_hears_the_read_state_through_redis() {
             let anna = TestUser::register(&a).await;
             let boris = TestUser::register(&a).await;
             let room = anna.create_room(&unique_name("между")).await["id"].as_i64().unwrap();
+            // `room_created` comes back through Redis and may reach a socket opened after it.
+            let join = json!({ "type": "join_room", "room_id": room });
             let mut on_a = anna.connect(&a).await;
-            on_a.join(room).await;
+            on_a.send(join.clone()).await;
+            on_a.wait_for("room_users_list").await;
             let mut boris_ws = boris.connect(&a).await;
-            boris_ws.join(room).await;
+            boris_ws.send(join).await;
+            boris_ws.wait_for("room_users_list").await;
             let mut on_b = anna.another_device(&b).await.connect(&b).await;
             let first = boris_ws.say(room, "раз").await;
             boris_ws.say(room, "два").await;
