@@ -25,7 +25,7 @@ Usage:
       a .env file is read too).
 
   discock migrate-sqlite-to-postgres --from sqlite://path/to/discock.db --to postgres://user:password@host:5432/dbname
-      Copy users, rooms, messages and sessions from an SQLite database into an
+      Copy users, rooms, messages, read markers and sessions from an SQLite database into an
       empty PostgreSQL database, keeping every id. Both schemas are brought up to date first.
       The copy is one transaction: all of it lands, or none. Stop the server first: messages
       sent during the copy are not copied.
@@ -122,6 +122,8 @@ pub struct Copied {
     /// Entries of the rooms' event logs.
     pub events: u64,
     pub reactions: u64,
+    /// Read markers (how far each user has read each room).
+    pub read_states: u64,
     /// Every session: the target applies its own `SESSION_IDLE_DAYS` and `SESSION_MAX_DAYS`
     /// when they are checked, and purges the ended ones at the next login.
     pub sessions: u64,
@@ -168,7 +170,9 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
     let mut conn = target.connection()?;
     let mut tx = conn.client().transaction()?;
     // Keep a server that is already running on this database from writing meanwhile.
-    tx.batch_execute("LOCK TABLE users, rooms, messages, room_events, reactions, sessions IN EXCLUSIVE MODE")?;
+    tx.batch_execute(
+        "LOCK TABLE users, rooms, messages, room_events, reactions, read_states, sessions IN EXCLUSIVE MODE",
+    )?;
     let row = tx.query_one(
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM rooms), (SELECT count(*) FROM messages)",
         &[],
@@ -184,6 +188,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
         messages: without_foreign_keys(&mut tx, "messages", |tx| copy_messages(&source, tx))?,
         events: without_foreign_keys(&mut tx, "room_events", |tx| copy_events(&source, tx))?,
         reactions: without_foreign_keys(&mut tx, "reactions", |tx| copy_reactions(&source, tx))?,
+        read_states: copy_read_states(&source, &mut tx)?,
         sessions: copy_sessions(&source, &mut tx)?,
         took: Duration::ZERO,
     };
@@ -344,6 +349,20 @@ fn copy_reactions(source: &rusqlite::Transaction, tx: &mut postgres::Transaction
     Ok(writer.finish()?)
 }
 
+/// Streams the read markers; they name users and rooms, copied before them.
+fn copy_read_states(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
+    let sink =
+        tx.copy_in("COPY read_states (user_id, room_id, last_read_id, updated_at) FROM STDIN (FORMAT binary)")?;
+    let mut writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::INT8, Type::TIMESTAMPTZ]);
+    let mut select = source.prepare("SELECT user_id, room_id, last_read_id, updated_at FROM read_states")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let (user_id, room_id, last_read_id): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        writer.write(&[&user_id, &room_id, &last_read_id, &time(r.get(3)?)?])?;
+    }
+    Ok(writer.finish()?)
+}
+
 /// Streams the room event log like the messages.
 fn copy_events(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink =
@@ -498,6 +517,7 @@ mod tests {
         };
         store.change_message(ids[2], &edit, alice.id, now).unwrap();
         store.change_message(ids[1], &MessageChange::Pin(true), alice.id, now).unwrap();
+        store.mark_read(bob.id, general.id, ids[1], now).unwrap();
         // The newest message id and the newest room id then belong to deleted rows.
         store.insert_messages(&[say(doomed.id, &bob, "gone soon", None)]).unwrap();
         store.delete_room(doomed.id).unwrap();
@@ -518,6 +538,7 @@ mod tests {
 
         assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
         assert_eq!((copied.events, copied.reactions), (6, 1), "three messages, three changes; one reaction");
+        assert_eq!(copied.read_states, 1);
         assert!(messages[2].edited_at.is_some() && messages[1].pinned && messages[0].reactions.len() == 1);
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
@@ -527,6 +548,8 @@ mod tests {
         let account = pg.session_user("live", domain::now(), &lifetime).unwrap().expect("the live session came along");
         assert_eq!(pg.session_user("dead", domain::now(), &lifetime).unwrap(), None, "the ended one stays ended");
         let alice = account.user;
+        let bobs = pg.read_states(pg.find_credentials("bobby").unwrap().unwrap().0.user.id).unwrap();
+        assert_eq!((bobs[0].last_read_id, bobs[0].unread), (messages[1].id, 1), "read markers came along");
         assert_eq!((alice.username.as_str(), account.language), ("Алиса", Some(Lang::En)), "the language came along");
         assert_eq!(pg.find_credentials("bobby").unwrap().map(|(a, _)| a.language), Some(None), "and its absence");
         assert_eq!(pg.find_credentials("алиса").unwrap().map(|(a, h)| (a.user.id, h)), Some((alice.id, "h1".into())));
