@@ -86,7 +86,9 @@ async fn a_client_resuming_on_another_instance_gets_what_it_missed_and_what_come
             let boris = TestUser::register(&b).await;
             let room = anna.create_room("Между серверами").await["id"].as_i64().unwrap();
             let mut on_a = anna.connect(&a).await;
-            on_a.join(room).await;
+            // room_created comes back through Redis even on A, and may reach this new socket first.
+            on_a.send(json!({ "type": "join_room", "room_id": room })).await;
+            on_a.wait_for("room_users_list").await;
             let mut on_b = boris.connect(&b).await;
             // room_created may still be on its way to B through Redis: skip it if it comes first.
             on_b.send(json!({ "type": "join_room", "room_id": room })).await;
@@ -378,7 +380,9 @@ async fn edits_reactions_and_deletions_reach_the_other_instance_in_the_rooms_ord
             let boris = TestUser::register(&b).await;
             let room = anna.create_room("Правки между серверами").await["id"].as_i64().unwrap();
             let mut on_a = anna.connect(&a).await;
-            on_a.join(room).await;
+            // room_created comes back through Redis even on A, and may reach this new socket first.
+            on_a.send(json!({ "type": "join_room", "room_id": room })).await;
+            on_a.wait_for("room_users_list").await;
             let mut on_b = boris.connect(&b).await;
             on_b.send(json!({ "type": "join_room", "room_id": room })).await;
             on_b.wait_for("room_users_list").await;
