@@ -96,6 +96,11 @@ export function listRooms() {
   return request('GET', '/api/rooms');
 }
 
+/** GET /api/read_state -> [{room_id, last_read_id, unread, mentions}], one per room */
+export function getReadState() {
+  return request('GET', '/api/read_state');
+}
+
 /** POST /api/rooms -> the created room */
 export function createRoom({ name, description }) {
   const body = { name };

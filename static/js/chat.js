@@ -5,7 +5,8 @@
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
 // keys.js; replying, editing, reacting, jumping to a message and the pins are
-// put together by message-features.js; message search is search.js. They all work on the
+// put together by message-features.js; message search is search.js; unread counts, marking
+// the open room read and the count in the title are unread.js. They all work on the
 // state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
@@ -30,6 +31,7 @@ import { paintProfile } from './people.js';
 import { byId } from './dom.js';
 import { messageFeatures } from './message-features.js';
 import { messageIdFromUrl } from './jump.js';
+import { Unread } from './unread.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -262,8 +264,10 @@ const features = messageFeatures({
   settle: (page) => outbox.settleFrom(page),
 });
 
+const unread = new Unread({ state, me, socket, rooms, messages });
+
 const frames = frameHandlers({
-  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts,
+  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread,
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
@@ -326,7 +330,7 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
 function showRoomHeader(room) {
   header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
   composer.setPlaceholder(t('composer.placeholder-room', { room: room.name }));
-  document.title = `#${room.name} — Discock`;
+  unread.setTitle(`#${room.name} — Discock`);
 }
 
 /** After a language switch: the open room's texts outside the views that redo their own. */
@@ -359,6 +363,7 @@ function sendTyping() {
 async function handleOpen({ reconnected }) {
   // Rejoin the open room from lastSeq: the server replays what we missed, then goes on live.
   resume.connected({ reconnected });
+  unread.refresh(); // what came while we were away is in no frame
   if (!reconnected || state.currentRoomId === null) {
     outbox.flush();
     return;

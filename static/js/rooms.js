@@ -1,9 +1,11 @@
 // rooms.js — owns the rooms the user can see: the sidebar list (kept in
-// creation order, updated live), which one is highlighted, the header of the
+// creation order, updated live), which one is highlighted, how unread ones are
+// marked (bold, a badge with the mentions; the counts are unread.js's), the header of the
 // open room (name, description, the creator's rename/delete buttons), and the
 // page address that names the open room (/chat?room=ID).
 import { h } from './dom.js';
 import { t, onLangChange } from './i18n.js';
+import { countText, mentionsLabel } from './unread.js';
 
 function byCreation(a, b) {
   const ta = Date.parse(a.created_at);
@@ -62,6 +64,8 @@ export class RoomList {
     this.error = null;
     /** Whether the rooms are being loaded (the page starts so). */
     this.loading = true;
+    /** The unread counts to mark rooms with (unread.js's UnreadCounts), or null. */
+    this.unread = null;
 
     list.addEventListener('click', (event) => {
       const link = event.target.closest('a[data-room-id]');
@@ -71,7 +75,28 @@ export class RoomList {
       event.preventDefault();
       this.onSelect(Number(link.dataset.roomId));
     });
-    onLangChange(() => (this.error ? this.showError(this.error.text, this.error.retry) : this.renderStatus()));
+    onLangChange(() => {
+      if (this.error) this.showError(this.error.text, this.error.retry);
+      else this.renderStatus();
+      if (this.unread) this.showUnread(this.unread);
+    });
+  }
+
+  /** Marks each room by `counts` (get(id) -> { unread, mentions }): bold when unread, a badge with the mentions. */
+  showUnread(counts) {
+    this.unread = counts;
+    for (const link of this.list.querySelectorAll('a[data-room-id]')) this.markUnread(link, Number(link.dataset.roomId));
+  }
+
+  markUnread(link, id) {
+    const { unread, mentions } = this.unread?.get(id) ?? { unread: 0, mentions: 0 };
+    link.classList.toggle('is-unread', unread > 0);
+    link.querySelector('.room-link__badge')?.remove();
+    if (mentions > 0) {
+      link.append(h('span', { class: 'room-link__badge' },
+        h('span', { 'aria-hidden': 'true', text: countText(mentions) }),
+        h('span', { class: 'visually-hidden', text: mentionsLabel(mentions) })));
+    }
   }
 
   setRooms(rooms) {
@@ -144,6 +169,7 @@ export class RoomList {
       h('span', { class: 'room-link__name', text: room.name })),
     ));
     this.list.replaceChildren(...items);
+    for (const link of this.list.querySelectorAll('a[data-room-id]')) this.markUnread(link, Number(link.dataset.roomId));
     this.error = null;
     this.loading = false;
     this.renderStatus();

@@ -19,6 +19,7 @@
 //! `ui/messages.rs` works with messages: editing with ↑, replying and the quote, reactions
 //! through the emoji picker, and jumping to a message further back than the loaded page.
 //! `ui/search.rs` searches messages from the room header and chooses a result.
+//! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -34,6 +35,7 @@ mod format;
 mod language;
 mod messages;
 mod search;
+mod unread;
 
 /// A phone-sized window.
 const PHONE: (u32, u32) = (375, 740);
