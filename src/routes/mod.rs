@@ -4,6 +4,7 @@
 //! here, once, in the language of the signed-in user, else of the request.
 
 pub mod api;
+pub mod dms;
 pub mod pages;
 pub mod ws;
 
@@ -48,6 +49,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     }
     let outcome = pages::routes(state.clone())
         .or(api::routes(state.clone()))
+        .unify()
+        .or(dms::routes(state.clone()))
         .unify()
         .or(ws::routes(state.clone()))
         .unify()

@@ -18,6 +18,7 @@ mod catalogues;
 mod chat;
 mod connections;
 mod crash;
+mod dms;
 mod fuzz;
 mod head;
 mod history;

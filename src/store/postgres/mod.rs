@@ -14,6 +14,7 @@
 //! `messages`, `search`, `events`, `reads`.
 
 mod connect;
+mod dms;
 mod events;
 mod limits;
 mod messages;

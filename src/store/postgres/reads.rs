@@ -59,6 +59,7 @@ impl ReadStateStore for PostgresStore {
     fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError> {
         const MARKERS: &str = "SELECT r.id, coalesce(s.last_read_id, 0)
              FROM rooms r LEFT JOIN read_states s ON s.room_id = r.id AND s.user_id = $1
+             WHERE r.dm_a IS NULL OR $1 IN (r.dm_a, r.dm_b)
              ORDER BY r.created_at, r.id";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();

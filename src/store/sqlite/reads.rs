@@ -70,6 +70,7 @@ impl ReadStateStore for SqliteStore {
             .prepare_cached(
                 "SELECT r.id, coalesce(s.last_read_id, 0)
                  FROM rooms r LEFT JOIN read_states s ON s.room_id = r.id AND s.user_id = ?1
+                 WHERE r.dm_a IS NULL OR r.dm_a = ?1 OR r.dm_b = ?1
                  ORDER BY r.created_at, r.id",
             )
             .and_then(|mut s| s.query_map([user.0], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
