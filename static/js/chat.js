@@ -6,8 +6,8 @@
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
 // keys.js; replying, editing, reacting, jumping to a message and the pins are
 // put together by message-features.js; message search is search.js; unread counts, marking
-// the open room read and the count in the title are unread.js. They all work on the
-// state object below.
+// the open room read and the count in the title are unread.js; direct conversations
+// are dms.js. They all work on the state object below.
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -32,6 +32,7 @@ import { byId } from './dom.js';
 import { messageFeatures } from './message-features.js';
 import { messageIdFromUrl } from './jump.js';
 import { Unread } from './unread.js';
+import { DirectMessages } from './dms.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -83,7 +84,9 @@ const toasts = new Toasts(byId('toasts'));
 
 const rooms = new RoomList({
   list: byId('room-list'),
+  dmList: byId('dm-list'),
   status: byId('room-list-status'),
+  meId: me.id,
   onSelect: (id) => openRoom(id),
 });
 
@@ -266,8 +269,10 @@ const features = messageFeatures({
 
 const unread = new Unread({ state, me, socket, rooms, messages });
 
+const dms = new DirectMessages({ rooms, unread, toasts, openRoom: (roomId) => openRoom(roomId) });
+
 const frames = frameHandlers({
-  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread,
+  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms,
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
@@ -329,8 +334,9 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
 
 function showRoomHeader(room) {
   header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
-  composer.setPlaceholder(t('composer.placeholder-room', { room: room.name }));
-  unread.setTitle(`#${room.name} — Discock`);
+  const dm = room.kind === 'dm';
+  composer.setPlaceholder(t(dm ? 'composer.placeholder-dm' : 'composer.placeholder-room', { room: room.name, name: room.name }));
+  unread.setTitle(`${dm ? '@' : '#'}${room.name} — Discock`);
 }
 
 /** After a language switch: the open room's texts outside the views that redo their own. */
@@ -364,6 +370,7 @@ async function handleOpen({ reconnected }) {
   // Rejoin the open room from lastSeq: the server replays what we missed, then goes on live.
   resume.connected({ reconnected });
   unread.refresh(); // what came while we were away is in no frame
+  if (reconnected) dms.load(); // nor a conversation started meanwhile (the first load is loadRooms's)
   if (!reconnected || state.currentRoomId === null) {
     outbox.flush();
     return;
@@ -394,7 +401,8 @@ function showMe() {
 async function loadRooms() {
   rooms.showLoading();
   try {
-    rooms.setRooms(await api.listRooms());
+    const [list] = await Promise.all([api.listRooms(), dms.load()]);
+    rooms.setRooms(list);
   } catch (err) {
     rooms.showError(() => t('rooms.load-failed', { reason: err.message }), () => loadRooms());
     header.showPlaceholder(() => t('chat.offline'));
