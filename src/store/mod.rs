@@ -115,6 +115,14 @@ pub enum Write {
         by: UserId,
         at: DateTime<Utc>,
     },
+    /// Moves a user's read marker ([`ReadStateStore::mark_read`]): marks come as often as
+    /// people read, so they share the writer's commits instead of paying one each.
+    MarkRead {
+        user: UserId,
+        room: RoomId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What one [`Write`] did.
@@ -124,6 +132,7 @@ pub enum Write {
 pub enum Written {
     Posted(Inserted),
     Changed(ChangeOutcome),
+    Read(MarkRead),
 }
 
 /// The result of storing one message.
@@ -261,7 +270,7 @@ pub trait MessageStore {
             .into_iter()
             .filter_map(|w| match w {
                 Written::Posted(inserted) => Some(inserted),
-                Written::Changed(_) => None,
+                Written::Changed(_) | Written::Read(_) => None,
             })
             .collect())
     }
@@ -327,16 +336,22 @@ pub trait SearchStore {
 /// How far each user has read each room: a marker per user and room that only moves forward,
 /// and the unread counts after it, counted by the database over the room's index, never past
 /// [`ReadState::MAX_COUNT`] + 1 messages.
-pub trait ReadStateStore {
+pub trait ReadStateStore: MessageStore {
     /// Moves `user`'s marker in `room` to `message`, which must be a message of that room that
-    /// is not deleted; a marker already at or past it stays where it is.
+    /// is not deleted; a marker already at or past it stays where it is: [`MessageStore::write`]
+    /// with one [`Write::MarkRead`].
     fn mark_read(
         &self,
         user: UserId,
         room: RoomId,
         message: MessageId,
         now: DateTime<Utc>,
-    ) -> Result<MarkRead, StoreError>;
+    ) -> Result<MarkRead, StoreError> {
+        match self.write(&[Write::MarkRead { user, room, message, at: now }])?.pop() {
+            Some(Written::Read(outcome)) => Ok(outcome),
+            _ => Err(StoreError::Internal("a read marker was answered as another write".into())),
+        }
+    }
     /// The user's read state in every room they may see (the public ones and their own direct
     /// conversations), oldest room first; a room never marked has `last_read_id` 0.
     fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError>;

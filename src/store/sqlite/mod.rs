@@ -44,7 +44,7 @@ const POOL_SIZE: u32 = 8;
 
 pub struct SqliteStore {
     pool: Pool<SqliteConnectionManager>,
-    /// Held by the frequent writers (message batches, changes to messages) for their whole
+    /// Held by the frequent writer (the batches of messages, changes and read markers) for its whole
     /// transaction. SQLite has one writer at a time, and a second one waiting inside SQLite sleeps
     /// in its busy handler for up to tens of milliseconds at a go; queueing on this lock instead
     /// hands the database over the moment the other commits.
