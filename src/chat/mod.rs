@@ -11,10 +11,12 @@
 //! - [`search`]: finding messages by their words, author and room.
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
 //! - [`dms`]: direct conversations of two people, visible to them only.
+//! - [`mutes`]: the rooms each user does not want to be notified of.
 
 pub mod changes;
 pub mod dms;
 pub mod messages;
+pub mod mutes;
 pub mod presence;
 pub mod reads;
 pub mod rooms;

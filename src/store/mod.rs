@@ -148,7 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        DmStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore,
+        DmStore, EventStore, LimitStore, MessageStore, MuteStore, ReadStateStore, RoomStore, SearchStore, Store,
+        UserStore,
     };
 }
 
@@ -426,6 +427,14 @@ impl Conversation {
     }
 }
 
+/// Rooms each user muted: stored per user, so every device of theirs stays quiet about them.
+pub trait MuteStore {
+    /// Mutes or unmutes `room` for `user`; false when it was so already (which is no error).
+    fn set_muted(&self, user: UserId, room: RoomId, muted: bool, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The rooms `user` muted, by id.
+    fn muted_rooms(&self, user: UserId) -> Result<Vec<RoomId>, StoreError>;
+}
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -444,6 +453,7 @@ pub trait Store:
     + EventStore
     + LimitStore
     + ReadStateStore
+    + MuteStore
     + Send
     + Sync
     + 'static
@@ -459,6 +469,7 @@ impl<
             + EventStore
             + LimitStore
             + ReadStateStore
+            + MuteStore
             + Send
             + Sync
             + 'static,

@@ -8,6 +8,7 @@ mod dms;
 mod events;
 mod limits;
 mod messages;
+mod mutes;
 mod reads;
 mod rooms;
 mod rows;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/007_message_search.sql")),
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
     (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
+    (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
