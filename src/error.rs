@@ -57,6 +57,8 @@ pub enum BadRequest {
     NotAWebSocket,
     /// A language the product does not speak (`PUT /api/language`).
     UnsupportedLanguage,
+    /// A user id in the path that is not an integer (`/api/blocks/{user_id}`).
+    UserIdNotInteger,
 }
 
 impl AppError {
@@ -72,6 +74,7 @@ impl AppError {
                     StatusCode::NOT_FOUND
                 }
                 ChatError::NotJoined(_)
+                | ChatError::Blocked
                 | ChatError::NotRoomCreator
                 | ChatError::NotAuthor
                 | ChatError::CannotDelete
@@ -84,6 +87,7 @@ impl AppError {
                 | ChatError::InvalidEmoji
                 | ChatError::BeforeWithAround
                 | ChatError::BadLimit
+                | ChatError::CannotBlockSelf
                 | ChatError::InvalidSince { .. }
                 | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
                 ChatError::NotSignedIn => StatusCode::UNAUTHORIZED,
@@ -103,6 +107,7 @@ impl AppError {
             StatusCode::FORBIDDEN => match self {
                 AppError::CrossOrigin => "cross_origin",
                 AppError::Csrf => "csrf",
+                AppError::Chat(ChatError::Blocked) => "blocked",
                 _ => "forbidden",
             },
             StatusCode::NOT_FOUND => match self {
@@ -142,6 +147,7 @@ impl AppError {
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,
                 BadRequest::UnsupportedLanguage => Sentence::UnsupportedLanguage,
+                BadRequest::UserIdNotInteger => Sentence::UserIdNotInteger,
             },
             AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => Sentence::DatabaseDown,
             AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => Sentence::Internal,

@@ -161,6 +161,7 @@ fn error_code(e: &ChatError) -> ErrorCode {
         ChatError::MessageNotFound(_) => ErrorCode::MessageNotFound,
         ChatError::InvalidEmoji => ErrorCode::InvalidEmoji,
         ChatError::TooManyReactions => ErrorCode::TooManyReactions,
+        ChatError::Blocked => ErrorCode::Blocked,
         ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken => ErrorCode::Conflict,
         ChatError::InvalidSince { .. } => ErrorCode::InvalidSince,
         ChatError::Invalid(DomainError::MessageEmpty) => ErrorCode::EmptyMessage,
@@ -170,6 +171,7 @@ fn error_code(e: &ChatError) -> ErrorCode {
         // No frame names a user today: these are the frame forms of the API's 404 and 400.
         ChatError::UserNotFound(_)
         | ChatError::DmWithSelf
+        | ChatError::CannotBlockSelf
         | ChatError::Invalid(_)
         | ChatError::NothingToChange
         | ChatError::BadLimit

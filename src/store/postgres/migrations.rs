@@ -18,6 +18,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/007_message_search.sql")),
     (8, include_str!("../migrations/postgres/008_read_states.sql")),
     (9, include_str!("../migrations/postgres/009_direct_messages.sql")),
+    (10, include_str!("../migrations/postgres/010_blocks.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one

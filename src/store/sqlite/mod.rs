@@ -2,8 +2,9 @@
 //! and the versioned migrations in `migrations/sqlite/`.
 //!
 //! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
-//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`.
+//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `blocks`.
 
+mod blocks;
 mod dms;
 mod events;
 mod limits;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/007_message_search.sql")),
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
     (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
+    (10, include_str!("../migrations/sqlite/010_blocks.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
