@@ -311,3 +311,20 @@ impl Unmatched {
         json_error(status, &sentence.text(lang), code)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_between_two_people_is_a_403_coded_blocked_in_both_languages() {
+        let e = AppError::Chat(ChatError::Blocked);
+        assert_eq!((e.status(), e.code()), (StatusCode::FORBIDDEN, "blocked"));
+        assert_eq!(e.message(Lang::Ru), "Этот пользователь ограничил общение с вами");
+        assert_eq!(e.message(Lang::En), "This user has limited contact with you");
+        let own = AppError::Chat(ChatError::CannotBlockSelf);
+        assert_eq!((own.status(), own.code()), (StatusCode::BAD_REQUEST, "bad_request"));
+        let nobody = AppError::Chat(ChatError::UserNotFound(crate::domain::UserId(9)));
+        assert_eq!((nobody.status(), nobody.code()), (StatusCode::NOT_FOUND, "not_found"));
+    }
+}

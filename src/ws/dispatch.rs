@@ -202,3 +202,16 @@ fn protocol_error(lang: Lang, e: &ProtocolError) -> Frame {
     let message = texts::protocol_error(lang, e);
     ServerFrame::Error { code: e.code(), message, client_id: None, retry_after_ms: None }.encode()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_between_two_people_is_an_error_frame_coded_blocked() {
+        let frame = chat_error(Lang::En, &ChatError::Blocked, None);
+        let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
+        assert_eq!(value["code"], "blocked");
+        assert_eq!(value["message"], "This user has limited contact with you");
+    }
+}
