@@ -75,10 +75,7 @@ async fn blocking_refuses_oneself_unknown_users_bad_ids_strangers_and_other_site
     assert_eq!(code(block(&anna, anna.id).await).await, (StatusCode::BAD_REQUEST, "bad_request".into()));
     assert_eq!(code(block(&anna, 999_999_999).await).await, (StatusCode::NOT_FOUND, "not_found".into()));
     assert_eq!(code(anna.put("/api/blocks/boris").await).await, (StatusCode::BAD_REQUEST, "bad_request".into()));
-    assert_eq!(
-        code(anna.delete("/api/blocks/1.5").await).await,
-        (StatusCode::BAD_REQUEST, "bad_request".into())
-    );
+    assert_eq!(code(anna.delete("/api/blocks/1.5").await).await, (StatusCode::BAD_REQUEST, "bad_request".into()));
 
     let stranger = app.client();
     let path = app.url(&format!("/api/blocks/{}", boris.id));

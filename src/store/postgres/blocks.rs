@@ -47,7 +47,11 @@ impl BlockStore for PostgresStore {
         let mut blocks = Blocks::default();
         for row in prepared.query(client, SQL, &[&user.0]).map_err(internal)? {
             let (other, mine): (i64, bool) = (row.try_get(0).map_err(internal)?, row.try_get(1).map_err(internal)?);
-            if mine { blocks.blocked.push(UserId(other)) } else { blocks.blocked_by.push(UserId(other)) }
+            if mine {
+                blocks.blocked.push(UserId(other))
+            } else {
+                blocks.blocked_by.push(UserId(other))
+            }
         }
         Ok(blocks)
     }
