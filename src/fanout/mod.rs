@@ -324,7 +324,8 @@ impl Fanout {
         self.inner.hub.disconnect(member);
     }
 
-    /// Tells the room's other members that `user` is typing.
+    /// Tells the room's other members that `user` is typing, but for those either side of a
+    /// block with them (each instance's hub filters its own connections).
     pub fn typing(&self, user: &User, room: RoomId) {
         let typing =
             ServerFrame::Typing { room_id: room, user: TypingUser { id: user.id, username: user.username.clone() } };

@@ -8,7 +8,7 @@
 // asked for by other pieces (the profile card, the settings' list) with the
 // `discock:block` / `discock:unblock` events on `document`, {detail: {user}}.
 // Typing across a block is filtered by the server; the blocked person is never
-// told.
+// told. chat.js merges frameHandlers() into frames.js's map.
 import * as api from './api.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -32,6 +32,8 @@ export class Blocks {
     this.listeners = new Set();
     /** Bumped by each load, so an older answer does not overwrite a newer one. */
     this.loads = 0;
+    /** Why the last load failed (the settings' list says so), or null. */
+    this.failed = null;
 
     messages.view.hooks.push((node, message) => this.decorate(node, message));
     document.addEventListener('discock:block', (event) => this.block(event.detail?.user));
