@@ -148,7 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        BlockStore, DmStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore,
+        BlockStore, DmStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store,
+        UserStore,
     };
 }
 
