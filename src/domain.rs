@@ -397,6 +397,16 @@ impl ReadState {
     pub const MAX_COUNT: u32 = 1000;
 }
 
+/// A user's blocks, both ways: whom they blocked and who blocked them. Either way, the two do
+/// not see each other's typing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Blocks {
+    /// The users this user blocked.
+    pub blocked: Vec<UserId>,
+    /// The users who blocked this user.
+    pub blocked_by: Vec<UserId>,
+}
+
 /// A stored message with its author.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {

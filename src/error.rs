@@ -57,6 +57,8 @@ pub enum BadRequest {
     NotAWebSocket,
     /// A language the product does not speak (`PUT /api/language`).
     UnsupportedLanguage,
+    /// A user id in the path that is not an integer (`/api/blocks/{user_id}`).
+    UserIdNotInteger,
 }
 
 impl AppError {
@@ -72,6 +74,7 @@ impl AppError {
                     StatusCode::NOT_FOUND
                 }
                 ChatError::NotJoined(_)
+                | ChatError::Blocked
                 | ChatError::NotRoomCreator
                 | ChatError::NotAuthor
                 | ChatError::CannotDelete
@@ -84,6 +87,7 @@ impl AppError {
                 | ChatError::InvalidEmoji
                 | ChatError::BeforeWithAround
                 | ChatError::BadLimit
+                | ChatError::CannotBlockSelf
                 | ChatError::InvalidSince { .. }
                 | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
                 ChatError::NotSignedIn => StatusCode::UNAUTHORIZED,
@@ -103,6 +107,7 @@ impl AppError {
             StatusCode::FORBIDDEN => match self {
                 AppError::CrossOrigin => "cross_origin",
                 AppError::Csrf => "csrf",
+                AppError::Chat(ChatError::Blocked) => "blocked",
                 _ => "forbidden",
             },
             StatusCode::NOT_FOUND => match self {
@@ -142,6 +147,7 @@ impl AppError {
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,
                 BadRequest::UnsupportedLanguage => Sentence::UnsupportedLanguage,
+                BadRequest::UserIdNotInteger => Sentence::UserIdNotInteger,
             },
             AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => Sentence::DatabaseDown,
             AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => Sentence::Internal,
@@ -303,5 +309,22 @@ impl Unmatched {
             Unmatched::BadRequest => (StatusCode::BAD_REQUEST, Sentence::BadRequest, "bad_request"),
         };
         json_error(status, &sentence.text(lang), code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_between_two_people_is_a_403_coded_blocked_in_both_languages() {
+        let e = AppError::Chat(ChatError::Blocked);
+        assert_eq!((e.status(), e.code()), (StatusCode::FORBIDDEN, "blocked"));
+        assert_eq!(e.message(Lang::Ru), "Этот пользователь ограничил общение с вами");
+        assert_eq!(e.message(Lang::En), "This user has limited contact with you");
+        let own = AppError::Chat(ChatError::CannotBlockSelf);
+        assert_eq!((own.status(), own.code()), (StatusCode::BAD_REQUEST, "bad_request"));
+        let nobody = AppError::Chat(ChatError::UserNotFound(crate::domain::UserId(9)));
+        assert_eq!((nobody.status(), nobody.code()), (StatusCode::NOT_FOUND, "not_found"));
     }
 }

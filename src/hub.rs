@@ -6,10 +6,15 @@
 //! connection that resumes after a reconnect is sent the events it missed from the database
 //! first, and the hub drops live events it already got that way (see [`Hub::resume_after`]).
 //!
+//! Blocks: each connection knows whom it must not hear typing from (its user blocked them, or
+//! they blocked its user), kept up to date by [`Hub::block_changed`]; typing alone is filtered
+//! by it, so the message path never looks.
+//!
 //! Locking: `rooms` is an `RwLock` whose write side is taken only to join or leave (rare);
 //! delivering a message takes the read side plus the one room's mutex, so rooms do not
 //! contend with each other. No lock is ever held across an `.await` (all methods are
-//! synchronous), and no two of these locks are taken in the opposite order.
+//! synchronous), and no two of these locks are taken in the opposite order; a connection's own
+//! `muted` lock is always the innermost.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, Notify};
 
-use crate::domain::{RoomId, User, UserId};
+use crate::domain::{Blocks, RoomId, User, UserId};
 use crate::protocol::Frame;
 
 /// Identifies one connection, across instances too: each hub numbers its connections from a
@@ -42,6 +47,48 @@ pub struct Member {
     /// Woken when the connection's session ended; its owner must sign in again rather than
     /// reconnect.
     session_ended: Notify,
+    /// Whom this connection hears no typing from (blocks either way).
+    muted: Mutex<Muted>,
+}
+
+/// The users a connection hears no typing from: those its user blocked and those who blocked
+/// its user. Starts empty; the stored blocks come a moment after the connection registers
+/// ([`Member::load_blocks`]), and a change heard meanwhile is kept and replayed on top of them,
+/// so a block made while the connection opens is not lost either way.
+#[derive(Debug)]
+struct Muted {
+    blocked: HashSet<UserId>,
+    blocked_by: HashSet<UserId>,
+    /// Changes heard before the stored blocks were loaded, oldest first; `None` once loaded.
+    early: Option<Vec<MuteChange>>,
+}
+
+/// One block or unblock as one connection sees it.
+#[derive(Debug, Clone, Copy)]
+struct MuteChange {
+    /// Its user blocked (or unblocked) `other`, rather than `other` blocking its user.
+    mine: bool,
+    other: UserId,
+    blocking: bool,
+}
+
+impl Muted {
+    fn new() -> Self {
+        Muted { blocked: HashSet::new(), blocked_by: HashSet::new(), early: Some(Vec::new()) }
+    }
+
+    fn apply(&mut self, change: MuteChange) {
+        let set = if change.mine { &mut self.blocked } else { &mut self.blocked_by };
+        if change.blocking {
+            set.insert(change.other);
+        } else {
+            set.remove(&change.other);
+        }
+    }
+
+    fn hears(&self, user: UserId) -> bool {
+        !self.blocked.contains(&user) && !self.blocked_by.contains(&user)
+    }
 }
 
 impl Member {
@@ -60,6 +107,30 @@ impl Member {
     /// connection is gone.
     pub async fn send(&self, frame: Frame) -> bool {
         self.outbox.send(frame).await.is_ok()
+    }
+
+    /// Takes the user's stored blocks (read after the connection registered), then the changes
+    /// heard since it registered, in order.
+    pub fn load_blocks(&self, blocks: Blocks) {
+        let mut muted = lock(&self.muted);
+        muted.blocked = blocks.blocked.into_iter().collect();
+        muted.blocked_by = blocks.blocked_by.into_iter().collect();
+        for change in muted.early.take().unwrap_or_default() {
+            muted.apply(change);
+        }
+    }
+
+    /// Whether this connection hears `user` typing: neither of them blocked the other.
+    pub fn hears(&self, user: UserId) -> bool {
+        lock(&self.muted).hears(user)
+    }
+
+    fn block_changed(&self, change: MuteChange) {
+        let mut muted = lock(&self.muted);
+        if let Some(early) = &mut muted.early {
+            early.push(change);
+        }
+        muted.apply(change);
     }
 }
 
@@ -105,8 +176,15 @@ impl Hub {
     /// pushed into `outbox`.
     pub fn connect(&self, user: User, session: String, outbox: mpsc::Sender<Frame>) -> Arc<Member> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let member =
-            Arc::new(Member { id, user, session, outbox, kicked: Notify::new(), session_ended: Notify::new() });
+        let member = Arc::new(Member {
+            id,
+            user,
+            session,
+            outbox,
+            kicked: Notify::new(),
+            session_ended: Notify::new(),
+            muted: Mutex::new(Muted::new()),
+        });
         lock(&self.connections).insert(id, member.clone());
         member
     }
@@ -242,6 +320,46 @@ impl Hub {
         kick(lagging);
     }
 
+    /// Delivers a typing frame of `user` to every connection in a room that hears them: not the
+    /// user's own, nor those of people either side of a block with them.
+    pub fn publish_typing(&self, room_id: RoomId, user: UserId, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(room) = rooms.get(&room_id) {
+                let room = lock(room);
+                let hearing = room.members.values().map(|s| &s.member).filter(|m| m.user.id != user && m.hears(user));
+                deliver(hearing, frame, &mut lagging);
+            }
+        }
+        kick(lagging);
+    }
+
+    /// `blocker` blocked `blocked` (or, with `blocking` false, lifted the block): from now on
+    /// every connection of either of them hears the other's typing no more (or again, unless
+    /// the other way round is blocked too). A scan of all connections, like
+    /// [`Hub::send_to_user_except`]: blocks change at human pace.
+    pub fn block_changed(&self, blocker: UserId, blocked: UserId, blocking: bool) {
+        let connections = lock(&self.connections);
+        for member in connections.values() {
+            if member.user.id == blocker {
+                member.block_changed(MuteChange { mine: true, other: blocked, blocking });
+            } else if member.user.id == blocked {
+                member.block_changed(MuteChange { mine: false, other: blocker, blocking });
+            }
+        }
+    }
+
+    /// Delivers a frame to every connection of `user`.
+    pub fn send_to_user(&self, user: UserId, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let connections = lock(&self.connections);
+            deliver(connections.values().filter(|m| m.user.id == user), frame, &mut lagging);
+        }
+        kick(lagging);
+    }
+
     /// Delivers a frame to every connection of `user` but `except`. A scan of all connections,
     /// like [`Hub::end_session`]: an index by user would cost every connection for a frame
     /// sent at the pace a person reads.
@@ -251,16 +369,6 @@ impl Hub {
             let connections = lock(&self.connections);
             let others = connections.values().filter(|m| m.user.id == user && m.id != except);
             deliver(others, frame, &mut lagging);
-        }
-        kick(lagging);
-    }
-
-    /// Delivers a frame to every connection of one user.
-    pub fn send_to_user(&self, user: UserId, frame: &Frame) {
-        let mut lagging = Vec::new();
-        {
-            let connections = lock(&self.connections);
-            deliver(connections.values().filter(|m| m.user.id == user), frame, &mut lagging);
         }
         kick(lagging);
     }
@@ -438,6 +546,39 @@ mod tests {
         };
         assert_eq!(seqs(&mut ra), [0, 7, 8]);
         assert_eq!(seqs(&mut rb), [5, 0, 6, 7, 6, 8], "a plain member gets everything");
+    }
+
+    #[test]
+    fn typing_skips_both_sides_of_a_block_and_a_change_heard_while_loading_survives_the_load() {
+        let hub = Hub::new();
+        let (blocker, mut r_blocker) = conn(&hub, 1, 16);
+        let (blocked, mut r_blocked) = conn(&hub, 2, 16);
+        let (third, mut r_third) = conn(&hub, 3, 16);
+        let room = RoomId(1);
+        for m in [&blocker, &blocked, &third] {
+            hub.join(m, room, false);
+        }
+        // The block is heard before the connections have read their stored blocks (none).
+        hub.block_changed(UserId(1), UserId(2), true);
+        for m in [&blocker, &blocked, &third] {
+            m.load_blocks(Blocks::default());
+        }
+        let typing = ServerFrame::Pong.encode();
+        hub.publish_typing(room, UserId(1), &typing);
+        hub.publish_typing(room, UserId(2), &typing);
+        assert!(types(&mut r_blocker).is_empty(), "neither its own typing nor the blocked user's");
+        assert!(types(&mut r_blocked).is_empty(), "nor the blocker's");
+        assert_eq!(types(&mut r_third), ["pong", "pong"], "a third person hears both");
+
+        hub.block_changed(UserId(2), UserId(1), true);
+        hub.block_changed(UserId(1), UserId(2), false);
+        hub.publish_typing(room, UserId(2), &typing);
+        assert!(types(&mut r_blocker).is_empty(), "still blocked the other way round");
+        hub.block_changed(UserId(2), UserId(1), false);
+        hub.publish_typing(room, UserId(2), &typing);
+        hub.publish_typing(room, UserId(1), &typing);
+        assert_eq!(types(&mut r_blocker), ["pong"]);
+        assert_eq!(types(&mut r_blocked), ["pong"]);
     }
 
     #[tokio::test]

@@ -19,7 +19,7 @@
 //! - [`limits`]: rate limits per user and per client address, open sockets per user.
 //! - [`events`]: the room event log — every change to a room, numbered by the room's seq.
 //! - [`chat`]: the rules, one file per feature (rooms, presence, messages, message changes,
-//!   search, read markers); `ChatError`.
+//!   search, read markers, blocks); `ChatError`.
 //! - [`search`]: message search as text: terms (folding, Snowball stems), the query syntax,
 //!   the highlighted excerpt.
 //! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.

@@ -124,6 +124,8 @@ pub struct Copied {
     pub reactions: u64,
     /// Read markers (how far each user has read each room).
     pub read_states: u64,
+    /// Blocks (who blocked whom).
+    pub blocks: u64,
     /// Every session: the target applies its own `SESSION_IDLE_DAYS` and `SESSION_MAX_DAYS`
     /// when they are checked, and purges the ended ones at the next login.
     pub sessions: u64,
@@ -171,7 +173,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
     let mut tx = conn.client().transaction()?;
     // Keep a server that is already running on this database from writing meanwhile.
     tx.batch_execute(
-        "LOCK TABLE users, rooms, messages, room_events, reactions, read_states, sessions IN EXCLUSIVE MODE",
+        "LOCK TABLE users, rooms, messages, room_events, reactions, read_states, blocks, sessions IN EXCLUSIVE MODE",
     )?;
     let row = tx.query_one(
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM rooms), (SELECT count(*) FROM messages)",
@@ -189,6 +191,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
         events: without_foreign_keys(&mut tx, "room_events", |tx| copy_events(&source, tx))?,
         reactions: without_foreign_keys(&mut tx, "reactions", |tx| copy_reactions(&source, tx))?,
         read_states: copy_read_states(&source, &mut tx)?,
+        blocks: copy_blocks(&source, &mut tx)?,
         sessions: copy_sessions(&source, &mut tx)?,
         took: Duration::ZERO,
     };
@@ -388,6 +391,19 @@ fn copy_read_states(source: &rusqlite::Transaction, tx: &mut postgres::Transacti
     Ok(writer.finish()?)
 }
 
+/// Streams the blocks; they name users, copied before them.
+fn copy_blocks(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
+    let sink = tx.copy_in("COPY blocks (blocker, blocked, created_at) FROM STDIN (FORMAT binary)")?;
+    let mut writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TIMESTAMPTZ]);
+    let mut select = source.prepare("SELECT blocker, blocked, created_at FROM blocks")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let (blocker, blocked): (i64, i64) = (r.get(0)?, r.get(1)?);
+        writer.write(&[&blocker, &blocked, &time(r.get(2)?)?])?;
+    }
+    Ok(writer.finish()?)
+}
+
 /// Streams the room event log like the messages.
 fn copy_events(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink =
@@ -543,6 +559,7 @@ mod tests {
         store.change_message(ids[2], &edit, alice.id, now).unwrap();
         store.change_message(ids[1], &MessageChange::Pin(true), alice.id, now).unwrap();
         store.mark_read(bob.id, general.id, ids[1], now).unwrap();
+        store.block(bob.id, alice.id, now).unwrap();
         // The newest message id and the newest room id then belong to deleted rows.
         store.insert_messages(&[say(doomed.id, &bob, "gone soon", None)]).unwrap();
         store.delete_room(doomed.id).unwrap();
@@ -563,7 +580,7 @@ mod tests {
 
         assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
         assert_eq!((copied.events, copied.reactions), (6, 1), "three messages, three changes; one reaction");
-        assert_eq!(copied.read_states, 1);
+        assert_eq!((copied.read_states, copied.blocks), (1, 1));
         assert!(messages[2].edited_at.is_some() && messages[1].pinned && messages[0].reactions.len() == 1);
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
@@ -575,6 +592,8 @@ mod tests {
         let alice = account.user;
         let bobs = pg.read_states(pg.find_credentials("bobby").unwrap().unwrap().0.user.id).unwrap();
         assert_eq!((bobs[0].last_read_id, bobs[0].unread), (messages[1].id, 1), "read markers came along");
+        let bob = pg.find_credentials("bobby").unwrap().unwrap().0.user;
+        assert_eq!(pg.blocked_users(bob.id).unwrap(), std::slice::from_ref(&alice), "blocks came along");
         assert_eq!((alice.username.as_str(), account.language), ("Алиса", Some(Lang::En)), "the language came along");
         assert_eq!(pg.find_credentials("bobby").unwrap().map(|(a, _)| a.language), Some(None), "and its absence");
         assert_eq!(pg.find_credentials("алиса").unwrap().map(|(a, h)| (a.user.id, h)), Some((alice.id, "h1".into())));

@@ -65,6 +65,8 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::DmWithSelf => t(lang, "error.dm-with-self"),
         ChatError::BadLimit => Sentence::BadLimit.text(lang),
         ChatError::InvalidSince { since, seq } => tf(lang, "error.invalid-since", &[("since", since), ("seq", seq)]),
+        ChatError::CannotBlockSelf => t(lang, "error.cannot-block-self"),
+        ChatError::Blocked => t(lang, "error.blocked"),
         ChatError::NotSignedIn => Sentence::LoginRequired.text(lang),
         ChatError::RateLimited { retry_after } => {
             tf(lang, "error.rate-limited", &[("wait", &wait(lang, *retry_after))])
@@ -103,6 +105,7 @@ pub enum Sentence {
     BeforeNotInteger,
     AroundNotInteger,
     MessageIdNotInteger,
+    UserIdNotInteger,
     BodyNotObject,
     BadForm,
     NotAWebSocket,
@@ -133,6 +136,7 @@ impl Sentence {
             Sentence::BeforeNotInteger => "error.before-not-integer",
             Sentence::AroundNotInteger => "error.around-not-integer",
             Sentence::MessageIdNotInteger => "error.message-id-not-integer",
+            Sentence::UserIdNotInteger => "error.user-id-not-integer",
             Sentence::BodyNotObject => "error.body-not-object",
             Sentence::BadForm => "error.bad-form",
             Sentence::NotAWebSocket => "error.not-a-websocket",

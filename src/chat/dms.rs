@@ -17,12 +17,14 @@ pub struct OpenDm {
 }
 
 /// The direct conversation of `actor` and `command.user_id`, made now if they had none
-/// (`true`). Nobody else hears of it until a message is stored in it.
+/// (`true`). Nobody else hears of it until a message is stored in it. Refused across a block,
+/// whichever of the two blocked the other.
 pub async fn open_dm(state: &AppState, actor: &User, command: OpenDm) -> Result<(Room, bool), ChatError> {
     let (me, other) = (actor.id, command.user_id);
     if me == other {
         return Err(ChatError::DmWithSelf);
     }
+    super::blocks::ensure_not_blocked(state, me, other).await?;
     state.db.call(move |s| s.open_dm(me, other, now())).await.map_err(|e| match e {
         StoreError::NotFound => ChatError::UserNotFound(other),
         e => ChatError::from(e),
@@ -33,6 +35,16 @@ pub async fn open_dm(state: &AppState, actor: &User, command: OpenDm) -> Result<
 pub async fn list_dms(state: &AppState, actor: &User) -> Result<Vec<Conversation>, ChatError> {
     let me = actor.id;
     Ok(state.db.call(move |s| s.dms(me)).await?)
+}
+
+/// Refuses a message into a direct conversation across a block (whichever of the two blocked
+/// the other); any other room takes it.
+pub async fn ensure_may_send(state: &AppState, participant: &Participant, room: RoomId) -> Result<(), ChatError> {
+    let me = participant.user().id;
+    match participant.conversations.get(&room).and_then(|c| c.peer_of(me)) {
+        Some(peer) => super::blocks::ensure_not_blocked(state, me, peer).await,
+        None => Ok(()),
+    }
 }
 
 /// Once a message this connection sent is stored: when its room is a direct conversation,

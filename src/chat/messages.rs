@@ -33,6 +33,7 @@ pub async fn send_message(
 ) -> Result<PendingInsert, ChatError> {
     participant.require_joined(command.room_id)?;
     let content = MessageText::parse(&command.content)?;
+    super::dms::ensure_may_send(state, participant, command.room_id).await?;
     let client_id = command.client_id.as_deref().map(ClientId::parse).transpose()?;
     // Counted once it is a message that would be stored: beyond the limit nothing is stored.
     state.limits.message(participant.user().id)?;

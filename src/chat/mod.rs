@@ -12,7 +12,9 @@
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
 //! - [`dms`]: direct conversations of two people, visible to them only.
 //! - [`mutes`]: the rooms each user does not want to be notified of.
+//! - [`blocks`]: blocking and unblocking people; whether two people may talk ([`blocks::ensure_not_blocked`]).
 
+pub mod blocks;
 pub mod changes;
 pub mod dms;
 pub mod messages;
@@ -67,6 +69,12 @@ pub enum ChatError {
     BadLimit,
     #[error("since {since} is not between 0 and the room's seq {seq}")]
     InvalidSince { since: i64, seq: i64 },
+    #[error("a user cannot block themselves")]
+    CannotBlockSelf,
+    /// One of the two people blocked the other, so one may not reach the other (direct
+    /// messages); which of them did is not said.
+    #[error("one of the two users blocked the other")]
+    Blocked,
     #[error("not signed in")]
     NotSignedIn,
     #[error("rate limited for {retry_after:?}")]

@@ -37,6 +37,10 @@ pub enum Event {
     Transient { to: Recipients, frame: ServerFrame },
     /// A session (its stored hash) was deleted: every connection opened with it closes.
     SessionEnded { session: String },
+    /// `blocker` blocked `blocked` (`blocking`) or lifted the block: the connections of both
+    /// stop (or start again) hearing each other's typing, and the blocker's connections are
+    /// told with `user_blocked` / `user_unblocked`. The blocked user's are told nothing.
+    BlockChanged { blocker: UserId, blocked: UserId, blocking: bool },
 }
 
 /// Who gets a transient frame.
@@ -45,6 +49,9 @@ pub enum Event {
 pub enum Recipients {
     /// Every connection in the room except those of one user (the news is about that user).
     RoomExcept { room_id: RoomId, user_id: UserId },
+    /// Like `RoomExcept`, and not to the connections of anyone either side of a block with that
+    /// user either (typing).
+    RoomHearing { room_id: RoomId, user_id: UserId },
     /// Every connection, joined to a room or not.
     Everyone,
     /// Every connection of one user but one (the connection the news came from), on any
@@ -113,6 +120,16 @@ impl Fanout {
             Event::SessionEnded { session } => {
                 self.inner.hub.end_session(&session);
             }
+            Event::BlockChanged { blocker, blocked, blocking } => {
+                let hub = &self.inner.hub;
+                hub.block_changed(blocker, blocked, blocking);
+                let frame = if blocking {
+                    ServerFrame::UserBlocked { user_id: blocked }
+                } else {
+                    ServerFrame::UserUnblocked { user_id: blocked }
+                };
+                hub.send_to_user(blocker, &frame.encode());
+            }
         }
     }
 
@@ -125,6 +142,7 @@ impl Fanout {
         let encoded = frame.encode();
         match to {
             Recipients::RoomExcept { room_id, user_id } => hub.publish_except(room_id, Some(user_id), &encoded),
+            Recipients::RoomHearing { room_id, user_id } => hub.publish_typing(room_id, user_id, &encoded),
             Recipients::Everyone => hub.broadcast(&encoded),
             Recipients::UserExcept { user_id, except } => hub.send_to_user_except(user_id, except, &encoded),
             Recipients::UserOutside { user_id, room_id } => hub.send_to_user_outside(user_id, room_id, &encoded),
@@ -309,11 +327,12 @@ impl Fanout {
         self.inner.hub.disconnect(member);
     }
 
-    /// Tells the room's other members that `user` is typing.
+    /// Tells the room's other members that `user` is typing, but for those either side of a
+    /// block with them (each instance's hub filters its own connections).
     pub fn typing(&self, user: &User, room: RoomId) {
         let typing =
             ServerFrame::Typing { room_id: room, user: TypingUser { id: user.id, username: user.username.clone() } };
-        self.emit(Recipients::RoomExcept { room_id: room, user_id: user.id }, typing);
+        self.emit(Recipients::RoomHearing { room_id: room, user_id: user.id }, typing);
     }
 
     pub fn room_created(&self, room: &Room) {
@@ -357,6 +376,17 @@ impl Fanout {
     /// Tells every connection of a user, on every instance, that they muted or unmuted a room.
     pub fn room_muted(&self, user: UserId, room: RoomId, muted: bool) {
         self.emit(Recipients::User { user_id: user }, ServerFrame::RoomMuted { room_id: room, muted });
+    }
+
+    /// Tells every instance that `blocker` blocked `blocked` (`blocking`) or lifted the block
+    /// (see [`Event::BlockChanged`]). Through Redis when configured, like transient frames
+    /// (this instance applies it when it hears it back, or at once while Redis is unreachable).
+    pub fn block_changed(&self, blocker: UserId, blocked: UserId, blocking: bool) {
+        let event = Event::BlockChanged { blocker, blocked, blocking };
+        match &self.inner.redis {
+            Some(link) => link.publish(event),
+            None => self.apply(event),
+        }
     }
 
     pub fn room_deleted(&self, room: RoomId) {

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     InvalidEmoji,
     /// A message already has reactions with the most distinct emoji it may have.
     TooManyReactions,
+    /// One of the two people blocked the other, so the frame may not reach its addressee.
+    Blocked,
 }
 
 /// Why a text frame could not be read as a client frame.

@@ -103,6 +103,15 @@ pub enum ServerFrame {
         unread: u32,
         mentions: u32,
     },
+    /// The user blocked `user_id` (on this or another of their connections, or over HTTP); sent
+    /// to every connection of the blocker, never to the blocked user. Not logged.
+    UserBlocked {
+        user_id: UserId,
+    },
+    /// The user lifted their block of `user_id`; like [`ServerFrame::UserBlocked`].
+    UserUnblocked {
+        user_id: UserId,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -173,6 +182,8 @@ mod tests {
             ServerFrame::Connected { user: user.clone() },
             ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
             ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
+            ServerFrame::UserBlocked { user_id: UserId(2) },
+            ServerFrame::UserUnblocked { user_id: UserId(2) },
             ServerFrame::ReadState { room_id: RoomId(1), last_read_id: MessageId(9), unread: 1000, mentions: 2 },
             ServerFrame::Typing { room_id: RoomId(1), user: TypingUser { id: user.id, username: user.username } },
             ServerFrame::Error {

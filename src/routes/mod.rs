@@ -1,9 +1,10 @@
 //! The HTTP surface: which path and method reach which handler. Filters only; the handlers
-//! are plain async functions in `pages`, `api` and `ws`, returning `Result<_, AppError>`.
+//! are plain async functions in `pages`, `api` (with `blocks`) and `ws`, returning `Result<_, AppError>`.
 //! [`routes`] answers what they return: an error, or a request no route took, is answered
 //! here, once, in the language of the signed-in user, else of the request.
 
 pub mod api;
+pub mod blocks;
 pub mod dms;
 pub mod mutes;
 pub mod pages;
@@ -54,6 +55,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(dms::routes(state.clone()))
         .unify()
         .or(mutes::routes(state.clone()))
+        .unify()
+        .or(blocks::routes(state.clone()))
         .unify()
         .or(ws::routes(state.clone()))
         .unify()

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReadState, ReplyRef, Room,
-    RoomDescription, RoomId, RoomName, User, UserId, Username,
+    Account, Author, Blocks, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReadState, ReplyRef,
+    Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -148,8 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        DmStore, EventStore, LimitStore, MessageStore, MuteStore, ReadStateStore, RoomStore, SearchStore, Store,
-        UserStore,
+        BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ReadStateStore, RoomStore, SearchStore,
+        Store, UserStore,
     };
 }
 
@@ -435,6 +435,33 @@ pub trait MuteStore {
     fn muted_rooms(&self, user: UserId) -> Result<Vec<RoomId>, StoreError>;
 }
 
+/// Who blocked whom: one row per pair and direction, kept until unblocked. The same for every
+/// device and instance of both users.
+pub trait BlockStore {
+    /// `blocker` blocks `blocked` (another user) as of `now`; a block already there stays as it
+    /// was, its time too.
+    fn block(&self, blocker: UserId, blocked: UserId, now: DateTime<Utc>) -> Result<Block, StoreError>;
+    /// Lifts `blocker`'s block of `blocked`; false when there was none.
+    fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<bool, StoreError>;
+    /// The users `blocker` blocked, the most recently blocked first.
+    fn blocked_users(&self, blocker: UserId) -> Result<Vec<User>, StoreError>;
+    /// `user`'s blocks both ways (whom they blocked, who blocked them), each in id order.
+    fn blocks(&self, user: UserId) -> Result<Blocks, StoreError>;
+    /// Whether either of `a` and `b` blocked the other.
+    fn blocked_between(&self, a: UserId, b: UserId) -> Result<bool, StoreError>;
+}
+
+/// What [`BlockStore::block`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// The block is new.
+    Blocked,
+    /// It was there already: nothing changed.
+    AlreadyBlocked,
+    /// There is no user `blocked`.
+    NoSuchUser,
+}
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -454,6 +481,7 @@ pub trait Store:
     + LimitStore
     + ReadStateStore
     + MuteStore
+    + BlockStore
     + Send
     + Sync
     + 'static
@@ -470,6 +498,7 @@ impl<
             + LimitStore
             + ReadStateStore
             + MuteStore
+            + BlockStore
             + Send
             + Sync
             + 'static,

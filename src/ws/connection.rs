@@ -113,6 +113,8 @@ async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session:
     let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
     let member = state.fanout.hub().connect(user, session, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
+    // Before the first frame is read, so before the connection can join a room and hear typing.
+    crate::chat::blocks::load_for_connection(&state, &member).await;
     let mut shutdown = state.shutdown.clone();
     let (accounts, ping_every) = (state.accounts.clone(), state.config.ws_ping_every);
     let mut dispatch = Dispatcher::new(state, member.clone(), lang);

@@ -161,6 +161,7 @@ fn error_code(e: &ChatError) -> ErrorCode {
         ChatError::MessageNotFound(_) => ErrorCode::MessageNotFound,
         ChatError::InvalidEmoji => ErrorCode::InvalidEmoji,
         ChatError::TooManyReactions => ErrorCode::TooManyReactions,
+        ChatError::Blocked => ErrorCode::Blocked,
         ChatError::DefaultRoomUndeletable | ChatError::RoomNameTaken => ErrorCode::Conflict,
         ChatError::InvalidSince { .. } => ErrorCode::InvalidSince,
         ChatError::Invalid(DomainError::MessageEmpty) => ErrorCode::EmptyMessage,
@@ -170,6 +171,7 @@ fn error_code(e: &ChatError) -> ErrorCode {
         // No frame names a user today: these are the frame forms of the API's 404 and 400.
         ChatError::UserNotFound(_)
         | ChatError::DmWithSelf
+        | ChatError::CannotBlockSelf
         | ChatError::Invalid(_)
         | ChatError::NothingToChange
         | ChatError::BadLimit
@@ -199,4 +201,17 @@ fn chat_error(lang: Lang, e: &ChatError, client_id: Option<&str>) -> Frame {
 fn protocol_error(lang: Lang, e: &ProtocolError) -> Frame {
     let message = texts::protocol_error(lang, e);
     ServerFrame::Error { code: e.code(), message, client_id: None, retry_after_ms: None }.encode()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_between_two_people_is_an_error_frame_coded_blocked() {
+        let frame = chat_error(Lang::En, &ChatError::Blocked, None);
+        let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
+        assert_eq!(value["code"], "blocked");
+        assert_eq!(value["message"], "This user has limited contact with you");
+    }
 }

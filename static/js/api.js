@@ -169,3 +169,18 @@ export async function searchMessages(q, { before, limit } = {}) {
   const data = await request('GET', `/api/search?${params}`);
   return Array.isArray(data) ? data : [];
 }
+
+/** GET /api/blocks -> [{id, username, city}]: the users I blocked, the most recent first */
+export function listBlocks() {
+  return request('GET', '/api/blocks');
+}
+
+/** PUT /api/blocks/{id}: blocks user `id` (blocking again is no error) */
+export function blockUser(id) {
+  return request('PUT', `/api/blocks/${encodeURIComponent(id)}`);
+}
+
+/** DELETE /api/blocks/{id}: lifts the block of user `id` (none is no error) */
+export function unblockUser(id) {
+  return request('DELETE', `/api/blocks/${encodeURIComponent(id)}`);
+}

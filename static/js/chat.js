@@ -7,8 +7,9 @@
 // keys.js; replying, editing, reacting, jumping to a message and the pins are
 // put together by message-features.js; message search is search.js; unread counts, marking
 // the open room read and the count in the title are unread.js; direct conversations
-// are dms.js; where the unread part of the open room begins is unread-divider.js. They all
-// work on one state object (chat-state.js).
+// are dms.js; where the unread part of the open room begins is unread-divider.js; whom I
+// blocked (their messages collapsed, the settings' list) is blocks.js and blocked-list.js.
+// They all work on one state object (chat-state.js).
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -36,6 +37,8 @@ import { Unread } from './unread.js';
 import { DirectMessages } from './dms.js';
 import { UnreadDivider } from './unread-divider.js';
 import { chatState } from './chat-state.js';
+import { Blocks } from './blocks.js';
+import { BlockedList } from './blocked-list.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -151,13 +154,17 @@ new RoomKeys({
   announcer: byId('announcer'),
 });
 
-// The settings dialog (the language) lives on its own; the views redo their texts on a switch.
+const blocks = new Blocks({ messages, toasts });
+const blockedList = new BlockedList({ list: byId('blocked-list'), empty: byId('blocked-empty'), status: byId('blocked-status'), blocks });
+
+// The settings dialog (the language, the blocked) lives on its own; the views redo their texts on a switch.
 new Settings({
   button: byId('open-settings'),
   dialog: byId('settings-dialog'),
   form: byId('settings-form'),
   language: byId('settings-lang'),
   onSaveFailed: () => toasts.error(t('lang.save-failed')),
+  onOpen: () => blockedList.opened(),
 });
 
 new SearchPanel({ roomName: (id) => rooms.get(id)?.name });
@@ -256,6 +263,7 @@ const frames = frameHandlers({
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
 });
+for (const [type, handler] of Object.entries(blocks.frameHandlers())) frames.set(type, handler);
 
 // ---- rooms -----------------------------------------------------------------------
 
@@ -351,6 +359,7 @@ async function handleOpen({ reconnected }) {
   resume.connected({ reconnected });
   unread.refresh(); // what came while we were away is in no frame
   if (reconnected) dms.load(); // nor a conversation started meanwhile (the first load is loadRooms's)
+  blocks.refresh(); // blocks made meanwhile on another device too
   if (!reconnected || state.currentRoomId === null) {
     outbox.flush();
     return;

@@ -1,5 +1,5 @@
 // settings.js — owns the chat's settings dialog, opened from the user's footer:
-// the language of the interface. A choice applies at once, without a reload,
+// the language of the interface, and the people I blocked (blocked-list.js's section). A choice applies at once, without a reload,
 // and is saved (language.js); when the save fails the page stays switched and
 // the caller is told. The dialog closes with «Готово», Escape or a click on
 // the backdrop, and gives the focus back to the button that opened it.
@@ -15,8 +15,10 @@ export class Settings {
    * @param {HTMLFormElement} o.form  the dialog's form; submitting it («Готово») closes the dialog
    * @param {HTMLSelectElement} o.language  the language <select>
    * @param {(err: Error) => void} o.onSaveFailed  the page switched but the choice was not saved
+   * @param {() => void} [o.onOpen]  the dialog opened (the blocked list reads itself again)
    */
-  constructor({ button, dialog, form, language, onSaveFailed }) {
+  constructor({ button, dialog, form, language, onSaveFailed, onOpen }) {
+    this.onOpen = onOpen;
     this.button = button;
     this.dialog = dialog;
     this.language = language;
@@ -45,6 +47,7 @@ export class Settings {
   open() {
     this.language.value = lang;
     showModal(this.dialog);
+    this.onOpen?.();
     this.language.focus();
   }
 

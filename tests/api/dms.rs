@@ -337,3 +337,29 @@ async fn a_direct_message_reaches_the_other_person_on_another_instance() {
         })
         .await;
 }
+
+both_backends!(async fn a_block_either_way_stops_a_conversation_from_starting_or_going_on);
+async fn a_block_either_way_stops_a_conversation_from_starting_or_going_on() {
+    let app = spawn_app().await;
+    let mut p = anna_and_boris_talking(&app).await;
+    let carl = TestUser::register(&app).await;
+
+    assert_eq!(p.boris.put(&format!("/api/blocks/{}", p.anna.id)).await.status(), 204);
+    let (status, body) = answer(p.anna.post_json("/api/dms", &json!({ "user_id": p.boris.id })).await).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("blocked")), "the blocked person cannot start one");
+    let (status, body) = answer(p.boris.post_json("/api/dms", &json!({ "user_id": p.anna.id })).await).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("blocked")), "nor can the blocker");
+    assert_eq!(open_dm(&carl, &p.boris).await.0, 201, "others still can");
+    for (socket, text) in [(&mut p.anna_ws, "ты где?"), (&mut p.boris_ws, "я тут")] {
+        socket.send(json!({ "type": "send_message", "room_id": p.room, "content": text, "client_id": "c-1" })).await;
+        let refused = socket.wait_for("error").await;
+        assert_eq!((refused["code"].as_str(), refused["client_id"].as_str()), (Some("blocked"), Some("c-1")));
+    }
+    let history: Vec<Value> = p.anna.get(&format!("/api/messages/{}", p.room)).await.json().await.unwrap();
+    assert_eq!(history, vec![p.message.clone()], "nothing was stored; what was said stays readable");
+
+    assert_eq!(p.boris.delete(&format!("/api/blocks/{}", p.anna.id)).await.status(), 204);
+    let said = p.anna_ws.say(p.room, "снова можно").await;
+    assert_eq!(said["content"], "снова можно");
+    assert_eq!(open_dm(&p.anna, &p.boris).await.0, 200);
+}

@@ -574,6 +574,11 @@ impl TestUser {
         self.client.put(format!("{}{path}", self.base)).json(body).send().await.unwrap()
     }
 
+    /// A PUT without a body.
+    pub async fn put(&self, path: &str) -> Response {
+        self.client.put(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
     pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
         self.client.patch(format!("{}{path}", self.base)).json(body).send().await.unwrap()
     }

@@ -540,3 +540,28 @@ fn unread_counts_stop_at_a_thousand_and_read_markers_only_move_forward() {
     );
     assert_eq!(store.read_states(bob.id).unwrap()[0].unread, 1, "bob's marker is his own: alice's message");
 }
+
+both_backends!(fn blocks_are_kept_per_direction_and_blocked_between_sees_either);
+fn blocks_are_kept_per_direction_and_blocked_between_sees_either() {
+    use discock::domain::Blocks;
+    use discock::store::Block;
+    let store = open_store();
+    let (anna, boris, clara) = (user(&*store, "anna"), user(&*store, "boris"), user(&*store, "clara"));
+    let now = domain::now();
+
+    assert_eq!(store.block(anna.id, boris.id, now).unwrap(), Block::Blocked);
+    assert_eq!(store.block(anna.id, boris.id, now).unwrap(), Block::AlreadyBlocked);
+    assert_eq!(store.block(anna.id, UserId(999_999_999), now).unwrap(), Block::NoSuchUser);
+    assert_eq!(store.block(clara.id, anna.id, now + Duration::seconds(1)).unwrap(), Block::Blocked);
+
+    assert!(store.blocked_between(anna.id, boris.id).unwrap());
+    assert!(store.blocked_between(boris.id, anna.id).unwrap(), "either way round");
+    assert!(!store.blocked_between(boris.id, clara.id).unwrap());
+    assert_eq!(store.blocks(anna.id).unwrap(), Blocks { blocked: vec![boris.id], blocked_by: vec![clara.id] });
+    assert_eq!(store.blocked_users(anna.id).unwrap(), std::slice::from_ref(&boris));
+
+    assert!(store.unblock(anna.id, boris.id).unwrap());
+    assert!(!store.unblock(anna.id, boris.id).unwrap(), "nothing left to lift");
+    assert!(!store.blocked_between(anna.id, boris.id).unwrap());
+    assert_eq!(store.blocks(boris.id).unwrap(), Blocks::default());
+}

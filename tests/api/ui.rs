@@ -21,6 +21,7 @@
 //! `ui/search.rs` searches messages from the room header and chooses a result.
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
 //! `ui/dms.rs` starts a direct conversation and shows a new one arriving in the sidebar.
+//! `ui/blocks.rs` collapses the messages of someone blocked, and reveals one on demand.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -30,6 +31,7 @@ use serde_json::json;
 
 use crate::browser::*;
 
+mod blocks;
 mod details;
 mod dms;
 mod emoji;

@@ -7,7 +7,8 @@ use postgres::Client;
 use super::connect::internal;
 use crate::store::StoreError;
 
-/// Versioned schema changes, applied in order, each once.
+/// Versioned schema changes, applied in order, each once. Numbers may have gaps: each one not
+/// recorded yet is applied, so a lower number merged after a higher one was applied still runs.
 pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/001_initial.sql")),
     (2, include_str!("../migrations/postgres/002_room_events.sql")),
@@ -18,6 +19,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/007_message_search.sql")),
     (8, include_str!("../migrations/postgres/008_read_states.sql")),
     (9, include_str!("../migrations/postgres/009_direct_messages.sql")),
+    (10, include_str!("../migrations/postgres/010_blocks.sql")),
     (13, include_str!("../migrations/postgres/013_room_mutes.sql")),
 ];
 
@@ -39,11 +41,12 @@ pub(super) fn migrate(client: &mut Client) -> Result<(), StoreError> {
              CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL);",
         )
         .map_err(internal)?;
-        let current: i64 = tx
-            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
-            .and_then(|r| r.try_get(0))
+        let applied: Vec<i64> = tx
+            .query("SELECT version FROM schema_migrations", &[])
+            .and_then(|rows| rows.iter().map(|r| r.try_get(0)).collect())
             .map_err(internal)?;
-        let Some((version, sql)) = MIGRATIONS.iter().find(|(v, _)| *v > current) else {
+        let current = applied.iter().copied().max().unwrap_or(0);
+        let Some((version, sql)) = MIGRATIONS.iter().find(|(v, _)| !applied.contains(v)) else {
             tx.commit().map_err(internal)?;
             if current > newest_known {
                 tracing::warn!(current, newest_known, "the PostgreSQL schema is newer than this build");

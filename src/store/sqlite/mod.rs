@@ -2,8 +2,9 @@
 //! and the versioned migrations in `migrations/sqlite/`.
 //!
 //! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
-//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`.
+//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `blocks`.
 
+mod blocks;
 mod dms;
 mod events;
 mod limits;
@@ -27,7 +28,8 @@ use self::rows::{internal, micros};
 pub use self::search::register_functions;
 use super::StoreError;
 
-/// Versioned schema changes, applied in order, each once.
+/// Versioned schema changes, applied in order, each once. Numbers may have gaps: each one not
+/// recorded yet is applied, so a lower number merged after a higher one was applied still runs.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/001_initial.sql")),
     (2, include_str!("../migrations/sqlite/002_room_events.sql")),
@@ -38,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/007_message_search.sql")),
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
     (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
+    (10, include_str!("../migrations/sqlite/010_blocks.sql")),
     (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
 ];
 
@@ -94,10 +97,11 @@ impl SqliteStore {
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )
         .map_err(internal)?;
-        let current: i64 = conn
-            .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+        let applied: std::collections::HashSet<i64> = conn
+            .prepare("SELECT version FROM schema_migrations")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(internal)?;
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
             let tx = conn.transaction().map_err(internal)?;
             tx.execute_batch(sql).map_err(internal)?;
             tx.execute(
@@ -109,5 +113,32 @@ impl SqliteStore {
             tracing::info!(version, "applied SQLite migration");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_missing_below_the_newest_applied_one_is_applied_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(SqliteStore::open(&path).unwrap());
+        // As if 008 had been merged after 010 was applied: neither its table nor its record.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE read_states; DELETE FROM schema_migrations WHERE version = 8;").unwrap();
+        drop(conn);
+
+        let store = SqliteStore::open(&path).unwrap();
+
+        let conn = store.conn().unwrap();
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'read_states'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let versions: i64 = conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!((tables, versions), (1, MIGRATIONS.len() as i64));
     }
 }
