@@ -52,6 +52,7 @@ pub enum BadRequest {
     BeforeNotInteger,
     AroundNotInteger,
     MessageIdNotInteger,
+    UserIdNotInteger,
     LimitNotInteger,
     Form,
     NotAWebSocket,
@@ -68,8 +69,11 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             AppError::Chat(e) => match e {
-                ChatError::RoomNotFound(_) | ChatError::MessageNotFound(_) => StatusCode::NOT_FOUND,
+                ChatError::RoomNotFound(_) | ChatError::MessageNotFound(_) | ChatError::UserNotFound(_) => {
+                    StatusCode::NOT_FOUND
+                }
                 ChatError::NotJoined(_)
+                | ChatError::WrongPassword
                 | ChatError::NotRoomCreator
                 | ChatError::NotAuthor
                 | ChatError::CannotDelete
@@ -78,6 +82,7 @@ impl AppError {
                     StatusCode::CONFLICT
                 }
                 ChatError::NothingToChange
+                | ChatError::EmptyProfileChange
                 | ChatError::InvalidEmoji
                 | ChatError::BeforeWithAround
                 | ChatError::BadLimit
@@ -100,6 +105,7 @@ impl AppError {
             StatusCode::FORBIDDEN => match self {
                 AppError::CrossOrigin => "cross_origin",
                 AppError::Csrf => "csrf",
+                AppError::Chat(ChatError::WrongPassword) => "wrong_password",
                 _ => "forbidden",
             },
             StatusCode::NOT_FOUND => match self {
@@ -135,6 +141,7 @@ impl AppError {
                 BadRequest::BeforeNotInteger => Sentence::BeforeNotInteger,
                 BadRequest::AroundNotInteger => Sentence::AroundNotInteger,
                 BadRequest::MessageIdNotInteger => Sentence::MessageIdNotInteger,
+                BadRequest::UserIdNotInteger => Sentence::UserIdNotInteger,
                 BadRequest::LimitNotInteger => Sentence::BadLimit,
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,

@@ -262,6 +262,27 @@ impl Hub {
         kick(lagging);
     }
 
+    /// Whether `user` has a connection on this instance. A scan of all connections, like
+    /// [`Hub::end_session`]: asked when someone opens a profile, at human pace.
+    pub fn user_connected(&self, user: UserId) -> bool {
+        lock(&self.connections).values().any(|m| m.user.id == user)
+    }
+
+    /// Puts a user's changed profile (city) into the member lists of every room they are
+    /// present in here, so that later `room_users_list` frames show it; returns those rooms.
+    /// The connection's own copy ([`Member::user`]) keeps what it was opened with.
+    pub fn update_user(&self, user: &User) -> Vec<RoomId> {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        let mut present = Vec::new();
+        for (id, room) in rooms.iter() {
+            if let Some(entry) = lock(room).presence.get_mut(&user.id) {
+                entry.0 = user.clone();
+                present.push(*id);
+            }
+        }
+        present
+    }
+
     /// Tells every connection opened with this session (its stored hash) that it ended; returns
     /// how many there were. A scan of all connections: sessions end at human pace (a logout, a
     /// login), so an index by session would cost every connection memory for nothing.

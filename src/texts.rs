@@ -36,6 +36,10 @@ pub fn domain_error(lang: Lang, e: DomainError) -> String {
         DomainError::PasswordTooShort => "error.password-too-short",
         DomainError::PasswordTooLong => "error.password-too-long",
         DomainError::SearchEmpty => "error.search-empty",
+        DomainError::AboutTooLong => {
+            return tf(lang, "error.about-too-long", &[("max", &crate::domain::About::MAX_CHARS)]);
+        }
+        DomainError::AboutChars => "error.about-chars",
         DomainError::SearchTooLong => {
             return tf(lang, "error.search-too-long", &[("max", &crate::search::query::MAX_CHARS)]);
         }
@@ -61,6 +65,9 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::DefaultRoomUndeletable => t(lang, "error.default-room-undeletable"),
         ChatError::RoomNameTaken => t(lang, "error.room-name-taken"),
         ChatError::NothingToChange => t(lang, "error.nothing-to-change"),
+        ChatError::UserNotFound(user) => tf(lang, "error.user-not-found", &[("user", user)]),
+        ChatError::EmptyProfileChange => t(lang, "error.empty-profile-change"),
+        ChatError::WrongPassword => t(lang, "error.wrong-password"),
         ChatError::BadLimit => Sentence::BadLimit.text(lang),
         ChatError::InvalidSince { since, seq } => tf(lang, "error.invalid-since", &[("since", since), ("seq", seq)]),
         ChatError::NotSignedIn => Sentence::LoginRequired.text(lang),
@@ -101,6 +108,7 @@ pub enum Sentence {
     BeforeNotInteger,
     AroundNotInteger,
     MessageIdNotInteger,
+    UserIdNotInteger,
     BodyNotObject,
     BadForm,
     NotAWebSocket,
@@ -131,6 +139,7 @@ impl Sentence {
             Sentence::BeforeNotInteger => "error.before-not-integer",
             Sentence::AroundNotInteger => "error.around-not-integer",
             Sentence::MessageIdNotInteger => "error.message-id-not-integer",
+            Sentence::UserIdNotInteger => "error.user-id-not-integer",
             Sentence::BodyNotObject => "error.body-not-object",
             Sentence::BadForm => "error.bad-form",
             Sentence::NotAWebSocket => "error.not-a-websocket",

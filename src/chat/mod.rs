@@ -10,10 +10,12 @@
 //! - [`changes`]: editing, deleting, reacting to and pinning posted messages; who reacted.
 //! - [`search`]: finding messages by their words, author and room.
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
+//! - [`profiles`]: reading profiles, changing one's own, changing one's password.
 
 pub mod changes;
 pub mod messages;
 pub mod presence;
+pub mod profiles;
 pub mod reads;
 pub mod rooms;
 pub mod search;
@@ -55,6 +57,12 @@ pub enum ChatError {
     RoomNameTaken,
     #[error("neither name nor description given")]
     NothingToChange,
+    #[error("user {0} does not exist")]
+    UserNotFound(UserId),
+    #[error("neither city nor about given")]
+    EmptyProfileChange,
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("a page limit must be at least 1")]
     BadLimit,
     #[error("since {since} is not between 0 and the room's seq {seq}")]

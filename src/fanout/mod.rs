@@ -113,9 +113,13 @@ impl Fanout {
 
     fn deliver(&self, to: Recipients, frame: &ServerFrame) {
         let hub = &self.inner.hub;
-        if let ServerFrame::RoomDeleted { room_id } = frame {
-            hub.remove_room(*room_id);
-            self.inner.order.forget(*room_id);
+        match frame {
+            ServerFrame::RoomDeleted { room_id } => {
+                hub.remove_room(*room_id);
+                self.inner.order.forget(*room_id);
+            }
+            ServerFrame::UserUpdated { user } => self.refresh_user(user),
+            _ => {}
         }
         let encoded = frame.encode();
         match to {
@@ -123,6 +127,21 @@ impl Fanout {
             Recipients::Everyone => hub.broadcast(&encoded),
             Recipients::UserExcept { user_id, except } => hub.send_to_user_except(user_id, except, &encoded),
         }
+    }
+
+    /// Puts a user's changed profile into this instance's member lists, and into its presence
+    /// entries in Redis, which other instances list members from.
+    fn refresh_user(&self, user: &User) {
+        let rooms = self.inner.hub.update_user(user);
+        if rooms.is_empty() || self.inner.redis.is_none() {
+            return;
+        }
+        let (fanout, user) = (self.clone(), user.clone());
+        self.inner.runtime.spawn(async move {
+            if let Some(link) = &fanout.inner.redis {
+                link.refresh_user(&user, &rooms).await;
+            }
+        });
     }
 
     /// Sends a transient frame everywhere: through Redis when configured (which falls back to
@@ -327,6 +346,11 @@ impl Fanout {
     /// the connection `from` moved the marker and knows already.
     pub fn read_state(&self, user: UserId, from: ConnId, state: ReadState) {
         self.emit(Recipients::UserExcept { user_id: user, except: from }, state.into());
+    }
+
+    /// Tells everyone connected, on every instance, that a user changed their profile.
+    pub fn user_updated(&self, user: &User) {
+        self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
     }
 
     pub fn room_deleted(&self, room: RoomId) {

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReadState, ReplyRef, Room,
-    RoomDescription, RoomId, RoomName, User, UserId, Username,
+    About, Account, Author, City, ClientId, Message, MessageId, MessageText, Profile, Reaction, Reactors, ReadState, ReplyRef,
+    Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -138,7 +138,9 @@ pub struct Inserted {
 /// The store traits, for code that calls a store directly (tests, the migration): their
 /// methods can be called only with the traits in scope.
 pub mod prelude {
-    pub use super::{EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore};
+    pub use super::{
+        EventStore, LimitStore, MessageStore, ProfileStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore,
+    };
 }
 
 /// Accounts and their sessions.
@@ -183,6 +185,18 @@ pub trait UserStore {
     fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError>;
     /// Deletes every session of `user` but `keep`; returns the hashes of those deleted.
     fn delete_other_sessions(&self, user: UserId, keep: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// Profiles: what everyone may read about a user, what they may change about themselves, and
+/// their password.
+pub trait ProfileStore {
+    /// A user's profile; `None` when there is no such user.
+    fn profile(&self, user: UserId) -> Result<Option<Profile>, StoreError>;
+    /// Changes the city and/or the about text (a `None` stays as it is); returns the profile as
+    /// changed, `NotFound` when there is no such user.
+    fn update_profile(&self, user: UserId, city: Option<&City>, about: Option<&About>) -> Result<Profile, StoreError>;
+    /// Replaces a user's password hash; `NotFound` when there is no such user.
+    fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
 }
 
 /// How stale a live session's `last_seen_at` may get before a check moves it to now: the idle
@@ -377,7 +391,17 @@ pub trait EventStore {
 ///
 /// Implementations block; call them only through [`Db`].
 pub trait Store:
-    UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + ReadStateStore + Send + Sync + 'static
+    UserStore
+    + RoomStore
+    + MessageStore
+    + SearchStore
+    + EventStore
+    + LimitStore
+    + ReadStateStore
+    + ProfileStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -389,6 +413,7 @@ impl<
             + EventStore
             + LimitStore
             + ReadStateStore
+            + ProfileStore
             + Send
             + Sync
             + 'static,

@@ -154,7 +154,8 @@ fn error_code(e: &ChatError) -> ErrorCode {
         | ChatError::NotSignedIn
         | ChatError::NotAuthor
         | ChatError::CannotDelete
-        | ChatError::CannotPin => ErrorCode::Forbidden,
+        | ChatError::CannotPin
+        | ChatError::WrongPassword => ErrorCode::Forbidden,
         ChatError::MessageNotFound(_) => ErrorCode::MessageNotFound,
         ChatError::InvalidEmoji => ErrorCode::InvalidEmoji,
         ChatError::TooManyReactions => ErrorCode::TooManyReactions,
@@ -164,9 +165,12 @@ fn error_code(e: &ChatError) -> ErrorCode {
         ChatError::Invalid(DomainError::MessageTooLong) => ErrorCode::MessageTooLong,
         // A malformed client_id is a malformed frame, as it always was.
         ChatError::Invalid(DomainError::ClientIdInvalid) => ErrorCode::InvalidJson,
-        ChatError::Invalid(_) | ChatError::NothingToChange | ChatError::BadLimit | ChatError::BeforeWithAround => {
-            ErrorCode::InvalidInput
-        }
+        ChatError::Invalid(_)
+        | ChatError::NothingToChange
+        | ChatError::EmptyProfileChange
+        | ChatError::UserNotFound(_)
+        | ChatError::BadLimit
+        | ChatError::BeforeWithAround => ErrorCode::InvalidInput,
         ChatError::RateLimited { .. } => ErrorCode::RateLimited,
         ChatError::Unavailable(_) | ChatError::Internal(_) => ErrorCode::ServerError,
     }

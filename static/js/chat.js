@@ -4,7 +4,7 @@
 // start-up. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
-// keys.js; replying, editing, reacting, jumping to a message and the pins are
+// keys.js; the profile card is profile-card.js and a changed profile user-updates.js; replying, editing, reacting, jumping to a message and the pins are
 // put together by message-features.js; message search is search.js; unread counts, marking
 // the open room read and the count in the title are unread.js. They all work on the
 // state object below.
@@ -32,6 +32,10 @@ import { byId } from './dom.js';
 import { messageFeatures } from './message-features.js';
 import { messageIdFromUrl } from './jump.js';
 import { Unread } from './unread.js';
+import { ProfileCard } from './profile-card.js';
+import { ProfileSettings } from './profile-settings.js';
+import { PasswordSettings } from './password-settings.js';
+import { applyUserUpdate } from './user-updates.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -173,13 +177,40 @@ new RoomKeys({
   announcer: byId('announcer'),
 });
 
-// The settings dialog (the language) lives on its own; the views redo their texts on a switch.
+// The settings dialog (the language, and a module per other section) lives on its own; the
+// views redo their texts on a switch.
 new Settings({
   button: byId('open-settings'),
   dialog: byId('settings-dialog'),
   form: byId('settings-form'),
   language: byId('settings-lang'),
   onSaveFailed: () => toasts.error(t('lang.save-failed')),
+  sections: [
+    new ProfileSettings({
+      form: byId('profile-form'),
+      city: byId('profile-city'),
+      about: byId('profile-about'),
+      counter: byId('profile-about-counter'),
+      status: byId('profile-status'),
+      save: byId('profile-save'),
+      onSaved: (saved) => applyUserUpdate(saved, userUpdateTargets()),
+    }),
+    new PasswordSettings({
+      form: byId('password-form'),
+      current: byId('password-current'),
+      next: byId('password-new'),
+      confirm: byId('password-confirm'),
+      status: byId('password-status'),
+      save: byId('password-save'),
+    }),
+  ],
+});
+
+const profileCard = new ProfileCard({
+  dialog: byId('profile-card'),
+  content: byId('profile-card-content'),
+  me,
+  fallbackFocus: byId('composer-input'),
 });
 
 new SearchPanel({ roomName: (id) => rooms.get(id)?.name });
@@ -271,7 +302,13 @@ const frames = frameHandlers({
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
+  onUserUpdated: (user) => applyUserUpdate(user, userUpdateTargets()),
 });
+
+/** What shows a person, for a change to their profile. */
+function userUpdateTargets() {
+  return { me, onMe: () => showMe(), members, messages, card: profileCard };
+}
 
 // ---- rooms -----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ mod js_units;
 mod languages;
 mod limits;
 mod message_changes;
+mod profiles;
 mod reads;
 mod resume;
 mod rooms;

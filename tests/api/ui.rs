@@ -20,6 +20,7 @@
 //! through the emoji picker, and jumping to a message further back than the loaded page.
 //! `ui/search.rs` searches messages from the room header and chooses a result.
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
+//! `ui/profiles.rs` opens a person's profile card from the member list.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -34,6 +35,7 @@ mod emoji;
 mod format;
 mod language;
 mod messages;
+mod profiles;
 mod search;
 mod unread;
 

@@ -11,7 +11,7 @@
 //!
 //! One concern per file: `connect` (reaching the server, error mapping), `tls`, `pool`, `migrations`,
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
-//! `messages`, `search`, `events`, `reads`.
+//! `messages`, `search`, `events`, `reads`, `profiles`.
 
 mod connect;
 mod events;
@@ -19,6 +19,7 @@ mod limits;
 mod messages;
 mod migrations;
 mod pool;
+mod profiles;
 mod reads;
 mod rooms;
 mod rows;
