@@ -92,11 +92,8 @@ pub async fn update_profile(state: &AppState, actor: Account, command: UpdatePro
     let city = command.city.as_deref().map(City::parse).transpose()?;
     let about = command.about.as_deref().map(About::parse).transpose()?;
     let id = actor.user.id;
-    let profile = state
-        .db
-        .call(move |s| s.update_profile(id, city.as_ref(), about.as_ref()))
-        .await
-        .map_err(|e| match e {
+    let profile =
+        state.db.call(move |s| s.update_profile(id, city.as_ref(), about.as_ref())).await.map_err(|e| match e {
             crate::store::StoreError::NotFound => ChatError::NotSignedIn,
             e => ChatError::from(e),
         })?;

@@ -180,7 +180,8 @@ impl RedisLink {
     /// Rewrites this instance's presence entries of `user` in `rooms` with their changed
     /// profile; an entry removed meanwhile (they left) stays removed.
     pub async fn refresh_user(&self, user: &User, rooms: &[RoomId]) {
-        const REFRESH: &str = "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end";
+        const REFRESH: &str =
+            "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end";
         let user_json = serde_json::to_string(user).expect("users serialize");
         let script = redis::Script::new(REFRESH);
         for room in rooms {

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    About, Account, Author, City, ClientId, Message, MessageId, MessageText, Profile, Reaction, Reactors, ReadState, ReplyRef,
-    Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
+    About, Account, Author, City, ClientId, Message, MessageId, MessageText, Profile, Reaction, Reactors, ReadState,
+    ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};

@@ -206,8 +206,7 @@ async fn profile_and_password_changes_from_another_site_are_refused() {
         .json(&json!({ "current": anna.password, "new": "battery staple" }))
         .send()
         .await;
-    let form_encoded =
-        anna.client.patch(app.url("/api/me")).form(&[("about", "взлом")]).send().await.unwrap().status();
+    let form_encoded = anna.client.patch(app.url("/api/me")).form(&[("about", "взлом")]).send().await.unwrap().status();
 
     for response in [change.unwrap(), password.unwrap()] {
         assert_eq!(response.status(), 403);

@@ -9,11 +9,7 @@ use crate::domain::{About, City, Profile, UserId};
 use crate::store::{ProfileStore, StoreError};
 
 fn profile_from_row(r: &Row) -> Result<Profile, postgres::Error> {
-    Ok(Profile {
-        user: user_from_row(r, 0)?,
-        about: About::from_trusted(r.try_get(3)?),
-        created_at: r.try_get(4)?,
-    })
+    Ok(Profile { user: user_from_row(r, 0)?, about: About::from_trusted(r.try_get(3)?), created_at: r.try_get(4)? })
 }
 
 impl ProfileStore for PostgresStore {

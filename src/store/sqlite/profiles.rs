@@ -28,8 +28,7 @@ impl ProfileStore for SqliteStore {
              RETURNING id, username, city, about, created_at",
         )
         .and_then(|mut s| {
-            s.query_row(params![user.0, city.map(City::as_str), about.map(About::as_str)], profile_from_row)
-                .optional()
+            s.query_row(params![user.0, city.map(City::as_str), about.map(About::as_str)], profile_from_row).optional()
         })
         .map_err(internal)?
         .ok_or(StoreError::NotFound)
