@@ -235,10 +235,10 @@ impl Fanout {
         let announce = match (first_here, &self.inner.redis) {
             (false, _) => false,
             (true, None) => true,
-            (true, Some(link)) => link.mark_present(&member.user, room).await,
+            (true, Some(link)) => link.mark_present(&member.profile(), room).await,
         };
         if announce {
-            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.user.clone() };
+            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.profile() };
             self.emit(Recipients::RoomExcept { room_id: room, user_id: member.user.id }, joined);
         }
         let users = self.room_users(room).await;

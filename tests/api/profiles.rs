@@ -147,6 +147,27 @@ async fn a_member_list_sent_after_a_profile_change_shows_it() {
     assert_eq!(anna_there.unwrap()["city"], "Пермь");
 }
 
+both_backends!(async fn a_socket_opened_before_a_profile_change_sends_and_joins_with_the_new_city);
+async fn a_socket_opened_before_a_profile_change_sends_and_joins_with_the_new_city() {
+    let app = spawn_app().await;
+    let anna = TestUser::register_in(&app, "Казань").await;
+    let boris = TestUser::register(&app).await;
+    let room = anna.create_room(&unique_name("после")).await["id"].as_i64().unwrap();
+    let mut anna_ws = anna.connect(&app).await;
+    let mut boris_ws = boris.connect(&app).await;
+    boris_ws.join(room).await;
+
+    assert_eq!(anna.patch_json("/api/me", &json!({ "city": "Пермь" })).await.status(), 200);
+    anna_ws.wait_for("user_updated").await;
+    anna_ws.join(room).await;
+    let joined = boris_ws.wait_for("joined_room").await;
+    let said = anna_ws.say(room, "уже из Перми").await;
+
+    assert_eq!(joined["user"]["city"], "Пермь");
+    assert_eq!(said["user"]["city"], "Пермь");
+    assert_eq!(boris_ws.wait_for("new_message").await["message"]["user"]["city"], "Пермь");
+}
+
 both_backends!(async fn a_profile_change_breaking_a_rule_is_refused_and_changes_nothing);
 async fn a_profile_change_breaking_a_rule_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
