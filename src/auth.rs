@@ -371,6 +371,13 @@ impl Accounts {
         Ok(count)
     }
 
+    /// Replaces a user's password (hashed on a blocking thread). Their sessions stay: ending
+    /// the others is the caller's decision ([`Accounts::end_other_sessions`]).
+    pub async fn set_password(&self, user: UserId, password: Password) -> Result<(), AuthError> {
+        let hash = self.hash_password(password).await?;
+        Ok(self.db.call(move |s| s.set_password_hash(user, &hash)).await?)
+    }
+
     /// bcrypt on a blocking thread (it is deliberately slow).
     async fn hash_password(&self, password: Password) -> Result<String, AuthError> {
         let cost = self.bcrypt_cost;

@@ -46,6 +46,10 @@ pub enum DomainError {
     SearchEmpty,
     #[error("a search text is too long")]
     SearchTooLong,
+    #[error("an about text has at most {} characters", About::MAX_CHARS)]
+    AboutTooLong,
+    #[error("an about text has no control characters but line breaks")]
+    AboutChars,
 }
 
 macro_rules! id_type {
@@ -135,6 +139,11 @@ string_type!(
 string_type!(
     /// A message body: trimmed, 1–2000 characters; control characters other than newline and tab are dropped.
     MessageText
+);
+string_type!(
+    /// What a user says about themselves on their profile: trimmed, at most 190 characters,
+    /// line breaks allowed but no other control characters; empty when unset.
+    About
 );
 string_type!(
     /// A client-chosen id that makes resending a message idempotent: 1–64 printable ASCII characters.
@@ -259,6 +268,25 @@ impl MessageText {
     }
 }
 
+impl About {
+    pub const MAX_CHARS: usize = 190;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(DomainError::AboutTooLong);
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(DomainError::AboutChars);
+        }
+        Ok(Self(s.to_owned()))
+    }
+    /// Wraps a text read back from storage, where it was validated when written.
+    pub fn from_trusted(s: String) -> Self {
+        Self(s)
+    }
+}
+
 impl ClientId {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
@@ -309,6 +337,16 @@ pub struct Account {
     /// The language they chose for the interface; `None` until they choose one, and then their
     /// browser's language applies.
     pub language: Option<Lang>,
+}
+
+/// A user's public profile as stored (`GET /api/users/{id}` adds how to reach them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    #[serde(flatten)]
+    pub user: User,
+    pub about: About,
+    /// When they registered.
+    pub created_at: DateTime<Utc>,
 }
 
 /// A room (channel).
@@ -595,6 +633,17 @@ mod tests {
     #[test]
     fn message_text_keeps_line_breaks_and_drops_nul() {
         assert_eq!(MessageText::parse("a\u{0}b\nc").unwrap().as_str(), "ab\nc");
+    }
+
+    #[test]
+    fn about_texts_are_trimmed_bounded_and_keep_only_line_breaks() {
+        assert_eq!(About::parse("  люблю чай\nи кофе \n").unwrap().as_str(), "люблю чай\nи кофе");
+        assert_eq!(About::parse("").unwrap().as_str(), "");
+        assert!(About::parse(&"ж".repeat(190)).is_ok());
+        assert_eq!(About::parse(&"ж".repeat(191)).unwrap_err(), DomainError::AboutTooLong);
+        assert_eq!(About::parse("a\tb").unwrap_err(), DomainError::AboutChars);
+        assert_eq!(About::parse("a\u{0}b").unwrap_err(), DomainError::AboutChars);
+        assert_eq!(About::parse("a\r\nb").unwrap_err(), DomainError::AboutChars);
     }
 
     #[test]

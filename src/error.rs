@@ -52,13 +52,13 @@ pub enum BadRequest {
     BeforeNotInteger,
     AroundNotInteger,
     MessageIdNotInteger,
+    /// A user id in the path that is not an integer (`/api/users/{id}`, `/api/blocks/{user_id}`).
+    UserIdNotInteger,
     LimitNotInteger,
     Form,
     NotAWebSocket,
     /// A language the product does not speak (`PUT /api/language`).
     UnsupportedLanguage,
-    /// A user id in the path that is not an integer (`/api/blocks/{user_id}`).
-    UserIdNotInteger,
 }
 
 impl AppError {
@@ -75,6 +75,7 @@ impl AppError {
                 }
                 ChatError::NotJoined(_)
                 | ChatError::Blocked
+                | ChatError::WrongPassword
                 | ChatError::NotRoomCreator
                 | ChatError::NotAuthor
                 | ChatError::CannotDelete
@@ -84,6 +85,7 @@ impl AppError {
                 }
                 ChatError::NothingToChange
                 | ChatError::DmWithSelf
+                | ChatError::EmptyProfileChange
                 | ChatError::InvalidEmoji
                 | ChatError::BeforeWithAround
                 | ChatError::BadLimit
@@ -108,6 +110,7 @@ impl AppError {
                 AppError::CrossOrigin => "cross_origin",
                 AppError::Csrf => "csrf",
                 AppError::Chat(ChatError::Blocked) => "blocked",
+                AppError::Chat(ChatError::WrongPassword) => "wrong_password",
                 _ => "forbidden",
             },
             StatusCode::NOT_FOUND => match self {
@@ -143,11 +146,11 @@ impl AppError {
                 BadRequest::BeforeNotInteger => Sentence::BeforeNotInteger,
                 BadRequest::AroundNotInteger => Sentence::AroundNotInteger,
                 BadRequest::MessageIdNotInteger => Sentence::MessageIdNotInteger,
+                BadRequest::UserIdNotInteger => Sentence::UserIdNotInteger,
                 BadRequest::LimitNotInteger => Sentence::BadLimit,
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,
                 BadRequest::UnsupportedLanguage => Sentence::UnsupportedLanguage,
-                BadRequest::UserIdNotInteger => Sentence::UserIdNotInteger,
             },
             AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => Sentence::DatabaseDown,
             AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => Sentence::Internal,

@@ -35,7 +35,12 @@ pub type ConnId = u64;
 #[derive(Debug)]
 pub struct Member {
     pub id: ConnId,
+    /// The user as they were when the connection opened: their id and name never change, their
+    /// city may ([`Member::profile`] has it as it is now).
     pub user: User,
+    /// The user as they are now: a profile change reaches every connection of theirs through
+    /// [`Hub::update_user`], so the messages and joins they send afterwards carry it.
+    profile: Mutex<User>,
     /// The stored hash of the session the connection was opened with: when that session ends
     /// (logout, a new login from the same browser, expiry), so does the connection.
     pub session: String,
@@ -92,6 +97,11 @@ impl Muted {
 }
 
 impl Member {
+    /// The user as they are now (after any profile change since the connection opened).
+    pub fn profile(&self) -> User {
+        lock(&self.profile).clone()
+    }
+
     /// Resolves when the hub gave up on this connection because its outbox overflowed.
     pub async fn kicked(&self) {
         self.kicked.notified().await
@@ -178,6 +188,7 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let member = Arc::new(Member {
             id,
+            profile: Mutex::new(user.clone()),
             user,
             session,
             outbox,
@@ -208,7 +219,7 @@ impl Hub {
             return false;
         }
         room.members.insert(member.id, Subscriber { member: member.clone(), floor });
-        let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user.clone(), 0));
+        let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.profile(), 0));
         entry.1 += 1;
         entry.1 == 1
     }
@@ -394,6 +405,30 @@ impl Hub {
         let mut lagging = Vec::new();
         deliver(lock(&self.connections).values(), frame, &mut lagging);
         kick(lagging);
+    }
+
+    /// Whether `user` has a connection on this instance. A scan of all connections, like
+    /// [`Hub::end_session`]: asked when someone opens a profile, at human pace.
+    pub fn user_connected(&self, user: UserId) -> bool {
+        lock(&self.connections).values().any(|m| m.user.id == user)
+    }
+
+    /// Puts a user's changed profile (city) into the member lists of every room they are
+    /// present in here, so that later `room_users_list` frames show it, and into their
+    /// connections ([`Member::profile`]); returns those rooms.
+    pub fn update_user(&self, user: &User) -> Vec<RoomId> {
+        for member in lock(&self.connections).values().filter(|m| m.user.id == user.id) {
+            *lock(&member.profile) = user.clone();
+        }
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        let mut present = Vec::new();
+        for (id, room) in rooms.iter() {
+            if let Some(entry) = lock(room).presence.get_mut(&user.id) {
+                entry.0 = user.clone();
+                present.push(*id);
+            }
+        }
+        present
     }
 
     /// Tells every connection opened with this session (its stored hash) that it ended; returns

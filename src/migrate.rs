@@ -215,21 +215,22 @@ fn time(us: i64) -> Result<DateTime<Utc>, MigrateError> {
 
 fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY users (id, username, username_key, password_hash, city, language, created_at) FROM STDIN (FORMAT binary)",
+        "COPY users (id, username, username_key, password_hash, city, language, created_at, about) FROM STDIN (FORMAT binary)",
     )?;
     let mut writer = BinaryCopyInWriter::new(
         sink,
-        &[Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ],
+        &[Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT],
     );
     let mut select = source.prepare(
-        "SELECT id, username, username_key, password_hash, city, language, created_at FROM users ORDER BY id",
+        "SELECT id, username, username_key, password_hash, city, language, created_at, about FROM users ORDER BY id",
     )?;
     let mut rows = select.query([])?;
     while let Some(r) = rows.next()? {
         let (id, username, key, hash, city): (i64, String, String, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         let language: Option<String> = r.get(5)?;
-        writer.write(&[&id, &username, &key, &hash, &city, &language, &time(r.get(6)?)?])?;
+        let about: String = r.get(7)?;
+        writer.write(&[&id, &username, &key, &hash, &city, &language, &time(r.get(6)?)?, &about])?;
     }
     Ok(writer.finish()?)
 }

@@ -36,6 +36,10 @@ pub fn domain_error(lang: Lang, e: DomainError) -> String {
         DomainError::PasswordTooShort => "error.password-too-short",
         DomainError::PasswordTooLong => "error.password-too-long",
         DomainError::SearchEmpty => "error.search-empty",
+        DomainError::AboutTooLong => {
+            return tf(lang, "error.about-too-long", &[("max", &crate::domain::About::MAX_CHARS)]);
+        }
+        DomainError::AboutChars => "error.about-chars",
         DomainError::SearchTooLong => {
             return tf(lang, "error.search-too-long", &[("max", &crate::search::query::MAX_CHARS)]);
         }
@@ -61,8 +65,10 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::DefaultRoomUndeletable => t(lang, "error.default-room-undeletable"),
         ChatError::RoomNameTaken => t(lang, "error.room-name-taken"),
         ChatError::NothingToChange => t(lang, "error.nothing-to-change"),
-        ChatError::UserNotFound(_) => t(lang, "error.user-not-found"),
+        ChatError::UserNotFound(user) => tf(lang, "error.user-not-found", &[("user", user)]),
         ChatError::DmWithSelf => t(lang, "error.dm-with-self"),
+        ChatError::EmptyProfileChange => t(lang, "error.empty-profile-change"),
+        ChatError::WrongPassword => t(lang, "error.wrong-password"),
         ChatError::BadLimit => Sentence::BadLimit.text(lang),
         ChatError::InvalidSince { since, seq } => tf(lang, "error.invalid-since", &[("since", since), ("seq", seq)]),
         ChatError::CannotBlockSelf => t(lang, "error.cannot-block-self"),

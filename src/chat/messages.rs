@@ -45,7 +45,8 @@ pub async fn send_message(
     let mention_keys = crate::mentions::candidates(content.as_str());
     let new = NewMessage {
         room_id: command.room_id,
-        user: participant.user().clone(),
+        // As they are now: their city may have changed since the connection opened.
+        user: participant.member.profile(),
         content,
         client_id,
         created_at: now(),

@@ -13,6 +13,7 @@
 //! - [`dms`]: direct conversations of two people, visible to them only.
 //! - [`mutes`]: the rooms each user does not want to be notified of.
 //! - [`blocks`]: blocking and unblocking people; whether two people may talk ([`blocks::ensure_not_blocked`]).
+//! - [`profiles`]: reading profiles, changing one's own, changing one's password.
 
 pub mod blocks;
 pub mod changes;
@@ -20,6 +21,7 @@ pub mod dms;
 pub mod messages;
 pub mod mutes;
 pub mod presence;
+pub mod profiles;
 pub mod reads;
 pub mod rooms;
 pub mod search;
@@ -65,6 +67,10 @@ pub enum ChatError {
     DmWithSelf,
     #[error("neither name nor description given")]
     NothingToChange,
+    #[error("neither city nor about given")]
+    EmptyProfileChange,
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("a page limit must be at least 1")]
     BadLimit,
     #[error("since {since} is not between 0 and the room's seq {seq}")]

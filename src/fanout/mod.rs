@@ -135,9 +135,13 @@ impl Fanout {
 
     fn deliver(&self, to: Recipients, frame: &ServerFrame) {
         let hub = &self.inner.hub;
-        if let ServerFrame::RoomDeleted { room_id } = frame {
-            hub.remove_room(*room_id);
-            self.inner.order.forget(*room_id);
+        match frame {
+            ServerFrame::RoomDeleted { room_id } => {
+                hub.remove_room(*room_id);
+                self.inner.order.forget(*room_id);
+            }
+            ServerFrame::UserUpdated { user } => self.refresh_user(user),
+            _ => {}
         }
         let encoded = frame.encode();
         match to {
@@ -148,6 +152,21 @@ impl Fanout {
             Recipients::UserOutside { user_id, room_id } => hub.send_to_user_outside(user_id, room_id, &encoded),
             Recipients::User { user_id } => hub.send_to_user(user_id, &encoded),
         }
+    }
+
+    /// Puts a user's changed profile into this instance's member lists, and into its presence
+    /// entries in Redis, which other instances list members from.
+    fn refresh_user(&self, user: &User) {
+        let rooms = self.inner.hub.update_user(user);
+        if rooms.is_empty() || self.inner.redis.is_none() {
+            return;
+        }
+        let (fanout, user) = (self.clone(), user.clone());
+        self.inner.runtime.spawn(async move {
+            if let Some(link) = &fanout.inner.redis {
+                link.refresh_user(&user, &rooms).await;
+            }
+        });
     }
 
     /// Sends a transient frame everywhere: through Redis when configured (which falls back to
@@ -241,10 +260,10 @@ impl Fanout {
         let announce = match (first_here, &self.inner.redis) {
             (false, _) => false,
             (true, None) => true,
-            (true, Some(link)) => link.mark_present(&member.user, room).await,
+            (true, Some(link)) => link.mark_present(&member.profile(), room).await,
         };
         if announce {
-            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.user.clone() };
+            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.profile() };
             self.emit(Recipients::RoomExcept { room_id: room, user_id: member.user.id }, joined);
         }
         let users = self.room_users(room).await;
@@ -387,6 +406,11 @@ impl Fanout {
             Some(link) => link.publish(event),
             None => self.apply(event),
         }
+    }
+
+    /// Tells everyone connected, on every instance, that a user changed their profile.
+    pub fn user_updated(&self, user: &User) {
+        self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
     }
 
     pub fn room_deleted(&self, room: RoomId) {

@@ -177,6 +177,23 @@ impl RedisLink {
         leave(&self.clone_parts(), user, &self.instance, room).await.unwrap_or(true)
     }
 
+    /// Rewrites this instance's presence entries of `user` in `rooms` with their changed
+    /// profile; an entry removed meanwhile (they left) stays removed.
+    pub async fn refresh_user(&self, user: &User, rooms: &[RoomId]) {
+        const REFRESH: &str =
+            "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end";
+        let user_json = serde_json::to_string(user).expect("users serialize");
+        let script = redis::Script::new(REFRESH);
+        for room in rooms {
+            let mut conn = self.commands.clone();
+            let mut call = script.key(self.presence_key(*room));
+            call.arg(format!("{}@{}", user.id, self.instance)).arg(&user_json);
+            if let Err(e) = timed(call.invoke_async::<()>(&mut conn)).await {
+                tracing::warn!(error = %e, "Redis unavailable: a changed profile shows after the next join");
+            }
+        }
+    }
+
     /// Everyone present in the room on any live instance, or `None` when Redis cannot say.
     pub async fn room_users(&self, room: RoomId) -> Option<Vec<User>> {
         let mut conn = self.commands.clone();

@@ -95,6 +95,10 @@ pub enum ServerFrame {
     RoomDeleted {
         room_id: RoomId,
     },
+    /// A user changed their profile (city): to every connection; not logged.
+    UserUpdated {
+        user: User,
+    },
     /// The user's read marker in a room moved forward (on another of their connections), with
     /// the unread counts after it; not logged.
     ReadState {

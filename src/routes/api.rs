@@ -16,8 +16,8 @@ use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
 use crate::chat::search::{self, Search};
-use crate::chat::{changes, reads, rooms};
-use crate::domain::{MessageId, RoomId};
+use crate::chat::{changes, profiles, reads, rooms};
+use crate::domain::{MessageId, RoomId, UserId};
 use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -37,6 +37,18 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .map(|| Ok(warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response()));
     // GET /api/me
     let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me);
+    // PATCH /api/me {"city"?,"about"?}
+    let update_me =
+        api.and(warp::path!("me")).and(warp::patch()).and(ctx.clone()).and(super::body(MAX_BODY)).then(update_me);
+    // POST /api/me/password {"current","new"}
+    let password = api
+        .and(warp::path!("me" / "password"))
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(super::body(MAX_BODY))
+        .then(change_password);
+    // GET /api/users/:id
+    let user = api.and(warp::path!("users" / String)).and(warp::get()).and(ctx.clone()).then(get_user);
     // PUT /api/language {"language"}
     let language = api
         .and(warp::path!("language"))
@@ -86,6 +98,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
 
     health
         .or(me)
+        .unify()
+        .or(update_me)
+        .unify()
+        .or(password)
+        .unify()
+        .or(user)
         .unify()
         .or(language)
         .unify()
@@ -140,7 +158,31 @@ pub(super) fn json_with(status: StatusCode, value: &impl serde::Serialize) -> Re
 /// GET /api/me
 async fn get_me(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
     let account = state.accounts.require_user(&meta).await?;
-    Ok(json_with(StatusCode::OK, &account))
+    Ok(json_with(StatusCode::OK, &profiles::me(&state, account).await?))
+}
+
+/// PATCH /api/me — the signed-in user's city and/or about text.
+async fn update_me(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
+    meta.require_same_site()?;
+    let account = state.accounts.require_user(&meta).await?;
+    let me = profiles::update_profile(&state, account, json_body(&meta, &body)?).await?;
+    Ok(json_with(StatusCode::OK, &me))
+}
+
+/// POST /api/me/password — 204; the user's other sessions end.
+async fn change_password(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
+    meta.require_same_site()?;
+    let (account, session) = state.accounts.require_session(&meta).await?;
+    let command = json_body(&meta, &body)?;
+    profiles::change_password(&state, &account.user, &session, meta.client, command).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// GET /api/users/:id
+async fn get_user(raw_id: String, state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
+    let user = state.accounts.require_user(&meta).await?.user;
+    let id = raw_id.parse().map(UserId).map_err(|_| AppError::BadRequest(BadRequest::UserIdNotInteger))?;
+    Ok(json_with(StatusCode::OK, &profiles::get_profile(&state, &user, id).await?))
 }
 
 /// The body of `PUT /api/language`.

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, Author, Blocks, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReadState, ReplyRef,
-    Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
+    About, Account, Author, Blocks, City, ClientId, Message, MessageId, MessageText, Profile, Reaction, Reactors,
+    ReadState, ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -148,8 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ReadStateStore, RoomStore, SearchStore,
-        Store, UserStore,
+        BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ProfileStore, ReadStateStore, RoomStore,
+        SearchStore, Store, UserStore,
     };
 }
 
@@ -195,6 +195,18 @@ pub trait UserStore {
     fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError>;
     /// Deletes every session of `user` but `keep`; returns the hashes of those deleted.
     fn delete_other_sessions(&self, user: UserId, keep: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// Profiles: what everyone may read about a user, what they may change about themselves, and
+/// their password.
+pub trait ProfileStore {
+    /// A user's profile; `None` when there is no such user.
+    fn profile(&self, user: UserId) -> Result<Option<Profile>, StoreError>;
+    /// Changes the city and/or the about text (a `None` stays as it is); returns the profile as
+    /// changed, `NotFound` when there is no such user.
+    fn update_profile(&self, user: UserId, city: Option<&City>, about: Option<&About>) -> Result<Profile, StoreError>;
+    /// Replaces a user's password hash; `NotFound` when there is no such user.
+    fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
 }
 
 /// How stale a live session's `last_seen_at` may get before a check moves it to now: the idle
@@ -482,6 +494,7 @@ pub trait Store:
     + ReadStateStore
     + MuteStore
     + BlockStore
+    + ProfileStore
     + Send
     + Sync
     + 'static
@@ -499,6 +512,7 @@ impl<
             + ReadStateStore
             + MuteStore
             + BlockStore
+            + ProfileStore
             + Send
             + Sync
             + 'static,

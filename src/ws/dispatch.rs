@@ -157,7 +157,8 @@ fn error_code(e: &ChatError) -> ErrorCode {
         | ChatError::NotSignedIn
         | ChatError::NotAuthor
         | ChatError::CannotDelete
-        | ChatError::CannotPin => ErrorCode::Forbidden,
+        | ChatError::CannotPin
+        | ChatError::WrongPassword => ErrorCode::Forbidden,
         ChatError::MessageNotFound(_) => ErrorCode::MessageNotFound,
         ChatError::InvalidEmoji => ErrorCode::InvalidEmoji,
         ChatError::TooManyReactions => ErrorCode::TooManyReactions,
@@ -172,6 +173,7 @@ fn error_code(e: &ChatError) -> ErrorCode {
         ChatError::UserNotFound(_)
         | ChatError::DmWithSelf
         | ChatError::CannotBlockSelf
+        | ChatError::EmptyProfileChange
         | ChatError::Invalid(_)
         | ChatError::NothingToChange
         | ChatError::BadLimit

@@ -81,9 +81,24 @@ async function request(method, path, body) {
   return (await exchange(method, path, body)).data;
 }
 
-/** GET /api/me -> {id, username, city} */
+/** GET /api/me -> {id, username, city, language, about} */
 export function getMe() {
   return request('GET', '/api/me');
+}
+
+/** PATCH /api/me {city?, about?} -> the account as GET /api/me gives it */
+export function updateMe(changes) {
+  return request('PATCH', '/api/me', changes);
+}
+
+/** POST /api/me/password {current, new} -> null (204); the other sessions end */
+export function changePassword(current, next) {
+  return request('POST', '/api/me/password', { current, new: next });
+}
+
+/** GET /api/users/{id} -> {id, username, city, about, avatar_url, created_at, presence} */
+export function getUser(id) {
+  return request('GET', `/api/users/${encodeURIComponent(id)}`);
 }
 
 /** PUT /api/language {language} -> {language}: saves the choice (and sets the cookie pages are rendered in) */

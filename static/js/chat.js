@@ -4,7 +4,7 @@
 // start-up. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
-// keys.js; replying, editing, reacting, jumping to a message and the pins are
+// keys.js; the profile card is profile-card.js and a changed profile user-updates.js; replying, editing, reacting, jumping to a message and the pins are
 // put together by message-features.js; message search is search.js; unread counts, marking
 // the open room read and the count in the title are unread.js; direct conversations
 // are dms.js; where the unread part of the open room begins is unread-divider.js; whom I
@@ -39,6 +39,10 @@ import { UnreadDivider } from './unread-divider.js';
 import { chatState } from './chat-state.js';
 import { Blocks } from './blocks.js';
 import { BlockedList } from './blocked-list.js';
+import { ProfileCard } from './profile-card.js';
+import { ProfileSettings } from './profile-settings.js';
+import { PasswordSettings } from './password-settings.js';
+import { applyUserUpdate } from './user-updates.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -155,16 +159,42 @@ new RoomKeys({
 });
 
 const blocks = new Blocks({ messages, toasts });
-const blockedList = new BlockedList({ list: byId('blocked-list'), empty: byId('blocked-empty'), status: byId('blocked-status'), blocks });
 
-// The settings dialog (the language, the blocked) lives on its own; the views redo their texts on a switch.
+// The settings dialog (the language, and a module per other section) lives on its own; the
+// views redo their texts on a switch.
 new Settings({
   button: byId('open-settings'),
   dialog: byId('settings-dialog'),
   form: byId('settings-form'),
   language: byId('settings-lang'),
   onSaveFailed: () => toasts.error(t('lang.save-failed')),
-  onOpen: () => blockedList.opened(),
+  sections: [
+    new ProfileSettings({
+      form: byId('profile-form'),
+      city: byId('profile-city'),
+      about: byId('profile-about'),
+      counter: byId('profile-about-counter'),
+      status: byId('profile-status'),
+      save: byId('profile-save'),
+      onSaved: (saved) => applyUserUpdate(saved, userUpdateTargets()),
+    }),
+    new PasswordSettings({
+      form: byId('password-form'),
+      current: byId('password-current'),
+      next: byId('password-new'),
+      confirm: byId('password-confirm'),
+      status: byId('password-status'),
+      save: byId('password-save'),
+    }),
+    new BlockedList({ list: byId('blocked-list'), empty: byId('blocked-empty'), status: byId('blocked-status'), blocks }),
+  ],
+});
+
+const profileCard = new ProfileCard({
+  dialog: byId('profile-card'),
+  content: byId('profile-card-content'),
+  me,
+  fallbackFocus: byId('composer-input'),
 });
 
 new SearchPanel({ roomName: (id) => rooms.get(id)?.name });
@@ -262,8 +292,14 @@ const frames = frameHandlers({
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
+  onUserUpdated: (user) => applyUserUpdate(user, userUpdateTargets()),
 });
 for (const [type, handler] of Object.entries(blocks.frameHandlers())) frames.set(type, handler);
+
+/** What shows a person, for a change to their profile. */
+function userUpdateTargets() {
+  return { me, onMe: () => showMe(), members, messages, card: profileCard };
+}
 
 // ---- rooms -----------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ export class Drawers {
     document.body.classList.add('has-drawer');
     // Everything beside the drawer (the other columns, the banner) is out of reach while it is open.
     for (const sibling of panel.parentElement.children) sibling.inert = sibling !== panel && sibling !== this.backdrop;
-    // Focus the open room's link, else the first control, else the panel itself (the member list has none).
+    // Focus the open room's link, else the first control, else the panel itself (a list with no one in it yet).
     const target = panel.querySelector('[aria-current="page"]')
       ?? panel.querySelector('a[href], button:not([disabled]), input, textarea, [tabindex="0"]');
     if (target) {

@@ -1,7 +1,7 @@
 // frames.js — owns what each server frame does to the page: a frame-type →
 // handler map (members coming and going, typing, new messages — confirming
 // ours from the outbox, counting unread ones —, read markers moved elsewhere, messages in
-// direct conversations not open here, room changes,
+// direct conversations not open here, room changes, profile changes (user-updates.js),
 // errors; the frames about existing
 // messages are message-frames.js's, merged in). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
@@ -32,9 +32,10 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
  * @param {() => void} o.onPinsChanged  a message of the open room was pinned, unpinned or deleted
  * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted
  * @param {(messageId: number, emoji?: string) => void} o.onReactorsChanged  who reacted to a message may have changed
+ * @param {(user: object) => void} o.onUserUpdated  someone changed their profile
  * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
  */
-export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, onPinsChanged, onDeleted, onReactorsChanged }) {
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, onPinsChanged, onDeleted, onReactorsChanged, onUserUpdated }) {
   /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
   function newMessage({ message, seq }) {
     if (!message || message.id === undefined) return;
@@ -103,6 +104,9 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     room_updated(frame) {
       // A repeat of what the open room shows already is dropped; any other updates the list.
       if (frame.room && resume.take(Number(frame.room.id), frame.seq) !== 'duplicate') roomActions.updated(frame.room);
+    },
+    user_updated(frame) {
+      onUserUpdated(frame.user);
     },
     room_deleted(frame) {
       if (rooms.get(frame.room_id)) roomActions.gone(Number(frame.room_id), null);

@@ -1,8 +1,9 @@
 // members.js — owns the right-hand member list of the open room: who is in it
-// (from room_users_list / joined_room / left_room), sorted by username in the
+// (from room_users_list / joined_room / left_room; user_updated changes a city), sorted by username in the
 // page's language, each with their city and a presence dot, and the count
 // («3 участника в комнате»). While the connection is down the list may be out
 // of date: it says so and greys the dots until the room's next room_users_list.
+// A name or avatar opens the person's profile card (data-profile-id, profile-card.js).
 import { h } from './dom.js';
 import { t, onLangChange, formatNumber, compareText } from './i18n.js';
 import { avatar, cityBadge } from './people.js';
@@ -63,6 +64,14 @@ export class MemberList {
     this.render();
   }
 
+  /** A member changed their profile (user_updated): their row shows it. */
+  update(user) {
+    const id = Number(user.id);
+    if (!this.users?.has(id)) return;
+    this.users.set(id, { ...this.users.get(id), ...user, id });
+    this.render();
+  }
+
   remove(userId) {
     if (this.users?.delete(Number(userId))) this.render();
   }
@@ -80,12 +89,12 @@ export class MemberList {
     this.title.textContent = t('members.count', { count: users.length });
     this.badge.textContent = users.length ? formatNumber(users.length) : '';
     this.list.replaceChildren(...users.map((user) => h('li', { class: 'member' },
-      h('div', { class: 'member__avatar' },
+      h('div', { class: 'member__avatar', dataset: { profileId: user.id } },
         avatar(user, 'sm'),
         h('span', { class: 'member__presence', 'aria-hidden': 'true' })),
       h('div', { class: 'member__info' },
         h('div', { class: 'member__name' },
-          h('span', { text: user.username }),
+          h('button', { class: 'member__open', type: 'button', dataset: { profileId: user.id }, text: user.username }),
           user.id === this.meId ? h('span', { class: 'member__me', text: ` ${t('members.me')}` }) : null),
         cityBadge(user.city)),
     )));

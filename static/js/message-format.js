@@ -51,6 +51,13 @@ export function authorOf(message) {
   return message.user ?? { id: null, username: t('messages.unknown-author'), city: '' };
 }
 
+/** The author's avatar; a click opens their profile card (profile-card.js), as the name's does. */
+function profileAvatar(author) {
+  const el = avatar(author);
+  if (author.id !== null) el.dataset.profileId = String(author.id);
+  return el;
+}
+
 /**
  * The <li> of one message. `me`: the signed-in user; `people`: usernames by user id, as far
  * as the page knows them (for the mentions). `continued`: it continues the previous message's
@@ -82,7 +89,9 @@ export function messageItem(message, { continued, pending, me, people = new Map(
   main.append(...[replyQuote(message.reply_to ?? message.reply)].filter(Boolean));
   if (!continued) {
     main.append(h('div', { class: 'msg__head' },
-      h('span', { class: 'msg__author', text: author.username }),
+      author.id === null
+        ? h('span', { class: 'msg__author', text: author.username })
+        : h('button', { class: 'msg__author', type: 'button', dataset: { profileId: author.id }, text: author.username }),
       cityBadge(author.city),
       time('msg__time', formatRelative(date)),
     ));
@@ -91,7 +100,7 @@ export function messageItem(message, { continued, pending, me, people = new Map(
   if (pending) main.append(pendingStatus(message, onRetry, onDiscard));
   else main.append(...[reactionRow(message)].filter(Boolean));
 
-  const gutter = h('div', { class: 'msg__gutter' }, continued ? time('msg__hover-time', formatTime(date)) : avatar(author));
+  const gutter = h('div', { class: 'msg__gutter' }, continued ? time('msg__hover-time', formatTime(date)) : profileAvatar(author));
   const li = h('li', { class: classes.join(' ') }, gutter, main);
   if (pending) {
     li.dataset.clientId = message.client_id;

@@ -1,8 +1,11 @@
 // settings.js — owns the chat's settings dialog, opened from the user's footer:
-// the language of the interface, and the people I blocked (blocked-list.js's section). A choice applies at once, without a reload,
-// and is saved (language.js); when the save fails the page stays switched and
-// the caller is told. The dialog closes with «Готово», Escape or a click on
-// the backdrop, and gives the focus back to the button that opened it.
+// a list of sections, each a <section> of the dialog with a module of its own
+// (the profile: profile-settings.js; the password: password-settings.js; the
+// people I blocked: blocked-list.js), and the language of the interface, which
+// is this module's. A language choice applies at once, without a reload, and is
+// saved (language.js); when the save fails the page stays switched and the
+// caller is told. The dialog closes with «Готово», Escape or a click on the
+// backdrop, and gives the focus back to the button that opened it.
 import { lang, onLangChange } from './i18n.js';
 import { chooseLanguage } from './language.js';
 import { showModal, closeModal } from './dialog.js';
@@ -15,13 +18,14 @@ export class Settings {
    * @param {HTMLFormElement} o.form  the dialog's form; submitting it («Готово») closes the dialog
    * @param {HTMLSelectElement} o.language  the language <select>
    * @param {(err: Error) => void} o.onSaveFailed  the page switched but the choice was not saved
-   * @param {() => void} [o.onOpen]  the dialog opened (the blocked list reads itself again)
+   * @param {Array<{opened?: () => void}>} [o.sections]  the other sections' modules, told each
+   *   time the dialog opens (to show what is saved now)
    */
-  constructor({ button, dialog, form, language, onSaveFailed, onOpen }) {
-    this.onOpen = onOpen;
+  constructor({ button, dialog, form, language, onSaveFailed, sections = [] }) {
     this.button = button;
     this.dialog = dialog;
     this.language = language;
+    this.sections = sections;
 
     button.addEventListener('click', () => this.open());
     form.addEventListener('submit', (event) => {
@@ -46,8 +50,8 @@ export class Settings {
 
   open() {
     this.language.value = lang;
+    for (const section of this.sections) section.opened?.();
     showModal(this.dialog);
-    this.onOpen?.();
     this.language.focus();
   }
 

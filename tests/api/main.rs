@@ -29,6 +29,7 @@ mod languages;
 mod limits;
 mod message_changes;
 mod notices;
+mod profiles;
 mod reads;
 mod resume;
 mod rooms;

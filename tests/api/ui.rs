@@ -22,6 +22,7 @@
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
 //! `ui/dms.rs` starts a direct conversation and shows a new one arriving in the sidebar.
 //! `ui/blocks.rs` collapses the messages of someone blocked, and reveals one on demand.
+//! `ui/profiles.rs` opens a person's profile card from the member list.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -38,6 +39,7 @@ mod emoji;
 mod format;
 mod language;
 mod messages;
+mod profiles;
 mod search;
 mod unread;
 

@@ -20,6 +20,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/008_read_states.sql")),
     (9, include_str!("../migrations/postgres/009_direct_messages.sql")),
     (10, include_str!("../migrations/postgres/010_blocks.sql")),
+    (11, include_str!("../migrations/postgres/011_profiles.sql")),
     (13, include_str!("../migrations/postgres/013_room_mutes.sql")),
 ];
 

@@ -11,7 +11,7 @@
 //!
 //! One concern per file: `connect` (reaching the server, error mapping), `tls`, `pool`, `migrations`,
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
-//! `messages`, `search`, `events`, `reads`, `blocks`.
+//! `messages`, `search`, `events`, `reads`, `blocks`, `profiles`, `dms`, `mutes`.
 
 mod blocks;
 mod connect;
@@ -22,6 +22,7 @@ mod messages;
 mod migrations;
 mod mutes;
 mod pool;
+mod profiles;
 mod reads;
 mod rooms;
 mod rows;

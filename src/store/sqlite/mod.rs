@@ -2,7 +2,8 @@
 //! and the versioned migrations in `migrations/sqlite/`.
 //!
 //! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
-//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `blocks`.
+//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `blocks`,
+//! `profiles`, `dms`, `mutes`.
 
 mod blocks;
 mod dms;
@@ -10,6 +11,7 @@ mod events;
 mod limits;
 mod messages;
 mod mutes;
+mod profiles;
 mod reads;
 mod rooms;
 mod rows;
@@ -41,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
     (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
     (10, include_str!("../migrations/sqlite/010_blocks.sql")),
+    (11, include_str!("../migrations/sqlite/011_profiles.sql")),
     (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
 ];
 
