@@ -12,13 +12,13 @@
 //! synchronous), and no two of these locks are taken in the opposite order.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, Notify};
 
-use crate::domain::{RoomId, User, UserId};
+use crate::domain::{AvatarUrl, RoomId, User, UserId};
 use crate::protocol::Frame;
 
 /// Identifies one connection, across instances too: each hub numbers its connections from a
@@ -30,7 +30,12 @@ pub type ConnId = u64;
 #[derive(Debug)]
 pub struct Member {
     pub id: ConnId,
+    /// The user as they were when the connection opened; [`Member::user_now`] has their
+    /// current avatar.
     pub user: User,
+    /// The version of the user's avatar now (0: none): `user.avatar_url` at first, then what
+    /// the latest `user_updated` said, so the messages this connection sends show the new one.
+    avatar_version: AtomicI64,
     /// The stored hash of the session the connection was opened with: when that session ends
     /// (logout, a new login from the same browser, expiry), so does the connection.
     pub session: String,
@@ -45,6 +50,12 @@ pub struct Member {
 }
 
 impl Member {
+    /// The user as everyone should see them now: the avatar follows `user_updated`.
+    pub fn user_now(&self) -> User {
+        let version = self.avatar_version.load(Ordering::Relaxed);
+        User { avatar_url: AvatarUrl::of(self.user.id, (version > 0).then_some(version)), ..self.user.clone() }
+    }
+
     /// Resolves when the hub gave up on this connection because its outbox overflowed.
     pub async fn kicked(&self) {
         self.kicked.notified().await
@@ -87,6 +98,10 @@ pub struct Hub {
     rooms: RwLock<HashMap<RoomId, Mutex<Room>>>,
     /// Every live connection, for events addressed to everyone (room created, renamed, deleted).
     connections: Mutex<HashMap<ConnId, Arc<Member>>>,
+    /// Users as the latest `user_updated` showed them, since this instance started: member
+    /// lists read from other instances' presence (Redis keeps each user as they were when they
+    /// joined) are brought up to date with it. One entry per user who changed their picture.
+    updated: Mutex<HashMap<UserId, User>>,
     next_id: AtomicU64,
 }
 
@@ -105,8 +120,16 @@ impl Hub {
     /// pushed into `outbox`.
     pub fn connect(&self, user: User, session: String, outbox: mpsc::Sender<Frame>) -> Arc<Member> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let member =
-            Arc::new(Member { id, user, session, outbox, kicked: Notify::new(), session_ended: Notify::new() });
+        let avatar_version = AtomicI64::new(user.avatar_url.map_or(0, |url| url.version.0));
+        let member = Arc::new(Member {
+            id,
+            user,
+            avatar_version,
+            session,
+            outbox,
+            kicked: Notify::new(),
+            session_ended: Notify::new(),
+        });
         lock(&self.connections).insert(id, member.clone());
         member
     }
@@ -130,7 +153,7 @@ impl Hub {
             return false;
         }
         room.members.insert(member.id, Subscriber { member: member.clone(), floor });
-        let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user.clone(), 0));
+        let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.user_now(), 0));
         entry.1 += 1;
         entry.1 == 1
     }
@@ -276,6 +299,34 @@ impl Hub {
         ending.len()
     }
 
+    /// Shows `user` as they are now: in the member lists of this instance's rooms, and in what
+    /// their connections here send from now on. A scan of every room and connection, at the
+    /// pace people change their pictures.
+    pub fn update_user(&self, user: &User) {
+        lock(&self.updated).insert(user.id, user.clone());
+        let version = user.avatar_url.map_or(0, |url| url.version.0);
+        for member in lock(&self.connections).values().filter(|m| m.user.id == user.id) {
+            member.avatar_version.store(version, Ordering::Relaxed);
+        }
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        for room in rooms.values() {
+            if let Some(entry) = lock(room).presence.get_mut(&user.id) {
+                entry.0 = user.clone();
+            }
+        }
+    }
+
+    /// `users` as the latest `user_updated` this instance heard showed them.
+    pub fn as_updated(&self, mut users: Vec<User>) -> Vec<User> {
+        let updated = lock(&self.updated);
+        for user in &mut users {
+            if let Some(now) = updated.get(&user.id) {
+                user.clone_from(now);
+            }
+        }
+        users
+    }
+
     /// Forgets a deleted room's members and presence; their connections learn of the deletion
     /// through `room_deleted` and later frames for that room fail with `room_not_found`.
     pub fn remove_room(&self, room_id: RoomId) {
@@ -328,6 +379,7 @@ mod tests {
             id: UserId(id),
             username: Username::parse(&format!("user{id}")).unwrap(),
             city: City::parse("Казань").unwrap(),
+            avatar_url: None,
         }
     }
 

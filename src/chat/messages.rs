@@ -44,7 +44,7 @@ pub async fn send_message(
     let mention_keys = crate::mentions::candidates(content.as_str());
     let new = NewMessage {
         room_id: command.room_id,
-        user: participant.user().clone(),
+        user: participant.member.user_now(),
         content,
         client_id,
         created_at: now(),

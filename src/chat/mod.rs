@@ -10,7 +10,9 @@
 //! - [`changes`]: editing, deleting, reacting to and pinning posted messages; who reacted.
 //! - [`search`]: finding messages by their words, author and room.
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
+//! - [`avatars`]: uploading and removing one's picture; serving pictures.
 
+pub mod avatars;
 pub mod changes;
 pub mod messages;
 pub mod presence;
@@ -61,6 +63,10 @@ pub enum ChatError {
     InvalidSince { since: i64, seq: i64 },
     #[error("not signed in")]
     NotSignedIn,
+    #[error("an avatar upload is not a PNG, JPEG, WebP or GIF picture the server can read")]
+    InvalidImage,
+    #[error("an avatar upload declares a type other than PNG, JPEG, WebP or GIF")]
+    UnsupportedImageType,
     #[error("rate limited for {retry_after:?}")]
     RateLimited { retry_after: std::time::Duration },
     #[error(transparent)]

@@ -113,9 +113,13 @@ impl Fanout {
 
     fn deliver(&self, to: Recipients, frame: &ServerFrame) {
         let hub = &self.inner.hub;
-        if let ServerFrame::RoomDeleted { room_id } = frame {
-            hub.remove_room(*room_id);
-            self.inner.order.forget(*room_id);
+        match frame {
+            ServerFrame::RoomDeleted { room_id } => {
+                hub.remove_room(*room_id);
+                self.inner.order.forget(*room_id);
+            }
+            ServerFrame::UserUpdated { user } => hub.update_user(user),
+            _ => {}
         }
         let encoded = frame.encode();
         match to {
@@ -196,7 +200,7 @@ impl Fanout {
     async fn room_users(&self, room: RoomId) -> Vec<User> {
         if let Some(link) = &self.inner.redis {
             if let Some(users) = link.room_users(room).await {
-                return users;
+                return self.inner.hub.as_updated(users);
             }
         }
         self.inner.hub.local_users(room)
@@ -216,10 +220,10 @@ impl Fanout {
         let announce = match (first_here, &self.inner.redis) {
             (false, _) => false,
             (true, None) => true,
-            (true, Some(link)) => link.mark_present(&member.user, room).await,
+            (true, Some(link)) => link.mark_present(&member.user_now(), room).await,
         };
         if announce {
-            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.user.clone() };
+            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.user_now() };
             self.emit(Recipients::RoomExcept { room_id: room, user_id: member.user.id }, joined);
         }
         let users = self.room_users(room).await;
@@ -327,6 +331,12 @@ impl Fanout {
     /// the connection `from` moved the marker and knows already.
     pub fn read_state(&self, user: UserId, from: ConnId, state: ReadState) {
         self.emit(Recipients::UserExcept { user_id: user, except: from }, state.into());
+    }
+
+    /// Tells every connection, on every instance, how a user looks now (a new or removed
+    /// avatar); each instance's hub also shows them so in its member lists from then on.
+    pub fn user_updated(&self, user: &User) {
+        self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
     }
 
     pub fn room_deleted(&self, room: RoomId) {

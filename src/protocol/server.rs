@@ -80,6 +80,10 @@ pub enum ServerFrame {
     RoomDeleted {
         room_id: RoomId,
     },
+    /// A user changed how everyone sees them (their avatar); to every connection, not logged.
+    UserUpdated {
+        user: User,
+    },
     /// The user's read marker in a room moved forward (on another of their connections), with
     /// the unread counts after it; not logged.
     ReadState {
@@ -153,9 +157,11 @@ mod tests {
             id: UserId(1),
             username: crate::domain::Username::parse("anna").unwrap(),
             city: crate::domain::City::parse("Орёл").unwrap(),
+            avatar_url: crate::domain::AvatarUrl::of(UserId(1), Some(42)),
         };
         let frames = [
             ServerFrame::Connected { user: user.clone() },
+            ServerFrame::UserUpdated { user: user.clone() },
             ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
             ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
             ServerFrame::ReadState { room_id: RoomId(1), last_read_id: MessageId(9), unread: 1000, mentions: 2 },

@@ -4,6 +4,7 @@
 //! here, once, in the language of the signed-in user, else of the request.
 
 pub mod api;
+pub mod avatars;
 pub mod pages;
 pub mod ws;
 
@@ -50,6 +51,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(api::routes(state.clone()))
         .unify()
         .or(ws::routes(state.clone()))
+        .unify()
+        .or(avatars::routes(state.clone()))
         .unify()
         .map(Outcome::Handled)
         .recover(|rejection| async move { Ok::<_, Infallible>(Outcome::Unmatched(rejection)) })

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    Account, Author, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors, ReadState, ReplyRef, Room,
-    RoomDescription, RoomId, RoomName, User, UserId, Username,
+    Account, Author, AvatarSize, AvatarVersion, City, ClientId, Message, MessageId, MessageText, Reaction, Reactors,
+    ReadState, ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -138,7 +138,9 @@ pub struct Inserted {
 /// The store traits, for code that calls a store directly (tests, the migration): their
 /// methods can be called only with the traits in scope.
 pub mod prelude {
-    pub use super::{EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore};
+    pub use super::{
+        AvatarStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore,
+    };
 }
 
 /// Accounts and their sessions.
@@ -367,6 +369,42 @@ fn read_state(room_id: RoomId, last_read_id: i64, unread: i64, mentions: i64) ->
 /// without counting on.
 const COUNT_WINDOW: i64 = ReadState::MAX_COUNT as i64 + 1;
 
+/// Avatars: a user's picture in its two served sizes, its version on the user's own row (so
+/// every read of a user carries it without a join), both written in one transaction.
+pub trait AvatarStore {
+    /// Replaces the user's avatar with `avatar` (a new version); the user as they are now.
+    /// `NotFound` when there is no such user.
+    fn set_avatar(&self, user: UserId, avatar: &NewAvatar, now: DateTime<Utc>) -> Result<User, StoreError>;
+    /// Removes the user's avatar, if any; the user as they are now. `NotFound`: no such user.
+    fn delete_avatar(&self, user: UserId) -> Result<User, StoreError>;
+    /// The stored picture of `user` at `version` in one size, with its content type; `None`
+    /// when the user has no avatar or another version.
+    fn avatar(
+        &self,
+        user: UserId,
+        version: AvatarVersion,
+        size: AvatarSize,
+    ) -> Result<Option<StoredAvatar>, StoreError>;
+}
+
+/// A processed avatar on its way into storage.
+#[derive(Debug, Clone)]
+pub struct NewAvatar {
+    pub version: AvatarVersion,
+    /// The [`AvatarSize::Small`] picture, encoded.
+    pub small: Vec<u8>,
+    /// The [`AvatarSize::Large`] picture, encoded.
+    pub large: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+/// One size of a stored avatar, as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAvatar {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+}
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -377,7 +415,17 @@ pub trait EventStore {
 ///
 /// Implementations block; call them only through [`Db`].
 pub trait Store:
-    UserStore + RoomStore + MessageStore + SearchStore + EventStore + LimitStore + ReadStateStore + Send + Sync + 'static
+    UserStore
+    + RoomStore
+    + MessageStore
+    + SearchStore
+    + EventStore
+    + LimitStore
+    + ReadStateStore
+    + AvatarStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -389,6 +437,7 @@ impl<
             + EventStore
             + LimitStore
             + ReadStateStore
+            + AvatarStore
             + Send
             + Sync
             + 'static,

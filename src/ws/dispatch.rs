@@ -52,7 +52,7 @@ impl Dispatcher {
 
     /// The first frame a connection gets.
     pub fn hello(&self) -> Frame {
-        ServerFrame::Connected { user: self.participant.user().clone() }.encode()
+        ServerFrame::Connected { user: self.participant.member.user_now() }.encode()
     }
 
     /// Handles one text frame; returns the reply for this connection, if there is one.
@@ -164,9 +164,13 @@ fn error_code(e: &ChatError) -> ErrorCode {
         ChatError::Invalid(DomainError::MessageTooLong) => ErrorCode::MessageTooLong,
         // A malformed client_id is a malformed frame, as it always was.
         ChatError::Invalid(DomainError::ClientIdInvalid) => ErrorCode::InvalidJson,
-        ChatError::Invalid(_) | ChatError::NothingToChange | ChatError::BadLimit | ChatError::BeforeWithAround => {
-            ErrorCode::InvalidInput
-        }
+        ChatError::Invalid(_)
+        | ChatError::NothingToChange
+        | ChatError::BadLimit
+        | ChatError::BeforeWithAround
+        // Avatars are uploaded over HTTP; no frame causes these.
+        | ChatError::InvalidImage
+        | ChatError::UnsupportedImageType => ErrorCode::InvalidInput,
         ChatError::RateLimited { .. } => ErrorCode::RateLimited,
         ChatError::Unavailable(_) | ChatError::Internal(_) => ErrorCode::ServerError,
     }

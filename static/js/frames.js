@@ -1,6 +1,7 @@
 // frames.js — owns what each server frame does to the page: a frame-type →
 // handler map (members coming and going, typing, new messages — confirming
 // ours from the outbox, counting unread ones —, read markers moved elsewhere, room changes,
+// people's new avatars,
 // errors; the frames about existing
 // messages are message-frames.js's, merged in). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
@@ -9,6 +10,7 @@
 // set_language during a rolling deploy), which the person can do nothing about.
 import { t } from './i18n.js';
 import { messageFrameHandlers, messagePosted } from './message-frames.js';
+import { userUpdated } from './people.js';
 
 /** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
 const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji', 'too_many_reactions']);
@@ -16,7 +18,7 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
 /**
  * @param {object} o
  * @param {object} o.state  chat.js session state (currentRoomId)
- * @param {{id:number, username:string, city:string}} o.me  the signed-in user, updated from `connected`
+ * @param {{id:number, username:string, city:string, avatar_url:?string}} o.me  the signed-in user, updated from `connected` and `user_updated`
  * @param {() => void} o.onMe  show the updated user
  * @param {import('./resume.js').RoomResume} o.resume
  * @param {import('./outbox.js').Outbox} o.outbox
@@ -60,6 +62,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       if (frame.user) {
         me.username = frame.user.username ?? me.username;
         me.city = frame.user.city ?? me.city;
+        me.avatar_url = frame.user.avatar_url ?? null;
         onMe();
       }
     },
@@ -77,6 +80,15 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       }
     },
     new_message: newMessage,
+    user_updated(frame) {
+      if (!frame.user) return;
+      // Every avatar of theirs on the page (messages, members, mentions) follows.
+      userUpdated(frame.user);
+      if (Number(frame.user.id) === me.id) {
+        me.avatar_url = frame.user.avatar_url ?? null;
+        onMe();
+      }
+    },
     read_state(frame) {
       unread.applyFrame(frame);
     },

@@ -1,5 +1,6 @@
 // settings.js — owns the chat's settings dialog, opened from the user's footer:
-// the language of the interface. A choice applies at once, without a reload,
+// the language of the interface, and the sections other modules own (each told
+// when the dialog opens: the avatar, avatar-settings.js). A choice applies at once, without a reload,
 // and is saved (language.js); when the save fails the page stays switched and
 // the caller is told. The dialog closes with «Готово», Escape or a click on
 // the backdrop, and gives the focus back to the button that opened it.
@@ -15,9 +16,11 @@ export class Settings {
    * @param {HTMLFormElement} o.form  the dialog's form; submitting it («Готово») closes the dialog
    * @param {HTMLSelectElement} o.language  the language <select>
    * @param {(err: Error) => void} o.onSaveFailed  the page switched but the choice was not saved
+   * @param {{opened?: () => void}[]} [o.sections]  other sections of the dialog, told when it opens
    */
-  constructor({ button, dialog, form, language, onSaveFailed }) {
+  constructor({ button, dialog, form, language, onSaveFailed, sections = [] }) {
     this.button = button;
+    this.sections = sections;
     this.dialog = dialog;
     this.language = language;
 
@@ -44,6 +47,7 @@ export class Settings {
 
   open() {
     this.language.value = lang;
+    for (const section of this.sections) section.opened?.();
     showModal(this.dialog);
     this.language.focus();
   }

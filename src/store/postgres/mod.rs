@@ -11,8 +11,9 @@
 //!
 //! One concern per file: `connect` (reaching the server, error mapping), `tls`, `pool`, `migrations`,
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
-//! `messages`, `search`, `events`, `reads`.
+//! `messages`, `search`, `events`, `reads`, `avatars`.
 
+mod avatars;
 mod connect;
 mod events;
 mod limits;

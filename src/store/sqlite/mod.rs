@@ -2,8 +2,9 @@
 //! and the versioned migrations in `migrations/sqlite/`.
 //!
 //! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
-//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`.
+//! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `avatars`.
 
+mod avatars;
 mod events;
 mod limits;
 mod messages;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/006_message_features.sql")),
     (7, include_str!("../migrations/sqlite/007_message_search.sql")),
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
+    (12, include_str!("../migrations/sqlite/012_avatars.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
