@@ -15,9 +15,9 @@ const MAX_BYTES = 5 * 1024 * 1024;
 
 /** The text for a refused upload, by the server's code (its own words otherwise). */
 const REFUSALS = {
-  payload_too_large: 'avatar.too-big',
-  invalid_image: 'avatar.not-image',
-  unsupported_media_type: 'avatar.not-image',
+  payload_too_large: () => t('avatar.too-big'),
+  invalid_image: () => t('avatar.not-image'),
+  unsupported_media_type: () => t('avatar.not-image'),
 };
 
 export class AvatarSettings {
@@ -31,12 +31,15 @@ export class AvatarSettings {
     this.onChanged = onChanged;
     this.preview = byId('avatar-preview');
     this.file = byId('avatar-file');
+    this.chooseButton = byId('avatar-choose');
     this.uploadButton = byId('avatar-upload');
     this.removeButton = byId('avatar-remove');
     this.status = byId('avatar-status');
     /** The file chosen and not uploaded yet. */
     this.chosen = null;
 
+    // The file input is hidden; a plain button opens its picker (and keeps the focus ring).
+    this.chooseButton.addEventListener('click', () => this.file.click());
     this.file.addEventListener('change', () => this.choose(this.file.files?.[0] ?? null));
     this.uploadButton.addEventListener('click', () => this.upload());
     this.removeButton.addEventListener('click', () => this.remove());
@@ -106,8 +109,8 @@ export class AvatarSettings {
       this.changed(url ?? null);
       this.say(t('avatar.saved'));
     } catch (err) {
-      const key = REFUSALS[err.code];
-      this.say(key ? t(key) : err.message, { error: true });
+      const refusal = Object.hasOwn(REFUSALS, err.code) ? REFUSALS[err.code] : null;
+      this.say(refusal ? refusal() : err.message, { error: true });
     } finally {
       this.busy(false);
     }
@@ -137,6 +140,6 @@ export class AvatarSettings {
   busy(on) {
     this.uploadButton.disabled = on;
     this.removeButton.disabled = on;
-    this.file.disabled = on;
+    this.chooseButton.disabled = on;
   }
 }

@@ -20,6 +20,7 @@
 //! through the emoji picker, and jumping to a message further back than the loaded page.
 //! `ui/search.rs` searches messages from the room header and chooses a result.
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
+//! `ui/avatars.rs` shows an uploaded avatar live in the member list, messages and footer.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -29,6 +30,7 @@ use serde_json::json;
 
 use crate::browser::*;
 
+mod avatars;
 mod details;
 mod emoji;
 mod format;
