@@ -560,6 +560,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_user_carries_the_address_of_their_avatar_or_null_and_reads_back() {
+        let user = |version| User {
+            id: UserId(12),
+            username: Username::parse("anna").unwrap(),
+            city: City::parse("Орёл").unwrap(),
+            avatar_url: AvatarUrl::of(UserId(12), version),
+        };
+        let json = serde_json::to_value(user(Some(9_007_199_254_740_991))).unwrap();
+        assert_eq!(json["avatar_url"], "/avatars/12/9007199254740991");
+        assert_eq!(serde_json::to_value(user(None)).unwrap()["avatar_url"], serde_json::Value::Null);
+        for version in [Some(5), None] {
+            let back: User = serde_json::from_str(&serde_json::to_string(&user(version)).unwrap()).unwrap();
+            assert_eq!(back, user(version));
+        }
+        assert!(serde_json::from_str::<AvatarUrl>(r#""/static/x.png""#).is_err());
+        assert_eq!(AvatarSize::parse("64"), Some(AvatarSize::Small));
+        assert_eq!(AvatarSize::parse("256"), Some(AvatarSize::Large));
+        assert_eq!(AvatarSize::parse("128"), None);
+        let version = AvatarVersion::random().0;
+        assert!((1..1 << 53).contains(&version), "exact in JavaScript: {version}");
+    }
+
+    #[test]
     fn usernames_accept_any_script_digits_and_three_punctuation_marks() {
         for ok in ["ivan", "Иван_Петров", "user.name-1", "李小龙", "abc", &"x".repeat(32)] {
             assert!(Username::parse(ok).is_ok(), "{ok}");

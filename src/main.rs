@@ -70,13 +70,14 @@ fn migrate_sqlite_to_postgres(from: &Path, to: &str) -> ExitCode {
     match migrate::sqlite_to_postgres(from, to, DEFAULT_CONNECT_TIMEOUT) {
         Ok(c) => {
             println!(
-                "copied {} users, {} rooms, {} messages, {} room events, {} reactions, {} read markers and {} sessions from {} to {} in {:.1} s",
+                "copied {} users, {} rooms, {} messages, {} room events, {} reactions, {} read markers, {} avatars and {} sessions from {} to {} in {:.1} s",
                 c.users,
                 c.rooms,
                 c.messages,
                 c.events,
                 c.reactions,
                 c.read_states,
+                c.avatars,
                 c.sessions,
                 from.display(),
                 redact_url(to),

@@ -239,6 +239,10 @@ async fn a_served_avatar_is_cached_for_good_and_revalidates_with_304() {
     assert!(again.bytes().await.unwrap().is_empty());
     let other_size = stranger.get(app.url(&format!("{url}?size=256"))).header("if-none-match", &etag).send().await;
     assert_eq!(other_size.unwrap().status(), StatusCode::OK, "each size has its own ETag");
+    let head = stranger.head(app.url(&format!("{url}?size=64"))).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK, "HEAD answers like GET");
+    assert_eq!(head.headers()["etag"], etag.as_str());
+    assert_eq!(head.headers()["content-length"], served(&app, &url, 64).await.len().to_string().as_str());
     let odd_size = stranger.get(app.url(&format!("{url}?size=100"))).send().await.unwrap();
     assert_eq!(odd_size.status(), StatusCode::NOT_FOUND);
 }
@@ -343,4 +347,38 @@ async fn avatar_writes_need_a_session_and_a_same_site_origin() {
     assert_refused(foreign_delete.send().await.unwrap(), StatusCode::FORBIDDEN, "cross_origin").await;
     let me: Value = anna.get("/api/me").await.json().await.unwrap();
     assert_eq!(me["avatar_url"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_avatar_uploaded_on_one_instance_reaches_the_other_and_is_served_there() {
+    Backend::Postgres
+        .run(async {
+            let Some((a, b)) = crate::instances::two_instances().await else { return };
+            let anna = TestUser::register(&a).await;
+            let boris = TestUser::register(&b).await;
+            let room = a.default_room(&anna).await;
+            let mut on_a = anna.connect(&a).await;
+            on_a.join(room).await;
+            let mut on_b = boris.connect(&b).await;
+            on_b.join(room).await;
+
+            let url = upload_ok(&anna, &a, "image/png", picture(64, 64, ImageFormat::Png)).await;
+
+            let updated = on_b.wait_for("user_updated").await;
+            assert_eq!(
+                (updated["user"]["id"].as_i64(), updated["user"]["avatar_url"].as_str()),
+                (Some(anna.id), Some(url.as_str()))
+            );
+            served(&b, &url, 64).await;
+            // Anna joined before her upload: B's member list, read from the shared presence, shows
+            // her as she is now.
+            let mut carl_on_b = TestUser::register(&b).await.connect(&b).await;
+            let members = carl_on_b.join(room).await;
+            let listed = members["users"].as_array().unwrap().iter().find(|u| u["id"] == anna.id).cloned().unwrap();
+            assert_eq!(listed["avatar_url"], url.as_str());
+            on_a.say(room, "с новой аватаркой").await;
+            let heard = on_b.wait_for("new_message").await;
+            assert_eq!(heard["message"]["user"]["avatar_url"], url.as_str());
+        })
+        .await;
 }
