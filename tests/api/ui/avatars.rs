@@ -1,7 +1,7 @@
 //! Avatars in the browser: Борис uploads a picture (through the API, as the settings dialog
 //! does), and without a reload Алиса's page shows it as a picture in the member list and beside
 //! his next message, and his own page in its footer — each an <img> that loaded, named
-//! «Аватар Борис».
+//! «Аватар Борис». His settings show it large; removing it there takes it off Алиса's page.
 
 use fantoccini::key::Key;
 use serde_json::json;
@@ -70,6 +70,25 @@ async fn avatar_shown(origin: String, alice: Browser, bob: Browser) {
         .wait_until(
             "Борис's picture beside his message",
             &loaded_picture(&format!("#message-list .avatar[data-avatar-user='{bob_id}'] img"), &small, "Аватар Борис"),
+        )
+        .await;
+
+    bob.click("#open-settings").await;
+    bob.wait_for("#settings-dialog[open]").await;
+    bob.wait_until(
+        "the large picture in his settings",
+        &loaded_picture("#avatar-preview img.avatar__picture", &format!("{url}?size=256"), "Аватар Борис"),
+    )
+    .await;
+    bob.click("#avatar-remove").await;
+    bob.wait_for_text("#avatar-status", "Аватар удалён").await;
+    alice
+        .wait_until(
+            "the initial again in the member list",
+            &format!(
+                "return document.querySelector(\"{in_members}\")?.textContent === 'Б'
+                 && !document.querySelector(\"{in_members} img\");"
+            ),
         )
         .await;
 }
