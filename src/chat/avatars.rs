@@ -8,26 +8,33 @@ use crate::images;
 use crate::state::AppState;
 use crate::store::{NewAvatar, StoreError, StoredAvatar};
 
-/// An upload: the picture's bytes and the content type the request declared.
-pub struct UploadAvatar {
-    pub bytes: bytes::Bytes,
-    pub content_type: Option<String>,
+/// An upload that passed the checks made before its body is read: the caller may read it now
+/// and hand it to [`upload_avatar`].
+pub struct AllowedUpload {
+    user: UserId,
 }
 
-/// Makes `upload` the avatar of `user`: the declared type must be one of
-/// [`images::ACCEPTED_TYPES`], the bytes a picture of one of those formats (whatever was
-/// declared) within the decoding limits. Every attempt counts against the user's rate, since
-/// each costs a decode. Returns the user as they are now, with the new avatar's address.
-pub async fn upload_avatar(state: &AppState, user: &User, upload: UploadAvatar) -> Result<User, ChatError> {
-    if !upload.content_type.as_deref().is_some_and(images::accepted_type) {
+/// Whether `user` may upload a picture declared as `content_type`, checked before the body is
+/// read (so a refusal costs neither the bytes nor the decoding): the type must be one of
+/// [`images::ACCEPTED_TYPES`], and the upload counts against the user's rate, whatever its bytes
+/// turn out to be, since each costs a decode.
+pub fn allow_upload(state: &AppState, user: &User, content_type: Option<&str>) -> Result<AllowedUpload, ChatError> {
+    if !content_type.is_some_and(images::accepted_type) {
         return Err(ChatError::UnsupportedImageType);
     }
     state.limits.avatar(user.id)?;
+    Ok(AllowedUpload { user: user.id })
+}
+
+/// Makes `bytes` the avatar of the upload's user: a picture of one of the accepted formats (by
+/// its bytes, whatever was declared) within the decoding limits. Returns the user as they are
+/// now, with the new avatar's address; everyone connected hears it.
+pub async fn upload_avatar(state: &AppState, upload: AllowedUpload, bytes: bytes::Bytes) -> Result<User, ChatError> {
     let processed = {
         let _turn = state.limits.image_work().await;
         // Decoding and resizing take milliseconds to a second of CPU: off the async threads,
         // a few at a time (the permit above).
-        tokio::task::spawn_blocking(move || images::process(&upload.bytes))
+        tokio::task::spawn_blocking(move || images::process(&bytes))
             .await
             .map_err(|e| ChatError::Internal(StoreError::Internal(Box::new(e))))?
             .map_err(|e| {
@@ -41,7 +48,7 @@ pub async fn upload_avatar(state: &AppState, user: &User, upload: UploadAvatar) 
         large: processed.large,
         content_type: images::CONTENT_TYPE,
     };
-    let id = user.id;
+    let id = upload.user;
     let updated = state.db.call(move |s| s.set_avatar(id, &avatar, now())).await?;
     state.fanout.user_updated(&updated);
     Ok(updated)

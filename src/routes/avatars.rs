@@ -13,7 +13,7 @@ use warp::Filter;
 
 use super::{with_state, Handled};
 use crate::auth::{request_meta, RequestMeta};
-use crate::chat::avatars::{self, UploadAvatar};
+use crate::chat::avatars;
 use crate::domain::{AvatarSize, AvatarVersion, UserId};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -27,11 +27,13 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     let ctx = with_state(state.clone()).and(request_meta(state.limits.trust_proxy()));
 
     // PUT /api/me/avatar (the picture's bytes; Content-Type image/png, jpeg, webp or gif)
+    // The session, origin, type and rate are checked before the body is read.
     let upload = warp::path!("api" / "me" / "avatar")
         .and(warp::put())
         .and(ctx.clone())
-        .and(super::body(MAX_UPLOAD))
-        .then(upload_avatar);
+        .and(warp::header::optional::<u64>("content-length"))
+        .and(warp::body::stream())
+        .and_then(upload_avatar);
     // DELETE /api/me/avatar
     let delete = warp::path!("api" / "me" / "avatar").and(warp::delete()).and(ctx).then(delete_avatar);
     // GET /avatars/:user_id/:version?size=64|256 — anything that is not a current picture is an
@@ -46,14 +48,36 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     upload.or(delete).unify().or(serve).unify().boxed()
 }
 
-/// PUT /api/me/avatar — 200 `{"avatar_url"}`.
-async fn upload_avatar(state: AppState, meta: RequestMeta, body: Bytes) -> Handled {
+/// PUT /api/me/avatar — 200 `{"avatar_url"}`. A body over [`MAX_UPLOAD`] is refused (413)
+/// as soon as its declared length or the bytes read pass it.
+async fn upload_avatar<S, B>(
+    state: AppState,
+    meta: RequestMeta,
+    declared: Option<u64>,
+    body: S,
+) -> Result<Handled, warp::Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: bytes::Buf,
+{
+    let allowed = match allow_upload(&state, &meta).await {
+        Ok(allowed) => allowed,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let bytes = super::collect_body(declared, body, MAX_UPLOAD).await?;
+    Ok(async {
+        let user = avatars::upload_avatar(&state, allowed, bytes).await?;
+        let body = serde_json::json!({ "avatar_url": user.avatar_url });
+        Ok(warp::reply::json(&body).into_response())
+    }
+    .await)
+}
+
+/// The checks before an upload's body is read.
+async fn allow_upload(state: &AppState, meta: &RequestMeta) -> Result<avatars::AllowedUpload, AppError> {
     meta.require_same_site()?;
-    let user = state.accounts.require_user(&meta).await?.user;
-    let upload = UploadAvatar { bytes: body, content_type: meta.content_type.clone() };
-    let user = avatars::upload_avatar(&state, &user, upload).await?;
-    let body = serde_json::json!({ "avatar_url": user.avatar_url });
-    Ok(warp::reply::json(&body).into_response())
+    let user = state.accounts.require_user(meta).await?.user;
+    Ok(avatars::allow_upload(state, &user, meta.content_type.as_deref())?)
 }
 
 /// DELETE /api/me/avatar — 204, whether or not there was one.

@@ -98,7 +98,9 @@ pub fn body(limit: usize) -> impl Filter<Extract = (Bytes,), Error = warp::Rejec
         .and_then(move |declared, stream| collect_body(declared, stream, limit))
 }
 
-async fn collect_body<S, B>(declared: Option<u64>, stream: S, limit: usize) -> Result<Bytes, warp::Rejection>
+/// Reads a body of at most `limit` bytes, for routes that check a request before its body
+/// (see [`body`]).
+pub async fn collect_body<S, B>(declared: Option<u64>, stream: S, limit: usize) -> Result<Bytes, warp::Rejection>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: Buf,
