@@ -10,7 +10,7 @@
 // set_language during a rolling deploy), which the person can do nothing about.
 import { t } from './i18n.js';
 import { messageFrameHandlers, messagePosted } from './message-frames.js';
-import { userUpdated } from './people.js';
+import { userUpdated, usersSeen } from './people.js';
 
 /** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
 const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji', 'too_many_reactions']);
@@ -68,6 +68,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     },
     room_users_list(frame) {
       resume.answered(Number(frame.room_id));
+      if (Array.isArray(frame.users)) usersSeen(frame.users);
       if (frame.room_id === state.currentRoomId && Array.isArray(frame.users)) members.setAll(frame.users);
     },
     joined_room(frame) {

@@ -43,6 +43,17 @@ export function userUpdated(user) {
   for (const el of document.querySelectorAll(`[data-avatar-user="${id}"]`)) paintAvatar(el, user);
 }
 
+/**
+ * Users as the server shows them now (a fresh member list): their avatars win over a
+ * `user_updated` remembered before, which may be older if one was missed while offline.
+ */
+export function usersSeen(users) {
+  for (const user of users) {
+    const id = Number(user?.id);
+    if (newestAvatar.has(id)) newestAvatar.set(id, typeof user.avatar_url === 'string' ? user.avatar_url : null);
+  }
+}
+
 /** A round avatar: the user's picture, or their initial. `size`: '', 'sm', 'xs' or 'lg'. */
 export function avatar(user, size = '') {
   const classes = ['avatar'];
