@@ -68,7 +68,9 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             AppError::Chat(e) => match e {
-                ChatError::RoomNotFound(_) | ChatError::MessageNotFound(_) => StatusCode::NOT_FOUND,
+                ChatError::RoomNotFound(_) | ChatError::MessageNotFound(_) | ChatError::UserNotFound(_) => {
+                    StatusCode::NOT_FOUND
+                }
                 ChatError::NotJoined(_)
                 | ChatError::NotRoomCreator
                 | ChatError::NotAuthor
@@ -78,6 +80,7 @@ impl AppError {
                     StatusCode::CONFLICT
                 }
                 ChatError::NothingToChange
+                | ChatError::DmWithSelf
                 | ChatError::InvalidEmoji
                 | ChatError::BeforeWithAround
                 | ChatError::BadLimit

@@ -11,7 +11,7 @@
 //! contend with each other. No lock is ever held across an `.await` (all methods are
 //! synchronous), and no two of these locks are taken in the opposite order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -274,6 +274,22 @@ impl Hub {
             let connections = lock(&self.connections);
             let others = connections.values().filter(|m| m.user.id == user && m.id != except);
             deliver(others, frame, &mut lagging);
+        }
+        kick(lagging);
+    }
+
+    /// Delivers a frame to every connection of one user that has not joined `room` (those that
+    /// did hear the room's own events).
+    pub fn send_to_user_outside(&self, user: UserId, room: RoomId, frame: &Frame) {
+        let inside: HashSet<ConnId> = match self.rooms.read().unwrap_or_else(PoisonError::into_inner).get(&room) {
+            Some(r) => lock(r).members.keys().copied().collect(),
+            None => HashSet::new(),
+        };
+        let mut lagging = Vec::new();
+        {
+            let connections = lock(&self.connections);
+            let outside = connections.values().filter(|m| m.user.id == user && !inside.contains(&m.id));
+            deliver(outside, frame, &mut lagging);
         }
         kick(lagging);
     }

@@ -238,21 +238,46 @@ fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) ->
 
 fn copy_rooms(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY rooms (id, name, name_key, description, created_by, is_default, last_seq, created_at)
+        "COPY rooms (id, name, name_key, description, created_by, is_default, last_seq, created_at, dm_a, dm_b)
          FROM STDIN (FORMAT binary)",
     )?;
     let mut writer = BinaryCopyInWriter::new(
         sink,
-        &[Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::BOOL, Type::INT8, Type::TIMESTAMPTZ],
+        &[
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::BOOL,
+            Type::INT8,
+            Type::TIMESTAMPTZ,
+            Type::INT8,
+            Type::INT8,
+        ],
     );
     let mut select = source.prepare(
-        "SELECT id, name, name_key, description, created_by, is_default, last_seq, created_at FROM rooms ORDER BY id",
+        "SELECT id, name, name_key, description, created_by, is_default, last_seq, created_at, dm_a, dm_b
+         FROM rooms ORDER BY id",
     )?;
     let mut rows = select.query([])?;
     while let Some(r) = rows.next()? {
         let (id, name, key, description): (i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
         let (created_by, is_default, last_seq): (Option<i64>, bool, i64) = (r.get(4)?, r.get(5)?, r.get(6)?);
-        writer.write(&[&id, &name, &key, &description, &created_by, &is_default, &last_seq, &time(r.get(7)?)?])?;
+        let (dm_a, dm_b): (Option<i64>, Option<i64>) = (r.get(8)?, r.get(9)?);
+        let created_at = time(r.get(7)?)?;
+        writer.write(&[
+            &id,
+            &name,
+            &key,
+            &description,
+            &created_by,
+            &is_default,
+            &last_seq,
+            &created_at,
+            &dm_a,
+            &dm_b,
+        ])?;
     }
     Ok(writer.finish()?)
 }

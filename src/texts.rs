@@ -63,6 +63,8 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::DefaultRoomUndeletable => t(lang, "error.default-room-undeletable"),
         ChatError::RoomNameTaken => t(lang, "error.room-name-taken"),
         ChatError::NothingToChange => t(lang, "error.nothing-to-change"),
+        ChatError::UserNotFound(_) => t(lang, "error.user-not-found"),
+        ChatError::DmWithSelf => t(lang, "error.dm-with-self"),
         ChatError::BadLimit => Sentence::BadLimit.text(lang),
         ChatError::InvalidSince { since, seq } => tf(lang, "error.invalid-since", &[("since", since), ("seq", seq)]),
         ChatError::NotSignedIn => Sentence::LoginRequired.text(lang),

@@ -4,7 +4,7 @@
 //! logged event.
 
 use super::{ChatError, Participant};
-use crate::domain::{now, Message, MessageId, MessageText, Reactors, RoomId, User};
+use crate::domain::{now, Message, MessageId, MessageText, Reactors, Room, RoomId, User};
 use crate::emoji::Emoji;
 use crate::state::AppState;
 use crate::store::{ChangeOutcome, MessageChange, StoreError};
@@ -66,16 +66,23 @@ pub async fn change_message(
             // transaction is safe; a message deleted meanwhile is not found by the change.
             let Some(message) = s.message(id, None)? else { return Ok(Err(ChatError::MessageNotFound(id))) };
             if !joined.contains(&message.room_id) {
-                return Ok(Err(ChatError::NotJoined(message.room_id)));
+                // A message of a room the user may not see is one that does not exist.
+                let visible = s.get_room(message.room_id)?.is_some_and(|r| r.visible_to(actor));
+                return Ok(Err(if visible {
+                    ChatError::NotJoined(message.room_id)
+                } else {
+                    ChatError::MessageNotFound(id)
+                }));
             }
-            let creator = || -> Result<Option<crate::domain::UserId>, StoreError> {
-                Ok(s.get_room(message.room_id)?.and_then(|r| r.created_by))
-            };
+            let room = || -> Result<Option<Room>, StoreError> { s.get_room(message.room_id) };
             let may = match allowed {
                 Allowed::Member => true,
                 Allowed::Author => message.user.id == actor,
-                Allowed::RoomCreator => creator()? == Some(actor),
-                Allowed::AuthorOrRoomCreator => message.user.id == actor || creator()? == Some(actor),
+                // Nobody owns a direct conversation: either of its two may pin there.
+                Allowed::RoomCreator => room()?.is_some_and(|r| r.created_by == Some(actor) || r.dm.is_some()),
+                Allowed::AuthorOrRoomCreator => {
+                    message.user.id == actor || room()?.is_some_and(|r| r.created_by == Some(actor))
+                }
             };
             Ok(if may {
                 Ok(())
@@ -101,7 +108,17 @@ pub async fn change_message(
 /// A room's pinned messages, the latest pinned first.
 pub async fn pins(state: &AppState, viewer: &User, room: RoomId) -> Result<Vec<Message>, ChatError> {
     let viewer = viewer.id;
-    state.db.call(move |s| s.pins(room, viewer)).await?.ok_or(ChatError::RoomNotFound(room))
+    state
+        .db
+        .call(move |s| {
+            // A room the viewer may not see is one that does not exist.
+            if !s.get_room(room)?.is_some_and(|r| r.visible_to(viewer)) {
+                return Ok(None);
+            }
+            s.pins(room, viewer)
+        })
+        .await?
+        .ok_or(ChatError::RoomNotFound(room))
 }
 
 /// The most people one answer of [`reactors`] names; its `count` still counts them all.
@@ -122,8 +139,14 @@ pub async fn reactors(
     state
         .db
         .call(move |s| {
-            if let Err(refused) = super::reader(s, &session_hash, &lifetime)? {
-                return Ok(Err(refused));
+            let viewer = match super::reader(s, &session_hash, &lifetime)? {
+                Ok(viewer) => viewer,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            // A message of a room the viewer may not see is one that does not exist.
+            let Some(message) = s.message(id, None)? else { return Ok(Err(ChatError::MessageNotFound(id))) };
+            if !s.get_room(message.room_id)?.is_some_and(|r| r.visible_to(viewer)) {
+                return Ok(Err(ChatError::MessageNotFound(id)));
             }
             Ok(s.reactors(id, &emoji, MAX_REACTORS)?.ok_or(ChatError::MessageNotFound(id)))
         })

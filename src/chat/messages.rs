@@ -129,6 +129,10 @@ pub async fn history(
                 Ok(viewer) => viewer,
                 Err(refused) => return Ok(Err(refused)),
             };
+            // A room the viewer may not see is one that does not exist.
+            if !s.get_room(room)?.is_some_and(|r| r.visible_to(viewer)) {
+                return Ok(Err(ChatError::RoomNotFound(room)));
+            }
             let page = match around {
                 None => s.history(room, before, limit, viewer)?,
                 Some(id) => match s.history_around(room, id, limit, viewer)? {

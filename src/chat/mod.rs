@@ -11,20 +11,22 @@
 //! - [`search`]: finding messages by their words, author and room.
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
 //! - [`avatars`]: uploading and removing one's picture; serving pictures.
+//! - [`dms`]: direct conversations of two people, visible to them only.
 
 pub mod avatars;
 pub mod changes;
+pub mod dms;
 pub mod messages;
 pub mod presence;
 pub mod reads;
 pub mod rooms;
 pub mod search;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::SessionLifetime;
-use crate::domain::{now, DomainError, MessageId, RoomId, User, UserId};
+use crate::domain::{now, DomainError, MessageId, Room, RoomId, User, UserId};
 use crate::hub::Member;
 use crate::store::{Conflict, Store, StoreError};
 
@@ -55,6 +57,10 @@ pub enum ChatError {
     DefaultRoomUndeletable,
     #[error("a room of that name exists")]
     RoomNameTaken,
+    #[error("user {0} does not exist")]
+    UserNotFound(UserId),
+    #[error("a direct conversation needs another person")]
+    DmWithSelf,
     #[error("neither name nor description given")]
     NothingToChange,
     #[error("a page limit must be at least 1")]
@@ -105,10 +111,10 @@ impl ChatError {
     }
 }
 
-/// Who may read the rooms' messages, for the holder of a session (its stored hash): whoever
-/// is signed in reads every room — all rooms are public. The one rule behind history pages,
-/// search and who reacted, each checking it inside its own store call; `Ok(Err(NotSignedIn))`
-/// when the session has ended.
+/// Who reads, for the holder of a session (its stored hash): whoever is signed in reads every
+/// public room and their own direct conversations ([`Room::visible_to`]). The one rule behind
+/// history pages, search and who reacted, each checking it inside its own store call;
+/// `Ok(Err(NotSignedIn))` when the session has ended.
 fn reader(
     s: &dyn Store,
     session_hash: &str,
@@ -124,11 +130,14 @@ fn reader(
 pub struct Participant {
     pub member: Arc<Member>,
     joined: HashSet<RoomId>,
+    /// The direct conversations among the joined rooms: a message stored in one is also
+    /// told to both of its people's connections that did not join it ([`dms::stored`]).
+    conversations: HashMap<RoomId, Room>,
 }
 
 impl Participant {
     pub fn new(member: Arc<Member>) -> Self {
-        Participant { member, joined: HashSet::new() }
+        Participant { member, joined: HashSet::new(), conversations: HashMap::new() }
     }
 
     pub fn user(&self) -> &User {

@@ -14,14 +14,28 @@ pub async fn join_room(
     room: RoomId,
     since: Option<i64>,
 ) -> Result<(), ChatError> {
-    let seq = state.db.call(move |s| s.room_seq(room)).await?.ok_or(ChatError::RoomNotFound(room))?;
+    let viewer = participant.user().id;
+    let found = state
+        .db
+        .call(move |s| {
+            // A room the user may not see is one that does not exist.
+            let Some(found) = s.get_room(room)?.filter(|r| r.visible_to(viewer)) else { return Ok(None) };
+            let found = s.with_members(found)?;
+            Ok(s.room_seq(room)?.map(|seq| (found, seq)))
+        })
+        .await?;
+    let (found, seq) = found.ok_or(ChatError::RoomNotFound(room))?;
     if let Some(since) = since.filter(|since| !(0..=seq).contains(since)) {
         return Err(ChatError::InvalidSince { since, seq });
     }
     participant.joined.insert(room);
+    if found.dm.is_some() {
+        participant.conversations.insert(room, found);
+    }
     if let Err(e) = state.fanout.join(&participant.member, room, since).await {
         // Half joined (say, the replay could not be read): undo, so the client can try again.
         participant.joined.remove(&room);
+        participant.conversations.remove(&room);
         state.fanout.leave(&participant.member, room).await;
         return Err(ChatError::in_room(room)(e));
     }
@@ -32,6 +46,7 @@ pub async fn join_room(
 pub async fn leave_room(state: &AppState, participant: &mut Participant, room: RoomId) -> Result<(), ChatError> {
     participant.require_joined(room)?;
     participant.joined.remove(&room);
+    participant.conversations.remove(&room);
     state.fanout.leave(&participant.member, room).await;
     Ok(())
 }

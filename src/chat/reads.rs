@@ -18,7 +18,7 @@ pub async fn mark_read(
 ) -> Result<(), ChatError> {
     participant.require_joined(room)?;
     let user = participant.user().id;
-    match state.db.call(move |s| s.mark_read(user, room, message, now())).await? {
+    match state.db.mark_read(user, room, message, now()).await? {
         MarkRead::Moved(read) => {
             state.fanout.read_state(user, participant.member.id, read);
             Ok(())

@@ -25,7 +25,7 @@ pub struct UpdateRoom {
     pub description: Option<String>,
 }
 
-/// Every room, oldest first.
+/// Every public room, oldest first (direct conversations are listed apart).
 pub async fn list_rooms(state: &AppState, _actor: &User) -> Result<Vec<Room>, ChatError> {
     Ok(state.db.call(|s| s.list_rooms()).await?)
 }
@@ -44,11 +44,14 @@ pub async fn create_room(state: &AppState, actor: &User, command: CreateRoom) ->
     Ok(room)
 }
 
-async fn get_room(state: &AppState, id: RoomId) -> Result<Room, ChatError> {
-    state.db.call(move |s| s.get_room(id)).await?.ok_or(ChatError::RoomNotFound(id))
+/// The room `actor` names, if it exists and they may see it (else it does not exist for them).
+async fn get_room(state: &AppState, actor: &User, id: RoomId) -> Result<Room, ChatError> {
+    let found = state.db.call(move |s| s.get_room(id)).await?;
+    found.filter(|room| room.visible_to(actor.id)).ok_or(ChatError::RoomNotFound(id))
 }
 
-/// Only a room's creator may change it (nobody created the default room).
+/// Only a room's creator may change it (nobody created the default room or a direct
+/// conversation).
 fn require_creator(room: &Room, actor: &User) -> Result<(), ChatError> {
     if room.created_by == Some(actor.id) {
         Ok(())
@@ -60,7 +63,7 @@ fn require_creator(room: &Room, actor: &User) -> Result<(), ChatError> {
 /// The room `actor` asks to change, if it exists and they may change it: checked before the
 /// change itself is read, so a stranger learns nothing from the change's errors.
 pub async fn room_to_change(state: &AppState, actor: &User, id: RoomId) -> Result<Room, ChatError> {
-    let room = get_room(state, id).await?;
+    let room = get_room(state, actor, id).await?;
     require_creator(&room, actor)?;
     Ok(room)
 }
@@ -87,7 +90,7 @@ pub async fn update_room(state: &AppState, actor: &User, room: Room, command: Up
 /// Deletes a room with its messages (its creator only; never the default room); everyone
 /// connected hears `room_deleted`.
 pub async fn delete_room(state: &AppState, actor: &User, id: RoomId) -> Result<(), ChatError> {
-    let room = get_room(state, id).await?;
+    let room = get_room(state, actor, id).await?;
     if room.is_default {
         return Err(ChatError::DefaultRoomUndeletable);
     }

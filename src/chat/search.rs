@@ -50,7 +50,7 @@ pub async fn search(state: &AppState, session_hash: String, search: Search) -> R
                 Err(refused) => return Ok(Err(refused)),
             };
             if let Some(room) = query.room_id {
-                if s.get_room(room)?.is_none() {
+                if !s.get_room(room)?.is_some_and(|r| r.visible_to(viewer)) {
                     return Ok(Err(ChatError::RoomNotFound(room)));
                 }
             }

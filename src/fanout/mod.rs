@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::config::RedisSettings;
-use crate::domain::{ReadState, Room, RoomId, User, UserId};
+use crate::domain::{Message, ReadState, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::hub::{ConnId, Hub, Member};
 use crate::protocol::{ServerFrame, TypingUser};
@@ -50,6 +50,9 @@ pub enum Recipients {
     /// Every connection of one user but one (the connection the news came from), on any
     /// instance: connection ids are unique across instances (see [`crate::hub::ConnId`]).
     UserExcept { user_id: UserId, except: ConnId },
+    /// Every connection of one user that has not joined a room, on any instance (those that
+    /// did hear the room's own events).
+    UserOutside { user_id: UserId, room_id: RoomId },
 }
 
 /// Cheap-to-clone handle on the fan-out.
@@ -126,6 +129,7 @@ impl Fanout {
             Recipients::RoomExcept { room_id, user_id } => hub.publish_except(room_id, Some(user_id), &encoded),
             Recipients::Everyone => hub.broadcast(&encoded),
             Recipients::UserExcept { user_id, except } => hub.send_to_user_except(user_id, except, &encoded),
+            Recipients::UserOutside { user_id, room_id } => hub.send_to_user_outside(user_id, room_id, &encoded),
         }
     }
 
@@ -337,6 +341,15 @@ impl Fanout {
     /// avatar); each instance's hub also shows them so in its member lists from then on.
     pub fn user_updated(&self, user: &User) {
         self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
+    }
+
+    /// Tells both people of a direct conversation, on every instance, of a message stored in
+    /// it: their connections that did not join it (those that did got `new_message`).
+    pub fn direct_message(&self, room: &Room, message: &Message) {
+        for user in &room.members {
+            let frame = ServerFrame::DirectMessage { room: room.clone(), message: message.clone() };
+            self.emit(Recipients::UserOutside { user_id: user.id, room_id: room.id }, frame);
+        }
     }
 
     pub fn room_deleted(&self, room: RoomId) {

@@ -77,6 +77,12 @@ pub enum ServerFrame {
     RoomCreated {
         room: Room,
     },
+    /// A message was stored in a direct conversation of yours that this connection did not
+    /// join: the conversation (with its two members) and the message.
+    DirectMessage {
+        room: Room,
+        message: Message,
+    },
     RoomDeleted {
         room_id: RoomId,
     },

@@ -23,7 +23,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// Largest JSON body accepted.
-const MAX_BODY: usize = 16 * 1024;
+pub(super) const MAX_BODY: usize = 16 * 1024;
 /// Response header of a history page: the room's seq as of the page's read.
 pub const ROOM_SEQ_HEADER: &str = "x-room-seq";
 
@@ -111,7 +111,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
 }
 
 /// Parses a JSON body, insisting on `Content-Type: application/json`.
-fn json_body<T: DeserializeOwned>(meta: &RequestMeta, body: &Bytes) -> Result<T, AppError> {
+pub(super) fn json_body<T: DeserializeOwned>(meta: &RequestMeta, body: &Bytes) -> Result<T, AppError> {
     let is_json = meta
         .content_type
         .as_deref()
@@ -133,7 +133,7 @@ fn parse_room_id(raw: &str) -> Result<RoomId, AppError> {
     raw.parse().map(RoomId).map_err(|_| AppError::BadRequest(BadRequest::RoomIdNotInteger))
 }
 
-fn json_with(status: StatusCode, value: &impl serde::Serialize) -> Response {
+pub(super) fn json_with(status: StatusCode, value: &impl serde::Serialize) -> Response {
     warp::reply::with_status(warp::reply::json(value), status).into_response()
 }
 

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod avatars;
+pub mod dms;
 pub mod pages;
 pub mod ws;
 
@@ -49,6 +50,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     }
     let outcome = pages::routes(state.clone())
         .or(api::routes(state.clone()))
+        .unify()
+        .or(dms::routes(state.clone()))
         .unify()
         .or(ws::routes(state.clone()))
         .unify()

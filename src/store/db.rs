@@ -9,8 +9,8 @@ use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 
-use super::{ChangeOutcome, Inserted, MessageChange, NewMessage, Store, StoreError, Write, Written};
-use crate::domain::{MessageId, UserId};
+use super::{ChangeOutcome, Inserted, MarkRead, MessageChange, NewMessage, Store, StoreError, Write, Written};
+use crate::domain::{MessageId, RoomId, UserId};
 use crate::events::RoomEvent;
 
 /// Called by the writer with each event it committed (a fresh message, a change that changed
@@ -32,6 +32,7 @@ struct WriteJob {
 enum Reply {
     Post(oneshot::Sender<Result<Inserted, StoreError>>),
     Change(oneshot::Sender<Result<ChangeOutcome, StoreError>>),
+    Read(oneshot::Sender<Result<MarkRead, StoreError>>),
 }
 
 impl Reply {
@@ -50,6 +51,8 @@ impl Reply {
                 }
                 let _ = reply.send(Ok(outcome));
             }
+            // A marker is the user's news, not the room's: the caller tells the user.
+            (Reply::Read(reply), Ok(Written::Read(outcome))) => drop(reply.send(Ok(outcome))),
             (reply, Ok(_)) => reply.fail(StoreError::Internal("the store answered a write with another kind".into())),
             (reply, Err(e)) => reply.fail(e),
         }
@@ -59,6 +62,7 @@ impl Reply {
         match self {
             Reply::Post(reply) => drop(reply.send(Err(error))),
             Reply::Change(reply) => drop(reply.send(Err(error))),
+            Reply::Read(reply) => drop(reply.send(Err(error))),
         }
     }
 }
@@ -160,6 +164,26 @@ impl Db {
         self.writer
             .send(WriteJob { write: Write::Change { id, change, by, at }, reply: Reply::Change(reply) })
             .instrument(tracing::trace_span!("queue_change"))
+            .await
+            .map_err(|_| writer_stopped())?;
+        answer.await.unwrap_or_else(|_| Err(writer_stopped()))
+    }
+}
+
+impl Db {
+    /// Moves a user's read marker through the writer: in a batch with the messages and changes
+    /// queued before it, so a read costs a place in a commit rather than a transaction.
+    pub async fn mark_read(
+        &self,
+        user: UserId,
+        room: RoomId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<MarkRead, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(WriteJob { write: Write::MarkRead { user, room, message, at }, reply: Reply::Read(reply) })
+            .instrument(tracing::trace_span!("queue_mark_read"))
             .await
             .map_err(|_| writer_stopped())?;
         answer.await.unwrap_or_else(|_| Err(writer_stopped()))

@@ -115,6 +115,14 @@ pub enum Write {
         by: UserId,
         at: DateTime<Utc>,
     },
+    /// Moves a user's read marker ([`ReadStateStore::mark_read`]): marks come as often as
+    /// people read, so they share the writer's commits instead of paying one each.
+    MarkRead {
+        user: UserId,
+        room: RoomId,
+        message: MessageId,
+        at: DateTime<Utc>,
+    },
 }
 
 /// What one [`Write`] did.
@@ -124,6 +132,7 @@ pub enum Write {
 pub enum Written {
     Posted(Inserted),
     Changed(ChangeOutcome),
+    Read(MarkRead),
 }
 
 /// The result of storing one message.
@@ -139,7 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        AvatarStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store, UserStore,
+        AvatarStore, DmStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store,
+        UserStore,
     };
 }
 
@@ -220,7 +230,7 @@ fn before(now: DateTime<Utc>, span: std::time::Duration) -> DateTime<Utc> {
 pub trait RoomStore {
     /// Returns the default room, creating it (or adopting a room of that name) on first start.
     fn ensure_default_room(&self, name: &RoomName, now: DateTime<Utc>) -> Result<Room, StoreError>;
-    /// All rooms, oldest first.
+    /// All public rooms (no direct conversation), oldest first.
     fn list_rooms(&self) -> Result<Vec<Room>, StoreError>;
     fn get_room(&self, id: RoomId) -> Result<Option<Room>, StoreError>;
     /// The seq of the room's newest event (0 for a room without any); `None` when there is no
@@ -261,7 +271,7 @@ pub trait MessageStore {
             .into_iter()
             .filter_map(|w| match w {
                 Written::Posted(inserted) => Some(inserted),
-                Written::Changed(_) => None,
+                Written::Changed(_) | Written::Read(_) => None,
             })
             .collect())
     }
@@ -319,7 +329,7 @@ pub trait MessageStore {
 pub trait SearchStore {
     /// The newest messages matching `query` (its phrases, author, room name, `room_id`), with
     /// ids below `query.before`, newest first, at most `query.limit`, each with its excerpt.
-    /// Over every room: all rooms are public. A `from:` or `in:` naming nobody finds nothing.
+    /// Over every room `viewer` may see: the public ones and their own direct conversations. A `from:` or `in:` naming nobody finds nothing.
     /// Reactions say `me` for `viewer`.
     fn search(&self, query: &SearchQuery, viewer: UserId) -> Result<Vec<(Message, Highlight)>, StoreError>;
 }
@@ -327,18 +337,24 @@ pub trait SearchStore {
 /// How far each user has read each room: a marker per user and room that only moves forward,
 /// and the unread counts after it, counted by the database over the room's index, never past
 /// [`ReadState::MAX_COUNT`] + 1 messages.
-pub trait ReadStateStore {
+pub trait ReadStateStore: MessageStore {
     /// Moves `user`'s marker in `room` to `message`, which must be a message of that room that
-    /// is not deleted; a marker already at or past it stays where it is.
+    /// is not deleted; a marker already at or past it stays where it is: [`MessageStore::write`]
+    /// with one [`Write::MarkRead`].
     fn mark_read(
         &self,
         user: UserId,
         room: RoomId,
         message: MessageId,
         now: DateTime<Utc>,
-    ) -> Result<MarkRead, StoreError>;
-    /// The user's read state in every room (all rooms are public), in the order of
-    /// [`RoomStore::list_rooms`]; a room never marked has `last_read_id` 0.
+    ) -> Result<MarkRead, StoreError> {
+        match self.write(&[Write::MarkRead { user, room, message, at: now }])?.pop() {
+            Some(Written::Read(outcome)) => Ok(outcome),
+            _ => Err(StoreError::Internal("a read marker was answered as another write".into())),
+        }
+    }
+    /// The user's read state in every room they may see (the public ones and their own direct
+    /// conversations), oldest room first; a room never marked has `last_read_id` 0.
     fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError>;
 }
 
@@ -405,6 +421,48 @@ pub struct StoredAvatar {
     pub content_type: String,
 }
 
+/// Direct conversations: a room of two people that only they can see.
+pub trait DmStore {
+    /// The direct conversation of `a` and `b` (two different users), made now if they have
+    /// none, with its `members` filled; `true` when it was made by this call. Two calls racing
+    /// (on any instance) make one conversation. [`StoreError::NotFound`] when either user does
+    /// not exist.
+    fn open_dm(&self, a: UserId, b: UserId, now: DateTime<Utc>) -> Result<(Room, bool), StoreError>;
+    /// `user`'s direct conversations: the one with the newest message first, those without a
+    /// message after them, newest first; each with the other person and its newest message
+    /// (`me` of its reactions said for `user`).
+    fn dms(&self, user: UserId) -> Result<Vec<Conversation>, StoreError>;
+    /// A room with its `members` filled when it is a direct conversation (as it is otherwise).
+    fn with_members(&self, room: Room) -> Result<Room, StoreError>;
+}
+
+/// One of a user's direct conversations, as `GET /api/dms` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Conversation {
+    /// The room, with its two `members`.
+    pub room: Room,
+    /// The other person.
+    pub user: User,
+    /// The newest message that is not deleted, if any.
+    pub last_message: Option<Message>,
+}
+
+impl Conversation {
+    /// Orders conversations as [`DmStore::dms`] lists them.
+    fn sort(list: &mut [Conversation]) {
+        list.sort_by(|x, y| {
+            let newest = |c: &Conversation| c.last_message.as_ref().map(|m| m.id);
+            newest(y).cmp(&newest(x)).then(y.room.created_at.cmp(&x.room.created_at)).then(y.room.id.cmp(&x.room.id))
+        });
+    }
+
+    /// A conversation of `user`'s from its room (members filled) and newest message.
+    fn of(room: Room, user: UserId, last_message: Option<Message>) -> Option<Conversation> {
+        let other = room.members.iter().find(|m| m.id != user)?.clone();
+        Some(Conversation { room, user: other, last_message })
+    }
+}
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -417,6 +475,7 @@ pub trait EventStore {
 pub trait Store:
     UserStore
     + RoomStore
+    + DmStore
     + MessageStore
     + SearchStore
     + EventStore
@@ -432,6 +491,7 @@ pub trait Store:
 impl<
         T: UserStore
             + RoomStore
+            + DmStore
             + MessageStore
             + SearchStore
             + EventStore

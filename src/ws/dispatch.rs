@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::chat::changes::{self, ChangeRequest};
 use crate::chat::messages::{self, SendMessage};
-use crate::chat::{presence, reads, ChatError, Participant};
+use crate::chat::{dms, presence, reads, ChatError, Participant};
 use crate::domain::{DomainError, RoomId};
 use crate::hub::Member;
 use crate::i18n::Lang;
@@ -132,6 +132,9 @@ impl Dispatcher {
     /// Takes the outcome of the oldest message's commit; returns what its sender must hear.
     pub fn committed(&mut self, result: Result<Inserted, StoreError>) -> Option<Frame> {
         let InFlight { room, client_id, .. } = self.in_flight.pop_front()?;
+        if let Some(inserted) = result.as_ref().ok().filter(|i| i.fresh) {
+            dms::stored(&self.state, &self.participant, room, &inserted.message);
+        }
         match messages::stored(room, result) {
             Ok(None) => None,
             Ok(Some(message)) => Some(ServerFrame::NewMessage { seq: message.seq, message }.encode()),
@@ -164,7 +167,10 @@ fn error_code(e: &ChatError) -> ErrorCode {
         ChatError::Invalid(DomainError::MessageTooLong) => ErrorCode::MessageTooLong,
         // A malformed client_id is a malformed frame, as it always was.
         ChatError::Invalid(DomainError::ClientIdInvalid) => ErrorCode::InvalidJson,
-        ChatError::Invalid(_)
+        // No frame names a user today: these are the frame forms of the API's 404 and 400.
+        ChatError::UserNotFound(_)
+        | ChatError::DmWithSelf
+        | ChatError::Invalid(_)
         | ChatError::NothingToChange
         | ChatError::BadLimit
         | ChatError::BeforeWithAround

@@ -110,6 +110,16 @@ export function listRooms() {
   return request('GET', '/api/rooms');
 }
 
+/** GET /api/dms -> [{room, user, last_message}], the direct conversations, the most recent first */
+export function listDms() {
+  return request('GET', '/api/dms');
+}
+
+/** POST /api/dms {user_id} -> the direct conversation with that user (a room of kind "dm") */
+export function openDm(userId) {
+  return request('POST', '/api/dms', { user_id: Number(userId) });
+}
+
 /** GET /api/read_state -> [{room_id, last_read_id, unread, mentions}], one per room */
 export function getReadState() {
   return request('GET', '/api/read_state');

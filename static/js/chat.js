@@ -6,8 +6,9 @@
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
 // keys.js; replying, editing, reacting, jumping to a message and the pins are
 // put together by message-features.js; message search is search.js; unread counts, marking
-// the open room read and the count in the title are unread.js. They all work on the
-// state object below.
+// the open room read and the count in the title are unread.js; direct conversations
+// are dms.js; where the unread part of the open room begins is unread-divider.js. They all
+// work on one state object (chat-state.js).
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
@@ -33,6 +34,9 @@ import { byId } from './dom.js';
 import { messageFeatures } from './message-features.js';
 import { messageIdFromUrl } from './jump.js';
 import { Unread } from './unread.js';
+import { DirectMessages } from './dms.js';
+import { UnreadDivider } from './unread-divider.js';
+import { chatState } from './chat-state.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -48,35 +52,7 @@ api.setCsrfToken(data.csrfToken);
 
 // ---- state --------------------------------------------------------------------
 
-const state = {
-  /** The room on screen, or null before the room list has loaded. */
-  currentRoomId: null,
-  /** The room the server has us subscribed to on the current connection (join_room sent). */
-  joinedRoomId: null,
-  /**
-   * Seq of the last event of the open room's log that the view shows: the newest page's
-   * X-Room-Seq, then each logged frame applied. null while that page is (re)loading.
-   */
-  lastSeq: null,
-  /** join_room frames sent on this connection not answered yet, oldest first: { roomId, since, afterRefusal }. */
-  joinsInFlight: [],
-  /** Bumped on each newest-page (re)load, so late answers for an old room are dropped. */
-  historyToken: 0,
-  /** client_id -> { client_id, room_id, content, created_at, status, timer }, in send order; status is queued, sending, limited (held back by the rate limit until heldUntil) or failed. */
-  outbox: new Map(),
-  /** Unsent composer text per room, so switching rooms keeps a half-written message. */
-  drafts: new Map(),
-  /** When we last told the room we are typing (0: never / since the last send). */
-  lastTypingAt: 0,
-  /** Until when (ms since the epoch) the server's rate limit holds our messages back; 0: it does not. */
-  heldUntil: 0,
-  /** Timer that sends the held-back messages when heldUntil has passed. */
-  release: null,
-  /** Interval redrawing the countdown on held-back messages (null: none). */
-  countdown: null,
-  /** Logging out: don't warn about leaving the page. */
-  leaving: false,
-};
+const state = chatState();
 
 // ---- views ---------------------------------------------------------------------
 
@@ -84,7 +60,9 @@ const toasts = new Toasts(byId('toasts'));
 
 const rooms = new RoomList({
   list: byId('room-list'),
+  dmList: byId('dm-list'),
   status: byId('room-list-status'),
+  meId: me.id,
   onSelect: (id) => openRoom(id),
 });
 
@@ -268,8 +246,14 @@ const features = messageFeatures({
 
 const unread = new Unread({ state, me, socket, rooms, messages });
 
+const dms = new DirectMessages({ rooms, unread, toasts, openRoom: (roomId) => openRoom(roomId) });
+
+const divider = new UnreadDivider({
+  state, me, messages, unread, bar: byId('unread-bar'), jumpTo: (roomId, id) => features.jumper.jumpTo(roomId, id),
+});
+
 const frames = frameHandlers({
-  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread,
+  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms,
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
@@ -318,6 +302,7 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
   features.editor.forget();
   features.reply.clear();
   features.pins.reset();
+  divider.opened(room.id);
   messages.reset(room);
   messages.setPending(outbox.pendingFor(room.id));
   composer.setValue(state.drafts.get(room.id) ?? '');
@@ -331,8 +316,9 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
 
 function showRoomHeader(room) {
   header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
-  composer.setPlaceholder(t('composer.placeholder-room', { room: room.name }));
-  unread.setTitle(`#${room.name} — Discock`);
+  const dm = room.kind === 'dm';
+  composer.setPlaceholder(t(dm ? 'composer.placeholder-dm' : 'composer.placeholder-room', { room: room.name, name: room.name }));
+  unread.setTitle(`${dm ? '@' : '#'}${room.name} — Discock`);
 }
 
 /** After a language switch: the open room's texts outside the views that redo their own. */
@@ -366,6 +352,7 @@ async function handleOpen({ reconnected }) {
   // Rejoin the open room from lastSeq: the server replays what we missed, then goes on live.
   resume.connected({ reconnected });
   unread.refresh(); // what came while we were away is in no frame
+  if (reconnected) dms.load(); // nor a conversation started meanwhile (the first load is loadRooms's)
   if (!reconnected || state.currentRoomId === null) {
     outbox.flush();
     return;
@@ -396,7 +383,8 @@ function showMe() {
 async function loadRooms() {
   rooms.showLoading();
   try {
-    rooms.setRooms(await api.listRooms());
+    const [list] = await Promise.all([api.listRooms(), dms.load()]);
+    rooms.setRooms(list);
   } catch (err) {
     rooms.showError(() => t('rooms.load-failed', { reason: err.message }), () => loadRooms());
     header.showPlaceholder(() => t('chat.offline'));

@@ -1,7 +1,7 @@
 // frames.js — owns what each server frame does to the page: a frame-type →
 // handler map (members coming and going, typing, new messages — confirming
-// ours from the outbox, counting unread ones —, read markers moved elsewhere, room changes,
-// people's new avatars,
+// ours from the outbox, counting unread ones —, read markers moved elsewhere, messages in
+// direct conversations not open here, room changes, people's new avatars,
 // errors; the frames about existing
 // messages are message-frames.js's, merged in). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
@@ -29,12 +29,13 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
  * @param {import('./messages.js').MessageList} o.messages
  * @param {import('./notify.js').Toasts} o.toasts
  * @param {import('./unread.js').Unread} o.unread
+ * @param {import('./dms.js').DirectMessages} o.dms
  * @param {() => void} o.onPinsChanged  a message of the open room was pinned, unpinned or deleted
  * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted
  * @param {(messageId: number, emoji?: string) => void} o.onReactorsChanged  who reacted to a message may have changed
  * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
  */
-export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, onPinsChanged, onDeleted, onReactorsChanged }) {
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, onPinsChanged, onDeleted, onReactorsChanged }) {
   /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
   function newMessage({ message, seq }) {
     if (!message || message.id === undefined) return;
@@ -42,6 +43,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     const mine = Boolean(message.client_id && outbox.has(message.client_id));
     if (mine) outbox.forget(message.client_id);
     unread.posted(message);
+    dms.posted(message);
     if (resume.take(roomId, seq) !== 'apply') {
       // Another room, a repeat, or not in step yet (the replay after our join brings it).
       if (mine && roomId === state.currentRoomId) messages.setPending(outbox.pendingFor(roomId));
@@ -92,6 +94,9 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     },
     read_state(frame) {
       unread.applyFrame(frame);
+    },
+    direct_message(frame) {
+      dms.received(frame);
     },
     resync_required(frame) {
       if (resume.resync(Number(frame.room_id))) {

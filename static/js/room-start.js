@@ -27,9 +27,15 @@ export function asSentence(text) {
 
 /**
  * Fills the card for `room`: «Добро пожаловать в #name!», then «Это начало комнаты.»,
- * the description (its own element and sentence) and, when `empty`, the invitation.
+ * the description (its own element and sentence) and, when `empty`, the invitation; for a
+ * direct conversation «Переписка с name» and whose it is.
  */
 export function renderRoomStart({ title, text }, room, empty) {
+  if (room.kind === 'dm') {
+    title.textContent = t('room.dm-welcome', { name: room.name });
+    text.replaceChildren(t('room.dm-start', { name: room.name }), ...(empty ? [' ', t('room.empty')] : []));
+    return;
+  }
   title.textContent = t('room.welcome', { room: room.name });
   const description = asSentence(room.description);
   text.replaceChildren(

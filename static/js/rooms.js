@@ -1,11 +1,14 @@
-// rooms.js — owns the rooms the user can see: the sidebar list (kept in
-// creation order, updated live), which one is highlighted, how unread ones are
-// marked (bold, a badge with the mentions; the counts are unread.js's), the header of the
+// rooms.js — owns the rooms the user can see: the sidebar lists (public rooms
+// in creation order; direct conversations, named after the other person, the
+// most recent first; both updated live), which one is highlighted, how unread ones are
+// marked (bold; a badge with the mentions, or with every unread message of a
+// conversation; the counts are unread.js's), the header of the
 // open room (name, description, the creator's rename/delete buttons), and the
 // page address that names the open room (/chat?room=ID).
 import { h } from './dom.js';
 import { t, onLangChange } from './i18n.js';
 import { countText, mentionsLabel } from './unread.js';
+import { avatar } from './people.js';
 
 function byCreation(a, b) {
   const ta = Date.parse(a.created_at);
@@ -14,14 +17,38 @@ function byCreation(a, b) {
   return a.id - b.id;
 }
 
-function normalise(room) {
+/** Conversations by their newest message (`activity`), then the newest made. */
+function byActivity(a, b) {
+  return (b.activity - a.activity) || -byCreation(a, b);
+}
+
+/**
+ * A room as the page keeps it. A direct conversation (`kind` "dm") is named after the other
+ * person (`peer`), who `meId` is not; `activity` is the id of its newest message we know of.
+ */
+export function normalise(room, meId, activity = 0) {
+  const kind = room.kind === 'dm' ? 'dm' : 'room';
+  const members = Array.isArray(room.members) ? room.members : [];
+  const peer = kind === 'dm' ? (members.find((m) => Number(m.id) !== meId) ?? null) : null;
   return {
     id: Number(room.id),
-    name: String(room.name ?? ''),
-    description: String(room.description ?? ''),
+    kind,
+    name: peer ? String(peer.username ?? '') : String(room.name ?? ''),
+    description: kind === 'dm' ? '' : String(room.description ?? ''),
     created_by: room.created_by === null || room.created_by === undefined ? null : Number(room.created_by),
     created_at: room.created_at ?? '',
+    peer,
+    activity: Number(activity) || 0,
   };
+}
+
+/** Rooms (normalised) in the sidebar's order: public rooms by creation, then conversations, the most recent first. */
+export function sidebarOrder(rooms) {
+  const all = Array.from(rooms);
+  return [
+    ...all.filter((r) => r.kind !== 'dm').sort(byCreation),
+    ...all.filter((r) => r.kind === 'dm').sort(byActivity),
+  ];
 }
 
 /** The address of a room's page. */
@@ -49,12 +76,16 @@ export function setRoomUrl(roomId, mode) {
 export class RoomList {
   /**
    * @param {object} o
-   * @param {HTMLElement} o.list    the <ul>
+   * @param {HTMLElement} o.list    the <ul> of public rooms
+   * @param {HTMLElement} o.dmList  the <ul> of direct conversations
    * @param {HTMLElement} o.status  "loading…/no rooms/error" line
+   * @param {number} o.meId  the signed-in user
    * @param {(id:number) => void} o.onSelect
    */
-  constructor({ list, status, onSelect }) {
+  constructor({ list, dmList, status, meId, onSelect }) {
     this.list = list;
+    this.dmList = dmList;
+    this.meId = meId;
     this.status = status;
     this.onSelect = onSelect;
     /** Rooms by id. */
@@ -67,14 +98,16 @@ export class RoomList {
     /** The unread counts to mark rooms with (unread.js's UnreadCounts), or null. */
     this.unread = null;
 
-    list.addEventListener('click', (event) => {
+    const select = (event) => {
       const link = event.target.closest('a[data-room-id]');
       if (!link) return;
       // Let the browser handle "open in new tab" and friends.
       if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
       this.onSelect(Number(link.dataset.roomId));
-    });
+    };
+    list.addEventListener('click', select);
+    dmList.addEventListener('click', select);
     onLangChange(() => {
       if (this.error) this.showError(this.error.text, this.error.retry);
       else this.renderStatus();
@@ -85,32 +118,62 @@ export class RoomList {
   /** Marks each room by `counts` (get(id) -> { unread, mentions }): bold when unread, a badge with the mentions. */
   showUnread(counts) {
     this.unread = counts;
-    for (const link of this.list.querySelectorAll('a[data-room-id]')) this.markUnread(link, Number(link.dataset.roomId));
+    for (const link of this.links()) this.markUnread(link, Number(link.dataset.roomId));
   }
 
+  /** Every room link of both lists. */
+  links() {
+    return [...this.list.querySelectorAll('a[data-room-id]'), ...this.dmList.querySelectorAll('a[data-room-id]')];
+  }
+
+  /** Bold when unread; a red badge with the mentions — for a conversation, with every unread message. */
   markUnread(link, id) {
     const { unread, mentions } = this.unread?.get(id) ?? { unread: 0, mentions: 0 };
+    const badge = this.rooms.get(id)?.kind === 'dm' ? unread : mentions;
     link.classList.toggle('is-unread', unread > 0);
     link.querySelector('.room-link__badge')?.remove();
-    if (mentions > 0) {
+    if (badge > 0) {
+      const label = badge === mentions && this.rooms.get(id)?.kind !== 'dm'
+        ? mentionsLabel(badge)
+        : t('rooms.unread', { count: Math.min(badge, 1000) });
       link.append(h('span', { class: 'room-link__badge' },
-        h('span', { 'aria-hidden': 'true', text: countText(mentions) }),
-        h('span', { class: 'visually-hidden', text: mentionsLabel(mentions) })));
+        h('span', { 'aria-hidden': 'true', text: countText(badge) }),
+        h('span', { class: 'visually-hidden', text: label })));
     }
   }
 
+  /** Replaces the public rooms (the direct conversations stay). */
   setRooms(rooms) {
-    this.rooms.clear();
-    for (const room of rooms) this.rooms.set(Number(room.id), normalise(room));
+    for (const [id, room] of this.rooms) if (room.kind !== 'dm') this.rooms.delete(id);
+    for (const room of rooms) this.rooms.set(Number(room.id), normalise(room, this.meId));
     this.render();
   }
 
-  /** Adds or replaces a room; returns the stored copy. */
-  upsert(room) {
-    const stored = normalise(room);
+  /** Replaces the direct conversations with GET /api/dms's answer (the public rooms stay). */
+  setConversations(conversations) {
+    for (const [id, room] of this.rooms) if (room.kind === 'dm') this.rooms.delete(id);
+    for (const { room, last_message: last } of conversations) {
+      const stored = normalise(room, this.meId, last?.id ?? 0);
+      this.rooms.set(stored.id, stored);
+    }
+    this.render();
+  }
+
+  /** Adds or replaces a room (a conversation keeps its activity unless `activity` is newer); returns the stored copy. */
+  upsert(room, activity = 0) {
+    const known = this.rooms.get(Number(room.id))?.activity ?? 0;
+    const stored = normalise(room, this.meId, Math.max(known, Number(activity) || 0));
     this.rooms.set(stored.id, stored);
     this.render();
     return stored;
+  }
+
+  /** A message `messageId` was stored in room `id`: a conversation moves up. */
+  touch(id, messageId) {
+    const room = this.rooms.get(Number(id));
+    if (room?.kind !== 'dm' || room.activity >= messageId) return;
+    room.activity = messageId;
+    this.render();
   }
 
   /** Removes a room; returns it, or undefined if it was not known. */
@@ -127,13 +190,14 @@ export class RoomList {
     return this.rooms.get(Number(id));
   }
 
+  /** The public rooms by creation, then the conversations, the most recent first: the sidebar's order. */
   all() {
-    return Array.from(this.rooms.values()).sort(byCreation);
+    return sidebarOrder(this.rooms.values());
   }
 
   setActive(id) {
     this.activeId = id;
-    for (const link of this.list.querySelectorAll('a[data-room-id]')) {
+    for (const link of this.links()) {
       const active = Number(link.dataset.roomId) === id;
       link.classList.toggle('is-active', active);
       if (active) link.setAttribute('aria-current', 'page');
@@ -157,19 +221,25 @@ export class RoomList {
   }
 
   render() {
-    const items = this.all().map((room) => h('li', { class: 'rooms__item' },
+    const item = (room) => h('li', { class: 'rooms__item' },
       h('a', {
-        class: `room-link${room.id === this.activeId ? ' is-active' : ''}`,
+        class: `room-link${room.kind === 'dm' ? ' room-link--dm' : ''}${room.id === this.activeId ? ' is-active' : ''}`,
         href: roomUrl(room.id),
         title: room.description || room.name,
         'aria-current': room.id === this.activeId ? 'page' : null,
         dataset: { roomId: room.id },
       },
-      h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
+      room.kind === 'dm'
+        ? avatar(room.peer, 'xs')
+        : h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
       h('span', { class: 'room-link__name', text: room.name })),
-    ));
-    this.list.replaceChildren(...items);
-    for (const link of this.list.querySelectorAll('a[data-room-id]')) this.markUnread(link, Number(link.dataset.roomId));
+    );
+    const all = this.all();
+    this.list.replaceChildren(...all.filter((r) => r.kind !== 'dm').map(item));
+    const conversations = all.filter((r) => r.kind === 'dm');
+    this.dmList.replaceChildren(...conversations.map(item));
+    this.dmList.closest('[data-dm-section]')?.toggleAttribute('hidden', conversations.length === 0);
+    for (const link of this.links()) this.markUnread(link, Number(link.dataset.roomId));
     this.error = null;
     this.loading = false;
     this.renderStatus();
@@ -177,7 +247,7 @@ export class RoomList {
 
   /** The line under the list: loading, or that there are no rooms yet. */
   renderStatus() {
-    const empty = this.rooms.size === 0;
+    const empty = !Array.from(this.rooms.values()).some((r) => r.kind !== 'dm');
     this.status.replaceChildren();
     this.status.textContent = this.loading ? t('rooms.loading') : empty ? t('rooms.empty') : '';
     this.status.hidden = !this.loading && !empty;

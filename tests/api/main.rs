@@ -19,6 +19,7 @@ mod catalogues;
 mod chat;
 mod connections;
 mod crash;
+mod dms;
 mod fuzz;
 mod head;
 mod history;

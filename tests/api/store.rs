@@ -12,7 +12,7 @@ use discock::emoji::Emoji;
 use discock::events::{Change, RoomEvent};
 use discock::i18n::Lang;
 use discock::store::prelude::*;
-use discock::store::{self, ChangeOutcome, Conflict, Db, MessageChange, NewMessage, StoreError};
+use discock::store::{self, ChangeOutcome, Conflict, Db, MarkRead, MessageChange, NewMessage, StoreError};
 
 use crate::helpers::*;
 
@@ -380,6 +380,44 @@ async fn changes_queued_among_messages_are_committed_and_announced_in_their_plac
     assert_eq!(now.content, "исправлено");
     assert_eq!(now.reactions.len(), 1);
     assert!(now.reactions[0].me);
+}
+
+both_backends!(async fn read_markers_queued_among_messages_count_what_is_committed_before_them);
+async fn read_markers_queued_among_messages_count_what_is_committed_before_them() {
+    let store = open_store();
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let sink = announced.clone();
+    let db = Db::new(store.shared(), Arc::new(move |event: RoomEvent| sink.lock().unwrap().push(event)));
+    let (room, alice, bob) = db
+        .call(|s| {
+            let room = s.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now())?.id;
+            Ok((room, user(s, "alice"), user(s, "bob")))
+        })
+        .await
+        .unwrap();
+    let first = db.insert_message(message(room, &alice, "первое", None)).await.unwrap().message;
+
+    // Bob's marks and Alice's messages queued together, so the writer batches them.
+    let mut pending = Vec::new();
+    for i in 0..5 {
+        pending.push(db.queue_message(message(room, &alice, &format!("n{i}"), None)).await.unwrap());
+    }
+    let (moved, behind, missing) = tokio::join!(
+        db.mark_read(bob.id, room, first.id, domain::now()),
+        db.mark_read(bob.id, room, first.id, domain::now()),
+        db.mark_read(bob.id, room, MessageId(first.id.0 + 10_000), domain::now()),
+    );
+    for p in pending {
+        p.await.unwrap();
+    }
+
+    let MarkRead::Moved(state) = moved.unwrap() else { panic!("the first mark moves the marker") };
+    assert_eq!((state.last_read_id, state.unread), (first.id, 5), "the messages queued before it count");
+    assert_eq!(behind.unwrap(), MarkRead::Unchanged, "a marker never moves to where it is");
+    assert_eq!(missing.unwrap(), MarkRead::MessageNotFound, "a mark of no message sinks nothing else");
+    assert_eq!(announced.lock().unwrap().len(), 6, "a mark is no room event: only the messages are announced");
+    let states = db.call(move |s| s.read_states(bob.id)).await.unwrap();
+    assert_eq!(states.iter().find(|s| s.room_id == room).unwrap().unread, 5);
 }
 
 both_backends!(fn each_room_numbers_its_messages_without_gaps);

@@ -21,6 +21,7 @@
 //! `ui/search.rs` searches messages from the room header and chooses a result.
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
 //! `ui/avatars.rs` shows an uploaded avatar live in the member list, messages and footer.
+//! `ui/dms.rs` starts a direct conversation and shows a new one arriving in the sidebar.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -32,6 +33,7 @@ use crate::browser::*;
 
 mod avatars;
 mod details;
+mod dms;
 mod emoji;
 mod format;
 mod language;

@@ -72,3 +72,11 @@ test('the badge label uses Russian plural forms, and the title gets the sum in f
   assert.equal(titleWithCount('#общий — Discock', 3), '(3) #общий — Discock');
   assert.equal(titleWithCount('#общий — Discock', 0), '#общий — Discock');
 });
+
+test('the unread line goes above the first message after the marker that is not mine', async () => {
+  const { firstUnread } = await import('../../static/js/unread-divider.js');
+  const mine = (id) => id === 21;
+  assert.equal(firstUnread([18, 19, 20, 21, 22], 20, mine), 22, 'my own message after the marker is not news');
+  assert.equal(firstUnread([18, 19, 20], 20, mine), null, 'nothing after the marker is loaded');
+  assert.equal(firstUnread([30, 31], 20, mine), 30, 'the whole page is after the marker');
+});

@@ -80,6 +80,14 @@ async fn run(opts: Options) -> Result<(), String> {
     }
     let Some(mut setup) = setup(&opts).await? else { return Ok(()) };
 
+    if let Some(every) = opts.mark_every {
+        println!(
+            "\nRead markers: every connection sends mark_read for the newest message it received, every {:.1} s \
+             when it received one since (about {:.0} marks/s).",
+            every.as_secs_f64(),
+            (opts.rooms * opts.clients) as f64 / every.as_secs_f64()
+        );
+    }
     if opts.change_share > 0.0 {
         println!(
             "\nMix: {:.0} % of the events are changes to the sender's latest message instead of new \
@@ -170,6 +178,10 @@ async fn run(opts: Options) -> Result<(), String> {
     let s = &setup.stats;
     let (errors, closed, send_errors) =
         (s.error_frames.load(Relaxed), s.closed_by_server.load(Relaxed), s.send_errors.load(Relaxed));
+    let marks = s.marks.load(Relaxed);
+    if marks > 0 {
+        println!("\nmark_read frames sent over the whole run: {marks}");
+    }
     if errors + closed + send_errors > 0 {
         println!("\nerror frames: {errors}, connections closed by the server: {closed}, failed sends: {send_errors}");
     }
@@ -277,16 +289,26 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
         let j = res.map_err(|e| format!("connection {i}: {e}"))?;
         let (room, client) = (i / opts.clients, i % opts.clients);
         stats.rooms[room].members.fetch_add(1, Relaxed);
+        // Marks spread evenly over one interval so that they do not come in lockstep.
+        let marker = opts.mark_every.map(|every| {
+            let first = tokio::time::Instant::now() + every.mul_f64((i as f64 / conns as f64) + 1.0);
+            load::Marker::new(room_ids[room], every, first)
+        });
+        let seen = marker.as_ref().map(|m| m.seen.clone());
         if client < opts.senders {
-            let state = SenderState::new(i as u64, room_ids[room]);
+            let mut state = SenderState::new(i as u64, room_ids[room]);
+            state.marker = marker;
             let own = OwnMessages { sender: state.id, latest: state.latest.clone() };
-            tokio::spawn(load::read_loop(j.stream, room, i, stats.clone(), Some(own)));
+            tokio::spawn(load::read_loop(j.stream, room, i, stats.clone(), Some(own), seen));
             senders.push(Sender { sink: j.sink, room, state });
         } else {
-            tokio::spawn(load::read_loop(j.stream, room, i, stats.clone(), None));
-            // Dropping the write half does not close the socket: the reader's half keeps it
-            // open, and answers the server's pings itself.
-            drop(j.sink);
+            tokio::spawn(load::read_loop(j.stream, room, i, stats.clone(), None, seen));
+            match marker {
+                Some(marker) => drop(tokio::spawn(load::mark_loop(j.sink, marker, stats.clone()))),
+                // Dropping the write half does not close the socket: the reader's half keeps it
+                // open, and answers the server's pings itself.
+                None => drop(j.sink),
+            }
         }
     }
     eprintln!("opened and joined {conns} connections in {:.1} s", t.elapsed().as_secs_f64());

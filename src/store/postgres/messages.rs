@@ -60,14 +60,14 @@ fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, Batch
         .iter()
         .filter_map(|w| match w {
             Write::Post(m) => Some(m.room_id.0),
-            Write::Change { .. } => None,
+            Write::Change { .. } | Write::MarkRead { .. } => None,
         })
         .collect();
     let changed: Vec<i64> = batch
         .iter()
         .filter_map(|w| match w {
             Write::Change { id, .. } => Some(id.0),
-            Write::Post(_) => None,
+            Write::Post(_) | Write::MarkRead { .. } => None,
         })
         .collect();
     if !changed.is_empty() {
@@ -87,6 +87,13 @@ fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, Batch
             Write::Change { id, change, by, at } => {
                 let outcome = change_message(&mut tx, prepared, *id, change, *by, *at).map_err(BatchError::Store)?;
                 out.push(Written::Changed(outcome));
+                continue;
+            }
+            // A marker is the user's own row: no room's seq, no lock.
+            Write::MarkRead { user, room, message, at } => {
+                let outcome =
+                    super::reads::mark(&mut tx, prepared, *user, *room, *message, *at).map_err(BatchError::Store)?;
+                out.push(Written::Read(outcome));
                 continue;
             }
         };

@@ -17,6 +17,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/006_message_features.sql")),
     (7, include_str!("../migrations/postgres/007_message_search.sql")),
     (8, include_str!("../migrations/postgres/008_read_states.sql")),
+    (9, include_str!("../migrations/postgres/009_direct_messages.sql")),
     (12, include_str!("../migrations/postgres/012_avatars.sql")),
 ];
 

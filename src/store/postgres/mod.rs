@@ -15,6 +15,7 @@
 
 mod avatars;
 mod connect;
+mod dms;
 mod events;
 mod limits;
 mod messages;

@@ -31,34 +31,36 @@ fn counts(
     Ok(read_state(room, after, unread, mentions))
 }
 
-impl ReadStateStore for PostgresStore {
-    fn mark_read(
-        &self,
-        user: UserId,
-        room: RoomId,
-        message: MessageId,
-        now: DateTime<Utc>,
-    ) -> Result<MarkRead, StoreError> {
-        const LIVE: &str = "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL";
-        const MARK: &str = "INSERT INTO read_states (user_id, room_id, last_read_id, updated_at)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (user_id, room_id) DO UPDATE
-             SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
-             WHERE excluded.last_read_id > read_states.last_read_id";
-        let mut conn = self.connection()?;
-        let (client, prepared) = conn.split();
-        if prepared.query_opt(client, LIVE, &[&message.0, &room.0]).map_err(internal)?.is_none() {
-            return Ok(MarkRead::MessageNotFound);
-        }
-        if prepared.execute(client, MARK, &[&user.0, &room.0, &message.0, &now]).map_err(internal)? == 0 {
-            return Ok(MarkRead::Unchanged);
-        }
-        Ok(MarkRead::Moved(counts(client, prepared, user, room, message.0)?))
+/// Moves `user`'s marker in `room` to `message` inside the writer's transaction `c`
+/// ([`crate::store::Write::MarkRead`]).
+pub(super) fn mark(
+    c: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    user: UserId,
+    room: RoomId,
+    message: MessageId,
+    now: DateTime<Utc>,
+) -> Result<MarkRead, StoreError> {
+    const LIVE: &str = "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL";
+    const MARK: &str = "INSERT INTO read_states (user_id, room_id, last_read_id, updated_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, room_id) DO UPDATE
+         SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
+         WHERE excluded.last_read_id > read_states.last_read_id";
+    if prepared.query_opt(c, LIVE, &[&message.0, &room.0]).map_err(internal)?.is_none() {
+        return Ok(MarkRead::MessageNotFound);
     }
+    if prepared.execute(c, MARK, &[&user.0, &room.0, &message.0, &now]).map_err(internal)? == 0 {
+        return Ok(MarkRead::Unchanged);
+    }
+    Ok(MarkRead::Moved(counts(c, prepared, user, room, message.0)?))
+}
 
+impl ReadStateStore for PostgresStore {
     fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError> {
         const MARKERS: &str = "SELECT r.id, coalesce(s.last_read_id, 0)
              FROM rooms r LEFT JOIN read_states s ON s.room_id = r.id AND s.user_id = $1
+             WHERE r.dm_a IS NULL OR $1 IN (r.dm_a, r.dm_b)
              ORDER BY r.created_at, r.id";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();

@@ -49,7 +49,7 @@ impl RoomStore for PostgresStore {
     }
 
     fn list_rooms(&self) -> Result<Vec<Room>, StoreError> {
-        const SQL: &str = concat!("SELECT ", room_columns!(), " FROM rooms ORDER BY created_at, id");
+        const SQL: &str = concat!("SELECT ", room_columns!(), " FROM rooms WHERE dm_a IS NULL ORDER BY created_at, id");
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         rows(prepared.query(client, SQL, &[]).map_err(internal)?, room_from_row)
@@ -116,7 +116,7 @@ impl RoomStore for PostgresStore {
             .map_err(|e| write_error(e, Conflict::RoomName))?
             .ok_or(StoreError::NotFound)?;
         let room = room_from_row(&row).map_err(internal)?;
-        let seq: i64 = row.try_get(6).map_err(internal)?;
+        let seq: i64 = row.try_get(8).map_err(internal)?;
         let event = RoomEvent { room_id: id, seq, change: Change::RoomUpdated { room: room.clone() } };
         super::events::log_event(&mut tx, prepared, &event, now)?;
         tx.commit().map_err(internal)?;

@@ -4,13 +4,13 @@
 use postgres::Row;
 
 use super::connect::internal;
-use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 
 macro_rules! room_columns {
     () => {
-        "id, name, description, created_by, created_at, is_default"
+        "id, name, description, created_by, created_at, is_default, dm_a, dm_b"
     };
 }
 pub(super) use room_columns;
@@ -46,7 +46,11 @@ pub(super) fn room_from_row(r: &Row) -> Result<Room, postgres::Error> {
         created_by: r.try_get::<_, Option<i64>>(3)?.map(UserId),
         created_at: r.try_get(4)?,
         is_default: r.try_get(5)?,
-    })
+        kind: RoomKind::Room,
+        dm: None,
+        members: Vec::new(),
+    }
+    .with_dm(r.try_get(6)?, r.try_get(7)?))
 }
 
 pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error> {
@@ -58,8 +62,9 @@ pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error>
     })
 }
 
-/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by `language`; a code this server does
-/// not know (written by a newer version, say) reads as no choice.
+/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by
+/// `language`; a code this server does not know (written by a newer version, say) reads as no
+/// choice.
 pub(super) fn account_from_row(r: &Row, at: usize) -> Result<Account, postgres::Error> {
     let language = r.try_get::<_, Option<String>>(at + 4)?.and_then(|code| Lang::parse(&code));
     Ok(Account { user: user_from_row(r, at)?, language })

@@ -19,11 +19,12 @@ impl SearchStore for PostgresStore {
         let room_id = query.room_id.map(|r| r.0);
         // The statement holds only the conditions asked for, so each is planned for the filters
         // it has (a prepared statement with optional conditions would settle on one generic
-        // plan for all). Every room is public, so every message found is the caller's to see:
-        // a rule about who sees which room becomes a condition on `r` here.
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&before];
+        // plan for all). Who sees which room is the condition on `r`: every public room, and
+        // the caller's own direct conversations.
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&before, &viewer.0];
         let mut hits = String::from(
-            "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id WHERE m.id < $1 AND m.content <> ''",
+            "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id
+             WHERE m.id < $1 AND m.content <> '' AND (r.dm_a IS NULL OR $2 IN (r.dm_a, r.dm_b))",
         );
         if let Some(tsquery) = &tsquery {
             params.push(tsquery);

@@ -5,6 +5,7 @@
 //! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `avatars`.
 
 mod avatars;
+mod dms;
 mod events;
 mod limits;
 mod messages;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/006_message_features.sql")),
     (7, include_str!("../migrations/sqlite/007_message_search.sql")),
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
+    (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
     (12, include_str!("../migrations/sqlite/012_avatars.sql")),
 ];
 
@@ -44,7 +46,7 @@ const POOL_SIZE: u32 = 8;
 
 pub struct SqliteStore {
     pool: Pool<SqliteConnectionManager>,
-    /// Held by the frequent writers (message batches, changes to messages) for their whole
+    /// Held by the frequent writer (the batches of messages, changes and read markers) for its whole
     /// transaction. SQLite has one writer at a time, and a second one waiting inside SQLite sleeps
     /// in its busy handler for up to tens of milliseconds at a go; queueing on this lock instead
     /// hands the database over the moment the other commits.

@@ -28,40 +28,38 @@ fn counts(conn: &Connection, user: UserId, room: RoomId, after: i64) -> Result<R
     Ok(read_state(room, after, unread, mentions))
 }
 
-impl ReadStateStore for SqliteStore {
-    fn mark_read(
-        &self,
-        user: UserId,
-        room: RoomId,
-        message: MessageId,
-        now: DateTime<Utc>,
-    ) -> Result<MarkRead, StoreError> {
-        let conn = self.conn()?;
-        let live = conn
-            .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL")
-            .and_then(|mut s| s.query_row(params![message.0, room.0], |_| Ok(())).optional())
-            .map_err(internal)?;
-        if live.is_none() {
-            return Ok(MarkRead::MessageNotFound);
-        }
-        let moved = {
-            // Marks come as often as people read: queue with the other frequent writers.
-            let _turn = self.write_turn();
-            conn.prepare_cached(
-                "INSERT INTO read_states (user_id, room_id, last_read_id, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (user_id, room_id) DO UPDATE
-                 SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
-                 WHERE excluded.last_read_id > read_states.last_read_id",
-            )
-            .and_then(|mut s| s.execute(params![user.0, room.0, message.0, micros(now)]))
-            .map_err(internal)?
-        };
-        if moved == 0 {
-            return Ok(MarkRead::Unchanged);
-        }
-        Ok(MarkRead::Moved(counts(&conn, user, room, message.0)?))
+/// Moves `user`'s marker in `room` to `message` inside the writer's transaction `conn`
+/// ([`crate::store::Write::MarkRead`]).
+pub(super) fn mark(
+    conn: &Connection,
+    user: UserId,
+    room: RoomId,
+    message: MessageId,
+    now: DateTime<Utc>,
+) -> Result<MarkRead, StoreError> {
+    let live = conn
+        .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL")
+        .and_then(|mut s| s.query_row(params![message.0, room.0], |_| Ok(())).optional())
+        .map_err(internal)?;
+    if live.is_none() {
+        return Ok(MarkRead::MessageNotFound);
     }
+    let moved = conn
+        .prepare_cached(
+            "INSERT INTO read_states (user_id, room_id, last_read_id, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (user_id, room_id) DO UPDATE
+             SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
+             WHERE excluded.last_read_id > read_states.last_read_id",
+        )
+        .and_then(|mut s| s.execute(params![user.0, room.0, message.0, micros(now)]))
+        .map_err(internal)?;
+    if moved == 0 {
+        return Ok(MarkRead::Unchanged);
+    }
+    Ok(MarkRead::Moved(counts(conn, user, room, message.0)?))
+}
 
+impl ReadStateStore for SqliteStore {
     fn read_states(&self, user: UserId) -> Result<Vec<ReadState>, StoreError> {
         let mut conn = self.conn()?;
         // One snapshot for the markers and every count.
@@ -70,6 +68,7 @@ impl ReadStateStore for SqliteStore {
             .prepare_cached(
                 "SELECT r.id, coalesce(s.last_read_id, 0)
                  FROM rooms r LEFT JOIN read_states s ON s.room_id = r.id AND s.user_id = ?1
+                 WHERE r.dm_a IS NULL OR r.dm_a = ?1 OR r.dm_b = ?1
                  ORDER BY r.created_at, r.id",
             )
             .and_then(|mut s| s.query_map([user.0], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())

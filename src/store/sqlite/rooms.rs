@@ -57,7 +57,7 @@ impl RoomStore for SqliteStore {
     fn list_rooms(&self) -> Result<Vec<Room>, StoreError> {
         let conn = self.conn()?;
         let mut stmt = conn
-            .prepare_cached(&format!("SELECT {ROOM_COLUMNS} FROM rooms ORDER BY created_at, id"))
+            .prepare_cached(&format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE dm_a IS NULL ORDER BY created_at, id"))
             .map_err(internal)?;
         let rooms = stmt.query_map([], room_from_row).and_then(|rows| rows.collect()).map_err(internal);
         rooms
@@ -108,7 +108,7 @@ impl RoomStore for SqliteStore {
                         name.map(RoomName::key),
                         description.map(RoomDescription::as_str)
                     ],
-                    |r| Ok((room_from_row(r)?, r.get::<_, i64>(6)?)),
+                    |r| Ok((room_from_row(r)?, r.get::<_, i64>(8)?)),
                 )
                 .optional()
             })

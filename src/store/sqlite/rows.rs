@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Row;
 
-use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, User, UserId, Username};
+use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
 use crate::i18n::Lang;
 use crate::store::{Conflict, StoreError};
 
@@ -41,7 +41,7 @@ fn time(us: i64) -> DateTime<Utc> {
     Utc.timestamp_micros(us).single().unwrap_or_default()
 }
 
-pub(super) const ROOM_COLUMNS: &str = "id, name, description, created_by, created_at, is_default";
+pub(super) const ROOM_COLUMNS: &str = "id, name, description, created_by, created_at, is_default, dm_a, dm_b";
 
 pub(super) fn room_from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
     Ok(Room {
@@ -51,7 +51,11 @@ pub(super) fn room_from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
         created_by: r.get::<_, Option<i64>>(3)?.map(UserId),
         created_at: time(r.get(4)?),
         is_default: r.get(5)?,
-    })
+        kind: RoomKind::Room,
+        dm: None,
+        members: Vec::new(),
+    }
+    .with_dm(r.get(6)?, r.get(7)?))
 }
 
 pub(super) fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
@@ -63,8 +67,9 @@ pub(super) fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
     })
 }
 
-/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by `language`; a code this server does
-/// not know (written by a newer version, say) reads as no choice.
+/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by
+/// `language`; a code this server does not know (written by a newer version, say) reads as no
+/// choice.
 pub(super) fn account_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Account> {
     let language = r.get::<_, Option<String>>(at + 4)?.and_then(|code| Lang::parse(&code));
     Ok(Account { user: user_from_row(r, at)?, language })

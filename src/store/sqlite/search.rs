@@ -27,12 +27,13 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The ids of the newest matching messages, below an id, newest first. FTS5 walks the index
 /// in descending rowid (= message id) order and stops at the limit, so a common word costs no
-/// more than a rare one. Every room is public, so every message found is the caller's to see:
-/// a rule about who sees which room becomes a condition on `r` here.
+/// more than a rare one. Who sees which room is the condition on `r`: every public room, and
+/// the caller's own direct conversations (`?4`).
 const FIND: &str = "SELECT message_search.rowid FROM message_search
      JOIN messages m ON m.id = message_search.rowid
      JOIN rooms r ON r.id = m.room_id
      WHERE message_search MATCH ?1 AND message_search.rowid < ?2
+       AND (r.dm_a IS NULL OR r.dm_a = ?4 OR r.dm_b = ?4)
      ORDER BY message_search.rowid DESC LIMIT ?3";
 
 impl SearchStore for SqliteStore {
@@ -44,7 +45,9 @@ impl SearchStore for SqliteStore {
         let before = query.before.map_or(i64::MAX, |b| b.0);
         let ids: Vec<i64> = tx
             .prepare_cached(FIND)
-            .and_then(|mut find| find.query_map(params![expression, before, query.limit], |r| r.get(0))?.collect())
+            .and_then(|mut find| {
+                find.query_map(params![expression, before, query.limit, viewer.0], |r| r.get(0))?.collect()
+            })
             .map_err(internal)?;
         let mut messages = Vec::with_capacity(ids.len());
         {

@@ -158,3 +158,78 @@ async fn unread_rooms(origin: String, alice: Browser, bob: Browser) {
     wait_for_marks(&alice, room, false, None, "#Курилка — Discock").await;
     wait_for_marker(&alice, room, later).await;
 }
+
+#[tokio::test]
+async fn opening_a_room_marks_where_its_unread_messages_begin_and_offers_to_go_there() {
+    with_alice_and_bob_on(&[("RATE_LIMIT_MESSAGES", "off")], unread_line).await;
+}
+
+/// The text of the message the «Новые сообщения» line is above, or null.
+const LINE_ABOVE: &str =
+    "return document.querySelector('#message-list li.msg--first-unread .msg__body')?.textContent ?? null;";
+
+async fn unread_line(origin: String, alice: Browser, bob: Browser) {
+    alice.register(&origin, "Новосибирск").await;
+    bob.register(&origin, "Владивосток").await;
+    let general = alice.run("return Number(document.body.dataset.defaultRoomId);").await;
+    let general_link = format!("#room-list a[data-room-id='{general}']");
+    let room = bob
+        .run(
+            "return fetch('/api/rooms', { method: 'POST', headers: { 'Content-Type': 'application/json',
+                 'X-CSRF-Token': document.body.dataset.csrfToken },
+                 body: JSON.stringify({ name: 'Читальня', description: '' }) }).then((r) => r.json());",
+        )
+        .await["id"]
+        .as_i64()
+        .expect("the new room's id");
+    let link = format!("#room-list a[data-room-id='{room}']");
+    alice.wait_for(&link).await;
+    let [old] = another_device(&bob, room, &["старое"], None).await[..] else { panic!("one message") };
+
+    // Алиса reads the room, then goes back to «Общий чат»: a room read to the end has no line.
+    alice.click(&link).await;
+    alice.wait_for_last_message("старое").await;
+    wait_for_marker(&alice, room, old).await;
+    assert_eq!(alice.run(LINE_ABOVE).await, json!(null), "nothing unread, no line");
+    alice.click(&general_link).await;
+    alice.wait_for_text("#room-name", DEFAULT_ROOM).await;
+
+    // Two new messages: opening the room shows the line above the first, on screen, so no bar.
+    let [_, second] = another_device(&bob, room, &["новое 1", "новое 2"], None).await[..] else {
+        panic!("two messages")
+    };
+    alice.click(&link).await;
+    alice.wait_for_last_message("новое 2").await;
+    alice
+        .wait_until(
+            "the line above «новое 1»",
+            "return document.querySelector('#message-list li.msg--first-unread .msg__body')?.textContent === 'новое 1';",
+        )
+        .await;
+    assert!(!alice.is_displayed("#unread-bar").await, "the line is on screen");
+    let label =
+        alice.run("return getComputedStyle(document.querySelector('li.msg--first-unread'), '::before').content;").await;
+    assert_eq!(label, json!("\"Новые сообщения\""));
+    wait_for_marker(&alice, room, second).await;
+    alice.click(&general_link).await;
+    alice.wait_for_text("#room-name", DEFAULT_ROOM).await;
+
+    // Sixty more: the first of them is older than the page the room opens with, so the bar offers
+    // to go there, and going there loads the history around the marker with the line in view.
+    let texts: Vec<String> = (1..=60).map(|i| format!("пачка {i}")).collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    another_device(&bob, room, &texts, None).await;
+    alice.click(&link).await;
+    alice.wait_for_last_message("пачка 60").await;
+    alice.wait_until("the bar", "return !document.getElementById('unread-bar').hidden;").await;
+    let bar = alice.run("return document.getElementById('unread-bar').textContent;").await;
+    assert!(bar.as_str().is_some_and(|b| b.ends_with("Перейти к непрочитанному")), "{bar}");
+    alice.click("#unread-bar").await;
+    alice
+        .wait_until(
+            "the line above «пачка 1» and the bar gone",
+            "return document.querySelector('#message-list li.msg--first-unread .msg__body')?.textContent === 'пачка 1'
+                 && document.getElementById('unread-bar').hidden;",
+        )
+        .await;
+}

@@ -126,6 +126,7 @@ pub async fn read_loop(
     conn: usize,
     stats: Arc<Stats>,
     own: Option<OwnMessages>,
+    seen: Option<Arc<AtomicI64>>,
 ) {
     let mut last_seq: HashMap<u64, u64> = HashMap::new();
     let counters = &stats.rooms[room];
@@ -147,9 +148,14 @@ pub async fn read_loop(
         }
         let now = stats.now_us();
         let Some((sender, seq, scheduled)) = parse_payload(&text) else { continue };
-        if let Some(own) = own.as_ref().filter(|own| is_new && own.sender == sender) {
+        if is_new && (seen.is_some() || own.as_ref().is_some_and(|own| own.sender == sender)) {
             if let Some(id) = message_id(&text) {
-                own.latest.store(id, Relaxed);
+                if let Some(own) = own.as_ref().filter(|own| own.sender == sender) {
+                    own.latest.store(id, Relaxed);
+                }
+                if let Some(seen) = &seen {
+                    seen.fetch_max(id, Relaxed);
+                }
             }
         }
         counters.received.fetch_add(1, Relaxed);
@@ -182,6 +188,55 @@ pub struct Sender {
     pub state: SenderState,
 }
 
+/// A connection's read marker: the newest message its reader saw (`seen`), and what it last
+/// marked read. Marks go out at most every `every`, and only when there is something new.
+pub struct Marker {
+    pub room_id: i64,
+    pub seen: Arc<AtomicI64>,
+    pub every: Duration,
+    marked: i64,
+    next: Instant,
+}
+
+impl Marker {
+    /// A marker whose first mark is due at `first`.
+    pub fn new(room_id: i64, every: Duration, first: Instant) -> Marker {
+        Marker { room_id, seen: Arc::new(AtomicI64::new(0)), every, marked: 0, next: first }
+    }
+
+    /// The `mark_read` frame due at `now`, if one is.
+    fn due(&mut self, now: Instant) -> Option<String> {
+        let seen = self.seen.load(Relaxed);
+        if now < self.next || seen <= self.marked {
+            return None;
+        }
+        self.next = now + self.every;
+        self.marked = seen;
+        Some(format!(r#"{{"type":"mark_read","room_id":{},"message_id":{seen}}}"#, self.room_id))
+    }
+}
+
+/// Marks the newest message a connection that does not send received read, every
+/// `marker.every`, for as long as the connection is open.
+pub async fn mark_loop(mut sink: WsSink, mut marker: Marker, stats: Arc<Stats>) {
+    tokio::time::sleep_until(marker.next).await;
+    let mut ticks = tokio::time::interval(marker.every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        let now = ticks.tick().await;
+        let Some(frame) = marker.due(now) else { continue };
+        match timeout(Duration::from_secs(10), sink.send(Message::text(frame))).await {
+            Ok(Ok(())) => {
+                stats.marks.fetch_add(1, Relaxed);
+            }
+            Ok(Err(_)) => break,
+            Err(_) => {
+                stats.send_errors.fetch_add(1, Relaxed);
+            }
+        }
+    }
+}
+
 /// What a sender numbers and changes its events with.
 pub struct SenderState {
     /// Globally unique sender index.
@@ -194,11 +249,21 @@ pub struct SenderState {
     pub reacted: (i64, bool),
     /// Changes made so far, to alternate edits and reactions.
     pub changes: u64,
+    /// Its read marker, when connections mark what they read.
+    pub marker: Option<Marker>,
 }
 
 impl SenderState {
     pub fn new(id: u64, room_id: i64) -> SenderState {
-        SenderState { id, room_id, next_seq: 0, latest: Arc::new(AtomicI64::new(0)), reacted: (0, false), changes: 0 }
+        SenderState {
+            id,
+            room_id,
+            next_seq: 0,
+            latest: Arc::new(AtomicI64::new(0)),
+            reacted: (0, false),
+            changes: 0,
+            marker: None,
+        }
     }
 
     /// The next frame: a new message, or (every `every`-th event, once the sender has a message
@@ -258,6 +323,17 @@ pub async fn send_loop(
                 stats.send_errors.fetch_add(1, Relaxed);
             }
         }
+        // A sender marks what it read between its messages, on the same socket.
+        if let Some(mark) = s.state.marker.as_mut().and_then(|m| m.due(Instant::now())) {
+            match timeout(Duration::from_secs(10), s.sink.send(Message::text(mark))).await {
+                Ok(Ok(())) => {
+                    stats.marks.fetch_add(1, Relaxed);
+                }
+                _ => {
+                    stats.send_errors.fetch_add(1, Relaxed);
+                }
+            }
+        }
     }
     s
 }
@@ -265,6 +341,19 @@ pub async fn send_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marker_marks_only_something_new_and_at_most_once_per_interval() {
+        let start = Instant::now();
+        let mut m = Marker::new(3, Duration::from_secs(1), start);
+        assert_eq!(m.due(start), None, "nothing seen yet");
+        m.seen.store(10, Relaxed);
+        assert_eq!(m.due(start).as_deref(), Some(r#"{"type":"mark_read","room_id":3,"message_id":10}"#));
+        m.seen.store(12, Relaxed);
+        assert_eq!(m.due(start + Duration::from_millis(500)), None, "not again within the interval");
+        assert!(m.due(start + Duration::from_secs(1)).is_some_and(|f| f.contains("\"message_id\":12")));
+        assert_eq!(m.due(start + Duration::from_secs(3)), None, "nothing new since");
+    }
 
     #[test]
     fn a_message_id_is_read_from_a_new_message_frame() {

@@ -47,6 +47,9 @@ pub struct Options {
     /// Share of each sender's events that change its own latest message instead of posting one:
     /// every `1/share`-th event, alternately an edit and a reaction added or taken back.
     pub change_share: f64,
+    /// How often every connection marks the newest message it received read (`mark_read`);
+    /// `None`: never.
+    pub mark_every: Option<Duration>,
 }
 
 pub const USAGE: &str = "\
@@ -78,6 +81,9 @@ USAGE: discock-bench [FLAGS]
   --change-share F          share of events that change the sender's latest message instead
                             of posting (alternately an edit and a reaction toggled); default
                             0.1 for medium on discock (the reactions mix), 0 otherwise
+  --mark-read-every SECS     every connection marks the newest message it received read
+                            (mark_read) this often, when it received a new one; 0 = never.
+                            Default 1 for medium on discock, 0 otherwise
   --step-factor F           step workload: rate multiplier per step (default 1.25)
   --max-steps N             step workload: give up after N steps (default 20)
   --register-concurrency N  parallel registrations (default 8)
@@ -136,7 +142,9 @@ pub fn parse() -> Result<Options, String> {
         ingest_senders: 16,
         ingest_window: 64,
         change_share: f64::NAN,
+        mark_every: None,
     };
+    let mut mark_set = false;
     let mut senders_set = false;
     for (flag, v) in pairs {
         let bad = |e: &dyn std::fmt::Display| format!("{flag} {v}: {e}");
@@ -179,6 +187,11 @@ pub fn parse() -> Result<Options, String> {
             "--ingest-senders" => o.ingest_senders = v.parse().map_err(|e| bad(&e))?,
             "--ingest-window" => o.ingest_window = v.parse().map_err(|e| bad(&e))?,
             "--change-share" => o.change_share = v.parse().map_err(|e| bad(&e))?,
+            "--mark-read-every" => {
+                let every = secs(&v)?;
+                o.mark_every = (!every.is_zero()).then_some(every);
+                mark_set = true;
+            }
             _ => return Err(format!("unknown flag `{flag}`")),
         }
     }
@@ -200,6 +213,12 @@ pub fn parse() -> Result<Options, String> {
     }
     if o.change_share.is_nan() {
         o.change_share = if o.workload == "medium" && o.target == Target::Discock { 0.1 } else { 0.0 };
+    }
+    if !mark_set && o.workload == "medium" && o.target == Target::Discock {
+        o.mark_every = Some(Duration::from_secs(1));
+    }
+    if o.mark_every.is_some() && o.target == Target::Plain {
+        return Err("--mark-read-every needs --target discock: plain servers know no read markers".into());
     }
     if !(0.0..=0.5).contains(&o.change_share) {
         return Err("--change-share must be between 0 and 0.5".into());

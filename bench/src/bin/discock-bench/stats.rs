@@ -44,6 +44,8 @@ pub struct Stats {
     pub error_frames: AtomicU64,
     pub closed_by_server: AtomicU64,
     pub send_errors: AtomicU64,
+    /// `mark_read` frames sent.
+    pub marks: AtomicU64,
     base_instant: Instant,
     base_unix_us: u64,
 }
@@ -60,6 +62,7 @@ impl Stats {
             error_frames: AtomicU64::new(0),
             closed_by_server: AtomicU64::new(0),
             send_errors: AtomicU64::new(0),
+            marks: AtomicU64::new(0),
             base_instant: Instant::now(),
             base_unix_us,
         }
