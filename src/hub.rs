@@ -278,6 +278,16 @@ impl Hub {
         kick(lagging);
     }
 
+    /// Delivers a frame to every connection of one user.
+    pub fn send_to_user(&self, user: UserId, frame: &Frame) {
+        let mut lagging = Vec::new();
+        {
+            let connections = lock(&self.connections);
+            deliver(connections.values().filter(|m| m.user.id == user), frame, &mut lagging);
+        }
+        kick(lagging);
+    }
+
     /// Delivers a frame to every connection of one user that has not joined `room` (those that
     /// did hear the room's own events).
     pub fn send_to_user_outside(&self, user: UserId, room: RoomId, frame: &Frame) {

@@ -37,9 +37,14 @@ pub async fn list_dms(state: &AppState, actor: &User) -> Result<Vec<Conversation
 
 /// Once a message this connection sent is stored: when its room is a direct conversation,
 /// both of its people hear of it on their connections that did not join it — the sidebar
-/// entry, the unread badge and the notification of a conversation never opened.
-pub fn stored(state: &AppState, participant: &Participant, room: RoomId, message: &Message) {
-    if let Some(conversation) = participant.conversations.get(&room) {
-        state.fanout.direct_message(conversation, message);
+/// entry, the unread badge and the notification of a conversation never opened. Returns
+/// whether the room was one.
+pub fn stored(state: &AppState, participant: &Participant, room: RoomId, message: &Message) -> bool {
+    match participant.conversations.get(&room) {
+        Some(conversation) => {
+            state.fanout.direct_message(conversation, message);
+            true
+        }
+        None => false,
     }
 }

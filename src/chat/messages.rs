@@ -78,6 +78,15 @@ pub fn stored(room: RoomId, result: Result<Inserted, StoreError>) -> Result<Opti
     }
 }
 
+/// Once a message this connection sent is stored, it reaches people on connections that did
+/// not join its room: both people of a direct conversation ([`super::dms::stored`]), else
+/// everyone it mentions — their unread badge and desktop notification.
+pub fn announce_elsewhere(state: &AppState, participant: &Participant, room: RoomId, message: &Message) {
+    if !super::dms::stored(state, participant, room, message) && !message.mentions.is_empty() {
+        state.fanout.mentioned(message);
+    }
+}
+
 /// Which page of history.
 #[derive(Debug, Default)]
 pub struct HistoryQuery {

@@ -12,11 +12,13 @@
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
 //! - [`avatars`]: uploading and removing one's picture; serving pictures.
 //! - [`dms`]: direct conversations of two people, visible to them only.
+//! - [`mutes`]: the rooms each user does not want to be notified of.
 
 pub mod avatars;
 pub mod changes;
 pub mod dms;
 pub mod messages;
+pub mod mutes;
 pub mod presence;
 pub mod reads;
 pub mod rooms;

@@ -50,6 +50,8 @@ pub enum Recipients {
     /// Every connection of one user but one (the connection the news came from), on any
     /// instance: connection ids are unique across instances (see [`crate::hub::ConnId`]).
     UserExcept { user_id: UserId, except: ConnId },
+    /// Every connection of one user, on any instance.
+    User { user_id: UserId },
     /// Every connection of one user that has not joined a room, on any instance (those that
     /// did hear the room's own events).
     UserOutside { user_id: UserId, room_id: RoomId },
@@ -130,6 +132,7 @@ impl Fanout {
             Recipients::Everyone => hub.broadcast(&encoded),
             Recipients::UserExcept { user_id, except } => hub.send_to_user_except(user_id, except, &encoded),
             Recipients::UserOutside { user_id, room_id } => hub.send_to_user_outside(user_id, room_id, &encoded),
+            Recipients::User { user_id } => hub.send_to_user(user_id, &encoded),
         }
     }
 
@@ -350,6 +353,20 @@ impl Fanout {
             let frame = ServerFrame::DirectMessage { room: room.clone(), message: message.clone() };
             self.emit(Recipients::UserOutside { user_id: user.id, room_id: room.id }, frame);
         }
+    }
+
+    /// Tells the people a message mentions, on every instance, on their connections that did
+    /// not join its room (those that did got `new_message`).
+    pub fn mentioned(&self, message: &Message) {
+        for &user in message.mentions.iter().filter(|&&u| u != message.user.id) {
+            let frame = ServerFrame::Mentioned { message: message.clone() };
+            self.emit(Recipients::UserOutside { user_id: user, room_id: message.room_id }, frame);
+        }
+    }
+
+    /// Tells every connection of a user, on every instance, that they muted or unmuted a room.
+    pub fn room_muted(&self, user: UserId, room: RoomId, muted: bool) {
+        self.emit(Recipients::User { user_id: user }, ServerFrame::RoomMuted { room_id: room, muted });
     }
 
     pub fn room_deleted(&self, room: RoomId) {

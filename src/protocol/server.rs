@@ -77,6 +77,15 @@ pub enum ServerFrame {
     RoomCreated {
         room: Room,
     },
+    /// A message mentioning you was stored in a room this connection did not join.
+    Mentioned {
+        message: Message,
+    },
+    /// You muted or unmuted a room (on any device).
+    RoomMuted {
+        room_id: RoomId,
+        muted: bool,
+    },
     /// A message was stored in a direct conversation of yours that this connection did not
     /// join: the conversation (with its two members) and the message.
     DirectMessage {

@@ -129,7 +129,7 @@ pub(super) fn json_body<T: DeserializeOwned>(meta: &RequestMeta, body: &Bytes) -
     serde_json::from_value(value).map_err(|e| AppError::BadRequest(BadRequest::Fields(e.to_string())))
 }
 
-fn parse_room_id(raw: &str) -> Result<RoomId, AppError> {
+pub(super) fn parse_room_id(raw: &str) -> Result<RoomId, AppError> {
     raw.parse().map(RoomId).map_err(|_| AppError::BadRequest(BadRequest::RoomIdNotInteger))
 }
 

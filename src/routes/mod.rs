@@ -6,6 +6,7 @@
 pub mod api;
 pub mod avatars;
 pub mod dms;
+pub mod mutes;
 pub mod pages;
 pub mod ws;
 
@@ -52,6 +53,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(api::routes(state.clone()))
         .unify()
         .or(dms::routes(state.clone()))
+        .unify()
+        .or(mutes::routes(state.clone()))
         .unify()
         .or(ws::routes(state.clone()))
         .unify()

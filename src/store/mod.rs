@@ -148,8 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        AvatarStore, DmStore, EventStore, LimitStore, MessageStore, ReadStateStore, RoomStore, SearchStore, Store,
-        UserStore,
+        AvatarStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ReadStateStore, RoomStore, SearchStore,
+        Store, UserStore,
     };
 }
 
@@ -463,6 +463,14 @@ impl Conversation {
     }
 }
 
+/// Rooms each user muted: stored per user, so every device of theirs stays quiet about them.
+pub trait MuteStore {
+    /// Mutes or unmutes `room` for `user`; false when it was so already (which is no error).
+    fn set_muted(&self, user: UserId, room: RoomId, muted: bool, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The rooms `user` muted, by id.
+    fn muted_rooms(&self, user: UserId) -> Result<Vec<RoomId>, StoreError>;
+}
+
 /// The room event log.
 pub trait EventStore {
     /// A room's events with `seq` above `after`, in seq order, at most `limit`.
@@ -481,6 +489,7 @@ pub trait Store:
     + EventStore
     + LimitStore
     + ReadStateStore
+    + MuteStore
     + AvatarStore
     + Send
     + Sync
@@ -497,6 +506,7 @@ impl<
             + EventStore
             + LimitStore
             + ReadStateStore
+            + MuteStore
             + AvatarStore
             + Send
             + Sync

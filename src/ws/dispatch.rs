@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::chat::changes::{self, ChangeRequest};
 use crate::chat::messages::{self, SendMessage};
-use crate::chat::{dms, presence, reads, ChatError, Participant};
+use crate::chat::{presence, reads, ChatError, Participant};
 use crate::domain::{DomainError, RoomId};
 use crate::hub::Member;
 use crate::i18n::Lang;
@@ -133,7 +133,7 @@ impl Dispatcher {
     pub fn committed(&mut self, result: Result<Inserted, StoreError>) -> Option<Frame> {
         let InFlight { room, client_id, .. } = self.in_flight.pop_front()?;
         if let Some(inserted) = result.as_ref().ok().filter(|i| i.fresh) {
-            dms::stored(&self.state, &self.participant, room, &inserted.message);
+            messages::announce_elsewhere(&self.state, &self.participant, room, &inserted.message);
         }
         match messages::stored(room, result) {
             Ok(None) => None,

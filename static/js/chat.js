@@ -317,7 +317,7 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
 function showRoomHeader(room) {
   header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
   const dm = room.kind === 'dm';
-  composer.setPlaceholder(t(dm ? 'composer.placeholder-dm' : 'composer.placeholder-room', { room: room.name, name: room.name }));
+  composer.setPlaceholder(dm ? t('composer.placeholder-dm', { name: room.name }) : t('composer.placeholder-room', { room: room.name }));
   unread.setTitle(`${dm ? '@' : '#'}${room.name} — Discock`);
 }
 

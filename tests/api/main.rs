@@ -28,6 +28,7 @@ mod js_units;
 mod languages;
 mod limits;
 mod message_changes;
+mod notices;
 mod reads;
 mod resume;
 mod rooms;

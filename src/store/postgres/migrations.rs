@@ -19,6 +19,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/008_read_states.sql")),
     (9, include_str!("../migrations/postgres/009_direct_messages.sql")),
     (12, include_str!("../migrations/postgres/012_avatars.sql")),
+    (13, include_str!("../migrations/postgres/013_room_mutes.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one

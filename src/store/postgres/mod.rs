@@ -20,6 +20,7 @@ mod events;
 mod limits;
 mod messages;
 mod migrations;
+mod mutes;
 mod pool;
 mod reads;
 mod rooms;

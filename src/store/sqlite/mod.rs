@@ -9,6 +9,7 @@ mod dms;
 mod events;
 mod limits;
 mod messages;
+mod mutes;
 mod reads;
 mod rooms;
 mod rows;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/008_read_states.sql")),
     (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
     (12, include_str!("../migrations/sqlite/012_avatars.sql")),
+    (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
