@@ -91,7 +91,9 @@ impl AppError {
                 | ChatError::BadLimit
                 | ChatError::CannotBlockSelf
                 | ChatError::InvalidSince { .. }
+                | ChatError::InvalidImage
                 | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
+                ChatError::UnsupportedImageType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ChatError::NotSignedIn => StatusCode::UNAUTHORIZED,
                 ChatError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 ChatError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -125,6 +127,7 @@ impl AppError {
             _ => match self {
                 AppError::BadRequest(BadRequest::UnsupportedLanguage) => "unsupported_language",
                 AppError::Chat(ChatError::InvalidEmoji) => "invalid_emoji",
+                AppError::Chat(ChatError::InvalidImage) => "invalid_image",
                 _ => "bad_request",
             },
         }

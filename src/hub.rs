@@ -168,6 +168,10 @@ pub struct Hub {
     rooms: RwLock<HashMap<RoomId, Mutex<Room>>>,
     /// Every live connection, for events addressed to everyone (room created, renamed, deleted).
     connections: Mutex<HashMap<ConnId, Arc<Member>>>,
+    /// Users as the latest `user_updated` showed them, since this instance started: member
+    /// lists read from other instances' presence (Redis keeps each user as they were when they
+    /// joined) are brought up to date with it. One entry per user who changed their picture.
+    updated: Mutex<HashMap<UserId, User>>,
     next_id: AtomicU64,
 }
 
@@ -413,10 +417,11 @@ impl Hub {
         lock(&self.connections).values().any(|m| m.user.id == user)
     }
 
-    /// Puts a user's changed profile (city) into the member lists of every room they are
+    /// Puts a user's changed profile (city, avatar) into the member lists of every room they are
     /// present in here, so that later `room_users_list` frames show it, and into their
     /// connections ([`Member::profile`]); returns those rooms.
     pub fn update_user(&self, user: &User) -> Vec<RoomId> {
+        lock(&self.updated).insert(user.id, user.clone());
         for member in lock(&self.connections).values().filter(|m| m.user.id == user.id) {
             *lock(&member.profile) = user.clone();
         }
@@ -443,6 +448,17 @@ impl Hub {
             member.session_ended.notify_one();
         }
         ending.len()
+    }
+
+    /// `users` as the latest `user_updated` this instance heard showed them.
+    pub fn as_updated(&self, mut users: Vec<User>) -> Vec<User> {
+        let updated = lock(&self.updated);
+        for user in &mut users {
+            if let Some(now) = updated.get(&user.id) {
+                user.clone_from(now);
+            }
+        }
+        users
     }
 
     /// Forgets a deleted room's members and presence; their connections learn of the deletion
@@ -497,6 +513,7 @@ mod tests {
             id: UserId(id),
             username: Username::parse(&format!("user{id}")).unwrap(),
             city: City::parse("Казань").unwrap(),
+            avatar_url: None,
         }
     }
 

@@ -13,13 +13,15 @@
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
 //! - [`emoji`]: what counts as one reaction emoji.
+//! - [`images`]: making an uploaded picture into an avatar (format from the bytes, decoding
+//!   limits, square crop, resize, PNG).
 //! - [`mentions`]: the `@username` candidates in a message's text.
 //! - [`keys`]: random tokens and the keyed hashes of sessions and CSRF tokens.
 //! - [`auth`]: accounts, sessions, cookies, origin checks, the client address, the current user.
 //! - [`limits`]: rate limits per user and per client address, open sockets per user.
 //! - [`events`]: the room event log — every change to a room, numbered by the room's seq.
 //! - [`chat`]: the rules, one file per feature (rooms, presence, messages, message changes,
-//!   search, read markers, blocks); `ChatError`.
+//!   search, read markers, blocks, avatars); `ChatError`.
 //! - [`search`]: message search as text: terms (folding, Snowball stems), the query syntax,
 //!   the highlighted excerpt.
 //! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.
@@ -47,6 +49,7 @@ pub mod events;
 pub mod fanout;
 pub mod hub;
 pub mod i18n;
+pub mod images;
 pub mod keys;
 pub mod limits;
 pub mod mentions;

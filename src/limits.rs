@@ -1,6 +1,7 @@
 //! Limits against flooding: how much one user, or one client address, may do. Messages, room
-//! creation, typing and open sockets are counted in memory on each instance (a user's socket and
-//! its frames stay on one instance, so that instance sees everything it needs to count); failed
+//! creation, avatar uploads (and how many pictures are decoded at once), typing and open sockets
+//! are counted in memory on each instance (a user's socket and its frames stay on one instance,
+//! so that instance sees everything it needs to count); failed
 //! logins and registrations are counted in the shared database, so an attacker gains nothing by
 //! spreading attempts over instances.
 
@@ -35,6 +36,10 @@ struct Inner {
     db: Db,
     messages: Option<DefaultKeyedRateLimiter<UserId>>,
     rooms: Option<DefaultKeyedRateLimiter<UserId>>,
+    avatars: Option<DefaultKeyedRateLimiter<UserId>>,
+    /// Pictures being decoded and resized at once on this instance: one per CPU, so uploads
+    /// queue instead of taking every core from the chat.
+    image_work: Arc<tokio::sync::Semaphore>,
     typing: DefaultKeyedRateLimiter<(UserId, RoomId)>,
     /// Open sockets per user on this instance.
     connections: Mutex<HashMap<UserId, usize>>,
@@ -58,6 +63,10 @@ impl Limits {
             inner: Arc::new(Inner {
                 messages: config.messages.map(keyed),
                 rooms: config.rooms.map(keyed),
+                avatars: config.avatars.map(keyed),
+                image_work: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                )),
                 typing: keyed(typing),
                 connections: Mutex::new(HashMap::new()),
                 config,
@@ -79,6 +88,17 @@ impl Limits {
     /// Counts one room created by `user`.
     pub fn room(&self, user: UserId) -> Result<(), RetryAfter> {
         self.inner.rooms.as_ref().map_or(Ok(()), |l| check(l, &user))
+    }
+
+    /// Counts one avatar upload of `user`.
+    pub fn avatar(&self, user: UserId) -> Result<(), RetryAfter> {
+        self.inner.avatars.as_ref().map_or(Ok(()), |l| check(l, &user))
+    }
+
+    /// A turn to decode and resize a picture, waited for while as many are in progress as the
+    /// instance has CPUs; held until the work is done.
+    pub async fn image_work(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.inner.image_work.clone().acquire_owned().await.expect("the image semaphore is never closed")
     }
 
     /// Whether a typing frame of `user` in `room` should be relayed (one per [`TYPING_EVERY`]).
@@ -142,7 +162,7 @@ impl Limits {
     /// Forgets what no longer limits anyone: full buckets in memory and in the database. Run
     /// now and then, so that the memory kept is bounded by the users active lately.
     pub async fn sweep(&self) -> Result<(), StoreError> {
-        for limiter in [&self.inner.messages, &self.inner.rooms].into_iter().flatten() {
+        for limiter in [&self.inner.messages, &self.inner.rooms, &self.inner.avatars].into_iter().flatten() {
             limiter.retain_recent();
         }
         self.inner.typing.retain_recent();

@@ -70,7 +70,7 @@ fn migrate_sqlite_to_postgres(from: &Path, to: &str) -> ExitCode {
     match migrate::sqlite_to_postgres(from, to, DEFAULT_CONNECT_TIMEOUT) {
         Ok(c) => {
             println!(
-                "copied {} users, {} rooms, {} messages, {} room events, {} reactions, {} read markers, {} blocks and {} sessions from {} to {} in {:.1} s",
+                "copied {} users, {} rooms, {} messages, {} room events, {} reactions, {} read markers, {} blocks, {} avatars and {} sessions from {} to {} in {:.1} s",
                 c.users,
                 c.rooms,
                 c.messages,
@@ -78,6 +78,7 @@ fn migrate_sqlite_to_postgres(from: &Path, to: &str) -> ExitCode {
                 c.reactions,
                 c.read_states,
                 c.blocks,
+                c.avatars,
                 c.sessions,
                 from.display(),
                 redact_url(to),

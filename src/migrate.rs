@@ -25,7 +25,7 @@ Usage:
       a .env file is read too).
 
   discock migrate-sqlite-to-postgres --from sqlite://path/to/discock.db --to postgres://user:password@host:5432/dbname
-      Copy users, rooms, messages, read markers and sessions from an SQLite database into an
+      Copy users, rooms, messages, read markers, avatars and sessions from an SQLite database into an
       empty PostgreSQL database, keeping every id. Both schemas are brought up to date first.
       The copy is one transaction: all of it lands, or none. Stop the server first: messages
       sent during the copy are not copied.
@@ -126,6 +126,8 @@ pub struct Copied {
     pub read_states: u64,
     /// Blocks (who blocked whom).
     pub blocks: u64,
+    /// Users' pictures.
+    pub avatars: u64,
     /// Every session: the target applies its own `SESSION_IDLE_DAYS` and `SESSION_MAX_DAYS`
     /// when they are checked, and purges the ended ones at the next login.
     pub sessions: u64,
@@ -173,7 +175,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
     let mut tx = conn.client().transaction()?;
     // Keep a server that is already running on this database from writing meanwhile.
     tx.batch_execute(
-        "LOCK TABLE users, rooms, messages, room_events, reactions, read_states, blocks, sessions IN EXCLUSIVE MODE",
+        "LOCK TABLE users, rooms, messages, room_events, reactions, read_states, blocks, avatars, sessions IN EXCLUSIVE MODE",
     )?;
     let row = tx.query_one(
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM rooms), (SELECT count(*) FROM messages)",
@@ -192,6 +194,7 @@ pub fn sqlite_to_postgres(from: &Path, to: &str, connect_timeout: Duration) -> R
         reactions: without_foreign_keys(&mut tx, "reactions", |tx| copy_reactions(&source, tx))?,
         read_states: copy_read_states(&source, &mut tx)?,
         blocks: copy_blocks(&source, &mut tx)?,
+        avatars: copy_avatars(&source, &mut tx)?,
         sessions: copy_sessions(&source, &mut tx)?,
         took: Duration::ZERO,
     };
@@ -215,22 +218,35 @@ fn time(us: i64) -> Result<DateTime<Utc>, MigrateError> {
 
 fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY users (id, username, username_key, password_hash, city, language, created_at, about) FROM STDIN (FORMAT binary)",
+        "COPY users (id, username, username_key, password_hash, city, language, created_at, about, avatar_version)
+         FROM STDIN (FORMAT binary)",
     )?;
     let mut writer = BinaryCopyInWriter::new(
         sink,
-        &[Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT],
+        &[
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TIMESTAMPTZ,
+            Type::TEXT,
+            Type::INT8,
+        ],
     );
     let mut select = source.prepare(
-        "SELECT id, username, username_key, password_hash, city, language, created_at, about FROM users ORDER BY id",
+        "SELECT id, username, username_key, password_hash, city, language, created_at, about, avatar_version
+         FROM users ORDER BY id",
     )?;
     let mut rows = select.query([])?;
     while let Some(r) = rows.next()? {
         let (id, username, key, hash, city): (i64, String, String, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-        let language: Option<String> = r.get(5)?;
-        let about: String = r.get(7)?;
-        writer.write(&[&id, &username, &key, &hash, &city, &language, &time(r.get(6)?)?, &about])?;
+        let (language, about, avatar_version): (Option<String>, String, Option<i64>) =
+            (r.get(5)?, r.get(7)?, r.get(8)?);
+        let created_at = time(r.get(6)?)?;
+        writer.write(&[&id, &username, &key, &hash, &city, &language, &created_at, &about, &avatar_version])?;
     }
     Ok(writer.finish()?)
 }
@@ -405,6 +421,25 @@ fn copy_blocks(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -
     Ok(writer.finish()?)
 }
 
+/// Streams the avatars (their pictures as served); they name users, copied before them.
+fn copy_avatars(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
+    let sink = tx.copy_in(
+        "COPY avatars (user_id, version, small, large, content_type, updated_at) FROM STDIN (FORMAT binary)",
+    )?;
+    let mut writer = BinaryCopyInWriter::new(
+        sink,
+        &[Type::INT8, Type::INT8, Type::BYTEA, Type::BYTEA, Type::TEXT, Type::TIMESTAMPTZ],
+    );
+    let mut select = source.prepare("SELECT user_id, version, small, large, content_type, updated_at FROM avatars")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let (user_id, version, small, large, content_type): (i64, i64, Vec<u8>, Vec<u8>, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        writer.write(&[&user_id, &version, &small, &large, &content_type, &time(r.get(5)?)?])?;
+    }
+    Ok(writer.finish()?)
+}
+
 /// Streams the room event log like the messages.
 fn copy_events(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink =
@@ -457,11 +492,13 @@ fn restart_identity(
 mod tests {
     use super::*;
     use crate::config::SessionLifetime;
-    use crate::domain::{self, City, ClientId, MessageText, RoomDescription, RoomName, Username};
+    use crate::domain::{
+        self, AvatarSize, AvatarVersion, City, ClientId, MessageText, RoomDescription, RoomName, Username,
+    };
     use crate::i18n::Lang;
     use crate::store::postgres::scratch;
     use crate::store::prelude::*;
-    use crate::store::{MessageChange, NewMessage};
+    use crate::store::{MessageChange, NewAvatar, NewMessage};
 
     fn parse(args: &[&str]) -> Result<Command, UsageError> {
         Command::parse(args.iter().map(|s| s.to_string()))
@@ -529,6 +566,13 @@ mod tests {
         let now = domain::now();
         let alice = store.create_user(&Username::parse("Алиса").unwrap(), "h1", &city, Some(Lang::En), now).unwrap();
         let bob = store.create_user(&Username::parse("bobby").unwrap(), "h2", &city, None, now).unwrap();
+        let picture = NewAvatar {
+            version: AvatarVersion(7),
+            small: vec![1, 2, 3],
+            large: vec![4, 5, 6, 0],
+            content_type: "image/png",
+        };
+        let alice = store.set_avatar(alice.id, &picture, now).unwrap();
         let general = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), now).unwrap();
         let doomed = store
             .create_room(&RoomName::parse("Временная").unwrap(), &RoomDescription::empty(), alice.id, now)
@@ -581,7 +625,7 @@ mod tests {
 
         assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
         assert_eq!((copied.events, copied.reactions), (6, 1), "three messages, three changes; one reaction");
-        assert_eq!((copied.read_states, copied.blocks), (1, 1));
+        assert_eq!((copied.read_states, copied.blocks, copied.avatars), (1, 1, 1));
         assert!(messages[2].edited_at.is_some() && messages[1].pinned && messages[0].reactions.len() == 1);
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
@@ -596,6 +640,9 @@ mod tests {
         let bob = pg.find_credentials("bobby").unwrap().unwrap().0.user;
         assert_eq!(pg.blocked_users(bob.id).unwrap(), std::slice::from_ref(&alice), "blocks came along");
         assert_eq!((alice.username.as_str(), account.language), ("Алиса", Some(Lang::En)), "the language came along");
+        assert_eq!(alice.avatar_url.map(|url| url.version), Some(AvatarVersion(7)), "the avatar came along");
+        let small = pg.avatar(alice.id, AvatarVersion(7), AvatarSize::Small).unwrap().expect("its picture too");
+        assert_eq!((small.bytes, small.content_type.as_str()), (vec![1, 2, 3], "image/png"));
         assert_eq!(pg.find_credentials("bobby").unwrap().map(|(a, _)| a.language), Some(None), "and its absence");
         assert_eq!(pg.find_credentials("алиса").unwrap().map(|(a, h)| (a.user.id, h)), Some((alice.id, "h1".into())));
         let resent = NewMessage {

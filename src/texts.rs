@@ -62,6 +62,8 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
             tf(lang, "error.too-many-reactions", &[("max", &crate::store::MAX_REACTION_EMOJI)])
         }
         ChatError::BeforeWithAround => t(lang, "error.before-with-around"),
+        ChatError::InvalidImage => t(lang, "error.invalid-image"),
+        ChatError::UnsupportedImageType => t(lang, "error.image-type"),
         ChatError::DefaultRoomUndeletable => t(lang, "error.default-room-undeletable"),
         ChatError::RoomNameTaken => t(lang, "error.room-name-taken"),
         ChatError::NothingToChange => t(lang, "error.nothing-to-change"),

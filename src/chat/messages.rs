@@ -45,7 +45,7 @@ pub async fn send_message(
     let mention_keys = crate::mentions::candidates(content.as_str());
     let new = NewMessage {
         room_id: command.room_id,
-        // As they are now: their city may have changed since the connection opened.
+        // As they are now: their city or avatar may have changed since the connection opened.
         user: participant.member.profile(),
         content,
         client_id,

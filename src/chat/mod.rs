@@ -10,11 +10,13 @@
 //! - [`changes`]: editing, deleting, reacting to and pinning posted messages; who reacted.
 //! - [`search`]: finding messages by their words, author and room.
 //! - [`reads`]: how far each user has read each room, and the unread counts after it.
+//! - [`avatars`]: uploading and removing one's picture; serving pictures.
 //! - [`dms`]: direct conversations of two people, visible to them only.
 //! - [`mutes`]: the rooms each user does not want to be notified of.
 //! - [`blocks`]: blocking and unblocking people; whether two people may talk ([`blocks::ensure_not_blocked`]).
 //! - [`profiles`]: reading profiles, changing one's own, changing one's password.
 
+pub mod avatars;
 pub mod blocks;
 pub mod changes;
 pub mod dms;
@@ -83,6 +85,10 @@ pub enum ChatError {
     Blocked,
     #[error("not signed in")]
     NotSignedIn,
+    #[error("an avatar upload is not a PNG, JPEG, WebP or GIF picture the server can read")]
+    InvalidImage,
+    #[error("an avatar upload declares a type other than PNG, JPEG, WebP or GIF")]
+    UnsupportedImageType,
     #[error("rate limited for {retry_after:?}")]
     RateLimited { retry_after: std::time::Duration },
     #[error(transparent)]

@@ -16,12 +16,12 @@ pub enum Presence {
     Offline,
 }
 
-/// A profile as `GET /api/users/{id}` answers it.
+/// A profile as `GET /api/users/{id}` answers it: the user (with their `avatar_url`), their
+/// about text, since when they are here, and whether they are online.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileView {
     #[serde(flatten)]
     pub profile: Profile,
-    pub avatar_url: Option<String>,
     pub presence: Presence,
 }
 
@@ -50,12 +50,6 @@ pub struct ChangePassword {
     pub new: String,
 }
 
-/// The address of a user's avatar, or `None` while they have none. The one place that says
-/// where avatars live.
-pub fn avatar_url(_profile: &Profile) -> Option<String> {
-    None
-}
-
 /// Whether `user` is online: today, whether they have an open WebSocket on this instance. The
 /// one place that decides it (idle and other instances belong here too).
 pub fn presence(state: &AppState, user: UserId) -> Presence {
@@ -73,7 +67,7 @@ pub async fn get_profile(state: &AppState, _actor: &User, id: UserId) -> Result<
 }
 
 fn view(state: &AppState, profile: Profile) -> ProfileView {
-    ProfileView { avatar_url: avatar_url(&profile), presence: presence(state, profile.user.id), profile }
+    ProfileView { presence: presence(state, profile.user.id), profile }
 }
 
 /// The signed-in user's own account with their about text.

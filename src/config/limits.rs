@@ -41,6 +41,8 @@ pub struct LimitsConfig {
     pub rooms: Option<Rate>,
     pub login: Option<Rate>,
     pub register: Option<Rate>,
+    /// Avatar uploads per user (each is decoded and resized: CPU work).
+    pub avatars: Option<Rate>,
     pub connections_per_user: Option<usize>,
     /// Whether `X-Real-IP` / `X-Forwarded-For` name the client (behind a trusted proxy only).
     pub trust_proxy: bool,
@@ -71,6 +73,7 @@ impl LimitsConfig {
             rooms: rate("RATE_LIMIT_ROOMS", "10/3600")?,
             login: rate("RATE_LIMIT_LOGIN", "5/300")?,
             register: rate("RATE_LIMIT_REGISTER", "5/3600")?,
+            avatars: rate("RATE_LIMIT_AVATARS", "5/60")?,
             connections_per_user,
             trust_proxy,
         })
@@ -111,6 +114,7 @@ mod tests {
             (rate(30, 10), rate(10, 3600), rate(5, 300), rate(5, 3600))
         );
         assert_eq!((c.connections_per_user, c.trust_proxy), (Some(20), false));
+        assert_eq!(c.avatars, rate(5, 60));
 
         let set = config(&[
             ("RATE_LIMIT_MESSAGES", "OFF"),

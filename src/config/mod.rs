@@ -18,6 +18,7 @@
 //! | `RATE_LIMIT_ROOMS`         | `10/3600`                  | rooms a user may create per N seconds |
 //! | `RATE_LIMIT_LOGIN`         | `5/300`                    | failed logins per account and per client address |
 //! | `RATE_LIMIT_REGISTER`      | `5/3600`                   | registrations per client address |
+//! | `RATE_LIMIT_AVATARS`       | `5/60`                     | avatar uploads a user may make per N seconds |
 //! | `MAX_CONNECTIONS_PER_USER` | `20`                       | open WebSockets per user on one instance (`off`: no cap) |
 //! | `TRUST_PROXY`              | `false`                    | take the client address from `X-Real-IP` / `X-Forwarded-For` (only behind a proxy that sets them) |
 //! | `SESSION_IDLE_DAYS`        | `30`                       | a session unused for this many days ends, 1–3650 (at most `SESSION_MAX_DAYS`) |

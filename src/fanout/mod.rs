@@ -240,7 +240,7 @@ impl Fanout {
     async fn room_users(&self, room: RoomId) -> Vec<User> {
         if let Some(link) = &self.inner.redis {
             if let Some(users) = link.room_users(room).await {
-                return users;
+                return self.inner.hub.as_updated(users);
             }
         }
         self.inner.hub.local_users(room)
@@ -374,6 +374,12 @@ impl Fanout {
         self.emit(Recipients::UserExcept { user_id: user, except: from }, state.into());
     }
 
+    /// Tells every connection, on every instance, how a user looks now (a new or removed
+    /// avatar); each instance's hub also shows them so in its member lists from then on.
+    pub fn user_updated(&self, user: &User) {
+        self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
+    }
+
     /// Tells both people of a direct conversation, on every instance, of a message stored in
     /// it: their connections that did not join it (those that did got `new_message`).
     pub fn direct_message(&self, room: &Room, message: &Message) {
@@ -406,11 +412,6 @@ impl Fanout {
             Some(link) => link.publish(event),
             None => self.apply(event),
         }
-    }
-
-    /// Tells everyone connected, on every instance, that a user changed their profile.
-    pub fn user_updated(&self, user: &User) {
-        self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
     }
 
     pub fn room_deleted(&self, room: RoomId) {

@@ -190,7 +190,12 @@ mod tests {
         RoomEvent::message_created(Message::posted(
             MessageId(seq * 10),
             RoomId(1),
-            User { id: UserId(1), username: Username::parse("anna").unwrap(), city: City::parse("Орёл").unwrap() },
+            User {
+                id: UserId(1),
+                username: Username::parse("anna").unwrap(),
+                city: City::parse("Орёл").unwrap(),
+                avatar_url: None,
+            },
             format!("m{seq}"),
             crate::domain::now(),
             None,
@@ -199,7 +204,12 @@ mod tests {
     }
 
     fn user() -> User {
-        User { id: UserId(1), username: Username::parse("anna").unwrap(), city: City::parse("Орёл").unwrap() }
+        User {
+            id: UserId(1),
+            username: Username::parse("anna").unwrap(),
+            city: City::parse("Орёл").unwrap(),
+            avatar_url: None,
+        }
     }
 
     fn listener(hub: &Hub) -> (Arc<crate::hub::Member>, mpsc::Receiver<crate::protocol::Frame>) {

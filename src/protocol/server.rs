@@ -95,7 +95,8 @@ pub enum ServerFrame {
     RoomDeleted {
         room_id: RoomId,
     },
-    /// A user changed their profile (city): to every connection; not logged.
+    /// A user changed how everyone sees them (their city, about or avatar): to every connection;
+    /// not logged.
     UserUpdated {
         user: User,
     },
@@ -181,9 +182,11 @@ mod tests {
             id: UserId(1),
             username: crate::domain::Username::parse("anna").unwrap(),
             city: crate::domain::City::parse("Орёл").unwrap(),
+            avatar_url: crate::domain::AvatarUrl::of(UserId(1), Some(42)),
         };
         let frames = [
             ServerFrame::Connected { user: user.clone() },
+            ServerFrame::UserUpdated { user: user.clone() },
             ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
             ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
             ServerFrame::UserBlocked { user_id: UserId(2) },

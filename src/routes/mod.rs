@@ -4,6 +4,7 @@
 //! here, once, in the language of the signed-in user, else of the request.
 
 pub mod api;
+pub mod avatars;
 pub mod blocks;
 pub mod dms;
 pub mod mutes;
@@ -60,6 +61,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .or(ws::routes(state.clone()))
         .unify()
+        .or(avatars::routes(state.clone()))
+        .unify()
         .map(Outcome::Handled)
         .recover(|rejection| async move { Ok::<_, Infallible>(Outcome::Unmatched(rejection)) })
         .unify();
@@ -104,7 +107,9 @@ pub fn body(limit: usize) -> impl Filter<Extract = (Bytes,), Error = warp::Rejec
         .and_then(move |declared, stream| collect_body(declared, stream, limit))
 }
 
-async fn collect_body<S, B>(declared: Option<u64>, stream: S, limit: usize) -> Result<Bytes, warp::Rejection>
+/// Reads a body of at most `limit` bytes, for routes that check a request before its body
+/// (see [`body`]).
+pub async fn collect_body<S, B>(declared: Option<u64>, stream: S, limit: usize) -> Result<Bytes, warp::Rejection>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: Buf,

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    About, Account, Author, Blocks, City, ClientId, Message, MessageId, MessageText, Profile, Reaction, Reactors,
-    ReadState, ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
+    About, Account, Author, AvatarSize, AvatarVersion, Blocks, City, ClientId, Message, MessageId, MessageText,
+    Profile, Reaction, Reactors, ReadState, ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -148,8 +148,8 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ProfileStore, ReadStateStore, RoomStore,
-        SearchStore, Store, UserStore,
+        AvatarStore, BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ProfileStore,
+        ReadStateStore, RoomStore, SearchStore, Store, UserStore,
     };
 }
 
@@ -397,6 +397,42 @@ fn read_state(room_id: RoomId, last_read_id: i64, unread: i64, mentions: i64) ->
 /// without counting on.
 const COUNT_WINDOW: i64 = ReadState::MAX_COUNT as i64 + 1;
 
+/// Avatars: a user's picture in its two served sizes, its version on the user's own row (so
+/// every read of a user carries it without a join), both written in one transaction.
+pub trait AvatarStore {
+    /// Replaces the user's avatar with `avatar` (a new version); the user as they are now.
+    /// `NotFound` when there is no such user.
+    fn set_avatar(&self, user: UserId, avatar: &NewAvatar, now: DateTime<Utc>) -> Result<User, StoreError>;
+    /// Removes the user's avatar, if any; the user as they are now. `NotFound`: no such user.
+    fn delete_avatar(&self, user: UserId) -> Result<User, StoreError>;
+    /// The stored picture of `user` at `version` in one size, with its content type; `None`
+    /// when the user has no avatar or another version.
+    fn avatar(
+        &self,
+        user: UserId,
+        version: AvatarVersion,
+        size: AvatarSize,
+    ) -> Result<Option<StoredAvatar>, StoreError>;
+}
+
+/// A processed avatar on its way into storage.
+#[derive(Debug, Clone)]
+pub struct NewAvatar {
+    pub version: AvatarVersion,
+    /// The [`AvatarSize::Small`] picture, encoded.
+    pub small: Vec<u8>,
+    /// The [`AvatarSize::Large`] picture, encoded.
+    pub large: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+/// One size of a stored avatar, as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAvatar {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+}
+
 /// Direct conversations: a room of two people that only they can see.
 pub trait DmStore {
     /// The direct conversation of `a` and `b` (two different users), made now if they have
@@ -495,6 +531,7 @@ pub trait Store:
     + MuteStore
     + BlockStore
     + ProfileStore
+    + AvatarStore
     + Send
     + Sync
     + 'static
@@ -513,6 +550,7 @@ impl<
             + MuteStore
             + BlockStore
             + ProfileStore
+            + AvatarStore
             + Send
             + Sync
             + 'static,

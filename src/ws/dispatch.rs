@@ -52,7 +52,7 @@ impl Dispatcher {
 
     /// The first frame a connection gets.
     pub fn hello(&self) -> Frame {
-        ServerFrame::Connected { user: self.participant.user().clone() }.encode()
+        ServerFrame::Connected { user: self.participant.member.profile() }.encode()
     }
 
     /// Handles one text frame; returns the reply for this connection, if there is one.
@@ -177,7 +177,10 @@ fn error_code(e: &ChatError) -> ErrorCode {
         | ChatError::Invalid(_)
         | ChatError::NothingToChange
         | ChatError::BadLimit
-        | ChatError::BeforeWithAround => ErrorCode::InvalidInput,
+        | ChatError::BeforeWithAround
+        // Avatars are uploaded over HTTP; no frame causes these.
+        | ChatError::InvalidImage
+        | ChatError::UnsupportedImageType => ErrorCode::InvalidInput,
         ChatError::RateLimited { .. } => ErrorCode::RateLimited,
         ChatError::Unavailable(_) | ChatError::Internal(_) => ErrorCode::ServerError,
     }

@@ -37,7 +37,11 @@ export function redirectToLogin() {
 async function exchange(method, path, body) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file goes as it is, labelled with its own type (an avatar's picture).
+    headers['Content-Type'] = body.type || 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -81,7 +85,7 @@ async function request(method, path, body) {
   return (await exchange(method, path, body)).data;
 }
 
-/** GET /api/me -> {id, username, city, language, about} */
+/** GET /api/me -> {id, username, city, avatar_url, language, about} */
 export function getMe() {
   return request('GET', '/api/me');
 }
@@ -104,6 +108,16 @@ export function getUser(id) {
 /** PUT /api/language {language} -> {language}: saves the choice (and sets the cookie pages are rendered in) */
 export function setLanguage(code) {
   return request('PUT', '/api/language', { language: code });
+}
+
+/** PUT /api/me/avatar with the picture file itself -> {avatar_url} */
+export function uploadAvatar(file) {
+  return request('PUT', '/api/me/avatar', file);
+}
+
+/** DELETE /api/me/avatar (fine when there is none) */
+export function deleteAvatar() {
+  return request('DELETE', '/api/me/avatar');
 }
 
 /** GET /api/rooms -> rooms ordered by creation */

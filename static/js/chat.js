@@ -18,6 +18,7 @@ import { RoomResume } from './resume.js';
 import { Outbox } from './outbox.js';
 import { RoomActions } from './room-actions.js';
 import { frameHandlers } from './frames.js';
+import { AvatarSettings } from './avatar-settings.js';
 import { MemberList } from './members.js';
 import { TypingIndicator } from './typing.js';
 import { Composer } from './composer.js';
@@ -51,7 +52,7 @@ const TYPING_EVERY_MS = 3_000;
 
 const data = document.body.dataset;
 /** The signed-in user. */
-const me = { id: Number(data.userId), username: data.username ?? '', city: data.city ?? '' };
+const me = { id: Number(data.userId), username: data.username ?? '', city: data.city ?? '', avatar_url: data.avatarUrl || null };
 const defaultRoomId = Number(data.defaultRoomId);
 const initialRoomId = Number(data.roomId) || defaultRoomId;
 api.setCsrfToken(data.csrfToken);
@@ -169,6 +170,7 @@ new Settings({
   language: byId('settings-lang'),
   onSaveFailed: () => toasts.error(t('lang.save-failed')),
   sections: [
+    new AvatarSettings({ me, onChanged: () => showMe() }),
     new ProfileSettings({
       form: byId('profile-form'),
       city: byId('profile-city'),

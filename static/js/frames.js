@@ -1,7 +1,7 @@
 // frames.js — owns what each server frame does to the page: a frame-type →
 // handler map (members coming and going, typing, new messages — confirming
 // ours from the outbox, counting unread ones —, read markers moved elsewhere, messages in
-// direct conversations not open here, room changes, profile changes (user-updates.js),
+// direct conversations not open here, room changes, profile and avatar changes (user-updates.js),
 // errors; the frames about existing
 // messages are message-frames.js's, merged in). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
@@ -10,6 +10,7 @@
 // set_language during a rolling deploy), which the person can do nothing about.
 import { t } from './i18n.js';
 import { messageFrameHandlers, messagePosted } from './message-frames.js';
+import { userUpdated, usersSeen } from './people.js';
 
 /** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
 const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji', 'too_many_reactions']);
@@ -17,7 +18,7 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
 /**
  * @param {object} o
  * @param {object} o.state  chat.js session state (currentRoomId)
- * @param {{id:number, username:string, city:string}} o.me  the signed-in user, updated from `connected`
+ * @param {{id:number, username:string, city:string, avatar_url:?string}} o.me  the signed-in user, updated from `connected` and `user_updated`
  * @param {() => void} o.onMe  show the updated user
  * @param {import('./resume.js').RoomResume} o.resume
  * @param {import('./outbox.js').Outbox} o.outbox
@@ -64,11 +65,13 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       if (frame.user) {
         me.username = frame.user.username ?? me.username;
         me.city = frame.user.city ?? me.city;
+        me.avatar_url = frame.user.avatar_url ?? null;
         onMe();
       }
     },
     room_users_list(frame) {
       resume.answered(Number(frame.room_id));
+      if (Array.isArray(frame.users)) usersSeen(frame.users);
       if (frame.room_id === state.currentRoomId && Array.isArray(frame.users)) members.setAll(frame.users);
     },
     joined_room(frame) {
@@ -81,6 +84,14 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       }
     },
     new_message: newMessage,
+    user_updated(frame) {
+      if (!frame.user) return;
+      // Every avatar of theirs on the page (messages, members, mentions) follows, and so do
+      // their city and the profile card (user-updates.js).
+      userUpdated(frame.user);
+      if (Number(frame.user.id) === me.id) me.avatar_url = frame.user.avatar_url ?? null;
+      onUserUpdated(frame.user);
+    },
     read_state(frame) {
       unread.applyFrame(frame);
     },
@@ -104,9 +115,6 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     room_updated(frame) {
       // A repeat of what the open room shows already is dropped; any other updates the list.
       if (frame.room && resume.take(Number(frame.room.id), frame.seq) !== 'duplicate') roomActions.updated(frame.room);
-    },
-    user_updated(frame) {
-      onUserUpdated(frame.user);
     },
     room_deleted(frame) {
       if (rooms.get(frame.room_id)) roomActions.gone(Number(frame.room_id), null);

@@ -1,6 +1,9 @@
-// people.js — owns how a person looks everywhere in the UI: the coloured
-// initial avatar and the city badge with its pin icon (messages, member list,
-// own profile).
+// people.js — owns how a person looks everywhere in the UI: the avatar (their
+// picture when they have one, else the coloured initial, which also stays
+// underneath while the picture loads or if it fails) and the city badge with its
+// pin icon (messages, member list, own profile). A `user_updated` frame repaints
+// every avatar of that user on the page and is remembered, so messages loaded
+// before it show the new picture too.
 import { h } from './dom.js';
 import { icon } from './icons.js';
 import { t } from './i18n.js';
@@ -19,20 +22,77 @@ export function avatarColourClass(userId) {
   return `avatar--c${n}`;
 }
 
-/** A round avatar with the user's initial. */
-export function avatar(user, size = '') {
-  const classes = ['avatar', avatarColourClass(user?.id)];
-  if (size) classes.push(`avatar--${size}`);
-  return h('div', { class: classes.join(' '), 'aria-hidden': 'true', text: initialOf(user?.username) });
+/** The picture size (pixels) each avatar size asks the server for: 256 for the large ones. */
+const PICTURE_PIXELS = { lg: 256 };
+
+/** Newest `avatar_url` per user id, from `user_updated` frames (null: removed). */
+const newestAvatar = new Map();
+
+/** The avatar address (without size) to show for `user`: the newest heard of, else theirs. */
+export function avatarUrlOf(user) {
+  const id = Number(user?.id);
+  if (newestAvatar.has(id)) return newestAvatar.get(id);
+  return typeof user?.avatar_url === 'string' && user.avatar_url.startsWith('/avatars/') ? user.avatar_url : null;
 }
 
-/** Fills an existing avatar element (e.g. the one in the template). */
+/** `user` changed how they look (`user_updated`): remember it and repaint their avatars on the page. */
+export function userUpdated(user) {
+  const id = Number(user?.id);
+  if (!Number.isSafeInteger(id)) return;
+  newestAvatar.set(id, typeof user.avatar_url === 'string' ? user.avatar_url : null);
+  for (const el of document.querySelectorAll(`[data-avatar-user="${id}"]`)) paintAvatar(el, user);
+}
+
+/**
+ * Users as the server shows them now (a fresh member list): their avatars win over a
+ * `user_updated` remembered before, which may be older if one was missed while offline.
+ */
+export function usersSeen(users) {
+  for (const user of users) {
+    const id = Number(user?.id);
+    if (newestAvatar.has(id)) newestAvatar.set(id, typeof user.avatar_url === 'string' ? user.avatar_url : null);
+  }
+}
+
+/** A round avatar: the user's picture, or their initial. `size`: '', 'sm', 'xs' or 'lg'. */
+export function avatar(user, size = '') {
+  const classes = ['avatar'];
+  if (size) classes.push(`avatar--${size}`);
+  const el = h('div', { class: classes.join(' '), 'aria-hidden': 'true' });
+  if (size) el.dataset.avatarSize = size;
+  paintAvatar(el, user);
+  return el;
+}
+
+/**
+ * Fills an avatar element (also the one in the template) for `user`: the coloured initial and,
+ * when they have a picture, an <img> over it (64 px, or 256 for large avatars and screens with
+ * more pixels); if the picture cannot be loaded, the initial stays.
+ */
 export function paintAvatar(el, user) {
   for (const cls of Array.from(el.classList)) {
     if (/^avatar--c\d+$/.test(cls)) el.classList.remove(cls);
   }
   el.classList.add(avatarColourClass(user?.id));
+  el.classList.remove('avatar--picture');
+  el.dataset.avatarUser = String(Number(user?.id));
   el.textContent = initialOf(user?.username);
+  const url = avatarUrlOf(user);
+  if (!url) return;
+  const pixels = PICTURE_PIXELS[el.dataset.avatarSize] ?? 64;
+  const img = h('img', {
+    class: 'avatar__picture',
+    src: `${url}?size=${pixels}`,
+    srcset: pixels < 256 ? `${url}?size=${pixels} 1x, ${url}?size=256 2x` : undefined,
+    alt: t('people.avatar-alt', { name: user?.username ?? '' }),
+    decoding: 'async',
+  });
+  img.addEventListener('error', () => {
+    img.remove();
+    el.classList.remove('avatar--picture');
+  });
+  el.classList.add('avatar--picture');
+  el.append(img);
 }
 
 /** Fills the own-profile strip (`avatar`, `name` and `city` elements) with `user`. */

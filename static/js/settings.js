@@ -1,11 +1,12 @@
 // settings.js — owns the chat's settings dialog, opened from the user's footer:
 // a list of sections, each a <section> of the dialog with a module of its own
-// (the profile: profile-settings.js; the password: password-settings.js; the
-// people I blocked: blocked-list.js), and the language of the interface, which
-// is this module's. A language choice applies at once, without a reload, and is
-// saved (language.js); when the save fails the page stays switched and the
-// caller is told. The dialog closes with «Готово», Escape or a click on the
-// backdrop, and gives the focus back to the button that opened it.
+// (the avatar: avatar-settings.js; the profile: profile-settings.js; the
+// password: password-settings.js; the people I blocked: blocked-list.js), and
+// the language of the interface, which is this module's. A language choice
+// applies at once, without a reload, and is saved (language.js); when the save
+// fails the page stays switched and the caller is told. The dialog closes with
+// «Готово», Escape or a click on the backdrop, and gives the focus back to the
+// button that opened it.
 import { lang, onLangChange } from './i18n.js';
 import { chooseLanguage } from './language.js';
 import { showModal, closeModal } from './dialog.js';
@@ -23,6 +24,7 @@ export class Settings {
    */
   constructor({ button, dialog, form, language, onSaveFailed, sections = [] }) {
     this.button = button;
+    this.sections = sections;
     this.dialog = dialog;
     this.language = language;
     this.sections = sections;

@@ -18,6 +18,7 @@ export function applyUserUpdate(user, { me, onMe, members, messages, card }) {
   if (id === me.id) {
     me.username = user.username ?? me.username;
     me.city = user.city ?? me.city;
+    if ('avatar_url' in user) me.avatar_url = user.avatar_url ?? null;
     onMe();
   }
   members.update(user);
@@ -26,7 +27,7 @@ export function applyUserUpdate(user, { me, onMe, members, messages, card }) {
   for (const [store, onList] of [[messages.model.byId, true], [messages.model.held, false]]) {
     for (const message of store.values()) {
       if (Number(message.user?.id) !== id) continue;
-      message.user = { ...message.user, username: user.username, city: user.city };
+      message.user = { ...message.user, username: user.username, city: user.city, avatar_url: user.avatar_url ?? null };
       if (onList) shown = true;
     }
   }

@@ -78,8 +78,8 @@ async fn opening_a_conversation_makes_it_once_then_finds_it() {
     assert_eq!(room["kind"], "dm");
     assert_eq!(room["created_by"], Value::Null, "nobody owns a conversation");
     let mut expected = vec![
-        json!({ "id": anna.id, "username": anna.username, "city": "Новосибирск" }),
-        json!({ "id": boris.id, "username": boris.username, "city": "Тверь" }),
+        json!({ "id": anna.id, "username": anna.username, "city": "Новосибирск", "avatar_url": null }),
+        json!({ "id": boris.id, "username": boris.username, "city": "Тверь", "avatar_url": null }),
     ];
     expected.sort_by_key(|u| u["id"].as_i64());
     assert_eq!(room["members"], Value::Array(expected));

@@ -316,6 +316,7 @@ async fn spawn_app_on(
         ("RATE_LIMIT_ROOMS".into(), "off".into()),
         ("RATE_LIMIT_LOGIN".into(), "off".into()),
         ("RATE_LIMIT_REGISTER".into(), "off".into()),
+        ("RATE_LIMIT_AVATARS".into(), "off".into()),
         ("MAX_CONNECTIONS_PER_USER".into(), "off".into()),
         ("SECRET_KEY".into(), "test-secret-test-secret-test-secret-000".into()),
     ];

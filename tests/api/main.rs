@@ -13,6 +13,7 @@ mod helpers;
 
 mod a11y;
 mod accounts;
+mod avatars;
 mod blocks;
 mod browser;
 mod catalogues;

@@ -20,6 +20,7 @@
 //! through the emoji picker, and jumping to a message further back than the loaded page.
 //! `ui/search.rs` searches messages from the room header and chooses a result.
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
+//! `ui/avatars.rs` shows an uploaded avatar live in the member list, messages and footer.
 //! `ui/dms.rs` starts a direct conversation and shows a new one arriving in the sidebar.
 //! `ui/blocks.rs` collapses the messages of someone blocked, and reveals one on demand.
 //! `ui/profiles.rs` opens a person's profile card from the member list.
@@ -32,6 +33,7 @@ use serde_json::json;
 
 use crate::browser::*;
 
+mod avatars;
 mod blocks;
 mod details;
 mod dms;

@@ -17,7 +17,11 @@ use crate::store::{Conflict, Conversation, DmStore, StoreError};
 fn with_members(c: &mut impl GenericClient, prepared: &mut Prepared, mut room: Room) -> Result<Room, StoreError> {
     if let Some([a, b]) = room.dm {
         let rows = prepared
-            .query(c, "SELECT id, username, city FROM users WHERE id IN ($1, $2) ORDER BY id", &[&a.0, &b.0])
+            .query(
+                c,
+                "SELECT id, username, city, avatar_version FROM users WHERE id IN ($1, $2) ORDER BY id",
+                &[&a.0, &b.0],
+            )
             .map_err(internal)?;
         room.members = rows.iter().map(|r| user_from_row(r, 0)).collect::<Result<_, _>>().map_err(internal)?;
     }

@@ -21,6 +21,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/postgres/009_direct_messages.sql")),
     (10, include_str!("../migrations/postgres/010_blocks.sql")),
     (11, include_str!("../migrations/postgres/011_profiles.sql")),
+    (12, include_str!("../migrations/postgres/012_avatars.sql")),
     (13, include_str!("../migrations/postgres/013_room_mutes.sql")),
 ];
 

@@ -11,8 +11,9 @@
 //!
 //! One concern per file: `connect` (reaching the server, error mapping), `tls`, `pool`, `migrations`,
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
-//! `messages`, `search`, `events`, `reads`, `blocks`, `profiles`, `dms`, `mutes`.
+//! `messages`, `search`, `events`, `reads`, `blocks`, `profiles`, `avatars`, `dms`, `mutes`.
 
+mod avatars;
 mod blocks;
 mod connect;
 mod dms;

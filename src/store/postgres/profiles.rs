@@ -9,12 +9,12 @@ use crate::domain::{About, City, Profile, UserId};
 use crate::store::{ProfileStore, StoreError};
 
 fn profile_from_row(r: &Row) -> Result<Profile, postgres::Error> {
-    Ok(Profile { user: user_from_row(r, 0)?, about: About::from_trusted(r.try_get(3)?), created_at: r.try_get(4)? })
+    Ok(Profile { user: user_from_row(r, 0)?, about: About::from_trusted(r.try_get(4)?), created_at: r.try_get(5)? })
 }
 
 impl ProfileStore for PostgresStore {
     fn profile(&self, user: UserId) -> Result<Option<Profile>, StoreError> {
-        const SQL: &str = "SELECT id, username, city, about, created_at FROM users WHERE id = $1";
+        const SQL: &str = "SELECT id, username, city, avatar_version, about, created_at FROM users WHERE id = $1";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         prepared
@@ -25,7 +25,7 @@ impl ProfileStore for PostgresStore {
 
     fn update_profile(&self, user: UserId, city: Option<&City>, about: Option<&About>) -> Result<Profile, StoreError> {
         const SQL: &str = "UPDATE users SET city = coalesce($2, city), about = coalesce($3, about) WHERE id = $1
-             RETURNING id, username, city, about, created_at";
+             RETURNING id, username, city, avatar_version, about, created_at";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         let (city, about) = (city.map(City::as_str), about.map(About::as_str));

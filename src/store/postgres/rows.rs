@@ -4,7 +4,7 @@
 use postgres::Row;
 
 use super::connect::internal;
-use crate::domain::{Account, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
+use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 
@@ -19,7 +19,7 @@ pub(super) use room_columns;
 /// reply shows of the message it answers (`r`, `ru`).
 macro_rules! message_columns {
     () => {
-        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city,
+        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city, u.avatar_version,
          m.edited_at, m.pinned_at IS NOT NULL, m.mentions,
          m.reply_to_id, r.deleted_at IS NOT NULL, ru.id, ru.username, left(r.content, 101)"
     };
@@ -58,13 +58,15 @@ pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error>
         id: UserId(r.try_get(at)?),
         username: Username::from_trusted(r.try_get(at + 1)?),
         city: City::from_trusted(r.try_get(at + 2)?),
+        avatar_url: AvatarUrl::of(UserId(r.try_get(at)?), r.try_get(at + 3)?),
     })
 }
 
-/// An account from the user's columns at `at` followed by `language`; a code this server does
-/// not know (written by a newer version, say) reads as no choice.
+/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by
+/// `language`; a code this server does not know (written by a newer version, say) reads as no
+/// choice.
 pub(super) fn account_from_row(r: &Row, at: usize) -> Result<Account, postgres::Error> {
-    let language = r.try_get::<_, Option<String>>(at + 3)?.and_then(|code| Lang::parse(&code));
+    let language = r.try_get::<_, Option<String>>(at + 4)?.and_then(|code| Lang::parse(&code));
     Ok(Account { user: user_from_row(r, at)?, language })
 }
 
@@ -75,8 +77,8 @@ pub(super) fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {
 /// A message from the columns of [`message_columns!`], starting at column `at`; its reactions
 /// are read separately ([`super::messages::with_reactions`]).
 pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgres::Error> {
-    let reply_author = match r.try_get::<_, Option<i64>>(at + 14)? {
-        Some(id) => Some((id, r.try_get::<_, String>(at + 15)?)),
+    let reply_author = match r.try_get::<_, Option<i64>>(at + 15)? {
+        Some(id) => Some((id, r.try_get::<_, String>(at + 16)?)),
         None => None,
     };
     Ok(Message {
@@ -87,14 +89,14 @@ pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgre
         client_id: r.try_get(at + 4)?,
         seq: r.try_get(at + 5)?,
         user: user_from_row(r, at + 6)?,
-        edited_at: r.try_get(at + 9)?,
-        pinned: r.try_get(at + 10)?,
-        mentions: crate::store::mentions_from_column(r.try_get::<_, Option<&str>>(at + 11)?),
+        edited_at: r.try_get(at + 10)?,
+        pinned: r.try_get(at + 11)?,
+        mentions: crate::store::mentions_from_column(r.try_get::<_, Option<&str>>(at + 12)?),
         reply_to: crate::store::reply_from_columns(
-            r.try_get(at + 12)?,
             r.try_get(at + 13)?,
+            r.try_get(at + 14)?,
             reply_author,
-            r.try_get::<_, Option<&str>>(at + 16)?,
+            r.try_get::<_, Option<&str>>(at + 17)?,
         ),
         reactions: Vec::new(),
     })

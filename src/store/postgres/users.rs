@@ -28,16 +28,17 @@ impl UserStore for PostgresStore {
             .query_one(client, SQL, &[&username.as_str(), &username.key(), &hash, &city.as_str(), &language, &now])
             .map_err(|e| write_error(e, Conflict::Username))?;
         let id = row.try_get(0).map_err(internal)?;
-        Ok(User { id: UserId(id), username: username.clone(), city: city.clone() })
+        Ok(User { id: UserId(id), username: username.clone(), city: city.clone(), avatar_url: None })
     }
 
     fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError> {
-        const SQL: &str = "SELECT id, username, city, language, password_hash FROM users WHERE username_key = $1";
+        const SQL: &str =
+            "SELECT id, username, city, avatar_version, language, password_hash FROM users WHERE username_key = $1";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         prepared
             .query_opt(client, SQL, &[&username_key])
-            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get(4)?))).transpose())
+            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get(5)?))).transpose())
             .map_err(internal)
     }
 
@@ -76,7 +77,7 @@ impl UserStore for PostgresStore {
         now: DateTime<Utc>,
         lifetime: &SessionLifetime,
     ) -> Result<Option<Account>, StoreError> {
-        const SQL: &str = "SELECT u.id, u.username, u.city, u.language, s.last_seen_at
+        const SQL: &str = "SELECT u.id, u.username, u.city, u.avatar_version, u.language, s.last_seen_at
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.created_at > $2 AND s.last_seen_at > $3";
         const TOUCH: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
@@ -85,7 +86,7 @@ impl UserStore for PostgresStore {
         let (client, prepared) = conn.split();
         let found = prepared
             .query_opt(client, SQL, &[&token_hash, &cut.created_after, &cut.seen_after])
-            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(4)?))).transpose())
+            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(5)?))).transpose())
             .map_err(internal)?;
         let Some((account, last_seen)) = found else { return Ok(None) };
         if last_seen <= cut.refresh_before {

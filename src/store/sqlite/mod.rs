@@ -3,8 +3,9 @@
 //!
 //! One concern per file: `rows` (row mapping, error mapping, timestamps), and one file per kind
 //! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `blocks`,
-//! `profiles`, `dms`, `mutes`.
+//! `profiles`, `avatars`, `dms`, `mutes`.
 
+mod avatars;
 mod blocks;
 mod dms;
 mod events;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/sqlite/009_direct_messages.sql")),
     (10, include_str!("../migrations/sqlite/010_blocks.sql")),
     (11, include_str!("../migrations/sqlite/011_profiles.sql")),
+    (12, include_str!("../migrations/sqlite/012_avatars.sql")),
     (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
 ];
 

@@ -7,10 +7,10 @@ use super::SqliteStore;
 use crate::domain::{About, City, Profile, UserId};
 use crate::store::{ProfileStore, StoreError};
 
-const PROFILE: &str = "SELECT id, username, city, about, created_at FROM users WHERE id = ?1";
+const PROFILE: &str = "SELECT id, username, city, avatar_version, about, created_at FROM users WHERE id = ?1";
 
 fn profile_from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
-    Ok(Profile { user: user_from_row(r, 0)?, about: About::from_trusted(r.get(3)?), created_at: time(r.get(4)?) })
+    Ok(Profile { user: user_from_row(r, 0)?, about: About::from_trusted(r.get(4)?), created_at: time(r.get(5)?) })
 }
 
 impl ProfileStore for SqliteStore {
@@ -25,7 +25,7 @@ impl ProfileStore for SqliteStore {
         let conn = self.conn()?;
         conn.prepare_cached(
             "UPDATE users SET city = coalesce(?2, city), about = coalesce(?3, about) WHERE id = ?1
-             RETURNING id, username, city, about, created_at",
+             RETURNING id, username, city, avatar_version, about, created_at",
         )
         .and_then(|mut s| {
             s.query_row(params![user.0, city.map(City::as_str), about.map(About::as_str)], profile_from_row).optional()

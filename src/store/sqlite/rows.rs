@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Row;
 
-use crate::domain::{Account, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
+use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
 use crate::i18n::Lang;
 use crate::store::{Conflict, StoreError};
 
@@ -63,13 +63,15 @@ pub(super) fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
         id: UserId(r.get(at)?),
         username: Username::from_trusted(r.get(at + 1)?),
         city: City::from_trusted(r.get(at + 2)?),
+        avatar_url: AvatarUrl::of(UserId(r.get(at)?), r.get(at + 3)?),
     })
 }
 
-/// An account from the user's columns at `at` followed by `language`; a code this server does
-/// not know (written by a newer version, say) reads as no choice.
+/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by
+/// `language`; a code this server does not know (written by a newer version, say) reads as no
+/// choice.
 pub(super) fn account_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Account> {
-    let language = r.get::<_, Option<String>>(at + 3)?.and_then(|code| Lang::parse(&code));
+    let language = r.get::<_, Option<String>>(at + 4)?.and_then(|code| Lang::parse(&code));
     Ok(Account { user: user_from_row(r, at)?, language })
 }
 
@@ -77,7 +79,7 @@ pub(super) fn account_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Accou
 /// reply shows of the message it answers (`r`, `ru`; see [`MESSAGE_JOINS`]).
 macro_rules! message_columns {
     () => {
-        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city,
+        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city, u.avatar_version,
          m.edited_at, m.pinned_at IS NOT NULL, m.mentions,
          m.reply_to_id, r.deleted_at IS NOT NULL, ru.id, ru.username, substr(r.content, 1, 101)"
     };
@@ -98,8 +100,8 @@ pub(super) fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
 /// A message from the columns of [`message_columns!`], starting at column `at`; its reactions
 /// are read separately ([`super::messages::with_reactions`]).
 pub(super) fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Message> {
-    let reply_author = match r.get::<_, Option<i64>>(at + 14)? {
-        Some(id) => Some((id, r.get::<_, String>(at + 15)?)),
+    let reply_author = match r.get::<_, Option<i64>>(at + 15)? {
+        Some(id) => Some((id, r.get::<_, String>(at + 16)?)),
         None => None,
     };
     Ok(Message {
@@ -110,14 +112,14 @@ pub(super) fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Me
         client_id: r.get(at + 4)?,
         seq: r.get(at + 5)?,
         user: user_from_row(r, at + 6)?,
-        edited_at: r.get::<_, Option<i64>>(at + 9)?.map(time),
-        pinned: r.get(at + 10)?,
-        mentions: crate::store::mentions_from_column(r.get::<_, Option<String>>(at + 11)?.as_deref()),
+        edited_at: r.get::<_, Option<i64>>(at + 10)?.map(time),
+        pinned: r.get(at + 11)?,
+        mentions: crate::store::mentions_from_column(r.get::<_, Option<String>>(at + 12)?.as_deref()),
         reply_to: crate::store::reply_from_columns(
-            r.get(at + 12)?,
             r.get(at + 13)?,
+            r.get(at + 14)?,
             reply_author,
-            r.get::<_, Option<String>>(at + 16)?.as_deref(),
+            r.get::<_, Option<String>>(at + 17)?.as_deref(),
         ),
         reactions: Vec::new(),
     })

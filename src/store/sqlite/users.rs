@@ -28,15 +28,17 @@ impl UserStore for SqliteStore {
             let language = language.map(Lang::code);
             s.insert(params![username.as_str(), username.key(), hash, city.as_str(), language, micros(now)])
         })
-        .map(|id| User { id: UserId(id), username: username.clone(), city: city.clone() })
+        .map(|id| User { id: UserId(id), username: username.clone(), city: city.clone(), avatar_url: None })
         .map_err(|e| write_error(e, Conflict::Username))
     }
 
     fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError> {
         let conn = self.conn()?;
-        conn.prepare_cached("SELECT id, username, city, language, password_hash FROM users WHERE username_key = ?1")
-            .and_then(|mut s| s.query_row([username_key], |r| Ok((account_from_row(r, 0)?, r.get(4)?))).optional())
-            .map_err(internal)
+        conn.prepare_cached(
+            "SELECT id, username, city, avatar_version, language, password_hash FROM users WHERE username_key = ?1",
+        )
+        .and_then(|mut s| s.query_row([username_key], |r| Ok((account_from_row(r, 0)?, r.get(5)?))).optional())
+        .map_err(internal)
     }
 
     fn set_language(&self, user: UserId, language: Lang) -> Result<(), StoreError> {
@@ -77,13 +79,13 @@ impl UserStore for SqliteStore {
         let conn = self.conn()?;
         let found = conn
             .prepare_cached(
-                "SELECT u.id, u.username, u.city, u.language, s.last_seen_at
+                "SELECT u.id, u.username, u.city, u.avatar_version, u.language, s.last_seen_at
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.created_at > ?2 AND s.last_seen_at > ?3",
             )
             .and_then(|mut s| {
                 s.query_row(params![token_hash, micros(cut.created_after), micros(cut.seen_after)], |r| {
-                    Ok((account_from_row(r, 0)?, r.get::<_, i64>(4)?))
+                    Ok((account_from_row(r, 0)?, r.get::<_, i64>(5)?))
                 })
                 .optional()
             })
