@@ -46,8 +46,8 @@ async fn blocking_again_and_unblocking_twice_are_harmless_and_the_list_is_newest
     assert_eq!(
         blocked_list(&anna).await,
         [
-            json!({ "id": clara.id, "username": clara.username, "city": "Омск" }),
-            json!({ "id": boris.id, "username": boris.username, "city": "Тверь" }),
+            json!({ "id": clara.id, "username": clara.username, "city": "Омск", "avatar_url": null }),
+            json!({ "id": boris.id, "username": boris.username, "city": "Тверь", "avatar_url": null }),
         ],
         "the most recent first"
     );

@@ -111,14 +111,14 @@ async fn a_profile_change_is_saved_answered_and_reaches_everyone_connected() {
     let answered: Value = response.json().await.unwrap();
     assert_eq!(
         answered,
-        json!({ "id": anna.id, "username": anna.username, "city": "Самара", "language": null, "about": "Люблю Волгу\nи чай" })
+        json!({ "id": anna.id, "username": anna.username, "city": "Самара", "avatar_url": null, "language": null, "about": "Люблю Волгу\nи чай" })
     );
     let me: Value = anna.get("/api/me").await.json().await.unwrap();
     assert_eq!(me, answered, "GET /api/me has the about text too");
     let frame = boris_ws.wait_for("user_updated").await;
     assert_eq!(
         frame,
-        json!({ "type": "user_updated", "user": { "id": anna.id, "username": anna.username, "city": "Самара" } })
+        json!({ "type": "user_updated", "user": { "id": anna.id, "username": anna.username, "city": "Самара", "avatar_url": null } })
     );
     let profile = profile_of(&boris, anna.id).await;
     assert_eq!((profile["city"].as_str(), profile["about"].as_str()), (Some("Самара"), Some("Люблю Волгу\nи чай")));
@@ -325,7 +325,10 @@ async fn a_profile_change_and_a_password_change_reach_another_instance_through_r
             let changed = anna.patch_json("/api/me", &json!({ "city": "Самара" })).await;
             assert_eq!(changed.status(), 200);
             let frame = boris_on_b.wait_for("user_updated").await;
-            assert_eq!(frame["user"], json!({ "id": anna.id, "username": anna.username, "city": "Самара" }));
+            assert_eq!(
+                frame["user"],
+                json!({ "id": anna.id, "username": anna.username, "city": "Самара", "avatar_url": null })
+            );
 
             assert_eq!(change_password(&anna, &anna.password, "battery staple").await.status(), 204);
             assert_eq!(laptop_on_b.closed_with().await, Some(4001));
