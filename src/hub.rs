@@ -166,13 +166,50 @@ struct Room {
 #[derive(Default)]
 pub struct Hub {
     rooms: RwLock<HashMap<RoomId, Mutex<Room>>>,
-    /// Every live connection, for events addressed to everyone (room created, renamed, deleted).
-    connections: Mutex<HashMap<ConnId, Arc<Member>>>,
+    /// Every live connection, for events addressed to everyone (room created, renamed, deleted)
+    /// or to one user (read markers, direct messages, blocks).
+    connections: Mutex<Connections>,
     /// Users as the latest `user_updated` showed them, since this instance started: member
     /// lists read from other instances' presence (Redis keeps each user as they were when they
     /// joined) are brought up to date with it. One entry per user who changed their picture.
     updated: Mutex<HashMap<UserId, User>>,
     next_id: AtomicU64,
+}
+
+/// The live connections, by id and by user: a frame for one user (their read marker moved,
+/// a direct message) finds that user's few connections without a scan of every connection,
+/// which at thousands of connections and a read marker per person per second would cost more
+/// than the messages themselves.
+#[derive(Default)]
+struct Connections {
+    all: HashMap<ConnId, Arc<Member>>,
+    by_user: HashMap<UserId, Vec<Arc<Member>>>,
+}
+
+impl Connections {
+    fn values(&self) -> impl Iterator<Item = &Arc<Member>> {
+        self.all.values()
+    }
+
+    /// The connections of one user.
+    fn of(&self, user: UserId) -> impl Iterator<Item = &Arc<Member>> {
+        self.by_user.get(&user).into_iter().flatten()
+    }
+
+    fn insert(&mut self, member: Arc<Member>) {
+        self.by_user.entry(member.user.id).or_default().push(member.clone());
+        self.all.insert(member.id, member);
+    }
+
+    fn remove(&mut self, member: &Member) {
+        self.all.remove(&member.id);
+        if let Some(mine) = self.by_user.get_mut(&member.user.id) {
+            mine.retain(|m| m.id != member.id);
+            if mine.is_empty() {
+                self.by_user.remove(&member.user.id);
+            }
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -200,13 +237,13 @@ impl Hub {
             session_ended: Notify::new(),
             muted: Mutex::new(Muted::new()),
         });
-        lock(&self.connections).insert(id, member.clone());
+        lock(&self.connections).insert(member.clone());
         member
     }
 
     /// Forgets a connection (its rooms are left by the caller first).
     pub fn disconnect(&self, member: &Member) {
-        lock(&self.connections).remove(&member.id);
+        lock(&self.connections).remove(member);
     }
 
     /// Adds a connection to a room. Returns true when it is the user's first connection in the
@@ -315,7 +352,7 @@ impl Hub {
             let room = rooms.get(&room_id).map(lock);
             let has_it = |id: &ConnId| room.as_ref().and_then(|r| r.members.get(id)).is_some_and(|s| seq <= s.floor);
             let connections = lock(&self.connections);
-            deliver(connections.iter().filter(|(id, _)| !has_it(id)).map(|(_, m)| m), frame, &mut lagging);
+            deliver(connections.values().filter(|m| !has_it(&m.id)), frame, &mut lagging);
         }
         kick(lagging);
     }
@@ -352,16 +389,14 @@ impl Hub {
 
     /// `blocker` blocked `blocked` (or, with `blocking` false, lifted the block): from now on
     /// every connection of either of them hears the other's typing no more (or again, unless
-    /// the other way round is blocked too). A scan of all connections, like
-    /// [`Hub::send_to_user_except`]: blocks change at human pace.
+    /// the other way round is blocked too).
     pub fn block_changed(&self, blocker: UserId, blocked: UserId, blocking: bool) {
         let connections = lock(&self.connections);
-        for member in connections.values() {
-            if member.user.id == blocker {
-                member.block_changed(MuteChange { mine: true, other: blocked, blocking });
-            } else if member.user.id == blocked {
-                member.block_changed(MuteChange { mine: false, other: blocker, blocking });
-            }
+        for member in connections.of(blocker) {
+            member.block_changed(MuteChange { mine: true, other: blocked, blocking });
+        }
+        for member in connections.of(blocked) {
+            member.block_changed(MuteChange { mine: false, other: blocker, blocking });
         }
     }
 
@@ -370,19 +405,17 @@ impl Hub {
         let mut lagging = Vec::new();
         {
             let connections = lock(&self.connections);
-            deliver(connections.values().filter(|m| m.user.id == user), frame, &mut lagging);
+            deliver(connections.of(user), frame, &mut lagging);
         }
         kick(lagging);
     }
 
-    /// Delivers a frame to every connection of `user` but `except`. A scan of all connections,
-    /// like [`Hub::end_session`]: an index by user would cost every connection for a frame
-    /// sent at the pace a person reads.
+    /// Delivers a frame to every connection of `user` but `except`.
     pub fn send_to_user_except(&self, user: UserId, except: ConnId, frame: &Frame) {
         let mut lagging = Vec::new();
         {
             let connections = lock(&self.connections);
-            let others = connections.values().filter(|m| m.user.id == user && m.id != except);
+            let others = connections.of(user).filter(|m| m.id != except);
             deliver(others, frame, &mut lagging);
         }
         kick(lagging);
@@ -398,7 +431,7 @@ impl Hub {
         let mut lagging = Vec::new();
         {
             let connections = lock(&self.connections);
-            let outside = connections.values().filter(|m| m.user.id == user && !inside.contains(&m.id));
+            let outside = connections.of(user).filter(|m| !inside.contains(&m.id));
             deliver(outside, frame, &mut lagging);
         }
         kick(lagging);
@@ -411,10 +444,9 @@ impl Hub {
         kick(lagging);
     }
 
-    /// Whether `user` has a connection on this instance. A scan of all connections, like
-    /// [`Hub::end_session`]: asked when someone opens a profile, at human pace.
+    /// Whether `user` has a connection on this instance.
     pub fn user_connected(&self, user: UserId) -> bool {
-        lock(&self.connections).values().any(|m| m.user.id == user)
+        lock(&self.connections).of(user).next().is_some()
     }
 
     /// Puts a user's changed profile (city, avatar) into the member lists of every room they are
@@ -422,7 +454,7 @@ impl Hub {
     /// connections ([`Member::profile`]); returns those rooms.
     pub fn update_user(&self, user: &User) -> Vec<RoomId> {
         lock(&self.updated).insert(user.id, user.clone());
-        for member in lock(&self.connections).values().filter(|m| m.user.id == user.id) {
+        for member in lock(&self.connections).of(user.id) {
             *lock(&member.profile) = user.clone();
         }
         let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
@@ -478,7 +510,7 @@ impl Hub {
 
     /// How many connections are registered.
     pub fn connection_count(&self) -> usize {
-        lock(&self.connections).len()
+        lock(&self.connections).all.len()
     }
 }
 
