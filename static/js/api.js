@@ -135,6 +135,16 @@ export function openDm(userId) {
   return request('POST', '/api/dms', { user_id: Number(userId) });
 }
 
+/** GET /api/mutes -> [room_id], the rooms muted */
+export function listMutes() {
+  return request('GET', '/api/mutes');
+}
+
+/** PUT or DELETE /api/rooms/{id}/mute: mutes or unmutes a room */
+export function setMuted(roomId, muted) {
+  return request(muted ? 'PUT' : 'DELETE', `/api/rooms/${encodeURIComponent(roomId)}/mute`);
+}
+
 /** GET /api/read_state -> [{room_id, last_read_id, unread, mentions}], one per room */
 export function getReadState() {
   return request('GET', '/api/read_state');

@@ -38,6 +38,7 @@ import { Unread } from './unread.js';
 import { DirectMessages } from './dms.js';
 import { UnreadDivider } from './unread-divider.js';
 import { chatState } from './chat-state.js';
+import { Notifications } from './notifications.js';
 import { Blocks } from './blocks.js';
 import { BlockedList } from './blocked-list.js';
 import { ProfileCard } from './profile-card.js';
@@ -161,6 +162,15 @@ new RoomKeys({
 
 const blocks = new Blocks({ messages, toasts });
 
+const notifications = new Notifications({
+  me, state, rooms, toasts,
+  blocked: (id) => blocks.has(id),
+  toggle: byId('notifications-toggle'),
+  status: byId('notifications-status'),
+  bell: byId('mute-room'),
+  open: (roomId, id) => features.jumper.jumpTo(roomId, id),
+});
+
 // The settings dialog (the language, and a module per other section) lives on its own; the
 // views redo their texts on a switch.
 new Settings({
@@ -188,6 +198,7 @@ new Settings({
       status: byId('password-status'),
       save: byId('password-save'),
     }),
+    notifications,
     new BlockedList({ list: byId('blocked-list'), empty: byId('blocked-empty'), status: byId('blocked-status'), blocks }),
   ],
 });
@@ -347,6 +358,7 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
   features.reply.clear();
   features.pins.reset();
   divider.opened(room.id);
+  notifications.paintBell();
   messages.reset(room);
   messages.setPending(outbox.pendingFor(room.id));
   composer.setValue(state.drafts.get(room.id) ?? '');
@@ -396,6 +408,7 @@ async function handleOpen({ reconnected }) {
   // Rejoin the open room from lastSeq: the server replays what we missed, then goes on live.
   resume.connected({ reconnected });
   unread.refresh(); // what came while we were away is in no frame
+  notifications.load();
   if (reconnected) dms.load(); // nor a conversation started meanwhile (the first load is loadRooms's)
   blocks.refresh(); // blocks made meanwhile on another device too
   if (!reconnected || state.currentRoomId === null) {
@@ -417,6 +430,7 @@ function handleDisconnect() {
 function handleFrame(frame) {
   // A type not listed is ignored: newer server, older page.
   frames.get(frame.type)?.(frame);
+  notifications.frame(frame);
 }
 
 // ---- page ------------------------------------------------------------------------

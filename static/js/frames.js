@@ -98,6 +98,10 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
     direct_message(frame) {
       dms.received(frame);
     },
+    mentioned(frame) {
+      // A mention of us in a room this page does not follow: its badge counts it now.
+      if (frame.message) unread.posted(frame.message);
+    },
     resync_required(frame) {
       if (resume.resync(Number(frame.room_id))) {
         toasts.info(t('messages.resync'));

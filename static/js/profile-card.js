@@ -103,7 +103,7 @@ export class ProfileCard {
     if (p) {
       const mine = Number(p.id) === this.me.id;
       const online = p.presence === 'online';
-      const user = { id: Number(p.id), username: p.username, city: p.city };
+      const user = { id: Number(p.id), username: p.username, city: p.city, avatar_url: p.avatar_url ?? null };
       const announce = (type) => () => {
         document.dispatchEvent(new CustomEvent(type, { detail: { user } }));
         this.close();

@@ -21,7 +21,9 @@
 //! `ui/search.rs` searches messages from the room header and chooses a result.
 //! `ui/unread.rs` marks rooms with unread messages and mentions, and reads the open room.
 //! `ui/avatars.rs` shows an uploaded avatar live in the member list, messages and footer.
-//! `ui/dms.rs` starts a direct conversation and shows a new one arriving in the sidebar.
+//! `ui/dms.rs` starts a direct conversation and shows a new one arriving in the sidebar;
+//! `ui/notifications.rs` starts one from a profile card, raises a desktop notification in the
+//! hidden tab and mutes the conversation.
 //! `ui/blocks.rs` collapses the messages of someone blocked, and reveals one on demand.
 //! `ui/profiles.rs` opens a person's profile card from the member list.
 //!
@@ -41,6 +43,7 @@ mod emoji;
 mod format;
 mod language;
 mod messages;
+mod notifications;
 mod profiles;
 mod search;
 mod unread;

@@ -80,3 +80,17 @@ test('the unread line goes above the first message after the marker that is not 
   assert.equal(firstUnread([18, 19, 20], 20, mine), null, 'nothing after the marker is loaded');
   assert.equal(firstUnread([30, 31], 20, mine), 30, 'the whole page is after the marker');
 });
+
+test('a notification is for a direct message or a mention of me, while hidden, unless muted, mine or blocked', async () => {
+  const { shouldNotify } = await import('../../static/js/notifications.js');
+  const base = { meId: ME, dm: false, muted: () => false, blocked: () => false, hidden: true, enabled: true };
+  const mention = message(40, { mentions: [ME] });
+  assert.equal(shouldNotify(mention, base), true);
+  assert.equal(shouldNotify(message(41), base), false, 'no mention, no conversation');
+  assert.equal(shouldNotify(message(42), { ...base, dm: true }), true, 'a direct message');
+  assert.equal(shouldNotify(mention, { ...base, hidden: false }), false, 'the tab is in view');
+  assert.equal(shouldNotify(mention, { ...base, enabled: false }), false, 'not asked for');
+  assert.equal(shouldNotify(mention, { ...base, muted: (room) => room === 2 }), false, 'a muted room');
+  assert.equal(shouldNotify(mention, { ...base, blocked: (user) => user === 3 }), false, 'a blocked author');
+  assert.equal(shouldNotify(message(43, { user: ME, mentions: [ME] }), base), false, 'my own');
+});
