@@ -22,6 +22,10 @@ pub type CommitSink = Arc<dyn Fn(RoomEvent) + Send + Sync>;
 const WRITE_QUEUE: usize = 4096;
 /// The most writes committed in one transaction.
 pub const MAX_BATCH: usize = 512;
+/// How long a read marker waits to travel to the writer with the others of that moment. Every
+/// connection marks its room read about once a second, each at its own moment: one at a time,
+/// each would wake the writer thread (and cost a commit) on its own.
+const MARK_LINGER: std::time::Duration = std::time::Duration::from_millis(20);
 
 struct WriteJob {
     write: Write,
@@ -72,6 +76,8 @@ impl Reply {
 pub struct Db {
     reader: DbReader,
     writer: mpsc::Sender<WriteJob>,
+    /// Read markers waiting for their trip to the writer ([`MARK_LINGER`]).
+    marks: Arc<std::sync::Mutex<Vec<WriteJob>>>,
 }
 
 /// The part of [`Db`] that runs store calls but cannot queue messages. Whatever the commit sink
@@ -110,7 +116,14 @@ impl Db {
             .name("discock-writer".into())
             .spawn(move || run_writer(writer_store, jobs, on_commit))
             .expect("spawning the message writer thread");
-        Db { reader: DbReader { store }, writer }
+        let marks = Arc::new(std::sync::Mutex::new(Vec::new()));
+        // Holds the writer's queue weakly, so that it ends with the last `Db`, and the writer too.
+        let (queue, waiting) = (writer.downgrade(), marks.clone());
+        std::thread::Builder::new()
+            .name("discock-marks".into())
+            .spawn(move || run_mark_flusher(queue, waiting))
+            .expect("spawning the read marker thread");
+        Db { reader: DbReader { store }, writer, marks }
     }
 
     /// Runs blocking store work on the blocking pool, inside the caller's tracing span.
@@ -171,8 +184,9 @@ impl Db {
 }
 
 impl Db {
-    /// Moves a user's read marker through the writer: in a batch with the messages and changes
-    /// queued before it, so a read costs a place in a commit rather than a transaction.
+    /// Moves a user's read marker through the writer: the marks of the last [`MARK_LINGER`] go
+    /// to it together, into a batch with the messages and changes queued before them, so a read
+    /// costs a place in a commit rather than a transaction and a wake of the writer.
     pub async fn mark_read(
         &self,
         user: UserId,
@@ -181,11 +195,8 @@ impl Db {
         at: DateTime<Utc>,
     ) -> Result<MarkRead, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(WriteJob { write: Write::MarkRead { user, room, message, at }, reply: Reply::Read(reply) })
-            .instrument(tracing::trace_span!("queue_mark_read"))
-            .await
-            .map_err(|_| writer_stopped())?;
+        let job = WriteJob { write: Write::MarkRead { user, room, message, at }, reply: Reply::Read(reply) };
+        self.marks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(job);
         answer.await.unwrap_or_else(|_| Err(writer_stopped()))
     }
 }
@@ -204,6 +215,22 @@ impl std::future::Future for PendingInsert {
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.unwrap_or_else(|_| Err(writer_stopped())))
     }
+}
+
+/// Every [`MARK_LINGER`], hands the read markers that came meanwhile to the writer together, so
+/// that they share its batches; ends once the writer's queue is gone.
+fn run_mark_flusher(queue: mpsc::WeakSender<WriteJob>, waiting: Arc<std::sync::Mutex<Vec<WriteJob>>>) {
+    loop {
+        std::thread::sleep(MARK_LINGER);
+        let Some(writer) = queue.upgrade() else { break };
+        let marks = std::mem::take(&mut *waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        for job in marks {
+            if let Err(refused) = writer.blocking_send(job) {
+                refused.0.reply.fail(writer_stopped());
+            }
+        }
+    }
+    tracing::debug!("read marker thread stopped");
 }
 
 /// The writer loop: wait for one job, take whatever else is already queued, commit them together.
