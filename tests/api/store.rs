@@ -331,8 +331,19 @@ async fn concurrent_senders_are_committed_together_and_announced_in_id_order() {
     assert_eq!(newest.len(), 100);
 }
 
-both_backends!(async fn changes_queued_among_messages_are_committed_and_announced_in_their_place);
-async fn changes_queued_among_messages_are_committed_and_announced_in_their_place() {
+/// A writer whose commit sink records what it announces, the default room, Alice and Bob, and
+/// Alice's first message there.
+struct Writing {
+    db: Db,
+    announced: Arc<Mutex<Vec<RoomEvent>>>,
+    room: domain::RoomId,
+    alice: User,
+    bob: User,
+    first: domain::Message,
+    _store: TestStore,
+}
+
+async fn writing_with_a_first_message() -> Writing {
     let store = open_store();
     let announced = Arc::new(Mutex::new(Vec::new()));
     let sink = announced.clone();
@@ -345,6 +356,12 @@ async fn changes_queued_among_messages_are_committed_and_announced_in_their_plac
         .await
         .unwrap();
     let first = db.insert_message(message(room, &alice, "первое", None)).await.unwrap().message;
+    Writing { db, announced, room, alice, bob, first, _store: store }
+}
+
+both_backends!(async fn changes_queued_among_messages_are_committed_and_announced_in_their_place);
+async fn changes_queued_among_messages_are_committed_and_announced_in_their_place() {
+    let Writing { db, announced, room, alice, bob, first, _store } = writing_with_a_first_message().await;
 
     // Messages and changes queued together, without waiting for each other, so the writer
     // takes several of them into one batch.
@@ -384,18 +401,7 @@ async fn changes_queued_among_messages_are_committed_and_announced_in_their_plac
 
 both_backends!(async fn read_markers_queued_among_messages_count_what_is_committed_before_them);
 async fn read_markers_queued_among_messages_count_what_is_committed_before_them() {
-    let store = open_store();
-    let announced = Arc::new(Mutex::new(Vec::new()));
-    let sink = announced.clone();
-    let db = Db::new(store.shared(), Arc::new(move |event: RoomEvent| sink.lock().unwrap().push(event)));
-    let (room, alice, bob) = db
-        .call(|s| {
-            let room = s.ensure_default_room(&RoomName::parse("Общий").unwrap(), domain::now())?.id;
-            Ok((room, user(s, "alice"), user(s, "bob")))
-        })
-        .await
-        .unwrap();
-    let first = db.insert_message(message(room, &alice, "первое", None)).await.unwrap().message;
+    let Writing { db, announced, room, alice, bob, first, _store } = writing_with_a_first_message().await;
 
     // Bob's marks and Alice's messages queued together, so the writer batches them.
     let mut pending = Vec::new();

@@ -68,12 +68,7 @@ impl DmStore for PostgresStore {
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         // One snapshot for the rooms, their people and their newest messages.
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(internal)?;
+        let mut tx = super::messages::snapshot(client)?;
         let found = prepared.query(&mut tx, ROOMS, &[&user.0]).map_err(internal)?;
         let mut list = Vec::with_capacity(found.len());
         for row in &found {

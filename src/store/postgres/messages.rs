@@ -401,8 +401,9 @@ fn change_message(
 }
 
 /// A read-only transaction whose reads all see one snapshot, so a page, the room's seq and the
-/// page's reactions agree while messages are being committed.
-fn snapshot(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>, StoreError> {
+/// page's reactions (or a read state's markers and counts) agree while messages are being
+/// committed.
+pub(super) fn snapshot(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>, StoreError> {
     client
         .build_transaction()
         .read_only(true)

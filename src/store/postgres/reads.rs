@@ -65,12 +65,7 @@ impl ReadStateStore for PostgresStore {
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         // One snapshot for the markers and every count.
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(internal)?;
+        let mut tx = super::messages::snapshot(client)?;
         let markers = prepared.query(&mut tx, MARKERS, &[&user.0]).map_err(internal)?;
         let mut states = Vec::with_capacity(markers.len());
         for row in markers {
