@@ -95,7 +95,7 @@ export class Notifications {
   paintBell() {
     const muted = this.muted.has(this.state.currentRoomId);
     this.bell.setAttribute('aria-pressed', String(muted));
-    const label = t(muted ? 'notifications.unmute' : 'notifications.mute');
+    const label = muted ? t('notifications.unmute') : t('notifications.mute');
     this.bell.title = label;
     this.bell.setAttribute('aria-label', label);
     this.bell.querySelector('use')?.setAttribute('href', `/static/icons/sprite.svg#${muted ? 'bell-off' : 'bell'}`);

@@ -298,6 +298,7 @@ async fn tab_visits_the_controls_in_layout_order_each_with_a_visible_focus_ring(
             "#logout-form button",
             "#search-input",
             "#open-pins",
+            "#mute-room",
             "#messages",
             "#composer-input",
         ];
@@ -311,6 +312,7 @@ async fn tab_visits_the_controls_in_layout_order_each_with_a_visible_focus_ring(
             "#open-rooms",
             "#search-input",
             "#open-pins",
+            "#mute-room",
             "#open-members",
             "#messages",
             "#composer-input",
