@@ -18,12 +18,10 @@ import { RoomResume } from './resume.js';
 import { Outbox } from './outbox.js';
 import { RoomActions } from './room-actions.js';
 import { frameHandlers } from './frames.js';
-import { AvatarSettings } from './avatar-settings.js';
 import { MemberList } from './members.js';
 import { TypingIndicator } from './typing.js';
 import { Composer } from './composer.js';
 import { RoomDialog } from './dialog.js';
-import { Settings } from './settings.js';
 import { SearchPanel } from './search.js';
 import { followOtherTabs } from './language.js';
 import { t, onLangChange } from './i18n.js';
@@ -40,10 +38,8 @@ import { UnreadDivider } from './unread-divider.js';
 import { chatState } from './chat-state.js';
 import { Notifications } from './notifications.js';
 import { Blocks } from './blocks.js';
-import { BlockedList } from './blocked-list.js';
 import { ProfileCard } from './profile-card.js';
-import { ProfileSettings } from './profile-settings.js';
-import { PasswordSettings } from './password-settings.js';
+import { settingsDialog } from './settings-dialog.js';
 import { applyUserUpdate } from './user-updates.js';
 
 /** Send at most one typing frame per this interval while the user types. */
@@ -171,36 +167,11 @@ const notifications = new Notifications({
   open: (roomId, id) => features.jumper.jumpTo(roomId, id),
 });
 
-// The settings dialog (the language, and a module per other section) lives on its own; the
-// views redo their texts on a switch.
-new Settings({
-  button: byId('open-settings'),
-  dialog: byId('settings-dialog'),
-  form: byId('settings-form'),
-  language: byId('settings-lang'),
-  onSaveFailed: () => toasts.error(t('lang.save-failed')),
-  sections: [
-    new AvatarSettings({ me, onChanged: () => showMe() }),
-    new ProfileSettings({
-      form: byId('profile-form'),
-      city: byId('profile-city'),
-      about: byId('profile-about'),
-      counter: byId('profile-about-counter'),
-      status: byId('profile-status'),
-      save: byId('profile-save'),
-      onSaved: (saved) => applyUserUpdate(saved, userUpdateTargets()),
-    }),
-    new PasswordSettings({
-      form: byId('password-form'),
-      current: byId('password-current'),
-      next: byId('password-new'),
-      confirm: byId('password-confirm'),
-      status: byId('password-status'),
-      save: byId('password-save'),
-    }),
-    notifications,
-    new BlockedList({ list: byId('blocked-list'), empty: byId('blocked-empty'), status: byId('blocked-status'), blocks }),
-  ],
+// The settings dialog and its sections live on their own; the views redo their texts on a switch.
+settingsDialog({
+  me, toasts, blocks, notifications,
+  onMe: () => showMe(),
+  onProfileSaved: (saved) => applyUserUpdate(saved, userUpdateTargets()),
 });
 
 const profileCard = new ProfileCard({

@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
+mod avatar;
+mod room;
+
+pub use avatar::{AvatarSize, AvatarUrl, AvatarVersion};
+pub use room::{Room, RoomKind};
+
 /// A rule a user-supplied value broke. Typed, so that the text a person reads is chosen once,
 /// at the edge, in their language (`crate::texts`); `Display` is for logs and developers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -330,92 +336,6 @@ pub struct User {
     pub avatar_url: Option<AvatarUrl>,
 }
 
-/// The versioned address of a user's avatar, `/avatars/{user}/{version}`, without its size: a
-/// client appends `?size=64` or `?size=256`. Each upload gets a new random version, so the
-/// address of a picture never shows another one and browsers may cache it for good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AvatarUrl {
-    pub user: UserId,
-    pub version: AvatarVersion,
-}
-
-/// Which upload of a user's avatar: a random number in `1..2^53` (exact in JavaScript too),
-/// new at every upload, so a removed and re-uploaded picture never reuses an old address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AvatarVersion(pub i64);
-
-impl AvatarVersion {
-    /// A fresh random version.
-    pub fn random() -> AvatarVersion {
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).expect("the OS random source works");
-        AvatarVersion((u64::from_le_bytes(bytes) >> 11).max(1) as i64)
-    }
-}
-
-/// The two sizes an avatar is served in, square, in pixels: 64 for lists and messages, 256 for
-/// cards (and screens with more pixels per point).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AvatarSize {
-    Small,
-    Large,
-}
-
-impl AvatarSize {
-    pub const ALL: [AvatarSize; 2] = [AvatarSize::Small, AvatarSize::Large];
-
-    /// Its side in pixels.
-    pub fn pixels(self) -> u32 {
-        match self {
-            AvatarSize::Small => 64,
-            AvatarSize::Large => 256,
-        }
-    }
-
-    /// The size of `?size=` (`64` or `256`).
-    pub fn parse(raw: &str) -> Option<AvatarSize> {
-        AvatarSize::ALL.into_iter().find(|size| raw == size.pixels().to_string())
-    }
-}
-
-impl AvatarUrl {
-    /// The URL a stored version column gives, `None` without an avatar.
-    pub fn of(user: UserId, version: Option<i64>) -> Option<AvatarUrl> {
-        version.map(|v| AvatarUrl { user, version: AvatarVersion(v) })
-    }
-}
-
-impl std::fmt::Display for AvatarUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/avatars/{}/{}", self.user, self.version.0)
-    }
-}
-
-impl std::str::FromStr for AvatarUrl {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let (user, version) = s.strip_prefix("/avatars/").and_then(|rest| rest.split_once('/')).ok_or(())?;
-        Ok(AvatarUrl {
-            user: UserId(user.parse().map_err(drop)?),
-            version: AvatarVersion(version.parse().map_err(drop)?),
-        })
-    }
-}
-
-impl Serialize for AvatarUrl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for AvatarUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        text.parse().map_err(|()| serde::de::Error::custom("not an avatar URL"))
-    }
-}
-
 /// A user's own view of their account: the user as everyone sees them, plus the settings only
 /// they see. Kept apart from [`User`], which travels in every message, member list and fan-out
 /// frame, so that a private preference never reaches other people. Serialized flat, as
@@ -437,73 +357,6 @@ pub struct Profile {
     pub about: About,
     /// When they registered.
     pub created_at: DateTime<Utc>,
-}
-
-/// A room (channel).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Room {
-    pub id: RoomId,
-    pub name: String,
-    pub description: String,
-    /// Creator's id; `None` for the default room, which nobody owns.
-    pub created_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-    /// The default room cannot be deleted.
-    #[serde(skip)]
-    pub is_default: bool,
-    /// `"room"`: public, listed, anyone may join; `"dm"`: a direct conversation of two people.
-    #[serde(default)]
-    pub kind: RoomKind,
-    /// The two people of a direct conversation, lower id first (empty for other rooms). Only
-    /// they may see it: to anyone else it does not exist.
-    #[serde(skip)]
-    pub dm: Option<[UserId; 2]>,
-    /// The two people of a direct conversation as users, where an answer shows them (`POST` and
-    /// `GET /api/dms`, the `direct_message` frame); empty elsewhere and for other rooms.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub members: Vec<User>,
-}
-
-/// What kind of room a room is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RoomKind {
-    /// A public room: listed, announced, open to everyone signed in.
-    #[default]
-    Room,
-    /// A direct conversation of two people, visible to them only.
-    Dm,
-}
-
-impl Room {
-    /// The room as stored: a direct conversation when both of its people are named.
-    pub fn with_dm(mut self, a: Option<i64>, b: Option<i64>) -> Room {
-        if let (Some(a), Some(b)) = (a, b) {
-            self.kind = RoomKind::Dm;
-            self.dm = Some([UserId(a), UserId(b)]);
-        }
-        self
-    }
-
-    /// Whether `user` may see this room at all: every public room, and a direct conversation
-    /// for its two people only. A room someone may not see answers as one that does not exist.
-    pub fn visible_to(&self, user: UserId) -> bool {
-        self.dm.is_none_or(|pair| pair.contains(&user))
-    }
-
-    /// The other person of a direct conversation, seen by one of its two.
-    pub fn peer_of(&self, user: UserId) -> Option<UserId> {
-        let [a, b] = self.dm?;
-        (a == user).then_some(b).or((b == user).then_some(a))
-    }
-
-    /// The unique key of the direct conversation of `a` and `b` (either order): a `name_key` no
-    /// room name can have (it starts with a control character), so the rooms' unique name index
-    /// keeps one conversation per pair.
-    pub fn dm_key(a: UserId, b: UserId) -> String {
-        let (low, high) = if a.0 < b.0 { (a, b) } else { (b, a) };
-        format!("\u{1}dm:{}:{}", low.0, high.0)
-    }
 }
 
 /// How far a user has read a room, as `GET /api/read_state` and the `read_state` frame show it.
