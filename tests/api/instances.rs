@@ -414,3 +414,59 @@ async fn edits_reactions_and_deletions_reach_the_other_instance_in_the_rooms_ord
         })
         .await
 }
+
+#[tokio::test]
+async fn the_status_a_dead_instance_left_behind_is_swept_and_its_user_goes_offline() {
+    Backend::Postgres
+        .run(async {
+            let redis = redis_url();
+            if !redis_or_skip(&redis).await {
+                return;
+            }
+            let env = deployment(&redis);
+            let prefix = env[1].1.clone();
+            let a = spawn_app_with_env(&as_refs(&env)).await;
+            let anna = TestUser::register(&a).await;
+            let boris = TestUser::register(&a).await;
+            assert_eq!(anna.post_json("/api/dms", &json!({ "user_id": boris.id })).await.status(), 201);
+            // Boris online only on an instance that has stopped renewing its heartbeat.
+            let client = redis::Client::open(redis.as_str()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+            let _: () = redis::cmd("HSET")
+                .arg(format!("{prefix}:status:{}", boris.id))
+                .arg("dead-instance")
+                .arg("online")
+                .arg("_")
+                .arg("online")
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            let _: () = redis::cmd("SADD")
+                .arg(format!("{prefix}:status:users"))
+                .arg(boris.id)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            let mut on_a = anna.connect(&a).await;
+            let profile: Value = anna.get(&format!("/api/users/{}", boris.id)).await.json().await.unwrap();
+
+            let started = Instant::now();
+            let mut offline = None;
+            while offline.is_none() && started.elapsed() < Duration::from_secs(20) {
+                let frame = on_a.next().await;
+                if frame["type"] == "presence" && frame["user_id"] == boris.id {
+                    offline = Some(frame);
+                }
+            }
+
+            assert_eq!(profile["presence"], "online", "his status counted while its part lasted");
+            let offline = offline.expect("the dead instance's part of his status was swept within 20 s");
+            assert_eq!(offline, json!({ "type": "presence", "user_id": boris.id, "status": "offline" }));
+            let after: Value = anna.get(&format!("/api/users/{}", boris.id)).await.json().await.unwrap();
+            assert_eq!(after["presence"], "offline");
+            let left: bool =
+                redis::cmd("EXISTS").arg(format!("{prefix}:status:{}", boris.id)).query_async(&mut conn).await.unwrap();
+            assert!(!left, "nothing of his status is left in Redis");
+        })
+        .await
+}
