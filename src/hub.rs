@@ -458,6 +458,11 @@ impl Hub {
         kick(lagging);
     }
 
+    /// The ids of `user`'s connections on this instance.
+    pub fn connections_of(&self, user: UserId) -> Vec<ConnId> {
+        lock(&self.connections).of(user).map(|m| m.id).collect()
+    }
+
     /// The presence of `user` as this instance's connections show it: online when one of them
     /// is in use, idle when all are idle, offline when there are none.
     pub fn local_presence(&self, user: UserId) -> Presence {

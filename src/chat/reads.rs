@@ -18,12 +18,16 @@ pub async fn mark_read(
 ) -> Result<(), ChatError> {
     participant.require_joined(room)?;
     let user = participant.user().id;
-    match state.db.mark_read(user, room, message, now()).await? {
+    let from = participant.member.id;
+    // The counts are for the user's other connections: with none, the marker alone is written.
+    // One that opens meanwhile reads the state itself (`GET /api/read_state`).
+    let counted = state.fanout.may_have_other_connections(user, from);
+    match state.db.mark_read(user, room, message, now(), counted).await? {
         MarkRead::Moved(read) => {
-            state.fanout.read_state(user, participant.member.id, read);
+            state.fanout.read_state(user, from, read);
             Ok(())
         }
-        MarkRead::Unchanged => Ok(()),
+        MarkRead::MovedUncounted | MarkRead::Unchanged => Ok(()),
         MarkRead::MessageNotFound => Err(ChatError::MessageNotFound(message)),
     }
 }

@@ -462,6 +462,12 @@ impl Fanout {
         }
     }
 
+    /// Whether `user` may have a connection other than `from`: on this instance, one more; with
+    /// Redis, always (another instance may have one).
+    pub fn may_have_other_connections(&self, user: UserId, from: ConnId) -> bool {
+        self.inner.redis.is_some() || self.inner.hub.connections_of(user).iter().any(|&id| id != from)
+    }
+
     /// Tells a user's other connections (on every instance) how far they have read a room:
     /// the connection `from` moved the marker and knows already.
     pub fn read_state(&self, user: UserId, from: ConnId, state: ReadState) {

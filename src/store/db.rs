@@ -193,9 +193,11 @@ impl Db {
         room: RoomId,
         message: MessageId,
         at: DateTime<Utc>,
+        counted: bool,
     ) -> Result<MarkRead, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = WriteJob { write: Write::MarkRead { user, room, message, at }, reply: Reply::Read(reply) };
+        let write = Write::MarkRead { user, room, message, at, counted };
+        let job = WriteJob { write, reply: Reply::Read(reply) };
         self.marks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(job);
         answer.await.unwrap_or_else(|_| Err(writer_stopped()))
     }

@@ -124,6 +124,9 @@ pub enum Write {
         room: RoomId,
         message: MessageId,
         at: DateTime<Utc>,
+        /// Whether to count what is unread after the marker (for the user's other
+        /// connections); without anyone to tell, the marker alone is written.
+        counted: bool,
     },
 }
 
@@ -362,7 +365,7 @@ pub trait ReadStateStore: MessageStore {
         message: MessageId,
         now: DateTime<Utc>,
     ) -> Result<MarkRead, StoreError> {
-        match self.write(&[Write::MarkRead { user, room, message, at: now }])?.pop() {
+        match self.write(&[Write::MarkRead { user, room, message, at: now, counted: true }])?.pop() {
             Some(Written::Read(outcome)) => Ok(outcome),
             _ => Err(StoreError::Internal("a read marker was answered as another write".into())),
         }
@@ -377,6 +380,8 @@ pub trait ReadStateStore: MessageStore {
 pub enum MarkRead {
     /// The marker moved forward; the state after it.
     Moved(ReadState),
+    /// The marker moved forward; its counts were not asked for.
+    MovedUncounted,
     /// The marker was at or past the message already: nothing changed.
     Unchanged,
     /// No such message in the room, or it is deleted.

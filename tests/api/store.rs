@@ -409,9 +409,9 @@ async fn read_markers_queued_among_messages_count_what_is_committed_before_them(
         pending.push(db.queue_message(message(room, &alice, &format!("n{i}"), None)).await.unwrap());
     }
     let (moved, behind, missing) = tokio::join!(
-        db.mark_read(bob.id, room, first.id, domain::now()),
-        db.mark_read(bob.id, room, first.id, domain::now()),
-        db.mark_read(bob.id, room, MessageId(first.id.0 + 10_000), domain::now()),
+        db.mark_read(bob.id, room, first.id, domain::now(), true),
+        db.mark_read(bob.id, room, first.id, domain::now(), true),
+        db.mark_read(bob.id, room, MessageId(first.id.0 + 10_000), domain::now(), true),
     );
     for p in pending {
         p.await.unwrap();
@@ -424,6 +424,15 @@ async fn read_markers_queued_among_messages_count_what_is_committed_before_them(
     assert_eq!(announced.lock().unwrap().len(), 6, "a mark is no room event: only the messages are announced");
     let states = db.call(move |s| s.read_states(bob.id)).await.unwrap();
     assert_eq!(states.iter().find(|s| s.room_id == room).unwrap().unread, 5);
+
+    // A mark nobody waits for the counts of moves the marker just the same.
+    let last = db.call(move |s| s.messages_before(room, None, 1)).await.unwrap().remove(0);
+    let quiet = db.mark_read(bob.id, room, last.id, domain::now(), false).await.unwrap();
+    assert_eq!(quiet, MarkRead::MovedUncounted);
+    assert_eq!(db.mark_read(bob.id, room, last.id, domain::now(), false).await.unwrap(), MarkRead::Unchanged);
+    let states = db.call(move |s| s.read_states(bob.id)).await.unwrap();
+    let state = states.iter().find(|s| s.room_id == room).unwrap();
+    assert_eq!((state.last_read_id, state.unread), (last.id, 0));
 }
 
 both_backends!(fn each_room_numbers_its_messages_without_gaps);

@@ -90,9 +90,9 @@ fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, Batch
                 continue;
             }
             // A marker is the user's own row: no room's seq, no lock.
-            Write::MarkRead { user, room, message, at } => {
-                let outcome =
-                    super::reads::mark(&mut tx, prepared, *user, *room, *message, *at).map_err(BatchError::Store)?;
+            Write::MarkRead { user, room, message, at, counted } => {
+                let outcome = super::reads::mark(&mut tx, prepared, *user, *room, *message, *at, *counted)
+                    .map_err(BatchError::Store)?;
                 out.push(Written::Read(outcome));
                 continue;
             }

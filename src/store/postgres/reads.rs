@@ -40,6 +40,7 @@ pub(super) fn mark(
     room: RoomId,
     message: MessageId,
     now: DateTime<Utc>,
+    counted: bool,
 ) -> Result<MarkRead, StoreError> {
     const LIVE: &str = "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL";
     const MARK: &str = "INSERT INTO read_states (user_id, room_id, last_read_id, updated_at)
@@ -52,6 +53,9 @@ pub(super) fn mark(
     }
     if prepared.execute(c, MARK, &[&user.0, &room.0, &message.0, &now]).map_err(internal)? == 0 {
         return Ok(MarkRead::Unchanged);
+    }
+    if !counted {
+        return Ok(MarkRead::MovedUncounted);
     }
     Ok(MarkRead::Moved(counts(c, prepared, user, room, message.0)?))
 }

@@ -59,8 +59,8 @@ impl MessageStore for SqliteStore {
                 Write::Change { id, change, by, at } => {
                     Written::Changed(change_message(&tx, &mut seqs, *id, change, *by, *at)?)
                 }
-                Write::MarkRead { user, room, message, at } => {
-                    Written::Read(super::reads::mark(&tx, *user, *room, *message, *at)?)
+                Write::MarkRead { user, room, message, at, counted } => {
+                    Written::Read(super::reads::mark(&tx, *user, *room, *message, *at, *counted)?)
                 }
             });
         }

@@ -36,6 +36,7 @@ pub(super) fn mark(
     room: RoomId,
     message: MessageId,
     now: DateTime<Utc>,
+    counted: bool,
 ) -> Result<MarkRead, StoreError> {
     let live = conn
         .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL")
@@ -55,6 +56,9 @@ pub(super) fn mark(
         .map_err(internal)?;
     if moved == 0 {
         return Ok(MarkRead::Unchanged);
+    }
+    if !counted {
+        return Ok(MarkRead::MovedUncounted);
     }
     Ok(MarkRead::Moved(counts(conn, user, room, message.0)?))
 }
