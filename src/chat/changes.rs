@@ -55,6 +55,10 @@ pub async fn change_message(
         }
         ChangeRequest::Pin(pin) => (MessageChange::Pin(pin), Allowed::RoomCreator),
     };
+    // What adds to a conversation — new words, a reaction, a pin — is refused across a block, as
+    // a new message is; taking something back (deleting, unreacting, unpinning) never is.
+    let adds =
+        matches!(change, MessageChange::Edit { .. } | MessageChange::AddReaction { .. } | MessageChange::Pin(true));
     let actor = participant.user().id;
     // Changes count against the same limit as messages: each is a frame every member gets.
     state.limits.message(actor)?;
@@ -84,15 +88,22 @@ pub async fn change_message(
                     message.user.id == actor || room()?.is_some_and(|r| r.created_by == Some(actor))
                 }
             };
-            Ok(if may {
-                Ok(())
-            } else {
-                Err(match allowed {
+            if !may {
+                return Ok(Err(match allowed {
                     Allowed::Author => ChatError::NotAuthor,
                     Allowed::AuthorOrRoomCreator => ChatError::CannotDelete,
                     Allowed::RoomCreator | Allowed::Member => ChatError::CannotPin,
-                })
-            })
+                }));
+            }
+            // In a direct conversation, whichever of its two blocked the other.
+            if adds {
+                if let Some(peer) = room()?.and_then(|r| r.peer_of(actor)) {
+                    if s.blocked_between(actor, peer)? {
+                        return Ok(Err(ChatError::Blocked));
+                    }
+                }
+            }
+            Ok(Ok(()))
         })
         .await?;
     checked?;

@@ -111,6 +111,9 @@ enum Event {
 
 async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session: String) {
     let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
+    // `connected` goes first: once the hub knows the connection, news for everyone connected
+    // (`user_updated`, `room_created`, …) reaches its outbox, and it must not come before.
+    let _ = outbox.send(Dispatcher::hello(&user)).await;
     let member = state.fanout.hub().connect(user, session, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     // Before the first frame is read, so before the connection can join a room and hear typing.
@@ -119,7 +122,6 @@ async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session:
     let (accounts, ping_every) = (state.accounts.clone(), state.config.ws_ping_every);
     let mut dispatch = Dispatcher::new(state, member.clone(), lang);
     dispatch.open().await;
-    let _ = outbox.send(dispatch.hello()).await;
 
     let (mut sink, mut stream) = socket.split();
     let end = tokio::select! {

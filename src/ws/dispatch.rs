@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::chat::changes::{self, ChangeRequest};
 use crate::chat::messages::{self, SendMessage};
 use crate::chat::{presence, reads, ChatError, Participant};
-use crate::domain::{DomainError, RoomId};
+use crate::domain::{DomainError, RoomId, User};
 use crate::hub::Member;
 use crate::i18n::Lang;
 use crate::protocol::{ClientFrame, ErrorCode, Frame, ProtocolError, ServerFrame};
@@ -50,9 +50,9 @@ impl Dispatcher {
         self.lang
     }
 
-    /// The first frame a connection gets.
-    pub fn hello(&self) -> Frame {
-        ServerFrame::Connected { user: self.participant.member.profile() }.encode()
+    /// The first frame a connection of `user` gets.
+    pub fn hello(user: &User) -> Frame {
+        ServerFrame::Connected { user: user.clone() }.encode()
     }
 
     /// Handles one text frame; returns the reply for this connection, if there is one.

@@ -661,6 +661,20 @@ impl Socket {
         }
     }
 
+    /// The next JSON frame if one arrives within `wait`, else `None`: for a test that reports
+    /// what it got rather than panicking at the first surprise.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.inner.next()).await.ok()??.ok()?;
+            match message {
+                Message::Text(text) => return serde_json::from_str(text.as_str()).ok(),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                _ => return None,
+            }
+        }
+    }
+
     /// The next frame, which must be of the given type.
     pub async fn expect(&mut self, kind: &str) -> Value {
         let frame = self.next().await;
