@@ -17,13 +17,13 @@
 //! `muted` lock is always the innermost.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, Notify};
 
-use crate::domain::{Blocks, RoomId, User, UserId};
+use crate::domain::{Activity, Blocks, Presence, RoomId, User, UserId};
 use crate::protocol::Frame;
 
 /// Identifies one connection, across instances too: each hub numbers its connections from a
@@ -54,6 +54,8 @@ pub struct Member {
     session_ended: Notify,
     /// Whom this connection hears no typing from (blocks either way).
     muted: Mutex<Muted>,
+    /// The connection said it is idle (its tab hidden or untouched for a while).
+    idle: AtomicBool,
 }
 
 /// The users a connection hears no typing from: those its user blocked and those who blocked
@@ -128,6 +130,17 @@ impl Member {
         for change in muted.early.take().unwrap_or_default() {
             muted.apply(change);
         }
+    }
+
+    /// Whether the connection last said it is idle.
+    pub fn is_idle(&self) -> bool {
+        self.idle.load(Ordering::Relaxed)
+    }
+
+    /// Records what the connection says of itself; true when that changed.
+    pub fn set_activity(&self, activity: Activity) -> bool {
+        let idle = activity == Activity::Idle;
+        self.idle.swap(idle, Ordering::Relaxed) != idle
     }
 
     /// Whether this connection hears `user` typing: neither of them blocked the other.
@@ -236,6 +249,7 @@ impl Hub {
             kicked: Notify::new(),
             session_ended: Notify::new(),
             muted: Mutex::new(Muted::new()),
+            idle: AtomicBool::new(false),
         });
         lock(&self.connections).insert(member.clone());
         member
@@ -444,9 +458,42 @@ impl Hub {
         kick(lagging);
     }
 
-    /// Whether `user` has a connection on this instance.
-    pub fn user_connected(&self, user: UserId) -> bool {
-        lock(&self.connections).of(user).next().is_some()
+    /// The presence of `user` as this instance's connections show it: online when one of them
+    /// is in use, idle when all are idle, offline when there are none.
+    pub fn local_presence(&self, user: UserId) -> Presence {
+        let connections = lock(&self.connections);
+        let states = connections.of(user).map(|m| if m.is_idle() { Presence::Idle } else { Presence::Online });
+        states.max().unwrap_or(Presence::Offline)
+    }
+
+    /// The rooms `user` is present in on this instance. A scan of the rooms: presence changes
+    /// at human pace.
+    pub fn rooms_of(&self, user: UserId) -> Vec<RoomId> {
+        let rooms = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+        rooms.iter().filter(|(_, room)| lock(room).presence.contains_key(&user)).map(|(id, _)| *id).collect()
+    }
+
+    /// Delivers a frame once to every connection joined to one of `rooms` and every connection
+    /// of one of `users`.
+    pub fn send_near(&self, rooms: &[RoomId], users: &[UserId], frame: &Frame) {
+        let mut chosen: HashMap<ConnId, Arc<Member>> = HashMap::new();
+        {
+            let all = self.rooms.read().unwrap_or_else(PoisonError::into_inner);
+            for room in rooms.iter().filter_map(|id| all.get(id)) {
+                for subscriber in lock(room).members.values() {
+                    chosen.entry(subscriber.member.id).or_insert_with(|| subscriber.member.clone());
+                }
+            }
+        }
+        {
+            let connections = lock(&self.connections);
+            for member in users.iter().flat_map(|&user| connections.of(user)) {
+                chosen.entry(member.id).or_insert_with(|| member.clone());
+            }
+        }
+        let mut lagging = Vec::new();
+        deliver(chosen.values(), frame, &mut lagging);
+        kick(lagging);
     }
 
     /// Puts a user's changed profile (city, avatar) into the member lists of every room they are

@@ -2,10 +2,10 @@
 //! (made once per pair), listing one's conversations, and telling both people of a message
 //! stored in one even on connections that never opened it.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ChatError, Participant};
-use crate::domain::{now, Message, Room, RoomId, User, UserId};
+use crate::domain::{now, Message, Presence, Room, RoomId, User, UserId};
 use crate::state::AppState;
 use crate::store::{Conversation, StoreError};
 
@@ -31,10 +31,25 @@ pub async fn open_dm(state: &AppState, actor: &User, command: OpenDm) -> Result<
     })
 }
 
+/// One of a user's conversations as `GET /api/dms` lists it: with the other person's status.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationView {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub presence: Presence,
+}
+
 /// `actor`'s direct conversations, the most recent first.
-pub async fn list_dms(state: &AppState, actor: &User) -> Result<Vec<Conversation>, ChatError> {
+pub async fn list_dms(state: &AppState, actor: &User) -> Result<Vec<ConversationView>, ChatError> {
     let me = actor.id;
-    Ok(state.db.call(move |s| s.dms(me)).await?)
+    let list = state.db.call(move |s| s.dms(me)).await?;
+    let peers: Vec<UserId> = list.iter().map(|c| c.user.id).collect();
+    let statuses = state.fanout.statuses(&peers).await;
+    Ok(list
+        .into_iter()
+        .zip(statuses)
+        .map(|(conversation, presence)| ConversationView { conversation, presence })
+        .collect())
 }
 
 /// Refuses a message into a direct conversation across a block (whichever of the two blocked

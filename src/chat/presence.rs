@@ -1,8 +1,9 @@
 //! Being in a room: joining it (and resuming after a reconnect), leaving it, typing in it.
-//! Presence and typing are not logged; joining with `since` replays the room's log.
+//! Presence and typing are not logged; joining with `since` replays the room's log. Also a
+//! connection's comings and goings and whether it is idle, which make its user's status.
 
 use super::{ChatError, Participant};
-use crate::domain::RoomId;
+use crate::domain::{Activity, RoomId};
 use crate::state::AppState;
 
 /// Joins a connection to a room. With `since` (the seq of the last room event the client has)
@@ -62,8 +63,24 @@ pub fn typing(state: &AppState, participant: &Participant, room: RoomId) -> Resu
     Ok(())
 }
 
-/// Leaves every room of a closing connection and forgets it.
+/// Records whether a connection is in use or idle; when that changes the user's status (on
+/// every instance), the people it concerns hear `presence`.
+pub async fn set_activity(state: &AppState, participant: &Participant, activity: Activity) {
+    if participant.member.set_activity(activity) {
+        state.fanout.presence_changed(participant.user().id).await;
+    }
+}
+
+/// A connection opened: its user may have come online.
+pub async fn connected(state: &AppState, participant: &Participant) {
+    state.fanout.presence_changed(participant.user().id).await;
+}
+
+/// Leaves every room of a closing connection and forgets it; its user may have gone offline
+/// (or, when it was their only active tab, idle).
 pub async fn disconnect(state: &AppState, mut participant: Participant) {
     let rooms: Vec<RoomId> = participant.joined.drain().collect();
+    let user = participant.user().id;
     state.fanout.disconnect(&participant.member, rooms).await;
+    state.fanout.presence_changed(user).await;
 }

@@ -1,20 +1,12 @@
-//! Profiles: what everyone may read about a user (with whether they are online), a user
+//! Profiles: what everyone may read about a user (with their presence), a user
 //! changing their own city and about text — everyone connected hears `user_updated` — and a
 //! user changing their password, which ends their other sessions.
 
 use serde::{Deserialize, Serialize};
 
 use super::ChatError;
-use crate::domain::{About, Account, City, Password, Profile, User, UserId};
+use crate::domain::{About, Account, City, Password, Presence, Profile, User, UserId};
 use crate::state::AppState;
-
-/// Whether a user can be reached now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Presence {
-    Online,
-    Offline,
-}
 
 /// A profile as `GET /api/users/{id}` answers it: the user (with their `avatar_url`), their
 /// about text, since when they are here, and whether they are online.
@@ -50,24 +42,11 @@ pub struct ChangePassword {
     pub new: String,
 }
 
-/// Whether `user` is online: today, whether they have an open WebSocket on this instance. The
-/// one place that decides it (idle and other instances belong here too).
-pub fn presence(state: &AppState, user: UserId) -> Presence {
-    if state.fanout.hub().user_connected(user) {
-        Presence::Online
-    } else {
-        Presence::Offline
-    }
-}
-
-/// Anyone signed in may read anyone's profile.
+/// Anyone signed in may read anyone's profile, with their status over every instance.
 pub async fn get_profile(state: &AppState, _actor: &User, id: UserId) -> Result<ProfileView, ChatError> {
     let profile = state.db.call(move |s| s.profile(id)).await?.ok_or(ChatError::UserNotFound(id))?;
-    Ok(view(state, profile))
-}
-
-fn view(state: &AppState, profile: Profile) -> ProfileView {
-    ProfileView { presence: presence(state, profile.user.id), profile }
+    let presence = state.fanout.statuses(&[id]).await[0];
+    Ok(ProfileView { presence, profile })
 }
 
 /// The signed-in user's own account with their about text.

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 mod avatar;
+mod presence;
 mod room;
 
 pub use avatar::{AvatarSize, AvatarUrl, AvatarVersion};
+pub use presence::{Activity, Presence, PresentUser};
 pub use room::{Room, RoomKind};
 
 /// A rule a user-supplied value broke. Typed, so that the text a person reads is chosen once,

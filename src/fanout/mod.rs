@@ -9,6 +9,7 @@
 pub mod order;
 pub mod redis;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::config::RedisSettings;
-use crate::domain::{Message, ReadState, Room, RoomId, User, UserId};
+use crate::domain::{Message, Presence, PresentUser, ReadState, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::hub::{ConnId, Hub, Member};
 use crate::protocol::{ServerFrame, TypingUser};
@@ -41,6 +42,12 @@ pub enum Event {
     /// stop (or start again) hearing each other's typing, and the blocker's connections are
     /// told with `user_blocked` / `user_unblocked`. The blocked user's are told nothing.
     BlockChanged { blocker: UserId, blocked: UserId, blocking: bool },
+    /// A user's status over all instances changed: `presence` goes to the connections in
+    /// `rooms` (where the user is present) and to every connection of `peers` (whom the user
+    /// has a direct conversation with). The rooms are those the user was present in when the
+    /// change was worked out: someone who joins a room later learns their state from the
+    /// member list.
+    Presence { user_id: UserId, status: Presence, rooms: Vec<RoomId>, peers: Vec<UserId> },
 }
 
 /// Who gets a transient frame.
@@ -79,7 +86,15 @@ struct Inner {
     redis: Option<redis::RedisLink>,
     /// The runtime to chase gaps on: `logged` runs on the writer thread, outside it.
     runtime: tokio::runtime::Handle,
+    /// One user's status changes are worked out one at a time (per shard of users), so that
+    /// the last one recorded is the state their connections are in.
+    status_turns: Vec<tokio::sync::Mutex<()>>,
+    /// Without Redis: the status each user was last announced with (offline users absent).
+    announced: std::sync::Mutex<HashMap<UserId, Presence>>,
 }
+
+/// How many shards of users take turns at status changes.
+const STATUS_SHARDS: usize = 64;
 
 impl Fanout {
     /// Builds the fan-out whole: with Redis settings, the link to Redis is made and its
@@ -94,6 +109,8 @@ impl Fanout {
                 db,
                 redis: link,
                 runtime: tokio::runtime::Handle::current(),
+                status_turns: (0..STATUS_SHARDS).map(|_| tokio::sync::Mutex::new(())).collect(),
+                announced: std::sync::Mutex::new(HashMap::new()),
             }),
         };
         if let Some(tasks) = tasks {
@@ -129,6 +146,10 @@ impl Fanout {
                     ServerFrame::UserUnblocked { user_id: blocked }
                 };
                 hub.send_to_user(blocker, &frame.encode());
+            }
+            Event::Presence { user_id, status, rooms, peers } => {
+                let frame = ServerFrame::Presence { user_id, status }.encode();
+                self.inner.hub.send_near(&rooms, &peers, &frame);
             }
         }
     }
@@ -236,14 +257,81 @@ impl Fanout {
         }
     }
 
-    /// Everyone present in a room, on any instance.
-    async fn room_users(&self, room: RoomId) -> Vec<User> {
+    /// Everyone present in a room, on any instance, with their presence.
+    async fn room_users(&self, room: RoomId) -> Vec<PresentUser> {
+        let mut users = None;
         if let Some(link) = &self.inner.redis {
-            if let Some(users) = link.room_users(room).await {
-                return self.inner.hub.as_updated(users);
-            }
+            users = link.room_users(room).await.map(|users| self.inner.hub.as_updated(users));
         }
-        self.inner.hub.local_users(room)
+        let users = users.unwrap_or_else(|| self.inner.hub.local_users(room));
+        let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+        let statuses = self.statuses(&ids).await;
+        users
+            .into_iter()
+            .zip(statuses)
+            .map(|(user, status)| PresentUser { user, presence: status.of_present() })
+            .collect()
+    }
+
+    /// The statuses of `users` over all instances (offline for those nobody has seen).
+    pub async fn statuses(&self, users: &[UserId]) -> Vec<Presence> {
+        let hub = &self.inner.hub;
+        let here: Vec<Presence> = users.iter().map(|&u| hub.local_presence(u)).collect();
+        let Some(link) = &self.inner.redis else { return here };
+        match link.statuses(users).await {
+            // This instance's own connections count at once, before their state is recorded.
+            Some(everywhere) => everywhere.into_iter().zip(here).map(|(a, b)| a.max(b)).collect(),
+            None => here,
+        }
+    }
+
+    /// Works out `user`'s status again after one of their connections on this instance came,
+    /// went, or said it is idle or in use; when their status over all instances changed, tells
+    /// those it concerns (see [`Event::Presence`]).
+    pub async fn presence_changed(&self, user: UserId) {
+        let shard = user.0.unsigned_abs() as usize % STATUS_SHARDS;
+        let _turn = self.inner.status_turns[shard].lock().await;
+        let hub = &self.inner.hub;
+        let here = hub.local_presence(user);
+        let changed = match &self.inner.redis {
+            Some(link) => match link.set_status(user, here).await {
+                Ok(changed) => changed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis unavailable: status told on this instance only");
+                    Some((here, hub.rooms_of(user)))
+                }
+            },
+            None => {
+                let mut announced = self.inner.announced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let before = announced.get(&user).copied().unwrap_or(Presence::Offline);
+                if here == Presence::Offline {
+                    announced.remove(&user);
+                } else {
+                    announced.insert(user, here);
+                }
+                (before != here).then(|| (here, hub.rooms_of(user)))
+            }
+        };
+        if let Some((status, rooms)) = changed {
+            self.announce_presence(user, status, rooms).await;
+        }
+    }
+
+    /// Tells the connections in `rooms` and those of `user`'s direct-conversation partners, on
+    /// every instance, that `user`'s status is now `status`.
+    pub(crate) async fn announce_presence(&self, user: UserId, status: Presence, rooms: Vec<RoomId>) {
+        let peers = match self.inner.db.call(move |s| s.dm_peers(user)).await {
+            Ok(peers) => peers,
+            Err(e) => {
+                tracing::warn!(%user, error = %e, "cannot read whom a status change concerns; telling the rooms only");
+                Vec::new()
+            }
+        };
+        let event = Event::Presence { user_id: user, status, rooms, peers };
+        match &self.inner.redis {
+            Some(link) => link.publish(event),
+            None => self.apply(event),
+        }
     }
 
     /// Joins a connection to a room: it gets the member list, and if the user was present
@@ -263,7 +351,13 @@ impl Fanout {
             (true, Some(link)) => link.mark_present(&member.profile(), room).await,
         };
         if announce {
-            let joined = ServerFrame::JoinedRoom { room_id: room, user: member.profile() };
+            // The joining connection is in use, or the user's status says how they are.
+            let presence = match member.is_idle() {
+                false => Presence::Online,
+                true => self.statuses(&[member.user.id]).await[0].of_present(),
+            };
+            let joined =
+                ServerFrame::JoinedRoom { room_id: room, user: PresentUser { user: member.profile(), presence } };
             self.emit(Recipients::RoomExcept { room_id: room, user_id: member.user.id }, joined);
         }
         let users = self.room_users(room).await;

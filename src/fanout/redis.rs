@@ -9,6 +9,11 @@
 //! - `{p}:presence:{room}` — hash, field `{user_id}@{instance}` → user JSON, one per user and
 //!   instance with a connection in the room.
 //! - `{p}:presence:rooms` — set of rooms that have presence entries (for the sweeper).
+//! - `{p}:rooms_of:{user}` — set of the rooms the user is present in on any instance (whom a
+//!   change of their status concerns).
+//! - `{p}:status:{user}` — hash, field `{instance}` → `online` / `idle` for each instance with a
+//!   connection of the user, and field `_` → the status they were last announced with.
+//! - `{p}:status:users` — set of users with a status hash (for the sweeper).
 //! - `{p}:instance:{id}` — heartbeat, expires [`INSTANCE_TTL`] after the instance stops
 //!   renewing it; entries of expired instances are swept and announced as `left_room`.
 //!
@@ -27,7 +32,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::{Event, Fanout};
 use crate::config::RedisSettings;
-use crate::domain::{RoomId, User, UserId};
+use crate::domain::{Presence, RoomId, User, UserId};
 
 /// How long an instance counts as alive after its last heartbeat.
 pub const INSTANCE_TTL: Duration = Duration::from_secs(10);
@@ -50,6 +55,7 @@ struct Envelope {
 const JOIN_SCRIPT: &str = r"
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[4])
 local n = 0
 for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(f, 1, #ARGV[3]) == ARGV[3] then n = n + 1 end
@@ -66,7 +72,39 @@ for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(f, 1, #ARGV[2]) == ARGV[2] then n = n + 1 end
 end
 if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[3]) end
+if n == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
 return n
+";
+
+/// Sets (or, with `offline`, removes) one instance's status of a user and works out the user's
+/// status over every instance: online if any instance says online, idle if any says idle, else
+/// offline. Returns nothing when that is the status last announced; otherwise records it and
+/// returns it followed by the rooms the user is present in, for the announcement.
+const STATUS_SCRIPT: &str = r"
+if ARGV[2] == 'offline' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+local all = redis.call('HGETALL', KEYS[1])
+local now = 'offline'
+for i = 1, #all, 2 do
+  if all[i] ~= '_' then
+    if all[i + 1] == 'online' then now = 'online' elseif now == 'offline' then now = 'idle' end
+  end
+end
+local before = redis.call('HGET', KEYS[1], '_') or 'offline'
+if now == 'offline' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[3])
+else
+  redis.call('HSET', KEYS[1], '_', now)
+  redis.call('SADD', KEYS[2], ARGV[3])
+end
+if now == before then return {} end
+local out = redis.call('SMEMBERS', KEYS[3])
+table.insert(out, 1, now)
+return out
 ";
 
 /// This instance's connection to Redis.
@@ -77,6 +115,7 @@ pub struct RedisLink {
     outgoing: mpsc::Sender<Event>,
     join_script: redis::Script,
     leave_script: redis::Script,
+    status_script: redis::Script,
 }
 
 /// The background tasks of a link, started once the fan-out that they feed exists.
@@ -125,6 +164,7 @@ impl RedisLink {
             outgoing,
             join_script: redis::Script::new(JOIN_SCRIPT),
             leave_script: redis::Script::new(LEAVE_SCRIPT),
+            status_script: redis::Script::new(STATUS_SCRIPT),
         };
         tracing::info!(%instance, prefix = %settings.prefix, "fan-out through Redis");
         let tasks = Tasks { client, parts: link.clone_parts(), queue };
@@ -137,6 +177,7 @@ impl RedisLink {
             prefix: self.prefix.clone(),
             commands: self.commands.clone(),
             leave_script: self.leave_script.clone(),
+            status_script: self.status_script.clone(),
         }
     }
 
@@ -159,6 +200,7 @@ impl RedisLink {
         let user_json = serde_json::to_string(user).expect("users serialize");
         let mut call = self.join_script.key(self.presence_key(room));
         call.key(format!("{}:presence:rooms", self.prefix))
+            .key(format!("{}:rooms_of:{}", self.prefix, user.id))
             .arg(format!("{}@{}", user.id, self.instance))
             .arg(user_json)
             .arg(format!("{}@", user.id))
@@ -194,6 +236,36 @@ impl RedisLink {
         }
     }
 
+    /// Records this instance's status of `user` (its connections' state); when that changes
+    /// the user's status over all instances, returns the new status and the rooms they are
+    /// present in. `Err` when Redis cannot be asked.
+    pub async fn set_status(
+        &self,
+        user: UserId,
+        here: Presence,
+    ) -> redis::RedisResult<Option<(Presence, Vec<RoomId>)>> {
+        set_status(&self.clone_parts(), user, &self.instance, here).await
+    }
+
+    /// The statuses of `users` over all instances, as last announced (offline for anyone Redis
+    /// has no status of), or `None` when Redis cannot say.
+    pub async fn statuses(&self, users: &[UserId]) -> Option<Vec<Presence>> {
+        let mut pipe = redis::pipe();
+        for user in users {
+            pipe.hget(format!("{}:status:{user}", self.prefix), "_");
+        }
+        let mut conn = self.commands.clone();
+        match timed(pipe.query_async::<Vec<Option<String>>>(&mut conn)).await {
+            Ok(found) => Some(
+                found.iter().map(|s| s.as_deref().and_then(Presence::parse).unwrap_or(Presence::Offline)).collect(),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable: presence as this instance sees it");
+                None
+            }
+        }
+    }
+
     /// Everyone present in the room on any live instance, or `None` when Redis cannot say.
     pub async fn room_users(&self, room: RoomId) -> Option<Vec<User>> {
         let mut conn = self.commands.clone();
@@ -217,6 +289,7 @@ struct Parts {
     prefix: String,
     commands: ConnectionManager,
     leave_script: redis::Script,
+    status_script: redis::Script,
 }
 
 async fn timed<T>(fut: impl std::future::Future<Output = redis::RedisResult<T>>) -> redis::RedisResult<T> {
@@ -226,11 +299,32 @@ async fn timed<T>(fut: impl std::future::Future<Output = redis::RedisResult<T>>)
     }
 }
 
+/// Runs the status script for one instance's status of `user` (see [`RedisLink::set_status`]).
+async fn set_status(
+    parts: &Parts,
+    user: UserId,
+    instance: &str,
+    here: Presence,
+) -> redis::RedisResult<Option<(Presence, Vec<RoomId>)>> {
+    let mut conn = parts.commands.clone();
+    let mut call = parts.status_script.key(format!("{}:status:{user}", parts.prefix));
+    call.key(format!("{}:status:users", parts.prefix))
+        .key(format!("{}:rooms_of:{user}", parts.prefix))
+        .arg(instance)
+        .arg(here.as_str())
+        .arg(user.0);
+    let answer: Vec<String> = timed(call.invoke_async(&mut conn)).await?;
+    let Some((status, rooms)) = answer.split_first() else { return Ok(None) };
+    let status = Presence::parse(status).unwrap_or(Presence::Offline);
+    Ok(Some((status, rooms.iter().filter_map(|r| r.parse().ok()).map(RoomId).collect())))
+}
+
 /// Runs the leave script; `Ok(true)` when the user is now absent from every instance.
 async fn leave(parts: &Parts, user: UserId, instance: &str, room: RoomId) -> redis::RedisResult<bool> {
     let mut conn = parts.commands.clone();
     let mut call = parts.leave_script.key(format!("{}:presence:{room}", parts.prefix));
     call.key(format!("{}:presence:rooms", parts.prefix))
+        .key(format!("{}:rooms_of:{user}", parts.prefix))
         .arg(format!("{user}@{instance}"))
         .arg(format!("{user}@"))
         .arg(room.0);
@@ -376,6 +470,27 @@ async fn beat_and_sweep(fanout: &Fanout, parts: &Parts) -> redis::RedisResult<()
             if dead.contains(instance) && leave(parts, user, instance, room).await? {
                 tracing::info!(%room, %user, %instance, "instance stopped answering; user left");
                 fanout.announce_left(room, user);
+            }
+        }
+    }
+    let users: Vec<i64> = timed(conn.smembers(format!("{}:status:users", parts.prefix))).await?;
+    for user in users.into_iter().map(UserId) {
+        let fields: Vec<String> = timed(conn.hkeys(format!("{}:status:{user}", parts.prefix))).await?;
+        for instance in fields.iter().filter(|f| *f != "_") {
+            if !alive.contains(instance) && !dead.contains(instance) {
+                let exists: bool = timed(conn.exists(format!("{}:instance:{instance}", parts.prefix))).await?;
+                if exists {
+                    alive.insert(instance.clone())
+                } else {
+                    dead.insert(instance.clone())
+                };
+            }
+            if !dead.contains(instance) {
+                continue;
+            }
+            if let Some((status, rooms)) = set_status(parts, user, instance, Presence::Offline).await? {
+                tracing::info!(%user, %instance, ?status, "instance stopped answering; user's status changed");
+                fanout.announce_presence(user, status, rooms).await;
             }
         }
     }

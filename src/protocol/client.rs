@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::errors::ProtocolError;
-use crate::domain::{MessageId, RoomId};
+use crate::domain::{Activity, MessageId, RoomId};
 
 /// A frame from a client.
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -60,6 +60,11 @@ pub enum ClientFrame {
         message_id: MessageId,
     },
     Ping,
+    /// Whether this connection is in use (`online`) or idle (its tab hidden, or untouched for a
+    /// while); a connection starts online.
+    Presence {
+        status: Activity,
+    },
     /// Switches the language of this connection's `error` frames (and close reasons); a code
     /// the product does not speak is answered with `unsupported_language`.
     SetLanguage {

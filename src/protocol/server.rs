@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::errors::ErrorCode;
 use super::Frame;
-use crate::domain::{Author, Message, MessageId, ReadState, Room, RoomId, User, UserId};
+use crate::domain::{Author, Message, MessageId, Presence, PresentUser, ReadState, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 
 /// The part of a user shown next to "… печатает".
@@ -22,11 +22,17 @@ pub enum ServerFrame {
     },
     RoomUsersList {
         room_id: RoomId,
-        users: Vec<User>,
+        users: Vec<PresentUser>,
     },
     JoinedRoom {
         room_id: RoomId,
-        user: User,
+        user: PresentUser,
+    },
+    /// A person's presence changed: told to those in a room where they are present and to
+    /// those they have a direct conversation with.
+    Presence {
+        user_id: UserId,
+        status: Presence,
     },
     LeftRoom {
         room_id: RoomId,
@@ -187,7 +193,15 @@ mod tests {
         let frames = [
             ServerFrame::Connected { user: user.clone() },
             ServerFrame::UserUpdated { user: user.clone() },
-            ServerFrame::JoinedRoom { room_id: RoomId(1), user: user.clone() },
+            ServerFrame::JoinedRoom {
+                room_id: RoomId(1),
+                user: PresentUser { user: user.clone(), presence: Presence::Idle },
+            },
+            ServerFrame::RoomUsersList {
+                room_id: RoomId(1),
+                users: vec![PresentUser { user: user.clone(), presence: Presence::Online }],
+            },
+            ServerFrame::Presence { user_id: user.id, status: Presence::Offline },
             ServerFrame::LeftRoom { room_id: RoomId(1), user_id: user.id },
             ServerFrame::UserBlocked { user_id: UserId(2) },
             ServerFrame::UserUnblocked { user_id: UserId(2) },

@@ -55,6 +55,8 @@ pub trait DmStore {
     fn dms(&self, user: UserId) -> Result<Vec<Conversation>, StoreError>;
     /// A room with its `members` filled when it is a direct conversation (as it is otherwise).
     fn with_members(&self, room: Room) -> Result<Room, StoreError>;
+    /// The people `user` has a direct conversation with (whom their presence concerns).
+    fn dm_peers(&self, user: UserId) -> Result<Vec<UserId>, StoreError>;
 }
 
 /// One of a user's direct conversations, as `GET /api/dms` lists it.

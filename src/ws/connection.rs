@@ -118,6 +118,7 @@ async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session:
     let mut shutdown = state.shutdown.clone();
     let (accounts, ping_every) = (state.accounts.clone(), state.config.ws_ping_every);
     let mut dispatch = Dispatcher::new(state, member.clone(), lang);
+    dispatch.open().await;
     let _ = outbox.send(dispatch.hello()).await;
 
     let (mut sink, mut stream) = socket.split();

@@ -78,6 +78,10 @@ impl Dispatcher {
             ClientFrame::JoinRoom { room_id, since } => presence::join_room(state, participant, room_id, since).await,
             ClientFrame::LeaveRoom { room_id } => presence::leave_room(state, participant, room_id).await,
             ClientFrame::Typing { room_id } => presence::typing(state, participant, room_id),
+            ClientFrame::Presence { status } => {
+                presence::set_activity(state, participant, status).await;
+                Ok(())
+            }
             ClientFrame::MarkRead { room_id, message_id } => {
                 reads::mark_read(state, participant, room_id, message_id).await
             }
@@ -143,6 +147,11 @@ impl Dispatcher {
     }
 
     /// Leaves every room; called once the connection has closed.
+    /// The connection is open: its user may have come online.
+    pub async fn open(&self) {
+        presence::connected(&self.state, &self.participant).await;
+    }
+
     pub async fn close(self) {
         presence::disconnect(&self.state, self.participant).await;
     }

@@ -81,7 +81,7 @@ async fn joining_lists_everyone_present_and_announces_the_newcomer_to_the_others
     assert_eq!(announced["room_id"], room);
     assert_eq!(
         announced["user"],
-        json!({ "id": boris.id, "username": boris.username, "city": "Пермь", "avatar_url": null })
+        json!({ "id": boris.id, "username": boris.username, "city": "Пермь", "avatar_url": null, "presence": "online" })
     );
     b.expect_silence().await;
 }

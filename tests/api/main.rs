@@ -30,6 +30,7 @@ mod languages;
 mod limits;
 mod message_changes;
 mod notices;
+mod presence;
 mod profiles;
 mod reads;
 mod resume;

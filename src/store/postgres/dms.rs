@@ -97,4 +97,17 @@ impl DmStore for PostgresStore {
         let (client, prepared) = conn.split();
         with_members(client, prepared, room)
     }
+
+    fn dm_peers(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let rows = prepared
+            .query(
+                client,
+                "SELECT dm_b FROM rooms WHERE dm_a = $1 UNION SELECT dm_a FROM rooms WHERE dm_b = $1",
+                &[&user.0],
+            )
+            .map_err(internal)?;
+        rows.iter().map(|r| r.try_get::<_, i64>(0).map(UserId)).collect::<Result<_, _>>().map_err(internal)
+    }
 }

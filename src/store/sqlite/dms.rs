@@ -90,4 +90,11 @@ impl DmStore for SqliteStore {
     fn with_members(&self, room: Room) -> Result<Room, StoreError> {
         with_members(&*self.conn()?, room)
     }
+
+    fn dm_peers(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        let conn = self.conn()?;
+        conn.prepare_cached("SELECT dm_b FROM rooms WHERE dm_a = ?1 UNION SELECT dm_a FROM rooms WHERE dm_b = ?1")
+            .and_then(|mut s| s.query_map([user.0], |r| r.get(0).map(UserId))?.collect())
+            .map_err(internal)
+    }
 }
