@@ -132,7 +132,7 @@ export class ProfileCard {
       body = [h('h2', { class: 'dialog__title', id: 'profile-card-name', text: t('profile.title') }),
         h('p', { class: 'muted', role: 'status', text: t('profile.loading') })];
     }
-    this.content.replaceChildren(close, ...body);
+    this.content.replaceChildren(close, ...body.filter(Boolean));
     // Redrawn under the focus (the profile arrived, the language changed): keep it in the card.
     if (hadFocus) close.focus();
   }

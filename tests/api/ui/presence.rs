@@ -1,9 +1,9 @@
 //! Presence in the browser. Алиса and Борис are in «Общий чат», and Борис sees a green dot on
 //! her avatar in the member list. She hides her tab: her page says so and the dot turns into a
-//! yellow moon on his page, live; her profile card says «Отошёл». She shows her tab again: green
-//! again. Борис starts a conversation with her: she shows online beside her name in his
-//! conversations, also after he reloads (`GET /api/dms` says so). She closes her page: there
-//! she shows offline.
+//! yellow moon on his page, live; her profile card says «Отошёл» (and nothing where she wrote
+//! no about text). She shows her tab again: green again. Борис starts a conversation with her:
+//! she shows online beside her name in his conversations, also after he reloads (`GET /api/dms`
+//! says so). She closes her page: there she shows offline.
 
 use fantoccini::key::Key;
 use serde_json::json;
@@ -21,12 +21,13 @@ const HIDE: &str = "Object.defineProperty(document, 'visibilityState', { configu
 /// Undoes HIDE: the tab is shown again.
 const SHOW: &str = "delete document.visibilityState; document.dispatchEvent(new Event('visibilitychange'));";
 
-/// Waits until the presence dot at `css` shows `status` and is labelled `label`.
+/// Waits until the presence dot at `css` shows `status`, titled `label` and labelled so for a
+/// screen reader unless it is hidden from one (on the card, the words beside it say it).
 async fn wait_for_dot(browser: &Browser, css: &str, status: &str, label: &str) {
     let script = format!(
         "const dot = document.querySelector({css});
-         return Boolean(dot) && dot.classList.contains({class}) && dot.getAttribute('aria-label') === {label}
-             && dot.title === {label};",
+         return Boolean(dot) && dot.classList.contains({class}) && dot.title === {label}
+             && (dot.getAttribute('aria-hidden') === 'true' || dot.getAttribute('aria-label') === {label});",
         css = json!(css),
         class = json!(format!("presence-dot--{status}")),
         label = json!(label),
@@ -49,6 +50,9 @@ async fn presence(origin: String, alice: Browser, bob: Browser) {
     bob.click(&name).await;
     bob.wait_for_text("#profile-card p.profile-card__presence", "Отошёл").await;
     wait_for_dot(&bob, "#profile-card .presence-dot", "idle", "Отошёл").await;
+    let stray = "return [...document.getElementById('profile-card-content').childNodes]
+        .filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent);";
+    assert_eq!(bob.run(stray).await, json!([]), "no about text, and no «null» in its place");
     bob.chord(&[Key::Escape]).await;
     bob.wait_until("the card to close", "return !document.getElementById('profile-card').open;").await;
 
