@@ -7,7 +7,7 @@
 // keys.js; the profile card is profile-card.js and a changed profile user-updates.js; replying, editing, reacting, jumping to a message and the pins are
 // put together by message-features.js; message search is search.js; unread counts, marking
 // the open room read and the count in the title are unread.js; direct conversations
-// are dms.js; where the unread part of the open room begins is unread-divider.js; whom I
+// are dms.js; online, idle or offline is presence.js; where the unread part of the open room begins is unread-divider.js; whom I
 // blocked (their messages collapsed, the settings' list) is blocks.js and blocked-list.js.
 // They all work on one state object (chat-state.js).
 import * as api from './api.js';
@@ -25,7 +25,7 @@ import { RoomDialog } from './dialog.js';
 import { SearchPanel } from './search.js';
 import { followOtherTabs } from './language.js';
 import { t, onLangChange } from './i18n.js';
-import { Drawers } from './drawers.js';
+import { Drawers, isDesktop } from './drawers.js';
 import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
 import { paintProfile } from './people.js';
@@ -41,6 +41,7 @@ import { Blocks } from './blocks.js';
 import { ProfileCard } from './profile-card.js';
 import { settingsDialog } from './settings-dialog.js';
 import { applyUserUpdate } from './user-updates.js';
+import { PresenceReporter } from './presence.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -271,8 +272,9 @@ const divider = new UnreadDivider({
   state, me, messages, unread, bar: byId('unread-bar'), jumpTo: (roomId, id) => features.jumper.jumpTo(roomId, id),
 });
 
+const presenceReporter = new PresenceReporter({ send: (frame) => socket.send(frame) });
 const frames = frameHandlers({
-  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms,
+  state, me, onMe: () => showMe(), resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, presenceReporter,
   onPinsChanged: () => features.pins.changed(),
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
@@ -286,10 +288,6 @@ function userUpdateTargets() {
 }
 
 // ---- rooms -----------------------------------------------------------------------
-
-function isDesktop() {
-  return window.matchMedia('(min-width: 768px) and (hover: hover)').matches;
-}
 
 /**
  * Shows room `roomId`: leaves the old room on the socket, resets the panes and

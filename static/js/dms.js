@@ -1,11 +1,12 @@
 // dms.js — owns the direct conversations on the page: loading them into the
 // room list (GET /api/dms, on every connection: one may have started while we
-// were away), a `direct_message` frame (a message in a conversation this page
+// were away; it says whether each other person is online, for presence.js), a `direct_message` frame (a message in a conversation this page
 // has not joined: the sidebar entry appears or moves up and its unread count
 // grows), and starting one from a profile card's «Написать» (the
 // `discock:write-to` event: POST /api/dms, then the conversation opens).
 import * as api from './api.js';
 import { t } from './i18n.js';
+import { presences } from './presence.js';
 
 export class DirectMessages {
   /**
@@ -42,6 +43,7 @@ export class DirectMessages {
       return;
     }
     if (generation !== this.generation || !Array.isArray(conversations)) return;
+    for (const { user, presence } of conversations) if (user && presence) presences.set(user.id, presence);
     this.rooms.setConversations(conversations);
     this.unread.paint();
   }

@@ -5,6 +5,11 @@
 // and closing puts focus back on the button that opened it. A closed drawer is
 // inert too, so Tab never wanders into a panel that is off screen.
 
+/** Whether the page is in the desktop layout (wide, with a pointer that hovers): no drawers, and the composer takes the focus. */
+export function isDesktop() {
+  return window.matchMedia('(min-width: 768px) and (hover: hover)').matches;
+}
+
 export class Drawers {
   /**
    * @param {object} o

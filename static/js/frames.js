@@ -2,6 +2,7 @@
 // handler map (members coming and going, typing, new messages — confirming
 // ours from the outbox, counting unread ones —, read markers moved elsewhere, messages in
 // direct conversations not open here, room changes, profile and avatar changes (user-updates.js),
+// who is online, idle or offline (presence.js),
 // errors; the frames about existing
 // messages are message-frames.js's, merged in). Which logged frames apply is
 // resume.js's call; the handlers only pass each frame to the piece that shows
@@ -11,6 +12,7 @@
 import { t } from './i18n.js';
 import { messageFrameHandlers, messagePosted } from './message-frames.js';
 import { userUpdated, usersSeen } from './people.js';
+import { presences } from './presence.js';
 
 /** Error codes of the frames about messages (edit, delete, react, pin, reply): shown as they come. */
 const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emoji', 'too_many_reactions']);
@@ -30,13 +32,14 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
  * @param {import('./notify.js').Toasts} o.toasts
  * @param {import('./unread.js').Unread} o.unread
  * @param {import('./dms.js').DirectMessages} o.dms
+ * @param {import('./presence.js').PresenceReporter} o.presenceReporter  says idle again to a new connection
  * @param {() => void} o.onPinsChanged  a message of the open room was pinned, unpinned or deleted
  * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted
  * @param {(messageId: number, emoji?: string) => void} o.onReactorsChanged  who reacted to a message may have changed
  * @param {(user: object) => void} o.onUserUpdated  someone changed their profile
  * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
  */
-export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, onPinsChanged, onDeleted, onReactorsChanged, onUserUpdated }) {
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, presenceReporter, onPinsChanged, onDeleted, onReactorsChanged, onUserUpdated }) {
   /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
   function newMessage({ message, seq }) {
     if (!message || message.id === undefined) return;
@@ -68,13 +71,18 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
         me.avatar_url = frame.user.avatar_url ?? null;
         onMe();
       }
+      presenceReporter.connected();
     },
     room_users_list(frame) {
       resume.answered(Number(frame.room_id));
-      if (Array.isArray(frame.users)) usersSeen(frame.users);
+      if (Array.isArray(frame.users)) {
+        usersSeen(frame.users);
+        presences.inRoom(frame.users);
+      }
       if (frame.room_id === state.currentRoomId && Array.isArray(frame.users)) members.setAll(frame.users);
     },
     joined_room(frame) {
+      if (frame.user) presences.inRoom([frame.user]);
       if (frame.room_id === state.currentRoomId && frame.user) members.add(frame.user);
     },
     left_room(frame) {
@@ -84,6 +92,9 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       }
     },
     new_message: newMessage,
+    presence(frame) {
+      presences.set(frame.user_id, frame.status);
+    },
     user_updated(frame) {
       if (!frame.user) return;
       // Every avatar of theirs on the page (messages, members, mentions) follows, and so do

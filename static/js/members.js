@@ -1,12 +1,13 @@
 // members.js — owns the right-hand member list of the open room: who is in it
 // (from room_users_list / joined_room / left_room; user_updated changes a city), sorted by username in the
-// page's language, each with their city and a presence dot, and the count
+// page's language, each with their city and a presence dot (presence.js), and the count
 // («3 участника в комнате»). While the connection is down the list may be out
 // of date: it says so and greys the dots until the room's next room_users_list.
 // A name or avatar opens the person's profile card (data-profile-id, profile-card.js).
 import { h } from './dom.js';
 import { t, onLangChange, formatNumber, compareText } from './i18n.js';
 import { avatar, cityBadge } from './people.js';
+import { presenceDot } from './presence.js';
 
 export class MemberList {
   /**
@@ -91,7 +92,7 @@ export class MemberList {
     this.list.replaceChildren(...users.map((user) => h('li', { class: 'member' },
       h('div', { class: 'member__avatar', dataset: { profileId: user.id } },
         avatar(user, 'sm'),
-        h('span', { class: 'member__presence', 'aria-hidden': 'true' })),
+        presenceDot(user.id, 'member__presence')),
       h('div', { class: 'member__info' },
         h('div', { class: 'member__name' },
           h('button', { class: 'member__open', type: 'button', dataset: { profileId: user.id }, text: user.username }),

@@ -1,7 +1,8 @@
 // profile-card.js — owns the profile card: a click on a person's name or avatar
 // anywhere in the chat (an element with data-profile-id: message headers, the
 // member list) opens a small dialog with their avatar, name, city, presence,
-// about text and the day they joined, read from GET /api/users/{id}. On someone
+// about text and the day they joined, read from GET /api/users/{id} (the presence, which
+// then follows live, is presence.js's). On someone
 // else's card, «Написать» and «Заблокировать» only announce the wish as DOM
 // events (`discock:write-to`, `discock:block`, detail {user}) for whichever
 // module handles them. Escape or a click outside closes it, and the focus goes
@@ -12,6 +13,7 @@ import { t, lang, onLangChange } from './i18n.js';
 import { avatar, cityBadge } from './people.js';
 import { icon } from './icons.js';
 import { showModal, closeModal } from './dialog.js';
+import { presences, presenceDot, presenceText } from './presence.js';
 
 export class ProfileCard {
   /**
@@ -65,6 +67,7 @@ export class ProfileCard {
       const profile = await api.getUser(id);
       if (token !== this.token) return;
       this.profile = profile;
+      presences.set(profile.id, profile.presence);
     } catch (err) {
       if (token !== this.token) return;
       this.failed = err?.message || t('profile.load-failed');
@@ -102,7 +105,6 @@ export class ProfileCard {
     let body;
     if (p) {
       const mine = Number(p.id) === this.me.id;
-      const online = p.presence === 'online';
       const user = { id: Number(p.id), username: p.username, city: p.city, avatar_url: p.avatar_url ?? null };
       const announce = (type) => () => {
         document.dispatchEvent(new CustomEvent(type, { detail: { user } }));
@@ -112,11 +114,11 @@ export class ProfileCard {
         h('div', { class: 'profile-card__head' },
           h('div', { class: 'member__avatar profile-card__avatar' },
             avatar(user),
-            h('span', { class: `member__presence profile-card__presence--${online ? 'online' : 'offline'}`, 'aria-hidden': 'true' })),
+            presenceDot(p.id, 'profile-card__dot', { decorative: true })),
           h('div', { class: 'profile-card__who' },
             h('h2', { class: 'dialog__title profile-card__name', id: 'profile-card-name', text: p.username }),
             cityBadge(p.city),
-            h('p', { class: 'profile-card__presence muted', text: online ? t('profile.online') : t('profile.offline') }))),
+            presenceText(p.id, { class: 'profile-card__presence muted' }))),
         p.about ? h('p', { class: 'profile-card__about', text: p.about }) : null,
         h('p', { class: 'profile-card__since muted', text: t('profile.since', { date: joinedOn(p.created_at) }) }),
         mine ? null : h('div', { class: 'profile-card__actions' },
@@ -130,7 +132,7 @@ export class ProfileCard {
       body = [h('h2', { class: 'dialog__title', id: 'profile-card-name', text: t('profile.title') }),
         h('p', { class: 'muted', role: 'status', text: t('profile.loading') })];
     }
-    this.content.replaceChildren(close, ...body);
+    this.content.replaceChildren(close, ...body.filter(Boolean));
     // Redrawn under the focus (the profile arrived, the language changed): keep it in the card.
     if (hadFocus) close.focus();
   }

@@ -1,6 +1,6 @@
 // rooms.js — owns the rooms the user can see: the sidebar lists (public rooms
-// in creation order; direct conversations, named after the other person, the
-// most recent first; both updated live), which one is highlighted, how unread ones are
+// in creation order; direct conversations, named after the other person with
+// their presence dot (presence.js), the most recent first; both updated live), which one is highlighted, how unread ones are
 // marked (bold; a badge with the mentions, or with every unread message of a
 // conversation; the counts are unread.js's), the header of the
 // open room (name, description, the creator's rename/delete buttons), and the
@@ -9,6 +9,7 @@ import { h } from './dom.js';
 import { t, onLangChange } from './i18n.js';
 import { countText, mentionsLabel } from './unread.js';
 import { avatar } from './people.js';
+import { presenceDot } from './presence.js';
 
 function byCreation(a, b) {
   const ta = Date.parse(a.created_at);
@@ -229,10 +230,12 @@ export class RoomList {
         'aria-current': room.id === this.activeId ? 'page' : null,
         dataset: { roomId: room.id },
       },
+      room.kind === 'dm' ? null : h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
+      h('span', { class: 'room-link__name', text: room.name }),
+      // After the name, so a screen reader says «Алиса, в сети»; the stylesheet puts it first.
       room.kind === 'dm'
-        ? avatar(room.peer, 'xs')
-        : h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
-      h('span', { class: 'room-link__name', text: room.name })),
+        ? h('span', { class: 'room-link__avatar' }, avatar(room.peer, 'xs'), room.peer ? presenceDot(room.peer.id, 'room-link__presence') : null)
+        : null),
     );
     const all = this.all();
     this.list.replaceChildren(...all.filter((r) => r.kind !== 'dm').map(item));

@@ -26,6 +26,7 @@
 //! hidden tab and mutes the conversation.
 //! `ui/blocks.rs` collapses the messages of someone blocked, and reveals one on demand.
 //! `ui/profiles.rs` opens a person's profile card from the member list.
+//! `ui/presence.rs` shows someone online, away while their tab is hidden, and offline once gone.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -44,6 +45,7 @@ mod format;
 mod language;
 mod messages;
 mod notifications;
+mod presence;
 mod profiles;
 mod search;
 mod unread;
