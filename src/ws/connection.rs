@@ -47,7 +47,7 @@ type Socket = WebSocketStream<TokioIo<Upgraded>>;
 /// default 128 KiB, which `warp::ws` cannot change) holds several client frames (they are a
 /// few hundred bytes) and grows only while a larger one arrives; it was the largest part of an
 /// idle connection's memory.
-/// Outgoing frames collect in a write buffer of up to 16 KiB and go out in one `write` when the
+/// Outgoing frames collect in a write buffer of up to 2 KiB and go out in one `write` when the
 /// outbox runs dry (see `write_loop`): a busy connection then costs one system call per batch
 /// instead of one per frame.
 pub fn socket_config() -> WebSocketConfig {
@@ -60,13 +60,17 @@ pub fn socket_config() -> WebSocketConfig {
 }
 
 /// Frames are written once this many bytes are buffered, or when the outbox is empty.
-const WRITE_BATCH_BYTES: usize = 16 * 1024;
+/// tungstenite's output buffer keeps the largest size it ever reached for as long as the
+/// connection lives, so this bounds every connection's memory: with pieces of at most
+/// [`FRAGMENT_BYTES`] it never holds much more than 2 + 1 KiB (at 16 KiB, one member list of a
+/// hundred people made it keep 16 KiB or more).
+const WRITE_BATCH_BYTES: usize = 2 * 1024;
 /// Text messages longer than this go out as WebSocket fragments of at most this size
 /// (RFC 6455 §5.4; browsers and WebSocket libraries reassemble them). tungstenite encodes a
 /// whole frame into its output buffer and never shrinks that buffer, so without this one large
 /// message, such as the member list of a room with thousands of people, would stay allocated
 /// in its connection for as long as the connection lives.
-const FRAGMENT_BYTES: usize = 4 * 1024;
+const FRAGMENT_BYTES: usize = 1024;
 
 /// Wraps an upgraded HTTP connection, opened by `user` with `session` (its stored hash), and
 /// serves it, speaking `lang` to it, until it ends; the user's slot among their open sockets is
@@ -117,11 +121,14 @@ async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session:
     let member = state.fanout.hub().connect(user, session, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     // Before the first frame is read, so before the connection can join a room and hear typing.
-    crate::chat::blocks::load_for_connection(&state, &member).await;
+    // The steps before and after the loops are boxed: a future awaited inline is part of this
+    // task's state for as long as the connection lives, and these (database and Redis calls)
+    // are larger than everything else it holds.
+    Box::pin(crate::chat::blocks::load_for_connection(&state, &member)).await;
     let mut shutdown = state.shutdown.clone();
     let (accounts, ping_every) = (state.accounts.clone(), state.config.ws_ping_every);
     let mut dispatch = Dispatcher::new(state, member.clone(), lang);
-    dispatch.open().await;
+    Box::pin(dispatch.open()).await;
 
     let (mut sink, mut stream) = socket.split();
     let end = tokio::select! {
@@ -156,7 +163,7 @@ async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session:
             linger(socket.into_inner()).await;
         }
     }
-    dispatch.close().await;
+    Box::pin(dispatch.close()).await;
     tracing::debug!(conn = member.id, "disconnected");
 }
 
