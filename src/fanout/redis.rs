@@ -13,7 +13,8 @@
 //!   change of their status concerns).
 //! - `{p}:status:{user}` — hash, field `{instance}` → `online` / `idle` for each instance with a
 //!   connection of the user, and field `_` → the status they were last announced with.
-//! - `{p}:status:users` — set of users with a status hash (for the sweeper).
+//! - `{p}:status_by:{instance}` — set of the users the instance has a status part of, and
+//!   `{p}:status:instances` — set of those instances (for the sweeper).
 //! - `{p}:instance:{id}` — heartbeat, expires [`INSTANCE_TTL`] after the instance stops
 //!   renewing it; entries of expired instances are swept and announced as `left_room`.
 //!
@@ -94,12 +95,16 @@ for i = 1, #all, 2 do
   end
 end
 local before = redis.call('HGET', KEYS[1], '_') or 'offline'
-if now == 'offline' then
-  redis.call('DEL', KEYS[1])
+if ARGV[2] == 'offline' then
   redis.call('SREM', KEYS[2], ARGV[3])
 else
-  redis.call('HSET', KEYS[1], '_', now)
   redis.call('SADD', KEYS[2], ARGV[3])
+  redis.call('SADD', KEYS[4], ARGV[1])
+end
+if now == 'offline' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('HSET', KEYS[1], '_', now)
 end
 if now == before then return {} end
 local out = redis.call('SMEMBERS', KEYS[3])
@@ -308,8 +313,9 @@ async fn set_status(
 ) -> redis::RedisResult<Option<(Presence, Vec<RoomId>)>> {
     let mut conn = parts.commands.clone();
     let mut call = parts.status_script.key(format!("{}:status:{user}", parts.prefix));
-    call.key(format!("{}:status:users", parts.prefix))
+    call.key(format!("{}:status_by:{instance}", parts.prefix))
         .key(format!("{}:rooms_of:{user}", parts.prefix))
+        .key(format!("{}:status:instances", parts.prefix))
         .arg(instance)
         .arg(here.as_str())
         .arg(user.0);
@@ -452,47 +458,59 @@ async fn beat_and_sweep(fanout: &Fanout, parts: &Parts) -> redis::RedisResult<()
     )
     .await?;
     let rooms: Vec<i64> = timed(conn.smembers(format!("{}:presence:rooms", parts.prefix))).await?;
-    let mut alive: HashSet<String> = HashSet::from([parts.instance.clone()]);
-    let mut dead: HashSet<String> = HashSet::new();
+    let mut instances = Liveness::new(parts);
     for room in rooms.into_iter().map(RoomId) {
         let fields: Vec<String> = timed(conn.hkeys(format!("{}:presence:{room}", parts.prefix))).await?;
         for field in fields {
             let Some((user, instance)) = field.split_once('@') else { continue };
             let Ok(user) = user.parse::<i64>().map(UserId) else { continue };
-            if !alive.contains(instance) && !dead.contains(instance) {
-                let exists: bool = timed(conn.exists(format!("{}:instance:{instance}", parts.prefix))).await?;
-                if exists {
-                    alive.insert(instance.to_owned())
-                } else {
-                    dead.insert(instance.to_owned())
-                };
-            }
-            if dead.contains(instance) && leave(parts, user, instance, room).await? {
+            if instances.dead(&mut conn, instance).await? && leave(parts, user, instance, room).await? {
                 tracing::info!(%room, %user, %instance, "instance stopped answering; user left");
                 fanout.announce_left(room, user);
             }
         }
     }
-    let users: Vec<i64> = timed(conn.smembers(format!("{}:status:users", parts.prefix))).await?;
-    for user in users.into_iter().map(UserId) {
-        let fields: Vec<String> = timed(conn.hkeys(format!("{}:status:{user}", parts.prefix))).await?;
-        for instance in fields.iter().filter(|f| *f != "_") {
-            if !alive.contains(instance) && !dead.contains(instance) {
-                let exists: bool = timed(conn.exists(format!("{}:instance:{instance}", parts.prefix))).await?;
-                if exists {
-                    alive.insert(instance.clone())
-                } else {
-                    dead.insert(instance.clone())
-                };
-            }
-            if !dead.contains(instance) {
-                continue;
-            }
-            if let Some((status, rooms)) = set_status(parts, user, instance, Presence::Offline).await? {
+    // Statuses: per instance, not per user, so a sweep costs the same with 10 or 10,000 people.
+    let with_status: Vec<String> = timed(conn.smembers(format!("{}:status:instances", parts.prefix))).await?;
+    for instance in with_status {
+        if !instances.dead(&mut conn, &instance).await? {
+            continue;
+        }
+        let users: Vec<i64> = timed(conn.smembers(format!("{}:status_by:{instance}", parts.prefix))).await?;
+        for user in users.into_iter().map(UserId) {
+            if let Some((status, rooms)) = set_status(parts, user, &instance, Presence::Offline).await? {
                 tracing::info!(%user, %instance, ?status, "instance stopped answering; user's status changed");
                 fanout.announce_presence(user, status, rooms).await;
             }
         }
+        let _: () = timed(conn.srem(format!("{}:status:instances", parts.prefix), &instance)).await?;
     }
     Ok(())
+}
+
+/// Which instances are alive, asked of Redis once per instance and sweep.
+struct Liveness {
+    prefix: String,
+    alive: HashSet<String>,
+    dead: HashSet<String>,
+}
+
+impl Liveness {
+    fn new(parts: &Parts) -> Liveness {
+        Liveness { prefix: parts.prefix.clone(), alive: HashSet::from([parts.instance.clone()]), dead: HashSet::new() }
+    }
+
+    /// Whether the instance's heartbeat has expired.
+    async fn dead(&mut self, conn: &mut ConnectionManager, instance: &str) -> redis::RedisResult<bool> {
+        if self.alive.contains(instance) {
+            return Ok(false);
+        }
+        if self.dead.contains(instance) {
+            return Ok(true);
+        }
+        let exists: bool = timed(conn.exists(format!("{}:instance:{instance}", self.prefix))).await?;
+        let known = if exists { &mut self.alive } else { &mut self.dead };
+        known.insert(instance.to_owned());
+        Ok(!exists)
+    }
 }

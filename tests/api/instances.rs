@@ -59,6 +59,18 @@ pub(crate) async fn two_instances() -> Option<(TestApp, TestApp)> {
     Some((a, b))
 }
 
+/// One instance of a deployment on the shared Redis, with the Redis URL and the deployment's
+/// key prefix, for a test that plays the part of a dead instance by writing keys itself.
+async fn one_instance() -> Option<(TestApp, String, String)> {
+    let redis = redis_url();
+    if !redis_or_skip(&redis).await {
+        return None;
+    }
+    let env = deployment(&redis);
+    let prefix = env[1].1.clone();
+    Some((spawn_app_with_env(&as_refs(&env)).await, redis, prefix))
+}
+
 fn ids(users: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> = users.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
     ids.sort();
@@ -300,13 +312,7 @@ async fn an_instance_serves_its_own_sockets_without_redis_and_catches_up_when_re
 async fn someone_whose_instance_died_disappears_from_the_room() {
     Backend::Postgres
         .run(async {
-            let redis = redis_url();
-            if !redis_or_skip(&redis).await {
-                return;
-            }
-            let env = deployment(&redis);
-            let prefix = env[1].1.clone();
-            let a = spawn_app_with_env(&as_refs(&env)).await;
+            let Some((a, redis, prefix)) = one_instance().await else { return };
             let anna = TestUser::register(&a).await;
             let room = a.default_room(&anna).await;
             // A user present only on an instance that has stopped renewing its heartbeat.
@@ -419,13 +425,7 @@ async fn edits_reactions_and_deletions_reach_the_other_instance_in_the_rooms_ord
 async fn the_status_a_dead_instance_left_behind_is_swept_and_its_user_goes_offline() {
     Backend::Postgres
         .run(async {
-            let redis = redis_url();
-            if !redis_or_skip(&redis).await {
-                return;
-            }
-            let env = deployment(&redis);
-            let prefix = env[1].1.clone();
-            let a = spawn_app_with_env(&as_refs(&env)).await;
+            let Some((a, redis, prefix)) = one_instance().await else { return };
             let anna = TestUser::register(&a).await;
             let boris = TestUser::register(&a).await;
             assert_eq!(anna.post_json("/api/dms", &json!({ "user_id": boris.id })).await.status(), 201);
@@ -442,8 +442,14 @@ async fn the_status_a_dead_instance_left_behind_is_swept_and_its_user_goes_offli
                 .await
                 .unwrap();
             let _: () = redis::cmd("SADD")
-                .arg(format!("{prefix}:status:users"))
+                .arg(format!("{prefix}:status_by:dead-instance"))
                 .arg(boris.id)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            let _: () = redis::cmd("SADD")
+                .arg(format!("{prefix}:status:instances"))
+                .arg("dead-instance")
                 .query_async(&mut conn)
                 .await
                 .unwrap();
@@ -467,6 +473,9 @@ async fn the_status_a_dead_instance_left_behind_is_swept_and_its_user_goes_offli
             let left: bool =
                 redis::cmd("EXISTS").arg(format!("{prefix}:status:{}", boris.id)).query_async(&mut conn).await.unwrap();
             assert!(!left, "nothing of his status is left in Redis");
+            let instances: Vec<String> =
+                redis::cmd("SMEMBERS").arg(format!("{prefix}:status:instances")).query_async(&mut conn).await.unwrap();
+            assert!(!instances.contains(&"dead-instance".to_owned()), "the dead instance is forgotten: {instances:?}");
         })
         .await
 }
