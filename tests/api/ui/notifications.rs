@@ -42,6 +42,9 @@ async fn notified(origin: String, alice: Browser, bob: Browser) {
 
     // Алиса turns notifications on in the settings.
     alice.click("#open-settings").await;
+    // The settings scroll inside their dialog; WebDriver scrolls the toggle only until its edge
+    // shows, where the dialog's own edge can still cover it.
+    alice.run("document.getElementById('notifications-toggle').scrollIntoView({ block: 'center' });").await;
     alice.click("#notifications-toggle").await;
     alice.wait_until("the choice kept", "return localStorage.getItem('discock_notifications') === 'on';").await;
     alice.click("#settings-done").await;
