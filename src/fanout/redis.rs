@@ -255,6 +255,9 @@ impl RedisLink {
     /// The statuses of `users` over all instances, as last announced (offline for anyone Redis
     /// has no status of), or `None` when Redis cannot say.
     pub async fn statuses(&self, users: &[UserId]) -> Option<Vec<Presence>> {
+        if users.is_empty() {
+            return Some(Vec::new());
+        }
         let mut pipe = redis::pipe();
         for user in users {
             pipe.hget(format!("{}:status:{user}", self.prefix), "_");
