@@ -1,7 +1,7 @@
 // chat.js — entry point of the chat page. Owns the session state and the
 // flow between the pieces: which room is open (URL, panes; resume.js keeps it
-// in step with the room's event log), the connection coming and going, and
-// start-up. The outbox of messages not yet stored is outbox.js; creating,
+// in step with the room's event log), and start-up. Leaving, back and forward are
+// page-life.js; the connection coming and going is connection-flow.js. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
 // keys.js; the profile card is profile-card.js and a changed profile user-updates.js; replying, editing, reacting, jumping to a message and the pins are
@@ -42,6 +42,8 @@ import { ProfileCard } from './profile-card.js';
 import { settingsDialog } from './settings-dialog.js';
 import { applyUserUpdate } from './user-updates.js';
 import { PresenceReporter } from './presence.js';
+import { watchPageLife } from './page-life.js';
+import { ConnectionFlow } from './connection-flow.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -193,11 +195,11 @@ const banner = new ConnectionBanner({
 
 const socket = new ChatSocket({
   url: socketUrl(),
-  onOpen: (info) => handleOpen(info),
-  onFrame: (frame) => handleFrame(frame),
+  onOpen: (info) => connection.opened(info),
+  onFrame: (frame) => connection.frame(frame),
   onState: (socketState, info) => {
     banner.update(socketState, info);
-    if (socketState !== 'open') handleDisconnect();
+    if (socketState !== 'open') connection.lost();
   },
   checkSession: () => api.getMe(),
   onSessionEnded: () => {
@@ -283,6 +285,10 @@ const frames = frameHandlers({
 for (const [type, handler] of Object.entries(blocks.frameHandlers())) frames.set(type, handler);
 
 /** What shows a person, for a change to their profile. */
+const connection = new ConnectionFlow({
+  state, resume, unread, notifications, dms, blocks, outbox, roomActions, members, typing, frames: () => frames,
+});
+
 function userUpdateTargets() {
   return { me, onMe: () => showMe(), members, messages, card: profileCard };
 }
@@ -371,37 +377,6 @@ function sendTyping() {
   if (socket.send({ type: 'typing', room_id: state.currentRoomId })) state.lastTypingAt = now;
 }
 
-// ---- socket events ------------------------------------------------------------
-
-async function handleOpen({ reconnected }) {
-  // Rejoin the open room from lastSeq: the server replays what we missed, then goes on live.
-  resume.connected({ reconnected });
-  unread.refresh(); // what came while we were away is in no frame
-  notifications.load();
-  if (reconnected) dms.load(); // nor a conversation started meanwhile (the first load is loadRooms's)
-  blocks.refresh(); // blocks made meanwhile on another device too
-  if (!reconnected || state.currentRoomId === null) {
-    outbox.flush();
-    return;
-  }
-  // Room creations and deletions are not in a room's log: re-read the list before resending.
-  await roomActions.refresh();
-  outbox.flush();
-}
-
-function handleDisconnect() {
-  resume.forgetConnection();
-  members.markStale();
-  typing.reset();
-  outbox.requeue();
-}
-
-function handleFrame(frame) {
-  // A type not listed is ignored: newer server, older page.
-  frames.get(frame.type)?.(frame);
-  notifications.frame(frame);
-}
-
 // ---- page ------------------------------------------------------------------------
 
 function showMe() {
@@ -425,31 +400,12 @@ async function loadRooms() {
 function start() {
   showMe();
   byId('create-room').addEventListener('click', () => roomActions.create());
-  byId('logout-form').addEventListener('submit', (event) => {
-    if (outbox.size && !window.confirm(t('chat.logout-confirm'))) {
-      event.preventDefault();
-      return;
-    }
-    state.leaving = true;
-    socket.stop();
-  });
-  window.addEventListener('popstate', () => {
-    const id = roomIdFromUrl() ?? defaultRoomId;
-    openRoom(id, { history: 'none', around: messageIdFromUrl() });
-  });
-  window.addEventListener('pagehide', () => socket.stop());
-  window.addEventListener('pageshow', (event) => {
-    if (event.persisted) socket.start();
+  watchPageLife({
+    state, outbox, socket,
+    onNavigate: () => openRoom(roomIdFromUrl() ?? defaultRoomId, { history: 'none', around: messageIdFromUrl() }),
   });
   onLangChange(() => relabelRoom());
   followOtherTabs();
-  window.addEventListener('beforeunload', (event) => {
-    // Unsent messages would be lost: let the browser ask.
-    if (outbox.size && !state.leaving) {
-      event.preventDefault();
-      event.returnValue = '';
-    }
-  });
 
   socket.start();
   loadRooms();
