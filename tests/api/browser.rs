@@ -421,6 +421,18 @@ impl Browser {
     }
 
     /// Waits until the element's visible text is exactly `expected`.
+    /// Opens the conversation with user `id` (named `name`) as a profile card's «Написать»
+    /// does (the `discock:write-to` event); returns its room id once the page shows it.
+    pub async fn write_to(&self, id: &Value, name: &str) -> Value {
+        self.run(&format!(
+            "document.dispatchEvent(new CustomEvent('discock:write-to', {{ detail: {{ user: {{ id: {id} }} }} }}));"
+        ))
+        .await;
+        self.wait_for_text("#room-name", name).await;
+        self.wait_until("the conversation's address", "return /[?]room=\\d+$/.test(location.search);").await;
+        self.run("return Number(new URLSearchParams(location.search).get('room'));").await
+    }
+
     pub async fn wait_for_text(&self, css: &str, expected: &str) {
         let start = Instant::now();
         loop {

@@ -20,13 +20,7 @@ async fn direct_message(origin: String, alice: Browser, bob: Browser) {
     let alice_id = alice.run("return Number(document.body.dataset.userId);").await;
 
     // Борис writes to her as a profile card's «Написать» button would ask.
-    bob.run(&format!(
-        "document.dispatchEvent(new CustomEvent('discock:write-to', {{ detail: {{ user: {{ id: {alice_id} }} }} }}));"
-    ))
-    .await;
-    bob.wait_for_text("#room-name", "Алиса").await;
-    bob.wait_until("the conversation's address", "return /[?]room=\\d+$/.test(location.search);").await;
-    let room = bob.run("return Number(new URLSearchParams(location.search).get('room'));").await;
+    let room = bob.write_to(&alice_id, "Алиса").await;
     let link = format!("#dm-list a[data-room-id='{room}']");
     bob.wait_for(&link).await;
     assert!(bob.count(&format!("#room-list a[data-room-id='{room}']")).await == 0, "not among the rooms");

@@ -68,13 +68,7 @@ async fn presence(origin: String, alice: Browser, bob: Browser) {
     );
 
     // Борис starts a conversation with her, as her card's «Написать» does.
-    bob.run(&format!(
-        "document.dispatchEvent(new CustomEvent('discock:write-to', {{ detail: {{ user: {{ id: {alice_id} }} }} }}));"
-    ))
-    .await;
-    bob.wait_for_text("#room-name", "Алиса").await;
-    bob.wait_until("the conversation's address", "return /[?]room=\\d+$/.test(location.search);").await;
-    let room = bob.run("return Number(new URLSearchParams(location.search).get('room'));").await;
+    let room = bob.write_to(&alice_id, "Алиса").await;
     let link = format!("#dm-list a[data-room-id='{room}']");
     let in_dms = format!("{link} .presence-dot");
     wait_for_dot(&bob, &in_dms, "online", "В сети").await;
