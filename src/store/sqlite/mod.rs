@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/sqlite/011_profiles.sql")),
     (12, include_str!("../migrations/sqlite/012_avatars.sql")),
     (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
+    (14, include_str!("../migrations/sqlite/014_canonical_cities.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
