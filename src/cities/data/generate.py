@@ -27,20 +27,22 @@ Inputs (GeoNames data, CC BY 4.0):
 Selection: every city of cities15000, plus the cities1000 rows of the former USSR
 (RU UA BY KZ UZ TM KG TJ AZ AM GE MD LT LV EE). Cities without a timezone are dropped.
 
-Names, in this order, deterministic:
+Names (every rule is deterministic):
   * "Russian-alphabet" text: only the 33 Russian letters (no і ї є ґ ў ә ғ қ ң ө ұ ү
     һ or any other Cyrillic letter, no Latin letter) plus spaces, hyphens, dots,
-    apostrophes, brackets and digits, with at least one letter, starting with a
-    capital letter.
+    brackets and digits, with at least one letter, starting with a
+    capital letter. Apostrophes are not allowed: Ukrainian and Belarusian write
+    one where Russian writes ъ or ь.
   * name_en = the en catalogue's name, else GeoNames `name`.
-  * name_ru = the ru catalogue's name when it contains Cyrillic and no Latin letter
-    (counted "mo"); else the best Russian-alphabet alternate name (counted
+  * name_ru = the ru catalogue's name when it is written in Russian letters only
+    (Cyrillic, no Latin and no і ї є ў ә …; counted "mo"); else the best Russian-alphabet alternate name (counted
     "heuristic"); else name_en (counted "fallback").
     The heuristic romanizes each candidate (a fixed BGN-like table: ж zh, х kh,
     ц ts, ч ch, ш sh, щ shch, ю yu, я ya, й/ы y, ъ/ь dropped, ё/э e) and scores it
     with difflib.SequenceMatcher.ratio() against the ASCII-folded name_en and
     GeoNames `name` (the higher of the two). The best score wins if it is at
-    least 0.5; ties go to the shorter name, then to the smaller string.
+    least 0.5; ties go to a name without the Ukrainian/Belarusian spellings
+    "ськ", "цьк", "зьк", "ьо", then to the shorter name, then to the smaller string.
     Candidates come from alternatenames after the alias filters below.
   * aliases, "|"-joined, in this order, no two equal after folding (casefold,
     ё→е, hyphens and runs of spaces → one space) and none equal to name_ru or
@@ -51,8 +53,8 @@ Names, in this order, deterministic:
          languages written with Russian letters), sorted;
       3. the Latin GeoNames `name` when it differs from name_en.
   * region = "CC.admin1code" (empty when the city has no admin1 code); regions.tsv
-    lists every key used, name_ru from the ru catalogue when it is Cyrillic (else
-    empty), name_en from the en catalogue (else empty).
+    lists every key used, name_ru from the ru catalogue when it is written in
+    Russian letters only (else empty), name_en from the en catalogue (else empty).
 
 No field may contain "|", a tab or a newline (asserted). lat/lon are written with
 exactly 4 decimals. Rows are sorted by id (cities) and by key (regions).
@@ -202,8 +204,12 @@ def catalogues(deb: Path) -> tuple[dict[str, str], dict[str, str]]:
 # ---- names ---------------------------------------------------------------------
 
 RUSSIAN_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-RUSSIAN_TEXT = re.compile(r"^[А-ЯЁ][А-ЯЁа-яё0-9 .'’()\-]*$")
+RUSSIAN_TEXT = re.compile(r"^[А-ЯЁ][А-ЯЁа-яё0-9 .()\-]*$")
+# Spellings Russian does not use but Ukrainian and Belarusian do with Russian letters.
+NOT_RUSSIAN_SPELLING = re.compile("ськ|цьк|зьк|ьо")
 CYRILLIC = re.compile("[\u0400-\u04ff]")
+# Any letter outside the Russian alphabet (Latin, і, ў, ә, …).
+NON_RUSSIAN_LETTER = re.compile("[^\u0410-\u044f\u0401\u0451\\W\\d_]")
 LATIN = re.compile("[A-Za-z]")
 BAD_ENDINGS = (" ош", " шаар", " хоти", "скай", "ъ")
 ROMAN = dict(
@@ -219,6 +225,11 @@ MIN_SCORE = 0.5
 
 def is_russian(text: str) -> bool:
     return bool(RUSSIAN_TEXT.match(text))
+
+
+def in_russian_letters(text: str) -> bool:
+    """A catalogue name fit for name_ru: Cyrillic, and no letter outside Russian's."""
+    return bool(CYRILLIC.search(text)) and not NON_RUSSIAN_LETTER.search(text)
 
 
 def fold(text: str) -> str:
@@ -256,10 +267,10 @@ def pick_russian(candidates: list[str], targets: list[str]) -> str | None:
             (difflib.SequenceMatcher(None, roman, t, autojunk=False).ratio() for t in targets),
             default=0.0,
         )
-        key = (-score, len(cand), cand)
+        key = (-score, bool(NOT_RUSSIAN_SPELLING.search(cand)), len(cand), cand)
         if score >= MIN_SCORE and (best is None or key < best):
             best = key
-    return best[2] if best else None
+    return best[-1] if best else None
 
 
 # ---- assembly ------------------------------------------------------------------
@@ -317,7 +328,7 @@ def build(cache: Path, out_dir: Path) -> dict:
         name_en = en.get(key, "").strip() or name
         alternates = russian_alternates(c.get("alternatenames") or [])
         mo_ru = ru.get(key, "").strip()
-        if mo_ru and CYRILLIC.search(mo_ru) and not LATIN.search(mo_ru):
+        if in_russian_letters(mo_ru):
             name_ru, how = mo_ru, "mo"
         else:
             name_ru = pick_russian(alternates, [name_en, name])
@@ -363,13 +374,14 @@ def build(cache: Path, out_dir: Path) -> dict:
     region_rows = []
     for key in sorted(regions):
         name_ru = ru.get(key, "").strip()
-        if not (CYRILLIC.search(name_ru) and not LATIN.search(name_ru)):
+        if not in_russian_letters(name_ru):
             name_ru = ""
         name_en = en.get(key, "").strip()
         for value in (key, name_ru, name_en):
             check_field(value, "region")
         region_rows.append("\t".join([key, name_ru, name_en]))
 
+    out_dir.mkdir(parents=True, exist_ok=True)
     write(out_dir / "cities.tsv", CITIES_HEADER, rows)
     write(out_dir / "regions.tsv", REGIONS_HEADER, region_rows)
     stats["rows"] = len(rows)
