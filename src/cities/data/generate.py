@@ -28,22 +28,26 @@ Selection: every city of cities15000, plus the cities1000 rows of the former USS
 (RU UA BY KZ UZ TM KG TJ AZ AM GE MD LT LV EE). Cities without a timezone are dropped.
 
 Names (every rule is deterministic):
-  * "Russian-alphabet" text: only the 33 Russian letters (no і ї є ґ ў ә ғ қ ң ө ұ ү
-    һ or any other Cyrillic letter, no Latin letter) plus spaces, hyphens, dots,
-    brackets and digits, with at least one letter, starting with a
-    capital letter. Apostrophes are not allowed: Ukrainian and Belarusian write
-    one where Russian writes ъ or ь.
+  * "Russian-alphabet" text: only the 33 Russian letters (no і ї є ґ ў ә ғ қ ң ө
+    ұ ү һ or any other Cyrillic letter, no Latin letter) plus spaces, hyphens,
+    dots, brackets and digits, starting with a capital letter. Apostrophes are
+    not allowed: Ukrainian and Belarusian write one where Russian writes ъ or ь.
   * name_en = the en catalogue's name, else GeoNames `name`.
   * name_ru = the ru catalogue's name when it is written in Russian letters only
-    (Cyrillic, no Latin and no і ї є ў ә …; counted "mo"); else the best Russian-alphabet alternate name (counted
-    "heuristic"); else name_en (counted "fallback").
-    The heuristic romanizes each candidate (a fixed BGN-like table: ж zh, х kh,
-    ц ts, ч ch, ш sh, щ shch, ю yu, я ya, й/ы y, ъ/ь dropped, ё/э e) and scores it
-    with difflib.SequenceMatcher.ratio() against the ASCII-folded name_en and
-    GeoNames `name` (the higher of the two). The best score wins if it is at
-    least 0.5; ties go to a name without the Ukrainian/Belarusian spellings
-    "ськ", "цьк", "зьк", "ьо", then to the shorter name, then to the smaller string.
-    Candidates come from alternatenames after the alias filters below.
+    (Cyrillic, no Latin and no і ї є ў ә …; counted "mo"); else the best
+    Russian-alphabet alternate name (counted "heuristic"); else name_en (counted
+    "fallback").
+    The heuristic romanizes each candidate with a fixed BGN-like table (ж zh,
+    х kh, ц ts, ч ch, ш sh, щ shch, ю yu, я ya, й/ы y, ъ dropped, э e, е/ё e but
+    ye at the start of a word or after a vowel, ь both as ' and dropped) and
+    scores it with difflib.SequenceMatcher.ratio() against the ASCII-folded
+    name_en and GeoNames `name` (which writes ь as ’: Vasil’sursk), keeping the
+    highest score. A candidate with a spelling Russian does not use loses 0.15:
+    "ськ", "цьк", "зьк", "ьо" (Ukrainian, Belarusian), a final "ць" (Ukrainian),
+    "ь" after a vowel (Chechen), "ъ" before anything but е ё ю я (Bulgarian).
+    The best score wins if it is at least 0.5; ties go to the shorter name, then
+    to the smaller string. Candidates come from alternatenames after the alias
+    filters below.
   * aliases, "|"-joined, in this order, no two equal after folding (casefold,
     ё→е, hyphens and runs of spaces → one space) and none equal to name_ru or
     name_en after folding:
@@ -206,7 +210,9 @@ def catalogues(deb: Path) -> tuple[dict[str, str], dict[str, str]]:
 RUSSIAN_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 RUSSIAN_TEXT = re.compile(r"^[А-ЯЁ][А-ЯЁа-яё0-9 .()\-]*$")
 # Spellings Russian does not use but Ukrainian and Belarusian do with Russian letters.
-NOT_RUSSIAN_SPELLING = re.compile("ськ|цьк|зьк|ьо")
+# Russian writes ъ only before е ё ю я (Bulgarian writes it as a vowel: Москъва),
+# and never ь after a vowel (Chechen does: Кижаьбаь) or a final -ець (Ukrainian).
+NOT_RUSSIAN_SPELLING = re.compile("ськ|цьк|зьк|ьо|ъ(?![еёюя])|[аеёиоуыэюя]ь|ць\\b")
 CYRILLIC = re.compile("[\u0400-\u04ff]")
 # Any letter outside the Russian alphabet (Latin, і, ў, ә, …).
 NON_RUSSIAN_LETTER = re.compile("[^\u0410-\u044f\u0401\u0451\\W\\d_]")
@@ -219,8 +225,11 @@ ROMAN = dict(
         strict=True,
     )
 )
-ROMAN["ъ"] = ROMAN["ь"] = ""
+ROMAN["ъ"] = ""
+ROMAN["ь"] = "'"  # as BGN writes it, and so GeoNames' own names (Vasil’sursk)
+VOWELS_AND_SIGNS = "аеёиоуыэюяъь"
 MIN_SCORE = 0.5
+SPELLING_PENALTY = 0.15
 
 
 def is_russian(text: str) -> bool:
@@ -238,14 +247,22 @@ def fold(text: str) -> str:
 
 
 def ascii_fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Lower-case a-z, apostrophes (the romanized ь) and single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("ʼ", "'"))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^a-z]+", " ", plain).split())
+    return " ".join(re.sub(r"[^a-z']+", " ", plain).split())
 
 
-def romanize(text: str) -> str:
-    out = "".join(ROMAN.get(c, c) for c in text.lower())
-    return " ".join(re.sub(r"[^a-z]+", " ", out).split())
+def romanizations(text: str) -> set[str]:
+    """text romanized with ь as an apostrophe, and with ь dropped."""
+    out, prev = [], " "
+    for c in text.lower():
+        # As in BGN: е and ё start a word or follow a vowel as "ye" (Екатеринбург).
+        soft_start = c in "её" and (prev in VOWELS_AND_SIGNS or not prev.isalpha())
+        out.append("ye" if soft_start else ROMAN.get(c, c))
+        prev = c
+    roman = ascii_fold("".join(out))
+    return {roman, " ".join(roman.replace("'", "").split())}
 
 
 def russian_alternates(names: list[str]) -> list[str]:
@@ -262,12 +279,17 @@ def pick_russian(candidates: list[str], targets: list[str]) -> str | None:
     targets = [t for t in {ascii_fold(t) for t in targets} if t]
     best = None
     for cand in candidates:
-        roman = romanize(cand)
         score = max(
-            (difflib.SequenceMatcher(None, roman, t, autojunk=False).ratio() for t in targets),
+            (
+                difflib.SequenceMatcher(None, roman, t, autojunk=False).ratio()
+                for roman in romanizations(cand)
+                for t in targets
+            ),
             default=0.0,
         )
-        key = (-score, bool(NOT_RUSSIAN_SPELLING.search(cand)), len(cand), cand)
+        if NOT_RUSSIAN_SPELLING.search(cand):
+            score -= SPELLING_PENALTY
+        key = (-score, len(cand), cand)
         if score >= MIN_SCORE and (best is None or key < best):
             best = key
     return best[-1] if best else None
