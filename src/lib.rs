@@ -12,6 +12,8 @@
 //! - [`i18n`]: the languages (Russian, English), their message catalogues, choosing a language.
 //! - [`texts`]: every text a person reads in an answer, chosen from typed errors.
 //! - [`domain`]: validated types (usernames, cities, room names, message text).
+//! - [`cities`]: the canonical city table (GeoNames): lookup, name search, linking free text to a
+//!   city, distances, local time.
 //! - [`emoji`]: what counts as one reaction emoji.
 //! - [`images`]: making an uploaded picture into an avatar (format from the bytes, decoding
 //!   limits, square crop, resize, PNG).
@@ -41,6 +43,7 @@ pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod chat;
+pub mod cities;
 pub mod config;
 pub mod domain;
 pub mod emoji;
