@@ -54,6 +54,7 @@ impl App {
         let (store, default_room, dummy_hash) = tokio::task::spawn_blocking(move || {
             let store = store::open(&database)?;
             let room = store.ensure_default_room(&default_name, crate::domain::now())?;
+            crate::chat::profiles::link_free_cities(&*store)?;
             let dummy = bcrypt::hash(random_token(), cost).map_err(|e| StoreError::Internal(Box::new(e)))?;
             Ok::<_, StoreError>((store, room, dummy))
         })

@@ -16,7 +16,7 @@ use warp::http::HeaderMap;
 use warp::Filter;
 
 use crate::config::{CookieSecure, SessionLifetime};
-use crate::domain::{Account, City, Password, User, UserId, Username};
+use crate::domain::{Account, Home, Password, UserId, Username};
 use crate::fanout::Fanout;
 use crate::i18n::Lang;
 use crate::keys::{random_token, Keys};
@@ -306,12 +306,12 @@ impl Accounts {
         &self,
         name: Username,
         password: Password,
-        city: City,
+        home: Home,
         language: Option<Lang>,
-    ) -> Result<Option<User>, AuthError> {
+    ) -> Result<Option<Account>, AuthError> {
         let hash = self.hash_password(password).await?;
         let now = crate::domain::now();
-        match self.db.call(move |s| s.create_user(&name, &hash, &city, language, now)).await {
+        match self.db.call(move |s| s.create_user(&name, &hash, &home, language, now)).await {
             Ok(user) => Ok(Some(user)),
             Err(StoreError::Conflict(Conflict::Username)) => Ok(None),
             Err(e) => Err(AuthError::Store(e)),
@@ -419,7 +419,12 @@ mod tests {
         let accounts = Accounts::new(db, Keys::new(b"0123456789abcdef0123456789abcdef"), 4, dummy, lifetime, fanout);
         let password = Password::parse("correct horse").unwrap();
         accounts
-            .register(Username::parse("anna").unwrap(), password, City::parse("Тула").unwrap(), None)
+            .register(
+                Username::parse("anna").unwrap(),
+                password,
+                Home::typed(crate::domain::City::parse("Тула").unwrap()),
+                None,
+            )
             .await
             .unwrap();
 

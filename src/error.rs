@@ -86,6 +86,8 @@ impl AppError {
                 ChatError::NothingToChange
                 | ChatError::DmWithSelf
                 | ChatError::EmptyProfileChange
+                | ChatError::UnknownCity(_)
+                | ChatError::NoCity
                 | ChatError::InvalidEmoji
                 | ChatError::BeforeWithAround
                 | ChatError::BadLimit
@@ -128,6 +130,8 @@ impl AppError {
                 AppError::BadRequest(BadRequest::UnsupportedLanguage) => "unsupported_language",
                 AppError::Chat(ChatError::InvalidEmoji) => "invalid_emoji",
                 AppError::Chat(ChatError::InvalidImage) => "invalid_image",
+                AppError::Chat(ChatError::UnknownCity(_)) => "unknown_city",
+                AppError::Chat(ChatError::NoCity) => "no_city",
                 _ => "bad_request",
             },
         }

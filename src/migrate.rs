@@ -218,7 +218,8 @@ fn time(us: i64) -> Result<DateTime<Utc>, MigrateError> {
 
 fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY users (id, username, username_key, password_hash, city, language, created_at, about, avatar_version)
+        "COPY users (id, username, username_key, password_hash, city, language, created_at, about, avatar_version,
+                city_id, city_privacy)
          FROM STDIN (FORMAT binary)",
     )?;
     let mut writer = BinaryCopyInWriter::new(
@@ -233,10 +234,13 @@ fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) ->
             Type::TIMESTAMPTZ,
             Type::TEXT,
             Type::INT8,
+            Type::INT8,
+            Type::TEXT,
         ],
     );
     let mut select = source.prepare(
-        "SELECT id, username, username_key, password_hash, city, language, created_at, about, avatar_version
+        "SELECT id, username, username_key, password_hash, city, language, created_at, about, avatar_version,
+                city_id, city_privacy
          FROM users ORDER BY id",
     )?;
     let mut rows = select.query([])?;
@@ -245,8 +249,21 @@ fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) ->
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         let (language, about, avatar_version): (Option<String>, String, Option<i64>) =
             (r.get(5)?, r.get(7)?, r.get(8)?);
+        let (city_id, city_privacy): (Option<i64>, String) = (r.get(9)?, r.get(10)?);
         let created_at = time(r.get(6)?)?;
-        writer.write(&[&id, &username, &key, &hash, &city, &language, &created_at, &about, &avatar_version])?;
+        writer.write(&[
+            &id,
+            &username,
+            &key,
+            &hash,
+            &city,
+            &language,
+            &created_at,
+            &about,
+            &avatar_version,
+            &city_id,
+            &city_privacy,
+        ])?;
     }
     Ok(writer.finish()?)
 }
@@ -493,12 +510,13 @@ mod tests {
     use super::*;
     use crate::config::SessionLifetime;
     use crate::domain::{
-        self, AvatarSize, AvatarVersion, City, ClientId, MessageText, RoomDescription, RoomName, Username,
+        self, AvatarSize, AvatarVersion, City, CityPrivacy, ClientId, Home, MessageText, RoomDescription, RoomName,
+        Username,
     };
     use crate::i18n::Lang;
     use crate::store::postgres::scratch;
     use crate::store::prelude::*;
-    use crate::store::{MessageChange, NewAvatar, NewMessage};
+    use crate::store::{MessageChange, NewAvatar, NewMessage, ProfileChange};
 
     fn parse(args: &[&str]) -> Result<Command, UsageError> {
         Command::parse(args.iter().map(|s| s.to_string()))
@@ -562,10 +580,13 @@ mod tests {
     /// without client ids, a live session and one past the default absolute limit.
     fn small_sqlite_database(path: &Path) -> (Vec<crate::domain::Message>, crate::domain::Room) {
         let store = SqliteStore::open(path).unwrap();
-        let city = City::parse("Самара").unwrap();
+        let city = Home::typed(City::parse("Самара").unwrap());
         let now = domain::now();
-        let alice = store.create_user(&Username::parse("Алиса").unwrap(), "h1", &city, Some(Lang::En), now).unwrap();
-        let bob = store.create_user(&Username::parse("bobby").unwrap(), "h2", &city, None, now).unwrap();
+        let alice =
+            store.create_user(&Username::parse("Алиса").unwrap(), "h1", &city, Some(Lang::En), now).unwrap().user;
+        let bob = store.create_user(&Username::parse("bobby").unwrap(), "h2", &city, None, now).unwrap().user;
+        let private = ProfileChange { city_privacy: Some(CityPrivacy::Country), ..ProfileChange::default() };
+        store.update_profile(bob.id, &private).unwrap();
         let picture = NewAvatar {
             version: AvatarVersion(7),
             small: vec![1, 2, 3],
@@ -637,7 +658,15 @@ mod tests {
         let alice = account.user;
         let bobs = pg.read_states(pg.find_credentials("bobby").unwrap().unwrap().0.user.id).unwrap();
         assert_eq!((bobs[0].last_read_id, bobs[0].unread), (messages[1].id, 1), "read markers came along");
-        let bob = pg.find_credentials("bobby").unwrap().unwrap().0.user;
+        let bob = pg.find_credentials("bobby").unwrap().unwrap().0;
+        let samara = crate::cities::table().link("Самара").map(|c| c.id);
+        assert_eq!(
+            (bob.city_privacy, bob.home.city_id),
+            (CityPrivacy::Country, samara),
+            "the city and its privacy came along"
+        );
+        assert!(samara.is_some(), "Самара is a canonical city");
+        let bob = bob.user;
         assert_eq!(pg.blocked_users(bob.id).unwrap(), std::slice::from_ref(&alice), "blocks came along");
         assert_eq!((alice.username.as_str(), account.language), ("Алиса", Some(Lang::En)), "the language came along");
         assert_eq!(alice.avatar_url.map(|url| url.version), Some(AvatarVersion(7)), "the avatar came along");

@@ -70,6 +70,8 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::UserNotFound(user) => tf(lang, "error.user-not-found", &[("user", user)]),
         ChatError::DmWithSelf => t(lang, "error.dm-with-self"),
         ChatError::EmptyProfileChange => t(lang, "error.empty-profile-change"),
+        ChatError::UnknownCity(id) => tf(lang, "error.unknown-city", &[("id", id)]),
+        ChatError::NoCity => t(lang, "error.no-city"),
         ChatError::WrongPassword => t(lang, "error.wrong-password"),
         ChatError::BadLimit => Sentence::BadLimit.text(lang),
         ChatError::InvalidSince { since, seq } => tf(lang, "error.invalid-since", &[("since", since), ("seq", seq)]),

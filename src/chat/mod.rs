@@ -69,8 +69,12 @@ pub enum ChatError {
     DmWithSelf,
     #[error("neither name nor description given")]
     NothingToChange,
-    #[error("neither city nor about given")]
+    #[error("neither city, city_id, city_privacy nor about given")]
     EmptyProfileChange,
+    #[error("city {0} is not in the city table")]
+    UnknownCity(u32),
+    #[error("the user's city is not a city of the table")]
+    NoCity,
     #[error("the current password is wrong")]
     WrongPassword,
     #[error("a page limit must be at least 1")]

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 mod avatar;
+mod home;
 mod presence;
 mod room;
 
 pub use avatar::{AvatarSize, AvatarUrl, AvatarVersion};
+pub use home::{CityPrivacy, Country, Home, Place};
 pub use presence::{Activity, Presence, PresentUser};
 pub use room::{Room, RoomKind};
 
@@ -326,36 +328,88 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// A registered user as everyone else sees them.
+/// A registered user as everyone else sees them: their city only as far as their
+/// [`CityPrivacy`] shows it (see [`Place`]). Built by [`User::seen_by_others`], so the part a user
+/// hides never enters a frame, a list or an answer about them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
     pub username: Username,
-    pub city: City,
+    /// The city's name (the canonical Russian name when it is a city of the table); `null` when
+    /// they show only their country or nothing.
+    #[serde(default)]
+    pub city: Option<City>,
+    /// The canonical city's GeoNames id; `null` for a city as typed, or when not shown.
+    #[serde(default)]
+    pub city_id: Option<crate::cities::CityId>,
+    /// The canonical city's country; `null` for a city as typed, or when hidden.
+    #[serde(default)]
+    pub country: Option<Country>,
+    /// The canonical city's IANA time zone; `null` for a city as typed, or when not shown.
+    #[serde(default)]
+    pub timezone: Option<chrono_tz::Tz>,
     /// Where their picture is served, `null` without one. Read with the user's own row (the
     /// `users.avatar_version` column), so messages and member lists cost no extra query.
     #[serde(default)]
     pub avatar_url: Option<AvatarUrl>,
 }
 
-/// A user's own view of their account: the user as everyone sees them, plus the settings only
-/// they see. Kept apart from [`User`], which travels in every message, member list and fan-out
-/// frame, so that a private preference never reaches other people. Serialized flat, as
-/// `GET /api/me` answers: `{"id","username","city","language"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl User {
+    /// The user as others see them: `home` only as far as `privacy` shows it.
+    pub fn seen_by_others(
+        id: UserId,
+        username: Username,
+        home: &Home,
+        privacy: CityPrivacy,
+        avatar_url: Option<AvatarUrl>,
+    ) -> User {
+        let Place { city, city_id, country, timezone } = Place::of(home, privacy);
+        User { id, username, city, city_id, country, timezone, avatar_url }
+    }
+}
+
+/// A user's own view of their account: the user as everyone sees them, their city in full
+/// whatever they show of it, and the settings only they see. Kept apart from [`User`], which
+/// travels in every message, member list and fan-out frame, so that a private preference never
+/// reaches other people; `GET /api/me` answers with [`Account::own_user`] and the settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    #[serde(flatten)]
+    /// As everyone else sees them.
     pub user: User,
+    /// Their city in full.
+    pub home: Home,
+    pub city_privacy: CityPrivacy,
     /// The language they chose for the interface; `None` until they choose one, and then their
     /// browser's language applies.
     pub language: Option<Lang>,
 }
 
+impl Account {
+    /// A new account: its city shown to everyone (the default), no avatar yet.
+    pub fn new(id: UserId, username: Username, home: Home, language: Option<Lang>) -> Account {
+        let user = User::seen_by_others(id, username, &home, CityPrivacy::City, None);
+        Account { user, home, city_privacy: CityPrivacy::City, language }
+    }
+
+    /// The user as they see themselves: their city in full, whatever they show of it.
+    pub fn own_user(&self) -> User {
+        let user = &self.user;
+        User::seen_by_others(user.id, user.username.clone(), &self.home, CityPrivacy::City, user.avatar_url)
+    }
+}
+
 /// A user's public profile as stored (`GET /api/users/{id}` adds how to reach them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Profile {
+    /// As everyone else sees them.
     #[serde(flatten)]
     pub user: User,
+    /// Their city in full, for their own view and for what is worked out from it (a distance);
+    /// never serialized.
+    #[serde(skip)]
+    pub home: Home,
+    #[serde(skip)]
+    pub city_privacy: CityPrivacy,
     pub about: About,
     /// When they registered.
     pub created_at: DateTime<Utc>,
@@ -520,7 +574,10 @@ mod tests {
         let user = |version| User {
             id: UserId(12),
             username: Username::parse("anna").unwrap(),
-            city: City::parse("Орёл").unwrap(),
+            city: Some(City::parse("Орёл").unwrap()),
+            city_id: None,
+            country: None,
+            timezone: None,
             avatar_url: AvatarUrl::of(UserId(12), version),
         };
         let json = serde_json::to_value(user(Some(9_007_199_254_740_991))).unwrap();

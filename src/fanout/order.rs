@@ -193,7 +193,10 @@ mod tests {
             User {
                 id: UserId(1),
                 username: Username::parse("anna").unwrap(),
-                city: City::parse("Орёл").unwrap(),
+                city: Some(City::parse("Орёл").unwrap()),
+                city_id: None,
+                country: None,
+                timezone: None,
                 avatar_url: None,
             },
             format!("m{seq}"),
@@ -207,7 +210,10 @@ mod tests {
         User {
             id: UserId(1),
             username: Username::parse("anna").unwrap(),
-            city: City::parse("Орёл").unwrap(),
+            city: Some(City::parse("Орёл").unwrap()),
+            city_id: None,
+            country: None,
+            timezone: None,
             avatar_url: None,
         }
     }

@@ -464,7 +464,10 @@ mod tests {
         User {
             id: UserId(id),
             username: Username::parse(&format!("user{id}")).unwrap(),
-            city: City::parse("Казань").unwrap(),
+            city: Some(City::parse("Казань").unwrap()),
+            city_id: None,
+            country: None,
+            timezone: None,
             avatar_url: None,
         }
     }

@@ -187,7 +187,10 @@ mod tests {
         let user = User {
             id: UserId(1),
             username: crate::domain::Username::parse("anna").unwrap(),
-            city: crate::domain::City::parse("Орёл").unwrap(),
+            city: Some(crate::domain::City::parse("Орёл").unwrap()),
+            city_id: None,
+            country: None,
+            timezone: None,
             avatar_url: crate::domain::AvatarUrl::of(UserId(1), Some(42)),
         };
         let frames = [

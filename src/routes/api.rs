@@ -180,9 +180,9 @@ async fn change_password(state: AppState, meta: RequestMeta, body: Bytes) -> Res
 
 /// GET /api/users/:id
 async fn get_user(raw_id: String, state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
-    let user = state.accounts.require_user(&meta).await?.user;
+    let account = state.accounts.require_user(&meta).await?;
     let id = raw_id.parse().map(UserId).map_err(|_| AppError::BadRequest(BadRequest::UserIdNotInteger))?;
-    Ok(json_with(StatusCode::OK, &profiles::get_profile(&state, &user, id).await?))
+    Ok(json_with(StatusCode::OK, &profiles::get_profile(&state, &account, id).await?))
 }
 
 /// The body of `PUT /api/language`.

@@ -13,7 +13,8 @@ use warp::Filter;
 
 use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta, CSRF_COOKIE};
-use crate::domain::{Account, City, Password, RoomId, Username};
+use crate::chat::{profiles, ChatError};
+use crate::domain::{Account, DomainError, Password, RoomId, Username};
 use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
 use crate::keys::random_token;
@@ -153,6 +154,8 @@ struct RegisterPage<'a> {
     error: Option<&'a str>,
     username: &'a str,
     city: &'a str,
+    /// The canonical city picked in the form, kept with the typed name when the form comes back.
+    city_id: &'a str,
 }
 
 /// GET /register
@@ -173,10 +176,11 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
     let form = parse_form(&body)?;
     let csrf = csrf(&state, &meta);
     let (username, city) = (field(&form, "username").trim(), field(&form, "city").trim());
+    let city_id = field(&form, "city_id").trim();
     // The form's errors are in the language the page was shown in.
     let lang = meta.lang;
     let fail = |status: StatusCode, error: &str| {
-        let page = RegisterPage { csrf_token: &csrf.token, error: Some(error), username, city };
+        let page = RegisterPage { csrf_token: &csrf.token, error: Some(error), username, city, city_id };
         render(&state, lang, "register.html", &page, status, csrf.set_cookie.clone())
     };
     if !state.accounts.keys().csrf_ok(meta.csrf_seed.as_deref(), form.get("csrf_token").map(String::as_str)) {
@@ -194,18 +198,29 @@ async fn register_user(state: AppState, meta: RequestMeta, body: Bytes) -> Resul
         if field(&form, "password") != field(&form, "password_confirm") {
             return Err(Sentence::PasswordsDiffer.text(lang));
         }
-        Ok((name, password, City::parse(city).map_err(invalid)?))
+        // A picked city (its id) wins over the text; the text alone is linked when it names
+        // one city unambiguously.
+        let id = match city_id {
+            "" => None,
+            raw => Some(raw.parse::<u32>().map_err(|_| texts::chat_error(lang, &ChatError::UnknownCity(0)))?),
+        };
+        let text = if id.is_some() { None } else { Some(city) };
+        let home = match profiles::resolve_home(text, id) {
+            Ok(home) => home.ok_or_else(|| invalid(DomainError::CityEmpty))?,
+            Err(e) => return Err(texts::chat_error(lang, &e)),
+        };
+        Ok((name, password, home))
     })();
-    let (name, password, city) = match valid {
+    let (name, password, home) = match valid {
         Ok(v) => v,
         Err(e) => return fail(StatusCode::BAD_REQUEST, &e),
     };
     let language = meta.chosen_lang;
-    let Some(user) = state.accounts.register(name, password, city, language).await? else {
+    let Some(account) = state.accounts.register(name, password, home, language).await? else {
         return fail(StatusCode::CONFLICT, &Sentence::UsernameTaken.text(lang));
     };
-    tracing::info!(user = %user.id, "registered");
-    logged_in(&state, &meta, &Account { user, language }).await
+    tracing::info!(user = %account.user.id, "registered");
+    logged_in(&state, &meta, &account).await
 }
 
 /// The answer to a successful registration or login: a new session and a redirect to the chat,
@@ -294,7 +309,7 @@ async fn log_out(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Warp
 #[derive(Serialize)]
 struct ChatPage<'a> {
     csrf_token: &'a str,
-    user: &'a crate::domain::User,
+    user: crate::domain::User,
     room_id: RoomId,
     default_room_id: RoomId,
 }
@@ -316,7 +331,8 @@ async fn show_chat(
         _ => state.default_room,
     };
     let csrf = csrf(&state, &meta);
-    let page = ChatPage { csrf_token: &csrf.token, user: &account.user, room_id, default_room_id: state.default_room };
+    let page =
+        ChatPage { csrf_token: &csrf.token, user: account.own_user(), room_id, default_room_id: state.default_room };
     let lang_cookie = meta.lang_cookie_for(&account, state.config.cookie_secure);
     render(
         &state,

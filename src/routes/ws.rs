@@ -46,8 +46,7 @@ async fn open_socket(
     meta.require_same_site()?;
     let (account, session) = state.accounts.require_session(&meta).await?;
     let lang = meta.lang_for(&account);
-    let user = account.user;
-    let slot = state.limits.connect(user.id).ok_or(AppError::TooManyConnections)?;
+    let slot = state.limits.connect(account.user.id).ok_or(AppError::TooManyConnections)?;
     let is_upgrade = header_has(&headers, header::CONNECTION, "upgrade")
         && header_has(&headers, header::UPGRADE, "websocket")
         && headers.get(header::SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
@@ -57,7 +56,7 @@ async fn open_socket(
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, user, lang, session, slot).await,
+            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, account, lang, session, slot).await,
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
     });

@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
-    About, Account, Author, City, ClientId, Message, MessageId, MessageText, Profile, Reaction, Reactors, ReadState,
-    ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
+    About, Account, Author, CityPrivacy, ClientId, Home, Message, MessageId, MessageText, Profile, Reaction, Reactors,
+    ReadState, ReplyRef, Room, RoomDescription, RoomId, RoomName, User, UserId, Username,
 };
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -169,10 +169,10 @@ pub trait UserStore {
         &self,
         username: &Username,
         password_hash: &str,
-        city: &City,
+        home: &Home,
         language: Option<Lang>,
         now: DateTime<Utc>,
-    ) -> Result<User, StoreError>;
+    ) -> Result<Account, StoreError>;
     /// The account with this case-folded username and its password hash.
     fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError>;
     /// Saves the interface language a user chose. A user that does not exist is no error: there
@@ -207,11 +207,31 @@ pub trait UserStore {
 pub trait ProfileStore {
     /// A user's profile; `None` when there is no such user.
     fn profile(&self, user: UserId) -> Result<Option<Profile>, StoreError>;
-    /// Changes the city and/or the about text (a `None` stays as it is); returns the profile as
-    /// changed, `NotFound` when there is no such user.
-    fn update_profile(&self, user: UserId, city: Option<&City>, about: Option<&About>) -> Result<Profile, StoreError>;
+    /// Changes what `change` names (a `None` stays as it is); returns the profile as changed,
+    /// `NotFound` when there is no such user.
+    fn update_profile(&self, user: UserId, change: &ProfileChange) -> Result<Profile, StoreError>;
+    /// The distinct cities as typed (not linked to a canonical city) that users have.
+    fn free_cities(&self) -> Result<Vec<String>, StoreError>;
+    /// Links every user whose city, not linked yet, is exactly `typed` to `home`; returns how
+    /// many were linked.
+    fn link_free_city(&self, typed: &str, home: &Home) -> Result<u64, StoreError>;
     /// Replaces a user's password hash; `NotFound` when there is no such user.
     fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
+}
+
+/// A change to one's own profile; each `None` stays as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub home: Option<Home>,
+    pub about: Option<About>,
+    pub city_privacy: Option<CityPrivacy>,
+}
+
+impl ProfileChange {
+    /// `home`'s canonical id as stored (`NULL` for a city as typed).
+    pub fn city_id(&self) -> Option<i64> {
+        self.home.as_ref().and_then(|h| h.city_id).map(|id| i64::from(id.0))
+    }
 }
 
 /// How stale a live session's `last_seen_at` may get before a check moves it to now: the idle

@@ -18,7 +18,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::dispatch::Dispatcher;
 use crate::auth::Accounts;
-use crate::domain::User;
+use crate::domain::{Account, User};
 use crate::i18n::Lang;
 use crate::limits::ConnectionSlot;
 use crate::protocol::Frame;
@@ -78,13 +78,16 @@ const FRAGMENT_BYTES: usize = 1024;
 pub async fn serve_upgraded(
     upgraded: Upgraded,
     state: AppState,
-    user: User,
+    account: Account,
     lang: Lang,
     session: String,
     slot: ConnectionSlot,
 ) {
+    // The connection's own user sees their city in full; the hub shows them as others see them.
+    let hello = Dispatcher::hello(&account.own_user());
+    let user = account.user;
     let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(socket_config())).await;
-    serve(socket, state, user, lang, session).await;
+    serve(socket, state, user, hello, lang, session).await;
     drop(slot);
 }
 
@@ -113,11 +116,11 @@ enum Event {
     Idle,
 }
 
-async fn serve(socket: Socket, state: AppState, user: User, lang: Lang, session: String) {
+async fn serve(socket: Socket, state: AppState, user: User, hello: Frame, lang: Lang, session: String) {
     let (outbox, mut frames) = mpsc::channel::<Frame>(OUTBOX_FRAMES);
     // `connected` goes first: once the hub knows the connection, news for everyone connected
     // (`user_updated`, `room_created`, …) reaches its outbox, and it must not come before.
-    let _ = outbox.send(Dispatcher::hello(&user)).await;
+    let _ = outbox.send(hello).await;
     let member = state.fanout.hub().connect(user, session, outbox.clone());
     tracing::debug!(conn = member.id, user = %member.user.id, "connected");
     // Before the first frame is read, so before the connection can join a room and hear typing.

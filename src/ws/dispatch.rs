@@ -183,6 +183,8 @@ fn error_code(e: &ChatError) -> ErrorCode {
         | ChatError::DmWithSelf
         | ChatError::CannotBlockSelf
         | ChatError::EmptyProfileChange
+        | ChatError::UnknownCity(_)
+        | ChatError::NoCity
         | ChatError::Invalid(_)
         | ChatError::NothingToChange
         | ChatError::BadLimit

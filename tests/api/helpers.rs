@@ -416,6 +416,23 @@ impl TestApp {
         assert_eq!(updated, 1, "the session exists");
     }
 
+    /// Runs one SQL statement straight in the database (the same text on both backends): how
+    /// tests make rows as an older version left them.
+    pub fn execute_sql(&self, sql: &str) {
+        match &*self.database {
+            TestDatabase::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).expect("opening the test database");
+                conn.busy_timeout(Duration::from_secs(5)).unwrap();
+                conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            TestDatabase::Postgres { url, .. } => off_runtime(|| {
+                let mut client =
+                    postgres::Client::connect(url, postgres::NoTls).expect("connecting to the test database");
+                client.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }),
+        }
+    }
+
     /// An HTTP client that keeps cookies and does not follow redirects.
     pub fn client(&self) -> Client {
         Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("http client")

@@ -42,3 +42,4 @@ mod shutdown;
 mod store;
 mod tls;
 mod ui;
+mod user_cities;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 use discock::config::SessionLifetime;
 use discock::domain::{
-    self, City, ClientId, MessageId, MessageText, RoomDescription, RoomName, User, UserId, Username,
+    self, City, ClientId, Home, MessageId, MessageText, RoomDescription, RoomName, User, UserId, Username,
 };
 use discock::emoji::Emoji;
 use discock::events::{Change, RoomEvent};
@@ -58,8 +58,15 @@ impl Drop for TestStore {
 
 fn user(store: &dyn Store, name: &str) -> User {
     store
-        .create_user(&Username::parse(name).unwrap(), "hash", &City::parse("Самара").unwrap(), None, domain::now())
+        .create_user(
+            &Username::parse(name).unwrap(),
+            "hash",
+            &Home::typed(City::parse("Самара").unwrap()),
+            None,
+            domain::now(),
+        )
         .unwrap()
+        .user
 }
 
 fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Option<&str>) -> NewMessage {
@@ -95,7 +102,13 @@ fn usernames_are_unique_regardless_of_case() {
     let store = open_store();
     user(&*store, "Алиса");
     let err = store
-        .create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), None, domain::now())
+        .create_user(
+            &Username::parse("АЛИСА").unwrap(),
+            "h",
+            &Home::typed(City::parse("Уфа").unwrap()),
+            None,
+            domain::now(),
+        )
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(Conflict::Username)));
     let (found, hash) = store.find_credentials("алиса").unwrap().unwrap();
@@ -106,8 +119,9 @@ fn usernames_are_unique_regardless_of_case() {
 both_backends!(fn a_chosen_language_is_saved_and_comes_back_with_the_session_and_the_credentials);
 fn a_chosen_language_is_saved_and_comes_back_with_the_session_and_the_credentials() {
     let store = open_store();
-    let city = City::parse("Уфа").unwrap();
-    let anna = store.create_user(&Username::parse("anna").unwrap(), "h", &city, Some(Lang::En), domain::now()).unwrap();
+    let city = Home::typed(City::parse("Уфа").unwrap());
+    let anna =
+        store.create_user(&Username::parse("anna").unwrap(), "h", &city, Some(Lang::En), domain::now()).unwrap().user;
     let boris = user(&*store, "boris");
     let (now, life) = (domain::now(), short_lifetime());
     store.create_session("annas", anna.id, now, &life).unwrap();

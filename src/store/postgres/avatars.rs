@@ -13,7 +13,7 @@ use crate::store::{AvatarStore, NewAvatar, StoreError, StoredAvatar};
 
 /// The user as they are now; `NotFound` when there is none.
 fn user(c: &mut impl GenericClient, prepared: &mut Prepared, id: UserId) -> Result<User, StoreError> {
-    const SQL: &str = "SELECT id, username, city, avatar_version FROM users WHERE id = $1";
+    const SQL: &str = "SELECT id, username, city, avatar_version, city_id, city_privacy FROM users WHERE id = $1";
     let row = prepared.query_opt(c, SQL, &[&id.0]).map_err(internal)?.ok_or(StoreError::NotFound)?;
     user_from_row(&row, 0).map_err(internal)
 }

@@ -31,7 +31,7 @@ impl BlockStore for PostgresStore {
 
     fn blocked_users(&self, blocker: UserId) -> Result<Vec<User>, StoreError> {
         const SQL: &str =
-            "SELECT u.id, u.username, u.city, u.avatar_version FROM blocks b JOIN users u ON u.id = b.blocked
+            "SELECT u.id, u.username, u.city, u.avatar_version, u.city_id, u.city_privacy FROM blocks b JOIN users u ON u.id = b.blocked
              WHERE b.blocker = $1 ORDER BY b.created_at DESC, b.blocked DESC";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();

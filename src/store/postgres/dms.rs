@@ -19,7 +19,7 @@ fn with_members(c: &mut impl GenericClient, prepared: &mut Prepared, mut room: R
         let rows = prepared
             .query(
                 c,
-                "SELECT id, username, city, avatar_version FROM users WHERE id IN ($1, $2) ORDER BY id",
+                "SELECT id, username, city, avatar_version, city_id, city_privacy FROM users WHERE id IN ($1, $2) ORDER BY id",
                 &[&a.0, &b.0],
             )
             .map_err(internal)?;

@@ -4,7 +4,9 @@
 use postgres::Row;
 
 use super::connect::internal;
-use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
+use crate::domain::{
+    Account, AvatarUrl, CityPrivacy, Home, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username,
+};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 
@@ -19,7 +21,7 @@ pub(super) use room_columns;
 /// reply shows of the message it answers (`r`, `ru`).
 macro_rules! message_columns {
     () => {
-        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city, u.avatar_version,
+        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city, u.avatar_version, u.city_id, u.city_privacy,
          m.edited_at, m.pinned_at IS NOT NULL, m.mentions,
          m.reply_to_id, r.deleted_at IS NOT NULL, ru.id, ru.username, left(r.content, 101)"
     };
@@ -53,21 +55,34 @@ pub(super) fn room_from_row(r: &Row) -> Result<Room, postgres::Error> {
     .with_dm(r.try_get(6)?, r.try_get(7)?))
 }
 
-pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error> {
-    Ok(User {
-        id: UserId(r.try_get(at)?),
-        username: Username::from_trusted(r.try_get(at + 1)?),
-        city: City::from_trusted(r.try_get(at + 2)?),
-        avatar_url: AvatarUrl::of(UserId(r.try_get(at)?), r.try_get(at + 3)?),
-    })
+/// The user's columns, in the order [`user_from_row`] reads them (six, from `at`): id,
+/// username, city, avatar_version, city_id, city_privacy.
+pub(super) fn user_with_home(r: &Row, at: usize) -> Result<(User, Home, CityPrivacy), postgres::Error> {
+    let id = UserId(r.try_get(at)?);
+    let home = Home::stored(r.try_get(at + 2)?, r.try_get(at + 4)?);
+    let privacy = CityPrivacy::from_stored(r.try_get::<_, &str>(at + 5)?);
+    let user = User::seen_by_others(
+        id,
+        Username::from_trusted(r.try_get(at + 1)?),
+        &home,
+        privacy,
+        AvatarUrl::of(id, r.try_get(at + 3)?),
+    );
+    Ok((user, home, privacy))
 }
 
-/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by
+/// A user as others see them, from the six columns of [`user_with_home`].
+pub(super) fn user_from_row(r: &Row, at: usize) -> Result<User, postgres::Error> {
+    user_with_home(r, at).map(|(user, _, _)| user)
+}
+
+/// An account from the user's six columns at `at` (see [`user_with_home`]) followed by
 /// `language`; a code this server does not know (written by a newer version, say) reads as no
 /// choice.
 pub(super) fn account_from_row(r: &Row, at: usize) -> Result<Account, postgres::Error> {
-    let language = r.try_get::<_, Option<String>>(at + 4)?.and_then(|code| Lang::parse(&code));
-    Ok(Account { user: user_from_row(r, at)?, language })
+    let language = r.try_get::<_, Option<String>>(at + 6)?.and_then(|code| Lang::parse(&code));
+    let (user, home, city_privacy) = user_with_home(r, at)?;
+    Ok(Account { user, home, city_privacy, language })
 }
 
 pub(super) fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {
@@ -77,8 +92,8 @@ pub(super) fn message_from_row(r: &Row) -> Result<Message, postgres::Error> {
 /// A message from the columns of [`message_columns!`], starting at column `at`; its reactions
 /// are read separately ([`super::messages::with_reactions`]).
 pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgres::Error> {
-    let reply_author = match r.try_get::<_, Option<i64>>(at + 15)? {
-        Some(id) => Some((id, r.try_get::<_, String>(at + 16)?)),
+    let reply_author = match r.try_get::<_, Option<i64>>(at + 17)? {
+        Some(id) => Some((id, r.try_get::<_, String>(at + 18)?)),
         None => None,
     };
     Ok(Message {
@@ -89,14 +104,14 @@ pub(super) fn message_from_row_at(r: &Row, at: usize) -> Result<Message, postgre
         client_id: r.try_get(at + 4)?,
         seq: r.try_get(at + 5)?,
         user: user_from_row(r, at + 6)?,
-        edited_at: r.try_get(at + 10)?,
-        pinned: r.try_get(at + 11)?,
-        mentions: crate::store::mentions_from_column(r.try_get::<_, Option<&str>>(at + 12)?),
+        edited_at: r.try_get(at + 12)?,
+        pinned: r.try_get(at + 13)?,
+        mentions: crate::store::mentions_from_column(r.try_get::<_, Option<&str>>(at + 14)?),
         reply_to: crate::store::reply_from_columns(
-            r.try_get(at + 13)?,
-            r.try_get(at + 14)?,
+            r.try_get(at + 15)?,
+            r.try_get(at + 16)?,
             reply_author,
-            r.try_get::<_, Option<&str>>(at + 17)?,
+            r.try_get::<_, Option<&str>>(at + 19)?,
         ),
         reactions: Vec::new(),
     })

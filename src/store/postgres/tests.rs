@@ -14,7 +14,7 @@ use super::scratch::{self, ScratchDb};
 use super::{Options, PostgresStore};
 use crate::config::SessionLifetime;
 use crate::domain::{
-    self, City, ClientId, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId,
+    self, City, ClientId, Home, Message, MessageId, MessageText, Room, RoomDescription, RoomId, RoomName, User, UserId,
     Username,
 };
 use crate::events::{Change, RoomEvent};
@@ -30,8 +30,8 @@ fn open(db: &ScratchDb) -> PostgresStore {
 }
 
 fn user(store: &dyn Store, name: &str) -> User {
-    let city = City::parse("Самара").unwrap();
-    store.create_user(&Username::parse(name).unwrap(), "hash", &city, None, domain::now()).unwrap()
+    let city = Home::typed(City::parse("Самара").unwrap());
+    store.create_user(&Username::parse(name).unwrap(), "hash", &city, None, domain::now()).unwrap().user
 }
 
 fn room(store: &dyn Store, by: &User, name: &str) -> Room {
@@ -135,8 +135,13 @@ fn usernames_are_unique_regardless_of_case() {
     let store = open(&db);
     let alice = user(&store, "Алиса");
 
-    let clash =
-        store.create_user(&Username::parse("АЛИСА").unwrap(), "h", &City::parse("Уфа").unwrap(), None, domain::now());
+    let clash = store.create_user(
+        &Username::parse("АЛИСА").unwrap(),
+        "h",
+        &Home::typed(City::parse("Уфа").unwrap()),
+        None,
+        domain::now(),
+    );
 
     assert!(matches!(clash, Err(StoreError::Conflict(Conflict::Username))), "{clash:?}");
     let (found, hash) = store.find_credentials("алиса").unwrap().unwrap();

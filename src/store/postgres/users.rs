@@ -6,7 +6,7 @@ use super::connect::{internal, write_error};
 use super::rows::account_from_row;
 use super::PostgresStore;
 use crate::config::SessionLifetime;
-use crate::domain::{Account, City, User, UserId, Username};
+use crate::domain::{Account, Home, UserId, Username};
 use crate::i18n::Lang;
 use crate::store::{Conflict, SessionCutoffs, StoreError, UserStore};
 
@@ -15,30 +15,36 @@ impl UserStore for PostgresStore {
         &self,
         username: &Username,
         hash: &str,
-        city: &City,
+        home: &Home,
         language: Option<Lang>,
         now: DateTime<Utc>,
-    ) -> Result<User, StoreError> {
-        const SQL: &str = "INSERT INTO users (username, username_key, password_hash, city, language, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    ) -> Result<Account, StoreError> {
+        const SQL: &str =
+            "INSERT INTO users (username, username_key, password_hash, city, city_id, language, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
-        let language = language.map(Lang::code);
+        let code = language.map(Lang::code);
+        let city_id = home.city_id.map(|id| i64::from(id.0));
         let row = prepared
-            .query_one(client, SQL, &[&username.as_str(), &username.key(), &hash, &city.as_str(), &language, &now])
+            .query_one(
+                client,
+                SQL,
+                &[&username.as_str(), &username.key(), &hash, &home.city.as_str(), &city_id, &code, &now],
+            )
             .map_err(|e| write_error(e, Conflict::Username))?;
         let id = row.try_get(0).map_err(internal)?;
-        Ok(User { id: UserId(id), username: username.clone(), city: city.clone(), avatar_url: None })
+        Ok(Account::new(UserId(id), username.clone(), home.clone(), language))
     }
 
     fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError> {
         const SQL: &str =
-            "SELECT id, username, city, avatar_version, language, password_hash FROM users WHERE username_key = $1";
+            "SELECT id, username, city, avatar_version, city_id, city_privacy, language, password_hash FROM users WHERE username_key = $1";
         let mut conn = self.connection()?;
         let (client, prepared) = conn.split();
         prepared
             .query_opt(client, SQL, &[&username_key])
-            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get(5)?))).transpose())
+            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get(7)?))).transpose())
             .map_err(internal)
     }
 
@@ -77,7 +83,8 @@ impl UserStore for PostgresStore {
         now: DateTime<Utc>,
         lifetime: &SessionLifetime,
     ) -> Result<Option<Account>, StoreError> {
-        const SQL: &str = "SELECT u.id, u.username, u.city, u.avatar_version, u.language, s.last_seen_at
+        const SQL: &str =
+            "SELECT u.id, u.username, u.city, u.avatar_version, u.city_id, u.city_privacy, u.language, s.last_seen_at
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.created_at > $2 AND s.last_seen_at > $3";
         const TOUCH: &str = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
@@ -86,7 +93,7 @@ impl UserStore for PostgresStore {
         let (client, prepared) = conn.split();
         let found = prepared
             .query_opt(client, SQL, &[&token_hash, &cut.created_after, &cut.seen_after])
-            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(5)?))).transpose())
+            .and_then(|row| row.map(|r| Ok((account_from_row(&r, 0)?, r.try_get::<_, DateTime<Utc>>(7)?))).transpose())
             .map_err(internal)?;
         let Some((account, last_seen)) = found else { return Ok(None) };
         if last_seen <= cut.refresh_before {

@@ -11,7 +11,7 @@ use crate::store::{AvatarStore, NewAvatar, StoreError, StoredAvatar};
 
 /// The user as they are now; `NotFound` when there is none.
 fn user(conn: &Connection, id: UserId) -> Result<User, StoreError> {
-    conn.prepare_cached("SELECT id, username, city, avatar_version FROM users WHERE id = ?1")
+    conn.prepare_cached("SELECT id, username, city, avatar_version, city_id, city_privacy FROM users WHERE id = ?1")
         .and_then(|mut s| s.query_row([id.0], |r| user_from_row(r, 0)).optional())
         .map_err(internal)?
         .ok_or(StoreError::NotFound)

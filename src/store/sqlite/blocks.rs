@@ -46,7 +46,7 @@ impl BlockStore for SqliteStore {
     fn blocked_users(&self, blocker: UserId) -> Result<Vec<User>, StoreError> {
         let conn = self.conn()?;
         conn.prepare_cached(
-            "SELECT u.id, u.username, u.city, u.avatar_version FROM blocks b JOIN users u ON u.id = b.blocked
+            "SELECT u.id, u.username, u.city, u.avatar_version, u.city_id, u.city_privacy FROM blocks b JOIN users u ON u.id = b.blocked
              WHERE b.blocker = ?1 ORDER BY b.created_at DESC, b.rowid DESC",
         )
         .and_then(|mut s| s.query_map([blocker.0], |r| user_from_row(r, 0))?.collect())

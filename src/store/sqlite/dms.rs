@@ -12,9 +12,11 @@ use crate::store::{Conversation, DmStore, StoreError};
 
 /// The two users of a pair that exist, lower id first.
 fn pair_users(conn: &Connection, [a, b]: [UserId; 2]) -> Result<Vec<User>, StoreError> {
-    conn.prepare_cached("SELECT id, username, city, avatar_version FROM users WHERE id IN (?1, ?2) ORDER BY id")
-        .and_then(|mut s| s.query_map(params![a.0, b.0], |r| user_from_row(r, 0))?.collect())
-        .map_err(internal)
+    conn.prepare_cached(
+        "SELECT id, username, city, avatar_version, city_id, city_privacy FROM users WHERE id IN (?1, ?2) ORDER BY id",
+    )
+    .and_then(|mut s| s.query_map(params![a.0, b.0], |r| user_from_row(r, 0))?.collect())
+    .map_err(internal)
 }
 
 /// A conversation's room with its members filled.

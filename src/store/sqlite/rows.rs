@@ -4,7 +4,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Row;
 
-use crate::domain::{Account, AvatarUrl, City, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username};
+use crate::domain::{
+    Account, AvatarUrl, CityPrivacy, Home, Message, MessageId, Room, RoomId, RoomKind, User, UserId, Username,
+};
 use crate::i18n::Lang;
 use crate::store::{Conflict, StoreError};
 
@@ -58,28 +60,41 @@ pub(super) fn room_from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
     .with_dm(r.get(6)?, r.get(7)?))
 }
 
-pub(super) fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
-    Ok(User {
-        id: UserId(r.get(at)?),
-        username: Username::from_trusted(r.get(at + 1)?),
-        city: City::from_trusted(r.get(at + 2)?),
-        avatar_url: AvatarUrl::of(UserId(r.get(at)?), r.get(at + 3)?),
-    })
+/// The user's columns, in the order [`user_from_row`] reads them (six, from `at`): id,
+/// username, city, avatar_version, city_id, city_privacy.
+pub(super) fn user_with_home(r: &Row<'_>, at: usize) -> rusqlite::Result<(User, Home, CityPrivacy)> {
+    let id = UserId(r.get(at)?);
+    let home = Home::stored(r.get(at + 2)?, r.get(at + 4)?);
+    let privacy = CityPrivacy::from_stored(&r.get::<_, String>(at + 5)?);
+    let user = User::seen_by_others(
+        id,
+        Username::from_trusted(r.get(at + 1)?),
+        &home,
+        privacy,
+        AvatarUrl::of(id, r.get(at + 3)?),
+    );
+    Ok((user, home, privacy))
 }
 
-/// An account from the user's columns at `at` (id, username, city, avatar_version) followed by
+/// A user as others see them, from the six columns of [`user_with_home`].
+pub(super) fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
+    user_with_home(r, at).map(|(user, _, _)| user)
+}
+
+/// An account from the user's six columns at `at` (see [`user_with_home`]) followed by
 /// `language`; a code this server does not know (written by a newer version, say) reads as no
 /// choice.
 pub(super) fn account_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Account> {
-    let language = r.get::<_, Option<String>>(at + 4)?.and_then(|code| Lang::parse(&code));
-    Ok(Account { user: user_from_row(r, at)?, language })
+    let language = r.get::<_, Option<String>>(at + 6)?.and_then(|code| Lang::parse(&code));
+    let (user, home, city_privacy) = user_with_home(r, at)?;
+    Ok(Account { user, home, city_privacy, language })
 }
 
 /// A message's columns, read by [`message_from_row_at`]: the message, its author, and what its
 /// reply shows of the message it answers (`r`, `ru`; see [`MESSAGE_JOINS`]).
 macro_rules! message_columns {
     () => {
-        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city, u.avatar_version,
+        "m.id, m.room_id, m.content, m.created_at, m.client_id, m.seq, u.id, u.username, u.city, u.avatar_version, u.city_id, u.city_privacy,
          m.edited_at, m.pinned_at IS NOT NULL, m.mentions,
          m.reply_to_id, r.deleted_at IS NOT NULL, ru.id, ru.username, substr(r.content, 1, 101)"
     };
@@ -100,8 +115,8 @@ pub(super) fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
 /// A message from the columns of [`message_columns!`], starting at column `at`; its reactions
 /// are read separately ([`super::messages::with_reactions`]).
 pub(super) fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Message> {
-    let reply_author = match r.get::<_, Option<i64>>(at + 15)? {
-        Some(id) => Some((id, r.get::<_, String>(at + 16)?)),
+    let reply_author = match r.get::<_, Option<i64>>(at + 17)? {
+        Some(id) => Some((id, r.get::<_, String>(at + 18)?)),
         None => None,
     };
     Ok(Message {
@@ -112,14 +127,14 @@ pub(super) fn message_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Me
         client_id: r.get(at + 4)?,
         seq: r.get(at + 5)?,
         user: user_from_row(r, at + 6)?,
-        edited_at: r.get::<_, Option<i64>>(at + 10)?.map(time),
-        pinned: r.get(at + 11)?,
-        mentions: crate::store::mentions_from_column(r.get::<_, Option<String>>(at + 12)?.as_deref()),
+        edited_at: r.get::<_, Option<i64>>(at + 12)?.map(time),
+        pinned: r.get(at + 13)?,
+        mentions: crate::store::mentions_from_column(r.get::<_, Option<String>>(at + 14)?.as_deref()),
         reply_to: crate::store::reply_from_columns(
-            r.get(at + 13)?,
-            r.get(at + 14)?,
+            r.get(at + 15)?,
+            r.get(at + 16)?,
             reply_author,
-            r.get::<_, Option<String>>(at + 17)?.as_deref(),
+            r.get::<_, Option<String>>(at + 19)?.as_deref(),
         ),
         reactions: Vec::new(),
     })

@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension};
 use super::rows::{account_from_row, internal, micros, write_error};
 use super::SqliteStore;
 use crate::config::SessionLifetime;
-use crate::domain::{Account, City, User, UserId, Username};
+use crate::domain::{Account, Home, UserId, Username};
 use crate::i18n::Lang;
 use crate::store::{Conflict, SessionCutoffs, StoreError, UserStore};
 
@@ -15,29 +15,30 @@ impl UserStore for SqliteStore {
         &self,
         username: &Username,
         hash: &str,
-        city: &City,
+        home: &Home,
         language: Option<Lang>,
         now: DateTime<Utc>,
-    ) -> Result<User, StoreError> {
+    ) -> Result<Account, StoreError> {
         let conn = self.conn()?;
         conn.prepare_cached(
-            "INSERT INTO users (username, username_key, password_hash, city, language, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO users (username, username_key, password_hash, city, city_id, language, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .and_then(|mut s| {
-            let language = language.map(Lang::code);
-            s.insert(params![username.as_str(), username.key(), hash, city.as_str(), language, micros(now)])
+            let city_id = home.city_id.map(|id| i64::from(id.0));
+            let code = language.map(Lang::code);
+            s.insert(params![username.as_str(), username.key(), hash, home.city.as_str(), city_id, code, micros(now)])
         })
-        .map(|id| User { id: UserId(id), username: username.clone(), city: city.clone(), avatar_url: None })
+        .map(|id| Account::new(UserId(id), username.clone(), home.clone(), language))
         .map_err(|e| write_error(e, Conflict::Username))
     }
 
     fn find_credentials(&self, username_key: &str) -> Result<Option<(Account, String)>, StoreError> {
         let conn = self.conn()?;
         conn.prepare_cached(
-            "SELECT id, username, city, avatar_version, language, password_hash FROM users WHERE username_key = ?1",
+            "SELECT id, username, city, avatar_version, city_id, city_privacy, language, password_hash FROM users WHERE username_key = ?1",
         )
-        .and_then(|mut s| s.query_row([username_key], |r| Ok((account_from_row(r, 0)?, r.get(5)?))).optional())
+        .and_then(|mut s| s.query_row([username_key], |r| Ok((account_from_row(r, 0)?, r.get(7)?))).optional())
         .map_err(internal)
     }
 
@@ -79,13 +80,13 @@ impl UserStore for SqliteStore {
         let conn = self.conn()?;
         let found = conn
             .prepare_cached(
-                "SELECT u.id, u.username, u.city, u.avatar_version, u.language, s.last_seen_at
+                "SELECT u.id, u.username, u.city, u.avatar_version, u.city_id, u.city_privacy, u.language, s.last_seen_at
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.created_at > ?2 AND s.last_seen_at > ?3",
             )
             .and_then(|mut s| {
                 s.query_row(params![token_hash, micros(cut.created_after), micros(cut.seen_after)], |r| {
-                    Ok((account_from_row(r, 0)?, r.get::<_, i64>(5)?))
+                    Ok((account_from_row(r, 0)?, r.get::<_, i64>(7)?))
                 })
                 .optional()
             })
