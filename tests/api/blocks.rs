@@ -45,10 +45,7 @@ async fn blocking_again_and_unblocking_twice_are_harmless_and_the_list_is_newest
 
     assert_eq!(
         blocked_list(&anna).await,
-        [
-            json!({ "id": clara.id, "username": clara.username, "city": "Омск", "avatar_url": null }),
-            json!({ "id": boris.id, "username": boris.username, "city": "Тверь", "avatar_url": null }),
-        ],
+        [user_json(clara.id, &clara.username, "Омск"), user_json(boris.id, &boris.username, "Тверь"),],
         "the most recent first"
     );
     assert!(blocked_list(&boris).await.is_empty(), "blocks are the blocker's own");

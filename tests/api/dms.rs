@@ -77,10 +77,8 @@ async fn opening_a_conversation_makes_it_once_then_finds_it() {
     assert_eq!((first, again, reverse), (201, 200, 200));
     assert_eq!(room["kind"], "dm");
     assert_eq!(room["created_by"], Value::Null, "nobody owns a conversation");
-    let mut expected = vec![
-        json!({ "id": anna.id, "username": anna.username, "city": "Новосибирск", "avatar_url": null }),
-        json!({ "id": boris.id, "username": boris.username, "city": "Тверь", "avatar_url": null }),
-    ];
+    let mut expected =
+        vec![user_json(anna.id, &anna.username, "Новосибирск"), user_json(boris.id, &boris.username, "Тверь")];
     expected.sort_by_key(|u| u["id"].as_i64());
     assert_eq!(room["members"], Value::Array(expected));
     assert_eq!(same, room);

@@ -497,6 +497,24 @@ pub struct TestUser {
 }
 
 /// A fresh unique username.
+/// The `User` JSON of someone registered with `city` as typed, as everyone sees them while they
+/// show their city (the default): the canonical city's fields where the text names one.
+pub fn user_json(id: i64, username: &str, city: &str) -> Value {
+    use discock::domain::{City, CityPrivacy, Home, User, UserId, Username};
+    let home = Home::typed(City::parse(city).expect("a valid city"));
+    let username = Username::parse(username).expect("a valid username");
+    serde_json::to_value(User::seen_by_others(UserId(id), username, &home, CityPrivacy::City, None)).unwrap()
+}
+
+/// `user_json` with more fields, as member lists (`presence`) and `GET /api/me` add them.
+pub fn user_json_with(id: i64, username: &str, city: &str, more: Value) -> Value {
+    let mut user = user_json(id, username, city);
+    for (key, value) in more.as_object().expect("an object of fields") {
+        user[key] = value.clone();
+    }
+    user
+}
+
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}_{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
