@@ -20,6 +20,8 @@ export class CityRooms {
     Object.assign(this, { button, hint, rooms, toasts, openRoom });
     /** Our canonical city, or null (free text, or not loaded yet). */
     this.cityId = null;
+    /** Whether our own data has come (until then the button waits without a hint). */
+    this.known = false;
     /** A request is on its way: one click, one room. */
     this.busy = false;
     button.addEventListener('click', () => this.openMine());
@@ -35,6 +37,7 @@ export class CityRooms {
   setMe(me) {
     const id = Number(me?.city_id);
     this.cityId = me?.city_id === null || me?.city_id === undefined || !Number.isSafeInteger(id) ? null : id;
+    this.known = true;
     this.rooms.setMyCity(this.cityId);
     this.paint();
   }
@@ -42,8 +45,9 @@ export class CityRooms {
   paint() {
     const canonical = this.cityId !== null;
     this.button.disabled = !canonical || this.busy;
-    this.hint.textContent = canonical ? '' : t('cityroom.no-city');
-    this.hint.hidden = canonical;
+    const why = this.known && !canonical;
+    this.hint.textContent = why ? t('cityroom.no-city') : '';
+    this.hint.hidden = !why;
   }
 
   /** POST /api/rooms/city, then the room opens (joined as any room is). */

@@ -160,7 +160,8 @@ export class RoomList {
   setMyCity(cityId) {
     if (this.myCityId === cityId) return;
     this.myCityId = cityId;
-    this.render();
+    // Before the rooms are in, the list they bring is drawn with it.
+    if (!this.loading) this.render();
   }
 
   /** Bold when unread; a red badge with the mentions — for a conversation, with every unread message. */
