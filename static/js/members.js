@@ -142,7 +142,7 @@ export class MemberList {
     });
     this.list.replaceChildren(...groups.map((group) => h('li', { class: 'members__group' },
       h('div', { class: 'members__group-head' },
-        h('span', { class: 'members__group-name', text: group.name }),
+        h('h3', { class: 'members__group-name', text: group.name }),
         h('span', { class: 'members__group-count', text: formatNumber(group.users.length) }),
         group.cityId === null ? null : h('button', {
           class: 'link-btn members__group-lens', type: 'button', text: t('lens.only-theirs'),
