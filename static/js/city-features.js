@@ -39,6 +39,8 @@ export function cityFeatures({ state, me, rooms, members, messages, resume, outb
     members: () => members.people() ?? [],
     meId: me.id,
   });
+  // Someone named in a draft kept for the room may be known only once its member list is in.
+  members.onChange = () => quiet.update();
 
   /** Bumped per request, so an older answer never overwrites a newer one. */
   let asked = 0;

@@ -39,6 +39,8 @@ export class MemberList {
     this.grouped = false;
     /** fn(cityId, name): «Только их сообщения» of a city's group was chosen. */
     this.onLens = null;
+    /** fn() after each redraw: who is in the room (or what they show) may have changed. */
+    this.onChange = null;
     /** The local-time labels on the list and their zones, redrawn each minute. */
     this.clocks = [];
     byCity?.addEventListener('click', () => {
@@ -114,6 +116,11 @@ export class MemberList {
   }
 
   render() {
+    this.draw();
+    this.onChange?.();
+  }
+
+  draw() {
     this.showStale();
     this.clocks = [];
     if (this.byCity) {
