@@ -295,6 +295,7 @@ async fn tab_visits_the_controls_in_layout_order_each_with_a_visible_focus_ring(
             "#member-list button",
             "#create-room",
             "#room-list a",
+            "#city-room-mine",
             "#open-settings",
             "#logout-form button",
             "#search-input",
