@@ -157,6 +157,11 @@ export function createRoom({ name, description }) {
   return request('POST', '/api/rooms', body);
 }
 
+/** POST /api/rooms/city -> the room of my city (made now, or the one there was); 400 no_city without a canonical city */
+export function openCityRoom() {
+  return request('POST', '/api/rooms/city');
+}
+
 /** PATCH /api/rooms/{id} with only the fields that changed -> the room */
 export function updateRoom(id, changes) {
   return request('PATCH', `/api/rooms/${encodeURIComponent(id)}`, changes);
@@ -168,15 +173,17 @@ export function deleteRoom(id) {
 }
 
 /**
- * GET /api/messages/{room}?limit&before|around -> { messages, seq }: up to `limit` messages,
+ * GET /api/messages/{room}?limit&before|around&city_id -> { messages, seq }: up to `limit` messages,
  * oldest first, and the room's seq as of the same read (header X-Room-Seq; null if it is
  * missing). Joining with `since: seq` then continues exactly after the page. `around`: the
  * window around that message (it included) instead of the newest page; unknown id -> 404.
+ * `cityId`: only the messages of people of that city who show it (unknown city -> 400).
  */
-export async function listMessages(roomId, { limit = PAGE_SIZE, before, around } = {}) {
+export async function listMessages(roomId, { limit = PAGE_SIZE, before, around, cityId } = {}) {
   const params = new URLSearchParams({ limit: String(limit) });
   if (before !== undefined && before !== null) params.set('before', String(before));
   if (around !== undefined && around !== null) params.set('around', String(around));
+  if (cityId !== undefined && cityId !== null) params.set('city_id', String(cityId));
   const { response, data } = await exchange('GET', `/api/messages/${encodeURIComponent(roomId)}?${params}`);
   const raw = response.headers.get('X-Room-Seq');
   const seq = raw === null || raw.trim() === '' ? NaN : Number(raw);

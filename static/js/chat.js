@@ -8,7 +8,7 @@
 // put together by message-features.js; message search is search.js; unread counts, marking
 // the open room read and the count in the title are unread.js; direct conversations
 // are dms.js; online, idle or offline is presence.js; where the unread part of the open room begins is unread-divider.js; whom I
-// blocked (their messages collapsed, the settings' list) is blocks.js and blocked-list.js.
+// blocked (their messages collapsed, the settings' list) is blocks.js and blocked-list.js; city rooms, the city filter and quiet hours are city-features.js.
 // They all work on one state object (chat-state.js).
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
@@ -44,6 +44,7 @@ import { applyUserUpdate } from './user-updates.js';
 import { PresenceReporter } from './presence.js';
 import { watchPageLife } from './page-life.js';
 import { ConnectionFlow } from './connection-flow.js';
+import { cityFeatures } from './city-features.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -68,6 +69,7 @@ const toasts = new Toasts(byId('toasts'));
 const rooms = new RoomList({
   list: byId('room-list'),
   dmList: byId('dm-list'),
+  cityList: byId('city-list'),
   status: byId('room-list-status'),
   meId: me.id,
   onSelect: (id) => openRoom(id),
@@ -114,6 +116,7 @@ const members = new MemberList({
   badge: byId('member-count-badge'),
   staleNote: byId('members-stale'),
   meId: me.id,
+  byCity: byId('members-by-city'),
 });
 
 const typing = new TypingIndicator(byId('typing'), me.id);
@@ -215,6 +218,7 @@ const resume = new RoomResume({
   socket,
   onPage: (roomId, page, hasMore, { seq, around, newest }) => {
     outbox.settleFrom(page);
+    city.lens.dropped();
     messages.setPending(outbox.pendingFor(roomId));
     if (around === null) messages.setHistory(page, hasMore, seq);
     else features.jumper.show(page, seq, newest, around);
@@ -266,6 +270,8 @@ const features = messageFeatures({
   settle: (page) => outbox.settleFrom(page),
 });
 
+const city = cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input: byId('composer-input'), openRoom: (id) => openRoom(id) });
+
 const unread = new Unread({ state, me, socket, rooms, messages });
 
 const dms = new DirectMessages({ rooms, unread, toasts, openRoom: (roomId) => openRoom(roomId) });
@@ -281,6 +287,7 @@ const frames = frameHandlers({
   onDeleted: (id) => features.deleted(id),
   onReactorsChanged: (id, emoji) => features.reactors.changed(id, emoji),
   onUserUpdated: (user) => applyUserUpdate(user, userUpdateTargets()),
+  shows: (message) => city.lens.shows(message),
 });
 for (const [type, handler] of Object.entries(blocks.frameHandlers())) frames.set(type, handler);
 
@@ -338,6 +345,7 @@ function openRoom(roomId, { history = 'push', around = null } = {}) {
   messages.setPending(outbox.pendingFor(room.id));
   composer.setValue(state.drafts.get(room.id) ?? '');
   state.drafts.delete(room.id);
+  city.roomOpened();
 
   resume.leave();
   setRoomUrl(room.id, history);
@@ -381,6 +389,7 @@ function sendTyping() {
 
 function showMe() {
   paintProfile({ avatar: byId('me-avatar'), name: byId('me-name'), city: byId('me-city') }, me);
+  city.refreshMe();
 }
 
 async function loadRooms() {

@@ -37,9 +37,10 @@ const MESSAGE_REFUSALS = new Set(['message_not_found', 'forbidden', 'invalid_emo
  * @param {(messageId: number) => void} o.onDeleted  a message of the open room was deleted
  * @param {(messageId: number, emoji?: string) => void} o.onReactorsChanged  who reacted to a message may have changed
  * @param {(user: object) => void} o.onUserUpdated  someone changed their profile
+ * @param {(message: object) => boolean} [o.shows]  whether a new message of the open room belongs on the pane (city-lens.js)
  * @returns {Map<string, (frame: object) => void>} server frame type -> its handler
  */
-export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, presenceReporter, onPinsChanged, onDeleted, onReactorsChanged, onUserUpdated }) {
+export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, rooms, members, typing, messages, toasts, unread, dms, presenceReporter, onPinsChanged, onDeleted, onReactorsChanged, onUserUpdated, shows = () => true }) {
   /** A stored message: confirms ours wherever it comes from; shown if new to the open room. */
   function newMessage({ message, seq }) {
     if (!message || message.id === undefined) return;
@@ -54,6 +55,11 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       return;
     }
     if (message.user) typing.clear(message.user.id);
+    if (!shows(message)) {
+      // Filtered out of the pane (another city's): our confirmed bubble still goes.
+      if (mine) messages.setPending(outbox.pendingFor(roomId));
+      return;
+    }
     messages.add(messagePosted(message), { own: mine, pending: mine ? outbox.pendingFor(message.room_id) : undefined, seq });
   }
 

@@ -7,7 +7,8 @@
 // language. Pure helpers for messages.js; no state, no listeners: clicks are
 // message-actions.js's, by delegation.
 import { h } from './dom.js';
-import { t, formatTime, formatRelative, formatDateTime, formatDay } from './i18n.js';
+import { t, lang, formatTime, formatRelative, formatDateTime, formatDay } from './i18n.js';
+import { localTime } from './local-time.js';
 import { avatar, cityBadge } from './people.js';
 import { icon } from './icons.js';
 import { renderMessage } from './format.js';
@@ -76,8 +77,9 @@ export function messageItem(message, { continued, pending, me, people = new Map(
   if (pending) classes.push('msg--pending', `msg--${message.status}`);
 
   // The header says the day too («Сегодня в 14:05»); the hover time of a continued message
-  // only the time; the tooltip the full date.
-  const time = (cls, text) => h('time', { class: cls, datetime: date.toISOString(), title: formatDateTime(date), text });
+  // only the time; the tooltip the full date and, for someone else, their clock when they wrote.
+  const title = [formatDateTime(date), author.id === me.id ? null : theirTime(author, date)].filter(Boolean).join('\n');
+  const time = (cls, text) => h('time', { class: cls, datetime: date.toISOString(), title, text });
 
   // "@name" shows as a mention for the people the server found mentioned, as far as we know their names.
   const named = new Map();
@@ -110,6 +112,12 @@ export function messageItem(message, { continued, pending, me, people = new Map(
     li.tabIndex = -1;
   }
   return li;
+}
+
+/** «Борис: 02:14 по местному времени» at `date` where `author` is; null when their zone does not show. */
+function theirTime(author, date) {
+  const time = author.timezone ? localTime(author.timezone, date, lang) : null;
+  return time ? t('localtime.sent', { name: author.username, time }) : null;
 }
 
 /**

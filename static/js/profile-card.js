@@ -6,7 +6,8 @@
 // else's card, «Написать» and «Заблокировать» only announce the wish as DOM
 // events (`discock:write-to`, `discock:block`, detail {user}) for whichever
 // module handles them. Escape or a click outside closes it, and the focus goes
-// back to where it was.
+// back to where it was. Someone else's card says what time it is where they are (ticking
+// each minute while open, clock.js) and about how far away they live.
 import * as api from './api.js';
 import { h } from './dom.js';
 import { t, lang, onLangChange } from './i18n.js';
@@ -14,6 +15,8 @@ import { avatar, cityBadge } from './people.js';
 import { icon } from './icons.js';
 import { showModal, closeModal } from './dialog.js';
 import { presences, presenceDot, presenceText } from './presence.js';
+import { localTime, formatDistance } from './local-time.js';
+import { onEachMinute } from './clock.js';
 
 export class ProfileCard {
   /**
@@ -34,6 +37,11 @@ export class ProfileCard {
     this.returnFocus = null;
     /** Bumped at each opening, so a late answer for an earlier card is dropped. */
     this.token = 0;
+    /** The open card's local-time line, redrawn each minute (null: none shown). */
+    this.clock = null;
+    onEachMinute((now) => {
+      if (this.clock && this.dialog.open) this.clock.textContent = this.localTimeText(now) ?? '';
+    });
 
     document.addEventListener('click', (event) => {
       const opener = event.target instanceof Element ? event.target.closest('[data-profile-id]') : null;
@@ -95,6 +103,15 @@ export class ProfileCard {
     (reachable ? back : this.fallbackFocus)?.focus({ preventScroll: true });
   }
 
+  /** «Местное время: 14:05» for the open profile at `now`; null when their time zone does not show. */
+  localTimeText(now = new Date()) {
+    const p = this.profile;
+    if (!p || Number(p.id) === this.me.id) return null;
+    // The zone makes the clock tick; the server's own reading is there for a zone this browser lacks.
+    const time = (p.timezone && localTime(p.timezone, now, lang)) || p.local_time?.time;
+    return time ? t('localtime.card', { time }) : null;
+  }
+
   render() {
     const hadFocus = this.content.contains(document.activeElement);
     const close = h('button', {
@@ -110,6 +127,9 @@ export class ProfileCard {
         document.dispatchEvent(new CustomEvent(type, { detail: { user } }));
         this.close();
       };
+      const clockText = this.localTimeText();
+      this.clock = clockText ? h('p', { class: 'profile-card__time muted', text: clockText }) : null;
+      const distance = mine ? null : formatDistance(p.distance_km, lang);
       body = [
         h('div', { class: 'profile-card__head' },
           h('div', { class: 'member__avatar profile-card__avatar' },
@@ -119,6 +139,8 @@ export class ProfileCard {
             h('h2', { class: 'dialog__title profile-card__name', id: 'profile-card-name', text: p.username }),
             cityBadge(p.city),
             presenceText(p.id, { class: 'profile-card__presence muted' }))),
+        this.clock,
+        distance ? h('p', { class: 'profile-card__distance muted', text: t('localtime.distance', { distance }) }) : null,
         p.about ? h('p', { class: 'profile-card__about', text: p.about }) : null,
         h('p', { class: 'profile-card__since muted', text: t('profile.since', { date: joinedOn(p.created_at) }) }),
         mine ? null : h('div', { class: 'profile-card__actions' },
@@ -126,9 +148,11 @@ export class ProfileCard {
           h('button', { class: 'btn btn--ghost btn--small profile-card__block', type: 'button', text: t('profile.block'), onClick: announce('discock:block') })),
       ];
     } else if (this.failed) {
+      this.clock = null;
       body = [h('h2', { class: 'dialog__title', id: 'profile-card-name', text: t('profile.title') }),
         h('p', { class: 'form__error', role: 'alert', text: this.failed })];
     } else {
+      this.clock = null;
       body = [h('h2', { class: 'dialog__title', id: 'profile-card-name', text: t('profile.title') }),
         h('p', { class: 'muted', role: 'status', text: t('profile.loading') })];
     }

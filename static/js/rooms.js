@@ -2,11 +2,12 @@
 // in creation order; direct conversations, named after the other person with
 // their presence dot (presence.js), the most recent first; both updated live), which one is highlighted, how unread ones are
 // marked (bold; a badge with the mentions, or with every unread message of a
-// conversation; the counts are unread.js's), the header of the
+// conversation; the counts are unread.js's), the rooms of cities under «Города» (city-rooms.js
+// has the button that makes yours), the header of the
 // open room (name, description, the creator's rename/delete buttons), and the
 // page address that names the open room (/chat?room=ID).
 import { h } from './dom.js';
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, formatNumber } from './i18n.js';
 import { countText, mentionsLabel } from './unread.js';
 import { avatar } from './people.js';
 import { presenceDot } from './presence.js';
@@ -38,16 +39,38 @@ export function normalise(room, meId, activity = 0) {
     description: kind === 'dm' ? '' : String(room.description ?? ''),
     created_by: room.created_by === null || room.created_by === undefined ? null : Number(room.created_by),
     created_at: room.created_at ?? '',
+    /** The city a city room is for (GeoNames id), else null. */
+    city_id: kind === 'room' && Number.isSafeInteger(Number(room.city_id)) && room.city_id !== null ? Number(room.city_id) : null,
+    /** How many people of that city show it; null for other rooms. */
+    city_members: Number.isSafeInteger(Number(room.city_members)) && room.city_members !== null ? Number(room.city_members) : null,
     peer,
     activity: Number(activity) || 0,
   };
 }
 
-/** Rooms (normalised) in the sidebar's order: public rooms by creation, then conversations, the most recent first. */
-export function sidebarOrder(rooms) {
+/** Whether `room` (normalised) is the room of a city. */
+export function isCityRoom(room) {
+  return room.kind !== 'dm' && room.city_id !== null && room.city_id !== undefined;
+}
+
+/** City rooms in the order «Города» lists them: `myCityId`'s first, then the most people, then by name. */
+export function cityRoomOrder(rooms, myCityId = null) {
+  const mine = (r) => (myCityId !== null && r.city_id === myCityId ? 0 : 1);
+  return Array.from(rooms).sort((a, b) => (mine(a) - mine(b))
+    || ((b.city_members ?? 0) - (a.city_members ?? 0))
+    || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    || a.id - b.id);
+}
+
+/**
+ * Rooms (normalised) in the sidebar's order: public rooms by creation, then the rooms of
+ * cities (`cityRoomOrder`), then conversations, the most recent first.
+ */
+export function sidebarOrder(rooms, myCityId = null) {
   const all = Array.from(rooms);
   return [
-    ...all.filter((r) => r.kind !== 'dm').sort(byCreation),
+    ...all.filter((r) => r.kind !== 'dm' && !isCityRoom(r)).sort(byCreation),
+    ...cityRoomOrder(all.filter(isCityRoom), myCityId),
     ...all.filter((r) => r.kind === 'dm').sort(byActivity),
   ];
 }
@@ -79,13 +102,17 @@ export class RoomList {
    * @param {object} o
    * @param {HTMLElement} o.list    the <ul> of public rooms
    * @param {HTMLElement} o.dmList  the <ul> of direct conversations
+   * @param {HTMLElement} [o.cityList]  the <ul> of city rooms (without it they stay with the rooms)
    * @param {HTMLElement} o.status  "loading…/no rooms/error" line
    * @param {number} o.meId  the signed-in user
    * @param {(id:number) => void} o.onSelect
    */
-  constructor({ list, dmList, status, meId, onSelect }) {
+  constructor({ list, dmList, cityList = null, status, meId, onSelect }) {
     this.list = list;
     this.dmList = dmList;
+    this.cityList = cityList;
+    /** Our canonical city: its room is listed first under «Города», marked as ours. */
+    this.myCityId = null;
     this.meId = meId;
     this.status = status;
     this.onSelect = onSelect;
@@ -109,6 +136,7 @@ export class RoomList {
     };
     list.addEventListener('click', select);
     dmList.addEventListener('click', select);
+    cityList?.addEventListener('click', select);
     onLangChange(() => {
       if (this.error) this.showError(this.error.text, this.error.retry);
       else this.renderStatus();
@@ -122,9 +150,18 @@ export class RoomList {
     for (const link of this.links()) this.markUnread(link, Number(link.dataset.roomId));
   }
 
-  /** Every room link of both lists. */
+  /** Every room link of the lists. */
   links() {
-    return [...this.list.querySelectorAll('a[data-room-id]'), ...this.dmList.querySelectorAll('a[data-room-id]')];
+    return [this.list, this.cityList, this.dmList]
+      .filter(Boolean).flatMap((list) => [...list.querySelectorAll('a[data-room-id]')]);
+  }
+
+  /** Our canonical city changed (null: none): «Города» puts its room first. */
+  setMyCity(cityId) {
+    if (this.myCityId === cityId) return;
+    this.myCityId = cityId;
+    // Before the rooms are in, the list they bring is drawn with it.
+    if (!this.loading) this.render();
   }
 
   /** Bold when unread; a red badge with the mentions — for a conversation, with every unread message. */
@@ -191,9 +228,9 @@ export class RoomList {
     return this.rooms.get(Number(id));
   }
 
-  /** The public rooms by creation, then the conversations, the most recent first: the sidebar's order. */
+  /** The public rooms by creation, the cities' rooms, then the conversations, the most recent first: the sidebar's order. */
   all() {
-    return sidebarOrder(this.rooms.values());
+    return sidebarOrder(this.rooms.values(), this.myCityId);
   }
 
   setActive(id) {
@@ -232,13 +269,16 @@ export class RoomList {
       },
       room.kind === 'dm' ? null : h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
       h('span', { class: 'room-link__name', text: room.name }),
+      this.cityList && isCityRoom(room) ? cityMarks(room, this.myCityId) : null,
       // After the name, so a screen reader says «Алиса, в сети»; the stylesheet puts it first.
       room.kind === 'dm'
         ? h('span', { class: 'room-link__avatar' }, avatar(room.peer, 'xs'), room.peer ? presenceDot(room.peer.id, 'room-link__presence') : null)
         : null),
     );
     const all = this.all();
-    this.list.replaceChildren(...all.filter((r) => r.kind !== 'dm').map(item));
+    const apart = (r) => this.cityList !== null && isCityRoom(r);
+    this.list.replaceChildren(...all.filter((r) => r.kind !== 'dm' && !apart(r)).map(item));
+    this.cityList?.replaceChildren(...all.filter(apart).map(item));
     const conversations = all.filter((r) => r.kind === 'dm');
     this.dmList.replaceChildren(...conversations.map(item));
     this.dmList.closest('[data-dm-section]')?.toggleAttribute('hidden', conversations.length === 0);
@@ -255,6 +295,18 @@ export class RoomList {
     this.status.textContent = this.loading ? t('rooms.loading') : empty ? t('rooms.empty') : '';
     this.status.hidden = !this.loading && !empty;
   }
+}
+
+/** After a city room's name: «ваш город» on ours, and how many of its people show that city. */
+function cityMarks(room, myCityId) {
+  return [
+    room.city_id === myCityId ? h('span', { class: 'room-link__yours', text: t('cityroom.yours') }) : null,
+    room.city_members === null ? null : h('span', {
+      class: 'room-link__people', title: t('cityroom.members', { count: room.city_members }),
+    },
+    h('span', { 'aria-hidden': 'true', text: formatNumber(room.city_members) }),
+    h('span', { class: 'visually-hidden', text: t('cityroom.members', { count: room.city_members }) })),
+  ];
 }
 
 export class RoomHeader {

@@ -28,6 +28,8 @@ export function applyUserUpdate(user, { me, onMe, members, messages, card }) {
     for (const message of store.values()) {
       if (Number(message.user?.id) !== id) continue;
       message.user = { ...message.user, username: user.username, city: user.city, avatar_url: user.avatar_url ?? null };
+      // Where they are now (the tooltip of their messages' times reads their zone), as far as they show it.
+      for (const field of ['city_id', 'country', 'timezone']) if (field in user) message.user[field] = user[field];
       if (onList) shown = true;
     }
   }

@@ -215,10 +215,10 @@ async fn escape_closes_a_phone_drawer_and_focus_goes_back_to_the_button_that_ope
         alice.emulate_phone(PHONE).await;
         alice.wait_until("both drawers to slide away", DRAWERS_AWAY).await;
 
-        // The member list: focus lands on the first name, which opens that person's profile card.
+        // The member list: focus lands on its first control, «По городам» above the names.
         alice.click("#open-members").await;
         alice.wait_until("focus in the member drawer", IN_OPEN_DRAWER).await;
-        assert_eq!(focused(&alice).await, "#member-list button");
+        assert_eq!(focused(&alice).await, "#members-by-city");
         assert_eq!(alice.attr("#open-members", "aria-expanded").await, "true");
         assert_eq!(
             alice.run("return document.getElementById('main').inert;").await,
@@ -291,9 +291,11 @@ async fn tab_visits_the_controls_in_layout_order_each_with_a_visible_focus_ring(
         alice.run("document.getElementById('composer-input').focus();").await;
         let desktop = [
             "#composer-emoji",
+            "#members-by-city",
             "#member-list button",
             "#create-room",
             "#room-list a",
+            "#city-room-mine",
             "#open-settings",
             "#logout-form button",
             "#search-input",

@@ -27,6 +27,8 @@
 //! `ui/blocks.rs` collapses the messages of someone blocked, and reveals one on demand.
 //! `ui/profiles.rs` opens a person's profile card from the member list.
 //! `ui/presence.rs` shows someone online, away while their tab is hidden, and offline once gone.
+//! `ui/city_rooms.rs` shows «Города» and the member list by city for people whose city is on no list,
+//! and, once someone's zone is known, their clock and the quiet-hours notice.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -38,6 +40,7 @@ use crate::browser::*;
 
 mod avatars;
 mod blocks;
+mod city_rooms;
 mod details;
 mod dms;
 mod emoji;

@@ -30,6 +30,12 @@ class FakeNode {
     return this.childNodes.map((c) => c.textContent).join('');
   }
 
+  replaceChildren(...children) {
+    for (const child of this.childNodes) child.parentNode = null;
+    this.childNodes = [];
+    this.append(...children);
+  }
+
   set textContent(value) {
     this.childNodes = [];
     if (value !== '') this.append(new FakeText(String(value)));
@@ -72,6 +78,11 @@ class FakeElement extends FakeNode {
       add: (...names) => el.setAttribute('class', [...new Set([...el.classes(), ...names])].join(' ')),
       remove: (...names) => el.setAttribute('class', el.classes().filter((c) => !names.includes(c)).join(' ')),
       contains: (name) => el.classes().includes(name),
+      toggle: (name, force = !el.classes().includes(name)) => {
+        if (force) el.classList.add(name);
+        else el.classList.remove(name);
+        return force;
+      },
     };
     this.dataset = new Proxy({}, {
       get: (_, key) => el.getAttribute(`data-${String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`) ?? undefined,
@@ -100,6 +111,23 @@ class FakeElement extends FakeNode {
 
   set lang(value) {
     this.setAttribute('lang', value);
+  }
+
+  get hidden() {
+    return this.hasAttribute('hidden');
+  }
+
+  set hidden(value) {
+    if (value) this.setAttribute('hidden', '');
+    else this.removeAttribute('hidden');
+  }
+
+  get title() {
+    return this.getAttribute('title') ?? '';
+  }
+
+  set title(value) {
+    this.setAttribute('title', value);
   }
 
   get children() {
