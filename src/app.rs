@@ -51,6 +51,8 @@ impl App {
         let database = config.database.clone();
         let default_name = config.default_room.clone();
         let cost = config.bcrypt_cost;
+        // Parsed now, beside opening the store, rather than by the first request that needs it.
+        let cities = tokio::task::spawn_blocking(load_cities);
         let (store, default_room, dummy_hash) = tokio::task::spawn_blocking(move || {
             let store = store::open(&database)?;
             let room = store.ensure_default_room(&default_name, crate::domain::now())?;
@@ -59,6 +61,7 @@ impl App {
             Ok::<_, StoreError>((store, room, dummy))
         })
         .await??;
+        cities.await?;
 
         // Built whole, in dependency order: the fan-out reads the store; the message writer
         // hands every commit to the fan-out; accounts close ended sessions' sockets through it.
@@ -127,6 +130,14 @@ impl App {
         })
         .await;
     }
+}
+
+/// Parses the embedded city table (once per process) and says how long it took.
+fn load_cities() {
+    let started = std::time::Instant::now();
+    let n = crate::cities::table().len();
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(cities = n, ms, "city table loaded");
 }
 
 /// Forgets full rate-limit buckets every few minutes, until the server stops.

@@ -8,6 +8,7 @@ use warp::reply::{Reply, Response};
 
 use crate::auth::AuthError;
 use crate::chat::ChatError;
+use crate::cities::CityId;
 use crate::domain::DomainError;
 use crate::i18n::Lang;
 use crate::store::StoreError;
@@ -33,6 +34,9 @@ pub enum AppError {
     TooManyConnections,
     #[error(transparent)]
     Chat(#[from] ChatError),
+    /// No canonical city has this id (`GET /api/cities/{id}`).
+    #[error("no city {0}")]
+    CityNotFound(CityId),
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -59,6 +63,12 @@ pub enum BadRequest {
     NotAWebSocket,
     /// A language the product does not speak (`PUT /api/language`).
     UnsupportedLanguage,
+    /// A city id in the path that is not an integer (`/api/cities/{id}`).
+    CityIdNotInteger,
+    /// A city search's `limit` that is not a whole number within 1..=50.
+    CityLimit,
+    /// A city search's `q` longer than [`crate::cities::MAX_QUERY_CHARS`].
+    CityQueryTooLong,
 }
 
 impl AppError {
@@ -69,6 +79,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+            AppError::CityNotFound(_) => StatusCode::NOT_FOUND,
             AppError::Chat(e) => match e {
                 ChatError::RoomNotFound(_) | ChatError::MessageNotFound(_) | ChatError::UserNotFound(_) => {
                     StatusCode::NOT_FOUND
@@ -158,7 +169,11 @@ impl AppError {
                 BadRequest::Form => Sentence::BadForm,
                 BadRequest::NotAWebSocket => Sentence::NotAWebSocket,
                 BadRequest::UnsupportedLanguage => Sentence::UnsupportedLanguage,
+                BadRequest::CityIdNotInteger => Sentence::CityIdNotInteger,
+                BadRequest::CityLimit => return texts::city_limit(lang),
+                BadRequest::CityQueryTooLong => return texts::city_query_too_long(lang),
             },
+            AppError::CityNotFound(_) => Sentence::CityNotFound,
             AppError::Chat(ChatError::Unavailable(_)) | AppError::Unavailable(_) => Sentence::DatabaseDown,
             AppError::Chat(ChatError::Internal(_)) | AppError::Internal(_) => Sentence::Internal,
             AppError::Chat(e) => return texts::chat_error(lang, e),

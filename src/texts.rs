@@ -116,6 +116,8 @@ pub enum Sentence {
     AroundNotInteger,
     MessageIdNotInteger,
     UserIdNotInteger,
+    CityIdNotInteger,
+    CityNotFound,
     BodyNotObject,
     BadForm,
     NotAWebSocket,
@@ -147,6 +149,8 @@ impl Sentence {
             Sentence::AroundNotInteger => "error.around-not-integer",
             Sentence::MessageIdNotInteger => "error.message-id-not-integer",
             Sentence::UserIdNotInteger => "error.user-id-not-integer",
+            Sentence::CityIdNotInteger => "error.city-id-not-integer",
+            Sentence::CityNotFound => "error.city-not-found",
             Sentence::BodyNotObject => "error.body-not-object",
             Sentence::BadForm => "error.bad-form",
             Sentence::NotAWebSocket => "error.not-a-websocket",
@@ -185,6 +189,16 @@ pub fn login_blocked(lang: Lang, retry_after: Duration) -> String {
 /// Too many registrations from this address.
 pub fn register_blocked(lang: Lang, retry_after: Duration) -> String {
     tf(lang, "error.register-blocked", &[("wait", &wait(lang, retry_after))])
+}
+
+/// A city search's `limit` out of its range.
+pub fn city_limit(lang: Lang) -> String {
+    tf(lang, "error.city-limit", &[("max", &crate::cities::MAX_SEARCH_LIMIT)])
+}
+
+/// A city search's `q` that is too long.
+pub fn city_query_too_long(lang: Lang) -> String {
+    tf(lang, "error.city-query-too-long", &[("max", &crate::cities::MAX_QUERY_CHARS)])
 }
 
 /// A request body that is not valid JSON; `detail` is the parser's (English) words.

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod avatars;
 pub mod blocks;
+pub mod cities;
 pub mod dms;
 pub mod mutes;
 pub mod pages;
@@ -62,6 +63,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(ws::routes(state.clone()))
         .unify()
         .or(avatars::routes(state.clone()))
+        .unify()
+        .or(cities::routes())
         .unify()
         .map(Outcome::Handled)
         .recover(|rejection| async move { Ok::<_, Infallible>(Outcome::Unmatched(rejection)) })

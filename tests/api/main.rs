@@ -18,6 +18,7 @@ mod blocks;
 mod browser;
 mod catalogues;
 mod chat;
+mod cities;
 mod connections;
 mod crash;
 mod dms;
