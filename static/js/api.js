@@ -85,12 +85,12 @@ async function request(method, path, body) {
   return (await exchange(method, path, body)).data;
 }
 
-/** GET /api/me -> {id, username, city, avatar_url, language, about} */
+/** GET /api/me -> {id, username, city, city_id, country, timezone, avatar_url, language, about, city_privacy} */
 export function getMe() {
   return request('GET', '/api/me');
 }
 
-/** PATCH /api/me {city?, about?} -> the account as GET /api/me gives it */
+/** PATCH /api/me {city?, city_id?, city_privacy?, about?} -> the account as GET /api/me gives it */
 export function updateMe(changes) {
   return request('PATCH', '/api/me', changes);
 }

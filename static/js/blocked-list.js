@@ -39,7 +39,7 @@ export class BlockedList {
     this.list.replaceChildren(...users.map((user) => h('li', { class: 'blocked-list__item', dataset: { userId: user.id } },
       avatar(user, 'sm'),
       h('span', { class: 'blocked-list__name', text: user.username }),
-      cityBadge(user.city),
+      cityBadge(user),
       h('button', {
         class: 'btn btn--ghost btn--small',
         type: 'button',

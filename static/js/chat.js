@@ -45,6 +45,7 @@ import { PresenceReporter } from './presence.js';
 import { watchPageLife } from './page-life.js';
 import { ConnectionFlow } from './connection-flow.js';
 import { cityFeatures } from './city-features.js';
+import { showOwnCityFrom } from './city-label.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -54,6 +55,8 @@ const TYPING_EVERY_MS = 3_000;
 const data = document.body.dataset;
 /** The signed-in user. */
 const me = { id: Number(data.userId), username: data.username ?? '', city: data.city ?? '', avatar_url: data.avatarUrl || null };
+// Our own city shows as we have it, not as frames (shared with everyone) show us.
+showOwnCityFrom(me);
 const defaultRoomId = Number(data.defaultRoomId);
 const initialRoomId = Number(data.roomId) || defaultRoomId;
 api.setCsrfToken(data.csrfToken);

@@ -168,7 +168,7 @@ export class MemberList {
         h('div', { class: 'member__name' },
           h('button', { class: 'member__open', type: 'button', dataset: { profileId: user.id }, text: user.username }),
           user.id === this.meId ? h('span', { class: 'member__me', text: ` ${t('members.me')}` }) : null),
-        cityBadge(user.city),
+        cityBadge(user),
         this.clock(user.timezone)));
   }
 

@@ -94,7 +94,7 @@ export function messageItem(message, { continued, pending, me, people = new Map(
       author.id === null
         ? h('span', { class: 'msg__author', text: author.username })
         : h('button', { class: 'msg__author', type: 'button', dataset: { profileId: author.id }, text: author.username }),
-      cityBadge(author.city),
+      cityBadge(author),
       time('msg__time', formatRelative(date)),
     ));
   }

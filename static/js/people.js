@@ -1,12 +1,14 @@
 // people.js — owns how a person looks everywhere in the UI: the avatar (their
 // picture when they have one, else the coloured initial, which also stays
 // underneath while the picture loads or if it fails) and the city badge with its
-// pin icon (messages, member list, own profile). A `user_updated` frame repaints
+// pin icon (messages, member list, profile card, own profile): the city, or only the
+// country for someone who shows no more, or nothing (city-label.js decides). A `user_updated` frame repaints
 // every avatar of that user on the page and is remembered, so messages loaded
 // before it show the new picture too.
 import { h } from './dom.js';
 import { icon } from './icons.js';
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
+import { whereabouts } from './city-label.js';
 
 const AVATAR_COLOURS = 8;
 
@@ -99,12 +101,17 @@ export function paintAvatar(el, user) {
 export function paintProfile({ avatar: avatarEl, name, city }, user) {
   paintAvatar(avatarEl, user);
   name.textContent = user.username;
-  city.replaceChildren(...(user.city ? [icon('map-pin'), user.city] : []));
+  const where = whereabouts(user, lang);
+  city.replaceChildren(...(where ? [icon('map-pin'), where.text] : []));
 }
 
-/** The city badge (pin icon, then the city); null when the city is empty. */
-export function cityBadge(city) {
-  const text = String(city ?? '').trim();
-  if (!text) return null;
-  return h('span', { class: 'city-badge', title: t('people.city', { city: text }) }, icon('map-pin'), text);
+/**
+ * The city badge of `user` (pin icon, then their city — or their country when they show
+ * only that); null when there is nothing to show. Our own badge shows our own city.
+ */
+export function cityBadge(user) {
+  const where = whereabouts(user, lang);
+  if (!where) return null;
+  const title = where.scope === 'city' ? t('people.city', { city: where.text }) : t('city.country-title', { country: where.text });
+  return h('span', { class: `city-badge city-badge--${where.scope}`, title }, icon('map-pin'), where.text);
 }

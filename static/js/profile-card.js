@@ -137,7 +137,7 @@ export class ProfileCard {
             presenceDot(p.id, 'profile-card__dot', { decorative: true })),
           h('div', { class: 'profile-card__who' },
             h('h2', { class: 'dialog__title profile-card__name', id: 'profile-card-name', text: p.username }),
-            cityBadge(p.city),
+            cityBadge(p),
             presenceText(p.id, { class: 'profile-card__presence muted' }))),
         this.clock,
         distance ? h('p', { class: 'profile-card__distance muted', text: t('localtime.distance', { distance }) }) : null,

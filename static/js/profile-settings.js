@@ -1,9 +1,12 @@
 // profile-settings.js — owns the «Профиль» section of the settings dialog: the
-// city and the about text (with a counter of the characters left), filled from
-// GET /api/me each time the dialog opens and saved with PATCH /api/me. The
-// server's refusal is shown in the section, in the page's language; everyone
-// else hears the change from the server (user_updated).
+// city (with the city picker, city-picker.js), who sees it («Кто видит мой город»)
+// and the about text (with a counter of the characters left), filled from
+// GET /api/me each time the dialog opens and saved with PATCH /api/me: a city
+// picked from the list (or the saved one, unchanged) goes as `city_id`, a city
+// typed by hand as `city`. The server's refusal is shown in the section, in the
+// page's language; everyone else hears the change from the server (user_updated).
 import * as api from './api.js';
+import { CityPicker } from './city-picker.js';
 import { charCount } from './composer.js';
 import { t, onLangChange } from './i18n.js';
 
@@ -16,17 +19,20 @@ export class ProfileSettings {
    * @param {object} o
    * @param {HTMLFormElement} o.form
    * @param {HTMLInputElement} o.city
+   * @param {HTMLSelectElement} o.privacy  who sees the city: city / country / hidden
    * @param {HTMLTextAreaElement} o.about
    * @param {HTMLElement} o.counter  «осталось N символов»
    * @param {HTMLElement} o.status  the saved / failed line
    * @param {HTMLButtonElement} o.save
    * @param {(me: object) => void} o.onSaved  the account as saved
    */
-  constructor({ form, city, about, counter, status, save, onSaved }) {
-    Object.assign(this, { form, city, about, counter, status, save, onSaved });
+  constructor({ form, city, privacy, about, counter, status, save, onSaved }) {
+    Object.assign(this, { form, city, privacy, about, counter, status, save, onSaved });
+    this.picker = new CityPicker({ input: city, onChange: () => this.showStatus(null) });
     /** The line shown, as a function so a language switch can say it again; null: none. */
     this.statusText = null;
     this.busy = false;
+    this.savedPrivacy = 'city';
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.submit();
@@ -36,6 +42,7 @@ export class ProfileSettings {
       this.showStatus(null);
     });
     city.addEventListener('input', () => this.showStatus(null));
+    privacy.addEventListener('change', () => this.showStatus(null));
     onLangChange(() => {
       this.renderCounter();
       this.showStatus(this.statusText, this.status.classList.contains('form__error'));
@@ -48,12 +55,20 @@ export class ProfileSettings {
     try {
       const me = await api.getMe();
       if (this.busy) return;
-      this.city.value = me.city ?? '';
-      this.about.value = me.about ?? '';
+      this.show(me);
     } catch (err) {
       this.showStatus(() => err.message, true);
     }
     this.renderCounter();
+  }
+
+  /** Fills the fields with the account `me` as the server has it. */
+  show(me) {
+    this.picker.setCity(me.city ?? '', Number.isSafeInteger(me.city_id) ? me.city_id : null);
+    /** Who sees the city as saved: a change of it is sent, not the same again. */
+    this.savedPrivacy = me.city_privacy ?? 'city';
+    this.privacy.value = this.savedPrivacy;
+    this.about.value = me.about ?? '';
   }
 
   renderCounter() {
@@ -81,9 +96,12 @@ export class ProfileSettings {
     this.busy = true;
     this.save.disabled = true;
     try {
-      const me = await api.updateMe({ city, about });
-      this.city.value = me.city;
-      this.about.value = me.about;
+      const cityId = this.picker.cityId();
+      const where = cityId === null ? { city } : { city_id: cityId };
+      // Who sees the city goes only when it changed (a field left out stays as it is).
+      const privacy = this.privacy.value === this.savedPrivacy ? {} : { city_privacy: this.privacy.value };
+      const me = await api.updateMe({ ...where, ...privacy, about });
+      this.show(me);
       this.renderCounter();
       this.showStatus(() => t('settings.profile-saved'));
       this.onSaved(me);

@@ -3,12 +3,16 @@
 // browser's own pattern message only says "match the requested format"), the
 // password length in bytes (8–72, as bcrypt counts) and that both passwords
 // match, all said in the page's language. The server checks everything again.
+// The city field gets the city picker (city-picker.js), which fills `city_id`.
 import { t, onLangChange } from './i18n.js';
+import { CityPicker } from './city-picker.js';
 
 const form = document.getElementById('register-form');
 const username = document.getElementById('username');
 const password = document.getElementById('password');
 const confirmation = document.getElementById('password_confirm');
+const city = document.getElementById('city');
+const cityId = document.getElementById('city_id');
 const encoder = new TextEncoder();
 
 /** A username's characters, as the server allows them: letters of any script, digits, _ - . */
@@ -45,6 +49,8 @@ function checkPasswords() {
     confirmation.value && confirmation.value !== password.value ? t('register.passwords-differ') : '',
   );
 }
+
+if (city && cityId) new CityPicker({ input: city, idInput: cityId });
 
 if (form && username && password && confirmation) {
   // The checks above say what is wrong in words; the attributes would only let the

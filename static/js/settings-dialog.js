@@ -31,6 +31,7 @@ export function settingsDialog({ me, toasts, blocks, notifications, onMe, onProf
       new ProfileSettings({
         form: byId('profile-form'),
         city: byId('profile-city'),
+        privacy: byId('profile-city-privacy'),
         about: byId('profile-about'),
         counter: byId('profile-about-counter'),
         status: byId('profile-status'),

@@ -134,6 +134,23 @@ class FakeElement extends FakeNode {
     return this.childNodes.filter((c) => c instanceof FakeElement);
   }
 
+  get parentElement() {
+    return this.parentNode instanceof FakeElement ? this.parentNode : null;
+  }
+
+  /** Inserts `nodes` right after this one in its parent. */
+  after(...nodes) {
+    const parent = this.parentNode;
+    if (!parent) return;
+    let at = parent.childNodes.indexOf(this) + 1;
+    for (const node of nodes) {
+      node.parentNode?.childNodes.splice(node.parentNode.childNodes.indexOf(node), 1);
+      node.parentNode = parent;
+      parent.childNodes.splice(at, 0, node);
+      at += 1;
+    }
+  }
+
   setAttribute(name, value) {
     this.attributes.set(name.toLowerCase(), String(value));
   }
@@ -163,7 +180,7 @@ class FakeElement extends FakeNode {
   dispatch(type, props = {}) {
     const event = { type, target: this, defaultPrevented: false, ...props };
     event.preventDefault = () => { event.defaultPrevented = true; };
-    event.stopPropagation = () => {};
+    event.stopPropagation = () => { event.propagationStopped = true; };
     for (const fn of [...(this.listeners.get(type) ?? [])]) fn(event);
     return event;
   }
