@@ -29,6 +29,8 @@
 //! `ui/presence.rs` shows someone online, away while their tab is hidden, and offline once gone.
 //! `ui/city_rooms.rs` shows «Города» and the member list by city for people whose city is on no list,
 //! and, once someone's zone is known, their clock and the quiet-hours notice.
+//! `ui/cities.rs` picks a city with the keyboard on a phone at registration and shows only the
+//! country to others from the settings.
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -40,6 +42,7 @@ use crate::browser::*;
 
 mod avatars;
 mod blocks;
+mod cities;
 mod city_rooms;
 mod details;
 mod dms;
