@@ -103,7 +103,11 @@ export class CityPicker {
    * @param {(fn: () => void, ms: number) => any} [o.setTimer]
    * @param {(id: any) => void} [o.clearTimer]
    */
-  constructor({ input, idInput = null, search = searchCities, onChange = () => {}, setTimer = setTimeout, clearTimer = clearTimeout }) {
+  constructor({
+    input, idInput = null, search = searchCities, onChange = () => {},
+    // Wrapped: the browser's timer functions refuse to be called as methods of another object.
+    setTimer = (fn, ms) => setTimeout(fn, ms), clearTimer = (id) => clearTimeout(id),
+  }) {
     Object.assign(this, { input, idInput, search, onChange, setTimer, clearTimer });
     pickers += 1;
     this.listId = `${input.id || 'city'}-options-${pickers}`;
@@ -217,6 +221,8 @@ export class CityPicker {
       detail ? h('span', { class: 'city-picker__detail', text: detail }) : null);
     }));
     this.listbox.hidden = !this.open;
+    // Right under the field, over its hint (the CSS puts it under the whole .field).
+    if (this.open && this.listbox.style) this.listbox.style.top = `${this.input.offsetTop + this.input.offsetHeight + 4}px`;
     this.input.setAttribute('aria-expanded', this.open ? 'true' : 'false');
     if (this.open && this.active >= 0) {
       const id = `${this.listId}-${this.active}`;

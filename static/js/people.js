@@ -107,10 +107,11 @@ export function paintProfile({ avatar: avatarEl, name, city }, user) {
 
 /**
  * The city badge of `user` (pin icon, then their city — or their country when they show
- * only that); null when there is nothing to show. Our own badge shows our own city.
+ * only that); null when there is nothing to show. Our own badge shows our own city. A text
+ * instead of a user is shown as it is (a city already chosen by the caller).
  */
 export function cityBadge(user) {
-  const where = whereabouts(user, lang);
+  const where = whereabouts(typeof user === 'string' || user === null || user === undefined ? { city: user } : user, lang);
   if (!where) return null;
   const title = where.scope === 'city' ? t('people.city', { city: where.text }) : t('city.country-title', { country: where.text });
   return h('span', { class: `city-badge city-badge--${where.scope}`, title }, icon('map-pin'), where.text);

@@ -202,3 +202,19 @@ test('a saved city comes back with its id, and free text without one', () => {
   assert.equal(picker.cityId(), null);
   assert.equal(idInput.value, '');
 });
+
+test('the badge says the city, the country with its own title, or is left out; ours is ours', async () => {
+  const { cityBadge } = await import('../../static/js/people.js');
+  const { showOwnCityFrom } = await import('../../static/js/city-label.js');
+  showOwnCityFrom({ id: 7, city: 'Казань' });
+  const city = cityBadge({ id: 1, city: 'Тверь', country: 'RU' });
+  assert.equal(city.textContent, 'Тверь');
+  assert.equal(city.getAttribute('title'), 'Город: Тверь');
+  const country = cityBadge({ id: 1, city: null, country: 'RU' });
+  assert.equal(country.textContent, 'Россия');
+  assert.equal(country.getAttribute('title'), 'Страна: Россия');
+  assert.equal(cityBadge({ id: 1, city: null, country: null }), null);
+  assert.equal(cityBadge({ id: 7, city: null, country: null }).textContent, 'Казань');
+  assert.equal(cityBadge('Тверь').textContent, 'Тверь', 'a text is shown as it is');
+  assert.equal(cityBadge(null), null);
+});
