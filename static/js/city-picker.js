@@ -54,9 +54,13 @@ export function cityName(city, language) {
   return language === 'ru' ? city.name : (city.name_en || city.name);
 }
 
+/** A region given only as its GeoNames key («RU.66»), which would mean nothing to a person. */
+const REGION_KEY = /^[A-Z]{2}\.\w+$/;
+
 /** The option's second line: «Ленинградская область, Россия» (what is known of the two). */
 export function cityDetail(city, language) {
-  return [city.region, countryName(city.country, language)].filter((part) => part && String(part).trim()).join(', ');
+  const region = String(city.region ?? '').trim();
+  return [REGION_KEY.test(region) ? '' : region, countryName(city.country, language)].filter(Boolean).join(', ');
 }
 
 /**

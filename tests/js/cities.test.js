@@ -70,6 +70,7 @@ test('an option says the city in the page language, then its region and country'
   assert.equal(cityName(spb, 'en'), 'Saint Petersburg');
   assert.equal(cityDetail(spb, 'ru'), 'Санкт-Петербург, Россия');
   assert.equal(cityDetail({ ...spb, region: null }, 'en'), 'Russia');
+  assert.equal(cityDetail({ ...spb, region: 'RU.66' }, 'ru'), 'Россия', 'a bare region key is left out');
 });
 
 test('only the newest request counts; a cancelled one is stale too', () => {
