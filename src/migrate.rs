@@ -270,7 +270,7 @@ fn copy_users(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) ->
 
 fn copy_rooms(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) -> Result<u64, MigrateError> {
     let sink = tx.copy_in(
-        "COPY rooms (id, name, name_key, description, created_by, is_default, last_seq, created_at, dm_a, dm_b)
+        "COPY rooms (id, name, name_key, description, created_by, is_default, last_seq, created_at, dm_a, dm_b, city_id)
          FROM STDIN (FORMAT binary)",
     )?;
     let mut writer = BinaryCopyInWriter::new(
@@ -286,17 +286,18 @@ fn copy_rooms(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) ->
             Type::TIMESTAMPTZ,
             Type::INT8,
             Type::INT8,
+            Type::INT8,
         ],
     );
     let mut select = source.prepare(
-        "SELECT id, name, name_key, description, created_by, is_default, last_seq, created_at, dm_a, dm_b
+        "SELECT id, name, name_key, description, created_by, is_default, last_seq, created_at, dm_a, dm_b, city_id
          FROM rooms ORDER BY id",
     )?;
     let mut rows = select.query([])?;
     while let Some(r) = rows.next()? {
         let (id, name, key, description): (i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
         let (created_by, is_default, last_seq): (Option<i64>, bool, i64) = (r.get(4)?, r.get(5)?, r.get(6)?);
-        let (dm_a, dm_b): (Option<i64>, Option<i64>) = (r.get(8)?, r.get(9)?);
+        let (dm_a, dm_b, city_id): (Option<i64>, Option<i64>, Option<i64>) = (r.get(8)?, r.get(9)?, r.get(10)?);
         let created_at = time(r.get(7)?)?;
         writer.write(&[
             &id,
@@ -309,6 +310,7 @@ fn copy_rooms(source: &rusqlite::Transaction, tx: &mut postgres::Transaction) ->
             &created_at,
             &dm_a,
             &dm_b,
+            &city_id,
         ])?;
     }
     Ok(writer.finish()?)
@@ -576,8 +578,9 @@ mod tests {
         assert!(!path.exists());
     }
 
-    /// An SQLite database with two users, two rooms (one deleted after use), messages with and
-    /// without client ids, a live session and one past the default absolute limit.
+    /// An SQLite database with two users, three rooms (one a city's, one deleted after use),
+    /// messages with and without client ids, a live session and one past the default absolute
+    /// limit.
     fn small_sqlite_database(path: &Path) -> (Vec<crate::domain::Message>, crate::domain::Room) {
         let store = SqliteStore::open(path).unwrap();
         let city = Home::typed(City::parse("Самара").unwrap());
@@ -595,6 +598,8 @@ mod tests {
         };
         let alice = store.set_avatar(alice.id, &picture, now).unwrap();
         let general = store.ensure_default_room(&RoomName::parse("Общий").unwrap(), now).unwrap();
+        let kazan = RoomName::parse("Казань").unwrap();
+        store.city_room(crate::cities::CityId(551487), &kazan, &kazan, now).unwrap();
         let doomed = store
             .create_room(&RoomName::parse("Временная").unwrap(), &RoomDescription::empty(), alice.id, now)
             .unwrap();
@@ -644,13 +649,15 @@ mod tests {
 
         let copied = sqlite_to_postgres(&path, &db.url, Duration::ZERO).unwrap();
 
-        assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 1, 3, 2));
+        assert_eq!((copied.users, copied.rooms, copied.messages, copied.sessions), (2, 2, 3, 2));
         assert_eq!((copied.events, copied.reactions), (6, 1), "three messages, three changes; one reaction");
         assert_eq!((copied.read_states, copied.blocks, copied.avatars), (1, 1, 1));
         assert!(messages[2].edited_at.is_some() && messages[1].pinned && messages[0].reactions.len() == 1);
         let pg = PostgresStore::open(&db.url, 1, Duration::ZERO).unwrap();
         assert_eq!(pg.messages_before(general.id, None, 10).unwrap(), messages);
-        assert_eq!(pg.list_rooms().unwrap(), std::slice::from_ref(&general));
+        let rooms = pg.list_rooms().unwrap();
+        assert_eq!(rooms[0], general);
+        assert_eq!((rooms[1].name.as_str(), rooms[1].city_id.map(|c| c.0)), ("Казань", Some(551487)), "city rooms too");
         assert_eq!(pg.ensure_default_room(&RoomName::parse("Другое").unwrap(), domain::now()).unwrap(), general);
         let lifetime = SessionLifetime::default();
         let account = pg.session_user("live", domain::now(), &lifetime).unwrap().expect("the live session came along");
@@ -693,7 +700,7 @@ mod tests {
         assert_eq!(next.id.0, messages[2].id.0 + 2, "the deleted room's message id is not handed out again");
         let room =
             pg.create_room(&RoomName::parse("Новая").unwrap(), &RoomDescription::empty(), alice.id, domain::now());
-        assert_eq!(room.unwrap().id.0, general.id.0 + 2, "nor is the deleted room's id");
+        assert_eq!(room.unwrap().id.0, general.id.0 + 3, "nor is the deleted room's id");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{RoomId, User, UserId};
+use crate::cities::CityId;
 
 /// A room (channel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,14 @@ pub struct Room {
     /// `GET /api/dms`, the `direct_message` frame); empty elsewhere and for other rooms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<User>,
+    /// The canonical city of a city room (one per city, opened by its people); `None` for every
+    /// other room.
+    #[serde(default)]
+    pub city_id: Option<CityId>,
+    /// For a city room, how many people of its city show their city, as of the read; `None`
+    /// for every other room.
+    #[serde(default)]
+    pub city_members: Option<u32>,
 }
 
 /// What kind of room a room is.
@@ -42,6 +51,14 @@ pub enum RoomKind {
 }
 
 impl Room {
+    /// The room as stored: a city room when it has a city (with the count of its people who
+    /// show it).
+    pub fn with_city(mut self, city: Option<u32>, members: Option<i64>) -> Room {
+        self.city_id = city.map(CityId);
+        self.city_members = self.city_id.map(|_| members.and_then(|n| u32::try_from(n).ok()).unwrap_or(0));
+        self
+    }
+
     /// The room as stored: a direct conversation when both of its people are named.
     pub fn with_dm(mut self, a: Option<i64>, b: Option<i64>) -> Room {
         if let (Some(a), Some(b)) = (a, b) {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::cities::CityId;
 use crate::config::{DatabaseConfig, SessionLifetime};
 use crate::domain::{
     About, Account, Author, CityPrivacy, ClientId, Home, Message, MessageId, MessageText, Profile, Reaction, Reactors,
@@ -291,6 +292,17 @@ pub trait RoomStore {
     ) -> Result<(Room, i64), StoreError>;
     /// Deletes a room and, with it, its messages and its log.
     fn delete_room(&self, id: RoomId) -> Result<(), StoreError>;
+    /// The room of a canonical city, created unless it exists: public, with no creator, named
+    /// `name`, or `fallback` when another room has that name already. True when this call
+    /// created it. One room per city however many ask at once, on any instance: the rooms'
+    /// unique index on the city decides. `Conflict(RoomName)` only when both names are taken.
+    fn city_room(
+        &self,
+        city: CityId,
+        name: &RoomName,
+        fallback: &RoomName,
+        now: DateTime<Utc>,
+    ) -> Result<(Room, bool), StoreError>;
 }
 
 /// Messages and history.
@@ -320,6 +332,17 @@ pub trait MessageStore {
     fn history(
         &self,
         room: RoomId,
+        before: Option<MessageId>,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError>;
+    /// A page of a room's history as [`MessageStore::history`], through the city lens: only
+    /// messages whose authors chose `city` and show it, and `viewer`'s own when `viewer` chose
+    /// it. Pages by `before` as history does.
+    fn history_of_city(
+        &self,
+        room: RoomId,
+        city: CityId,
         before: Option<MessageId>,
         limit: u32,
         viewer: UserId,

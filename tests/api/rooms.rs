@@ -83,7 +83,12 @@ async fn a_room_has_exactly_the_documented_fields() {
     for room in &rooms {
         let mut keys: Vec<&str> = room.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["created_at", "created_by", "description", "id", "kind", "name"], "{room}");
+        assert_eq!(
+            keys,
+            ["city_id", "city_members", "created_at", "created_by", "description", "id", "kind", "name"],
+            "{room}"
+        );
+        assert_eq!((&room["city_id"], &room["city_members"]), (&Value::Null, &Value::Null), "not a city room");
     }
 }
 

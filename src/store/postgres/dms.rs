@@ -8,7 +8,9 @@ use postgres::GenericClient;
 use super::connect::{internal, write_error};
 use super::messages::with_reactions;
 use super::pool::Prepared;
-use super::rows::{message_columns, message_from_row, message_select, room_columns, room_from_row, user_from_row};
+use super::rows::{
+    message_columns, message_from_row, message_select, room_columns, room_from_row, user_from_row, ROOM_COLUMN_COUNT,
+};
 use super::PostgresStore;
 use crate::domain::{Room, UserId};
 use crate::store::{Conflict, Conversation, DmStore, StoreError};
@@ -73,7 +75,7 @@ impl DmStore for PostgresStore {
         let mut list = Vec::with_capacity(found.len());
         for row in &found {
             let room = with_members(&mut tx, prepared, room_from_row(row).map_err(internal)?)?;
-            let newest: Option<i64> = row.try_get(8).map_err(internal)?;
+            let newest: Option<i64> = row.try_get(ROOM_COLUMN_COUNT).map_err(internal)?;
             let last_message = match newest {
                 None => Vec::new(),
                 Some(id) => prepared

@@ -9,9 +9,10 @@ use postgres::GenericClient;
 
 use super::connect::{constraint, internal, write_error, CLIENT_ID_UNIQUE};
 use super::events::log_event;
-use super::pool::{PgConn, Prepared};
+use super::pool::{Params, PgConn, Prepared};
 use super::rows::{message_columns, message_from_row, message_from_row_at, message_select, rows};
 use super::PostgresStore;
+use crate::cities::CityId;
 use crate::domain::{Author, ClientId, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -190,23 +191,31 @@ impl MessageStore for PostgresStore {
              WHERE r0.id = $1"
         );
         let mut conn = self.connection()?;
-        let (client, prepared) = conn.split();
-        // The reactions are read in the same snapshot as the page.
-        let mut tx = snapshot(client)?;
         let before = before.map_or(i64::MAX, |b| b.0);
-        let found = prepared.query(&mut tx, SQL, &[&room.0, &before, &i64::from(limit)]).map_err(internal)?;
-        let Some(first) = found.first() else { return Ok(None) };
-        let seq: i64 = first.try_get(0).map_err(internal)?;
-        let mut messages = Vec::with_capacity(found.len());
-        for row in &found {
-            if row.try_get::<_, Option<i64>>(1).map_err(internal)?.is_some() {
-                messages.push(message_from_row_at(row, 1).map_err(internal)?);
-            }
-        }
-        messages.reverse();
-        let messages = with_reactions(&mut tx, prepared, messages, Some(viewer)).map_err(internal)?;
-        tx.commit().map_err(internal)?;
-        Ok(Some(Page { messages, seq }))
+        page(&mut conn, SQL, &[&room.0, &before, &i64::from(limit)], viewer)
+    }
+
+    fn history_of_city(
+        &self,
+        room: RoomId,
+        city: CityId,
+        before: Option<MessageId>,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError> {
+        // As `history`: one statement, so the page and the seq agree.
+        const SQL: &str = concat!(
+            "SELECT r0.last_seq, page.* FROM rooms r0 LEFT JOIN LATERAL (",
+            message_select!(),
+            " WHERE m.room_id = r0.id AND m.id < $2 AND m.deleted_at IS NULL
+                AND u.city_id = $4 AND (u.city_privacy = 'city' OR u.id = $5)
+              ORDER BY m.id DESC LIMIT $3) page ON TRUE
+             WHERE r0.id = $1"
+        );
+        let city = super::rooms::city_column(city);
+        let mut conn = self.connection()?;
+        let before = before.map_or(i64::MAX, |b| b.0);
+        page(&mut conn, SQL, &[&room.0, &before, &i64::from(limit), &city, &viewer.0], viewer)
     }
 
     fn history_around(
@@ -398,6 +407,27 @@ fn change_message(
     let event = RoomEvent { room_id: room, seq, change };
     log_event(tx, prepared, &event, now)?;
     Ok(ChangeOutcome::Logged(Box::new(event)))
+}
+
+/// Runs a page query of `history`'s shape — the room's seq, then a message per row, newest
+/// first; one row without a message for an empty page, none for no such room — and reads the
+/// page's reactions in the same snapshot.
+fn page(conn: &mut PgConn, sql: &'static str, params: Params, viewer: UserId) -> Result<Option<Page>, StoreError> {
+    let (client, prepared) = conn.split();
+    let mut tx = snapshot(client)?;
+    let found = prepared.query(&mut tx, sql, params).map_err(internal)?;
+    let Some(first) = found.first() else { return Ok(None) };
+    let seq: i64 = first.try_get(0).map_err(internal)?;
+    let mut messages = Vec::with_capacity(found.len());
+    for row in &found {
+        if row.try_get::<_, Option<i64>>(1).map_err(internal)?.is_some() {
+            messages.push(message_from_row_at(row, 1).map_err(internal)?);
+        }
+    }
+    messages.reverse();
+    let messages = with_reactions(&mut tx, prepared, messages, Some(viewer)).map_err(internal)?;
+    tx.commit().map_err(internal)?;
+    Ok(Some(Page { messages, seq }))
 }
 
 /// A read-only transaction whose reads all see one snapshot, so a page, the room's seq and the

@@ -24,6 +24,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/postgres/012_avatars.sql")),
     (13, include_str!("../migrations/postgres/013_room_mutes.sql")),
     (14, include_str!("../migrations/postgres/014_canonical_cities.sql")),
+    (15, include_str!("../migrations/postgres/015_city_rooms.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one

@@ -83,7 +83,7 @@ impl Drop for PgConn {
 #[derive(Default)]
 pub(super) struct Prepared(HashMap<&'static str, Statement>);
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+pub(super) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 impl Prepared {
     pub(super) fn statement(

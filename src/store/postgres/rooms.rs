@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::connect::{internal, write_error};
 use super::migrations::DEFAULT_ROOM_LOCK;
-use super::rows::{room_columns, room_from_row, rows};
+use super::rows::{room_columns, room_from_row, rows, ROOM_COLUMN_COUNT};
 use super::PostgresStore;
+use crate::cities::CityId;
 use crate::domain::{Room, RoomDescription, RoomId, RoomName, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::store::{Conflict, RoomStore, StoreError};
@@ -116,7 +117,7 @@ impl RoomStore for PostgresStore {
             .map_err(|e| write_error(e, Conflict::RoomName))?
             .ok_or(StoreError::NotFound)?;
         let room = room_from_row(&row).map_err(internal)?;
-        let seq: i64 = row.try_get(8).map_err(internal)?;
+        let seq: i64 = row.try_get(ROOM_COLUMN_COUNT).map_err(internal)?;
         let event = RoomEvent { room_id: id, seq, change: Change::RoomUpdated { room: room.clone() } };
         super::events::log_event(&mut tx, prepared, &event, now)?;
         tx.commit().map_err(internal)?;
@@ -141,4 +142,50 @@ impl RoomStore for PostgresStore {
         }
         Ok(())
     }
+
+    fn city_room(
+        &self,
+        city: CityId,
+        name: &RoomName,
+        fallback: &RoomName,
+        now: DateTime<Utc>,
+    ) -> Result<(Room, bool), StoreError> {
+        const EXISTING: &str = concat!("SELECT ", room_columns!(), " FROM rooms WHERE city_id = $1");
+        const INSERT: &str = concat!(
+            "INSERT INTO rooms (name, name_key, description, created_by, is_default, created_at, city_id)
+             VALUES ($1, $2, '', NULL, FALSE, $3, $4)
+             ON CONFLICT (city_id) WHERE city_id IS NOT NULL DO NOTHING RETURNING ",
+            room_columns!()
+        );
+        let city_id = city_column(city);
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        // Read first: opening a city room that exists, the common case, writes nothing.
+        if let Some(row) = prepared.query_opt(client, EXISTING, &[&city_id]).map_err(internal)? {
+            return Ok((room_from_row(&row).map_err(internal)?, false));
+        }
+        // Each insert is a statement of its own: a room of this city made meanwhile (by another
+        // request, on any instance) makes it do nothing, and then it is read. A room that took
+        // the name meanwhile may be this very city's, made by a racing request: the fallback's
+        // insert then does nothing either.
+        for name in [name, fallback] {
+            match prepared.query_opt(client, INSERT, &[&name.as_str(), &name.key(), &now, &city_id]) {
+                Ok(Some(row)) => return Ok((room_from_row(&row).map_err(internal)?, true)),
+                Ok(None) => break,
+                Err(e) => match write_error(e, Conflict::RoomName) {
+                    StoreError::Conflict(Conflict::RoomName) => continue,
+                    e => return Err(e),
+                },
+            }
+        }
+        match prepared.query_opt(client, EXISTING, &[&city_id]).map_err(internal)? {
+            Some(row) => Ok((room_from_row(&row).map_err(internal)?, false)),
+            None => Err(StoreError::Conflict(Conflict::RoomName)),
+        }
+    }
+}
+
+/// A city's id as its `BIGINT` columns hold it.
+pub(super) fn city_column(city: CityId) -> i64 {
+    i64::from(city.0)
 }

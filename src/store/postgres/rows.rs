@@ -10,12 +10,19 @@ use crate::domain::{
 use crate::i18n::Lang;
 use crate::store::StoreError;
 
+/// A room's columns, read by [`room_from_row`] from a query on `rooms` (not aliased): the last
+/// two are a city room's city and how many people of that city show it (counted over the
+/// users' city index; nothing is counted for other rooms).
 macro_rules! room_columns {
     () => {
-        "id, name, description, created_by, created_at, is_default, dm_a, dm_b"
+        "id, name, description, created_by, created_at, is_default, dm_a, dm_b, city_id,
+         CASE WHEN city_id IS NULL THEN NULL
+              ELSE (SELECT count(*) FROM users cu WHERE cu.city_id = rooms.city_id AND cu.city_privacy = 'city') END"
     };
 }
 pub(super) use room_columns;
+/// How many columns [`room_columns!`] has: a query's own columns come after them.
+pub(super) const ROOM_COLUMN_COUNT: usize = 10;
 
 /// A message's columns, read by [`message_from_row_at`]: the message, its author, and what its
 /// reply shows of the message it answers (`r`, `ru`).
@@ -51,8 +58,11 @@ pub(super) fn room_from_row(r: &Row) -> Result<Room, postgres::Error> {
         kind: RoomKind::Room,
         dm: None,
         members: Vec::new(),
+        city_id: None,
+        city_members: None,
     }
-    .with_dm(r.try_get(6)?, r.try_get(7)?))
+    .with_dm(r.try_get(6)?, r.try_get(7)?)
+    .with_city(r.try_get::<_, Option<i64>>(8)?.and_then(|id| u32::try_from(id).ok()), r.try_get(9)?))
 }
 
 /// The user's columns, in the order [`user_from_row`] reads them (six, from `at`): id,

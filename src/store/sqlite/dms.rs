@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::messages::with_reactions;
-use super::rows::{internal, message_from_row, micros, room_from_row, user_from_row, MESSAGE_SELECT, ROOM_COLUMNS};
+use super::rows::{
+    internal, message_from_row, micros, room_from_row, user_from_row, MESSAGE_SELECT, ROOM_COLUMNS, ROOM_COLUMN_COUNT,
+};
 use super::SqliteStore;
 use crate::domain::{Room, User, UserId};
 use crate::store::{Conversation, DmStore, StoreError};
@@ -69,7 +71,7 @@ impl DmStore for SqliteStore {
                         (SELECT max(m.id) FROM messages m WHERE m.room_id = rooms.id AND m.deleted_at IS NULL)
                  FROM rooms WHERE dm_a = ?1 OR dm_b = ?1"
             ))
-            .and_then(|mut s| s.query_map([user.0], |r| Ok((room_from_row(r)?, r.get(8)?)))?.collect())
+            .and_then(|mut s| s.query_map([user.0], |r| Ok((room_from_row(r)?, r.get(ROOM_COLUMN_COUNT)?)))?.collect())
             .map_err(internal)?;
         let mut list = Vec::with_capacity(found.len());
         for (room, newest) in found {

@@ -8,6 +8,7 @@ use super::events::log_event;
 use super::rooms::room_seq;
 use super::rows::{internal, message_from_row, micros, write_error, MESSAGE_SELECT};
 use super::SqliteStore;
+use crate::cities::CityId;
 use crate::domain::{Author, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
@@ -88,6 +89,38 @@ impl MessageStore for SqliteStore {
         let tx = conn.transaction().map_err(internal)?;
         let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
         let messages = messages_before(&tx, room, before, limit)?;
+        let messages = with_reactions(&tx, messages, Some(viewer))?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Page { messages, seq }))
+    }
+
+    fn history_of_city(
+        &self,
+        room: RoomId,
+        city: CityId,
+        before: Option<MessageId>,
+        limit: u32,
+        viewer: UserId,
+    ) -> Result<Option<Page>, StoreError> {
+        let mut conn = self.conn()?;
+        // One snapshot for the page and the seq, as in `history`.
+        let tx = conn.transaction().map_err(internal)?;
+        let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
+        let mut messages: Vec<Message> = tx
+            .prepare_cached(&format!(
+                "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 AND m.deleted_at IS NULL
+                   AND u.city_id = ?4 AND (u.city_privacy = 'city' OR u.id = ?5)
+                 ORDER BY m.id DESC LIMIT ?3"
+            ))
+            .and_then(|mut s| {
+                s.query_map(
+                    params![room.0, before.map_or(i64::MAX, |b| b.0), limit, city.0, viewer.0],
+                    message_from_row,
+                )?
+                .collect()
+            })
+            .map_err(internal)?;
+        messages.reverse();
         let messages = with_reactions(&tx, messages, Some(viewer))?;
         tx.commit().map_err(internal)?;
         Ok(Some(Page { messages, seq }))

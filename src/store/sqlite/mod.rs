@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/sqlite/012_avatars.sql")),
     (13, include_str!("../migrations/sqlite/013_room_mutes.sql")),
     (14, include_str!("../migrations/sqlite/014_canonical_cities.sql")),
+    (15, include_str!("../migrations/sqlite/015_city_rooms.sql")),
 ];
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.

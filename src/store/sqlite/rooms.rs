@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::events::log_event;
-use super::rows::{internal, micros, room_from_row, write_error, ROOM_COLUMNS};
+use super::rows::{internal, micros, room_from_row, write_error, ROOM_COLUMNS, ROOM_COLUMN_COUNT};
 use super::SqliteStore;
+use crate::cities::CityId;
 use crate::domain::{Room, RoomDescription, RoomId, RoomName, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::store::{Conflict, RoomStore, StoreError};
@@ -108,7 +109,7 @@ impl RoomStore for SqliteStore {
                         name.map(RoomName::key),
                         description.map(RoomDescription::as_str)
                     ],
-                    |r| Ok((room_from_row(r)?, r.get::<_, i64>(8)?)),
+                    |r| Ok((room_from_row(r)?, r.get::<_, i64>(ROOM_COLUMN_COUNT)?)),
                 )
                 .optional()
             })
@@ -135,6 +136,56 @@ impl RoomStore for SqliteStore {
         }
         Ok(())
     }
+
+    fn city_room(
+        &self,
+        city: CityId,
+        name: &RoomName,
+        fallback: &RoomName,
+        now: DateTime<Utc>,
+    ) -> Result<(Room, bool), StoreError> {
+        // Read first: opening a city room that exists, the common case, writes nothing.
+        if let Some(room) = city_room_of(&*self.conn()?, city)? {
+            return Ok((room, false));
+        }
+        let mut conn = self.conn()?;
+        // Immediate: the second look-up and the insert are one step for every other writer.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
+        if let Some(room) = city_room_of(&tx, city)? {
+            return Ok((room, false));
+        }
+        let mut insert = tx
+            .prepare_cached(&format!(
+                "INSERT INTO rooms (name, name_key, description, created_by, is_default, created_at, city_id)
+                 VALUES (?1, ?2, '', NULL, 0, ?3, ?4) RETURNING {ROOM_COLUMNS}"
+            ))
+            .map_err(internal)?;
+        let mut created = None;
+        for name in [name, fallback] {
+            // A failed statement leaves the transaction as it was: the fallback is tried in it.
+            match insert.query_row(params![name.as_str(), name.key(), micros(now), city.0], room_from_row) {
+                Ok(room) => {
+                    created = Some(room);
+                    break;
+                }
+                Err(e) => match write_error(e, Conflict::RoomName) {
+                    StoreError::Conflict(Conflict::RoomName) => continue,
+                    e => return Err(e),
+                },
+            }
+        }
+        drop(insert);
+        let room = created.ok_or(StoreError::Conflict(Conflict::RoomName))?;
+        tx.commit().map_err(internal)?;
+        Ok((room, true))
+    }
+}
+
+/// The room of a city, if it has one.
+fn city_room_of(conn: &Connection, city: CityId) -> Result<Option<Room>, StoreError> {
+    conn.prepare_cached(&format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE city_id = ?1"))
+        .and_then(|mut s| s.query_row([city.0], room_from_row).optional())
+        .map_err(internal)
 }
 
 pub(super) fn room_seq(conn: &Connection, id: RoomId) -> Result<Option<i64>, StoreError> {

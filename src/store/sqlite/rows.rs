@@ -43,7 +43,14 @@ pub(super) fn time(us: i64) -> DateTime<Utc> {
     Utc.timestamp_micros(us).single().unwrap_or_default()
 }
 
-pub(super) const ROOM_COLUMNS: &str = "id, name, description, created_by, created_at, is_default, dm_a, dm_b";
+/// A room's columns, read by [`room_from_row`] from a query on `rooms` (not aliased): the last
+/// two are a city room's city and how many people of that city show it (counted over the
+/// users' city index; nothing is counted for other rooms).
+pub(super) const ROOM_COLUMNS: &str = "id, name, description, created_by, created_at, is_default, dm_a, dm_b, city_id,
+     CASE WHEN city_id IS NULL THEN NULL
+          ELSE (SELECT count(*) FROM users cu WHERE cu.city_id = rooms.city_id AND cu.city_privacy = 'city') END";
+/// How many columns [`ROOM_COLUMNS`] has: a query's own columns come after them.
+pub(super) const ROOM_COLUMN_COUNT: usize = 10;
 
 pub(super) fn room_from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
     Ok(Room {
@@ -56,8 +63,11 @@ pub(super) fn room_from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
         kind: RoomKind::Room,
         dm: None,
         members: Vec::new(),
+        city_id: None,
+        city_members: None,
     }
-    .with_dm(r.get(6)?, r.get(7)?))
+    .with_dm(r.get(6)?, r.get(7)?)
+    .with_city(r.get(8)?, r.get(9)?))
 }
 
 /// The user's columns, in the order [`user_from_row`] reads them (six, from `at`): id,
