@@ -105,6 +105,7 @@ impl AppError {
                 | ChatError::CannotBlockSelf
                 | ChatError::InvalidSince { .. }
                 | ChatError::InvalidImage
+                | ChatError::AroundWithCity
                 | ChatError::Invalid(_) => StatusCode::BAD_REQUEST,
                 ChatError::UnsupportedImageType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ChatError::NotSignedIn => StatusCode::UNAUTHORIZED,

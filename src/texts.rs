@@ -78,6 +78,7 @@ pub fn chat_error(lang: Lang, e: &ChatError) -> String {
         ChatError::CannotBlockSelf => t(lang, "error.cannot-block-self"),
         ChatError::Blocked => t(lang, "error.blocked"),
         ChatError::NotSignedIn => Sentence::LoginRequired.text(lang),
+        ChatError::AroundWithCity => t(lang, "error.around-with-city"),
         ChatError::RateLimited { retry_after } => {
             tf(lang, "error.rate-limited", &[("wait", &wait(lang, *retry_after))])
         }

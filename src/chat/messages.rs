@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{ChatError, Participant};
+use crate::cities::CityId;
 use crate::domain::{now, Author, ClientId, Message, MessageId, MessageText, ReplyRef, RoomId};
 use crate::state::AppState;
 use crate::store::{Inserted, NewMessage, Page, PendingInsert, StoreError};
@@ -98,6 +99,9 @@ pub struct HistoryQuery {
     pub around: Option<MessageId>,
     /// At least 1; more than [`MAX_PAGE`] gives [`MAX_PAGE`]; [`DEFAULT_PAGE`] without it.
     pub limit: Option<u64>,
+    /// The city lens: only messages of people of this canonical city who show it (and the
+    /// viewer's own, when it is theirs); not with `around`.
+    pub city: Option<CityId>,
 }
 
 /// A page of history and where its time went.
@@ -130,6 +134,15 @@ pub async fn history(
         (Some(_), Some(_)) => return Err(ChatError::BeforeWithAround),
         pair => pair,
     };
+    let city = query.city;
+    if let Some(id) = city {
+        if crate::cities::table().get(id).is_none() {
+            return Err(ChatError::UnknownCity(id.0));
+        }
+        if around.is_some() {
+            return Err(ChatError::AroundWithCity);
+        }
+    }
     let lifetime = state.config.sessions;
     state
         .db
@@ -144,9 +157,10 @@ pub async fn history(
             if !s.get_room(room)?.is_some_and(|r| r.visible_to(viewer)) {
                 return Ok(Err(ChatError::RoomNotFound(room)));
             }
-            let page = match around {
-                None => s.history(room, before, limit, viewer)?,
-                Some(id) => match s.history_around(room, id, limit, viewer)? {
+            let page = match (around, city) {
+                (None, None) => s.history(room, before, limit, viewer)?,
+                (None, Some(city)) => s.history_of_city(room, city, before, limit, viewer)?,
+                (Some(id), _) => match s.history_around(room, id, limit, viewer)? {
                     None if s.room_seq(room)?.is_some() => return Ok(Err(ChatError::MessageNotFound(id))),
                     page => page,
                 },

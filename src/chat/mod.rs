@@ -89,6 +89,9 @@ pub enum ChatError {
     Blocked,
     #[error("not signed in")]
     NotSignedIn,
+    /// The city lens pages back from the newest message or `before`, not around a message.
+    #[error("`around` and `city_id` do not go together")]
+    AroundWithCity,
     #[error("an avatar upload is not a PNG, JPEG, WebP or GIF picture the server can read")]
     InvalidImage,
     #[error("an avatar upload declares a type other than PNG, JPEG, WebP or GIF")]

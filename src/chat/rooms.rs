@@ -1,10 +1,11 @@
-//! Rooms: the list everyone sees, creating one, and the changes only its creator may make.
-//! Renaming is a logged room event; creating and deleting change the room list.
+//! Rooms: the list everyone sees, creating one, opening one's city's room, and the changes only
+//! its creator may make. Renaming is a logged room event; creating and deleting change the room
+//! list.
 
 use serde::Deserialize;
 
 use super::ChatError;
-use crate::domain::{now, Room, RoomDescription, RoomId, RoomName, User};
+use crate::domain::{now, Account, Room, RoomDescription, RoomId, RoomName, User};
 use crate::events::{Change, RoomEvent};
 use crate::state::AppState;
 
@@ -44,14 +45,41 @@ pub async fn create_room(state: &AppState, actor: &User, command: CreateRoom) ->
     Ok(room)
 }
 
+/// The room of `actor`'s canonical city, created unless it exists (true then: everyone
+/// connected hears `room_created`). Nobody owns it, so nobody may rename or delete it. Refused
+/// when `actor` typed their city as free text.
+pub async fn open_city_room(state: &AppState, actor: &Account) -> Result<(Room, bool), ChatError> {
+    // Their own city in full: one who hides it still has it.
+    let city_id = actor.home.city_id.ok_or(ChatError::NoCity)?;
+    let city = crate::cities::table().get(city_id).ok_or(ChatError::UnknownCity(city_id.0))?;
+    let (name, fallback) = city_room_names(&city.name)?;
+    let (room, created) = state.db.call(move |s| s.city_room(city_id, &name, &fallback, now())).await?;
+    if created {
+        state.fanout.room_created(&room);
+    }
+    Ok((room, created))
+}
+
+/// A city room's name — the city's — and the one it takes when a room of that name exists:
+/// «Казань · город».
+fn city_room_names(city: &str) -> Result<(RoomName, RoomName), ChatError> {
+    const SUFFIX: &str = " · город";
+    /// As long as a room name may be (see [`RoomName::parse`]).
+    const MAX_CHARS: usize = 64;
+    let name = RoomName::parse(city)?;
+    let kept: String = name.as_str().chars().take(MAX_CHARS - SUFFIX.chars().count()).collect();
+    let fallback = RoomName::parse(&format!("{}{SUFFIX}", kept.trim_end()))?;
+    Ok((name, fallback))
+}
+
 /// The room `actor` names, if it exists and they may see it (else it does not exist for them).
 async fn get_room(state: &AppState, actor: &User, id: RoomId) -> Result<Room, ChatError> {
     let found = state.db.call(move |s| s.get_room(id)).await?;
     found.filter(|room| room.visible_to(actor.id)).ok_or(ChatError::RoomNotFound(id))
 }
 
-/// Only a room's creator may change it (nobody created the default room or a direct
-/// conversation).
+/// Only a room's creator may change it (nobody created the default room, a city room or a
+/// direct conversation).
 fn require_creator(room: &Room, actor: &User) -> Result<(), ChatError> {
     if room.created_by == Some(actor.id) {
         Ok(())
@@ -98,4 +126,20 @@ pub async fn delete_room(state: &AppState, actor: &User, id: RoomId) -> Result<(
     state.db.call(move |s| s.delete_room(id)).await.map_err(ChatError::in_room(id))?;
     state.fanout.room_deleted(id);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::city_room_names;
+
+    #[test]
+    fn a_city_room_is_named_after_its_city_and_falls_back_to_the_city_with_a_word_after_it() {
+        let (name, fallback) = city_room_names("Казань").unwrap();
+        assert_eq!((name.as_str(), fallback.as_str()), ("Казань", "Казань · город"));
+        let long = "Д".repeat(64);
+        let (name, fallback) = city_room_names(&long).unwrap();
+        assert_eq!(name.as_str(), long);
+        assert_eq!(fallback.as_str().chars().count(), 64, "{fallback:?}");
+        assert!(fallback.as_str().ends_with(" · город"));
+    }
 }

@@ -16,7 +16,8 @@ use super::{with_state, Handled};
 use crate::auth::{self, request_meta, RequestMeta};
 use crate::chat::messages::{self, HistoryQuery};
 use crate::chat::search::{self, Search};
-use crate::chat::{changes, profiles, reads, rooms};
+use crate::chat::{changes, profiles, reads, rooms, ChatError};
+use crate::cities::CityId;
 use crate::domain::{MessageId, RoomId, UserId};
 use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
@@ -61,6 +62,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     // POST /api/rooms {"name","description"?}
     let create =
         api.and(warp::path!("rooms")).and(warp::post()).and(ctx.clone()).and(super::body(MAX_BODY)).then(create_room);
+    // POST /api/rooms/city
+    let city_room = api.and(warp::path!("rooms" / "city")).and(warp::post()).and(ctx.clone()).then(open_city_room);
     // PATCH /api/rooms/:id {"name"?,"description"?}
     let update = api
         .and(warp::path!("rooms" / String))
@@ -72,7 +75,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
     let delete = api.and(warp::path!("rooms" / String)).and(warp::delete()).and(ctx.clone()).then(delete_room);
     // GET /api/rooms/:id/pins
     let pins = api.and(warp::path!("rooms" / String / "pins")).and(warp::get()).and(ctx.clone()).then(list_pins);
-    // GET /api/messages/:room_id?limit&before&around
+    // GET /api/messages/:room_id?limit&before&around&city_id
     let messages = api
         .and(warp::path!("messages" / String))
         .and(warp::get())
@@ -110,6 +113,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .or(rooms)
         .unify()
         .or(create)
+        .unify()
+        .or(city_room)
         .unify()
         .or(update)
         .unify()
@@ -221,6 +226,15 @@ async fn create_room(state: AppState, meta: RequestMeta, body: Bytes) -> Result<
     Ok(json_with(StatusCode::CREATED, &room))
 }
 
+/// POST /api/rooms/city — 201 when this created the room of the caller's city, 200 when it
+/// existed.
+async fn open_city_room(state: AppState, meta: RequestMeta) -> Result<Response, AppError> {
+    meta.require_same_site()?;
+    let account = state.accounts.require_user(&meta).await?;
+    let (room, created) = rooms::open_city_room(&state, &account).await?;
+    Ok(json_with(if created { StatusCode::CREATED } else { StatusCode::OK }, &room))
+}
+
 /// PATCH /api/rooms/:id
 async fn update_room(raw_id: String, state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
     meta.require_same_site()?;
@@ -272,7 +286,7 @@ async fn list_pins(raw_id: String, state: AppState, meta: RequestMeta) -> Result
     Ok(json_with(StatusCode::OK, &pins))
 }
 
-/// GET /api/messages/:room_id?limit&before&around
+/// GET /api/messages/:room_id?limit&before&around&city_id — `city_id`: the city lens.
 ///
 /// The answer carries `X-Room-Seq`: the room's seq as of the same read as the page, so a client
 /// can join with `since` set to it and miss nothing. It also carries `Server-Timing:
@@ -299,7 +313,12 @@ async fn list_messages(
     };
     let before = message_id("before", BadRequest::BeforeNotInteger)?;
     let around = message_id("around", BadRequest::AroundNotInteger)?;
-    let history = messages::history(&state, session, room, HistoryQuery { before, around, limit }).await?;
+    // No number is no known city either.
+    let city = query
+        .get("city_id")
+        .map(|raw| raw.parse().map(CityId).map_err(|_| AppError::Chat(ChatError::UnknownCity(0))))
+        .transpose()?;
+    let history = messages::history(&state, session, room, HistoryQuery { before, around, limit, city }).await?;
     let mut response = json_with(StatusCode::OK, &history.page.messages);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let timing = format!(

@@ -189,6 +189,8 @@ fn error_code(e: &ChatError) -> ErrorCode {
         | ChatError::NothingToChange
         | ChatError::BadLimit
         | ChatError::BeforeWithAround
+        | ChatError::AroundWithCity
+        // Cities are chosen and city rooms opened over HTTP; no frame causes these.
         // Avatars are uploaded over HTTP; no frame causes these.
         | ChatError::InvalidImage
         | ChatError::UnsupportedImageType => ErrorCode::InvalidInput,

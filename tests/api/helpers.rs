@@ -610,6 +610,11 @@ impl TestUser {
         self.client.put(format!("{}{path}", self.base)).json(body).send().await.unwrap()
     }
 
+    /// A POST without a body.
+    pub async fn post(&self, path: &str) -> Response {
+        self.client.post(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
     /// A PUT without a body.
     pub async fn put(&self, path: &str) -> Response {
         self.client.put(format!("{}{path}", self.base)).send().await.unwrap()

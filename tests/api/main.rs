@@ -19,6 +19,7 @@ mod browser;
 mod catalogues;
 mod chat;
 mod cities;
+mod city_rooms;
 mod connections;
 mod crash;
 mod dms;
