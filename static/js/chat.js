@@ -1,6 +1,6 @@
-// chat.js — entry point of the chat page. Owns the session state and the
-// flow between the pieces: which room is open (URL, panes; resume.js keeps it
-// in step with the room's event log), and start-up. Leaving, back and forward are
+// chat.js — entry point of the chat page. Owns the session state, the
+// wiring between the pieces, sending and start-up. Which room is open (URL, panes,
+// header) is room-opener.js, resume.js keeping it in step with the room's event log. Leaving, back and forward are
 // page-life.js; the connection coming and going is connection-flow.js. The outbox of messages not yet stored is outbox.js; creating,
 // renaming and deleting rooms is room-actions.js; what each server frame does
 // is frames.js; the settings dialog is settings.js; keyboard shortcuts are
@@ -13,7 +13,7 @@
 import * as api from './api.js';
 import { ChatSocket, socketUrl } from './socket.js';
 import { MessageList } from './messages.js';
-import { RoomList, RoomHeader, roomIdFromUrl, setRoomUrl } from './rooms.js';
+import { RoomList, RoomHeader, roomIdFromUrl } from './rooms.js';
 import { RoomResume } from './resume.js';
 import { Outbox } from './outbox.js';
 import { RoomActions } from './room-actions.js';
@@ -25,7 +25,7 @@ import { RoomDialog } from './dialog.js';
 import { SearchPanel } from './search.js';
 import { followOtherTabs } from './language.js';
 import { t, onLangChange } from './i18n.js';
-import { Drawers, isDesktop } from './drawers.js';
+import { Drawers } from './drawers.js';
 import { RoomKeys } from './keys.js';
 import { Toasts, ConnectionBanner } from './notify.js';
 import { paintProfile } from './people.js';
@@ -46,6 +46,7 @@ import { watchPageLife } from './page-life.js';
 import { ConnectionFlow } from './connection-flow.js';
 import { cityFeatures } from './city-features.js';
 import { showOwnCityFrom } from './city-label.js';
+import { RoomOpener } from './room-opener.js';
 
 /** Send at most one typing frame per this interval while the user types. */
 const TYPING_EVERY_MS = 3_000;
@@ -75,7 +76,7 @@ const rooms = new RoomList({
   cityList: byId('city-list'),
   status: byId('room-list-status'),
   meId: me.id,
-  onSelect: (id) => openRoom(id),
+  onSelect: (id) => opener.open(id),
 });
 
 const header = new RoomHeader({
@@ -160,7 +161,7 @@ new RoomKeys({
   rooms,
   drawers,
   currentRoomId: () => state.currentRoomId,
-  openRoom: (id) => openRoom(id),
+  openRoom: (id) => opener.open(id),
   composer: byId('composer-input'),
   announcer: byId('announcer'),
 });
@@ -254,9 +255,9 @@ const roomActions = new RoomActions({
   dialog,
   toasts,
   outbox,
-  openRoom: (roomId, opts) => openRoom(roomId, opts),
+  openRoom: (roomId, opts) => opener.open(roomId, opts),
   onRoomChanged: (room) => {
-    showRoomHeader(room);
+    opener.showHeader(room);
     messages.setRoom(room);
   },
   onNoRooms: () => {
@@ -269,15 +270,15 @@ const roomActions = new RoomActions({
 
 const features = messageFeatures({
   state, me, socket, rooms, messages, members, composer, toasts,
-  openRoom: (roomId, opts) => openRoom(roomId, opts),
+  openRoom: (roomId, opts) => opener.open(roomId, opts),
   settle: (page) => outbox.settleFrom(page),
 });
 
-const city = cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input: byId('composer-input'), openRoom: (id) => openRoom(id) });
+const city = cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input: byId('composer-input'), openRoom: (id) => opener.open(id) });
 
 const unread = new Unread({ state, me, socket, rooms, messages });
 
-const dms = new DirectMessages({ rooms, unread, toasts, openRoom: (roomId) => openRoom(roomId) });
+const dms = new DirectMessages({ rooms, unread, toasts, openRoom: (roomId) => opener.open(roomId) });
 
 const divider = new UnreadDivider({
   state, me, messages, unread, bar: byId('unread-bar'), jumpTo: (roomId, id) => features.jumper.jumpTo(roomId, id),
@@ -294,80 +295,18 @@ const frames = frameHandlers({
 });
 for (const [type, handler] of Object.entries(blocks.frameHandlers())) frames.set(type, handler);
 
-/** What shows a person, for a change to their profile. */
 const connection = new ConnectionFlow({
   state, resume, unread, notifications, dms, blocks, outbox, roomActions, members, typing, frames: () => frames,
 });
 
+const opener = new RoomOpener({
+  state, me, defaultRoomId, rooms, header, drawers, toasts, composer, members, typing, messages, outbox, resume, unread,
+  notifications, divider, features, city,
+});
+
+/** What shows a person, for a change to their profile. */
 function userUpdateTargets() {
   return { me, onMe: () => showMe(), members, messages, card: profileCard };
-}
-
-// ---- rooms -----------------------------------------------------------------------
-
-/**
- * Shows room `roomId`: leaves the old room on the socket, resets the panes and
- * loads the newest page (or, with `around`, the window around that message), then joins
- * from its seq. `history`: 'push' | 'replace' | 'none'.
- */
-function openRoom(roomId, { history = 'push', around = null } = {}) {
-  let room = rooms.get(roomId);
-  if (!room) {
-    const fallback = rooms.get(defaultRoomId) ?? rooms.all()[0];
-    if (!fallback) {
-      header.showPlaceholder(() => t('chat.no-rooms'));
-      return;
-    }
-    toasts.info(t('chat.room-missing'));
-    room = fallback;
-    around = null;
-    if (history === 'none') history = 'replace';
-  }
-
-  drawers.close({ restoreFocus: false });
-  if (state.currentRoomId === room.id) {
-    setRoomUrl(room.id, history === 'push' ? 'replace' : history);
-    if (around !== null) features.jumper.jumpTo(room.id, around);
-    return;
-  }
-
-  if (state.currentRoomId !== null) state.drafts.set(state.currentRoomId, composer.value);
-  state.currentRoomId = room.id;
-  state.lastTypingAt = 0;
-
-  rooms.setActive(room.id);
-  showRoomHeader(room);
-  members.reset();
-  typing.reset();
-  features.editor.forget();
-  features.reply.clear();
-  features.pins.reset();
-  divider.opened(room.id);
-  notifications.paintBell();
-  messages.reset(room);
-  messages.setPending(outbox.pendingFor(room.id));
-  composer.setValue(state.drafts.get(room.id) ?? '');
-  state.drafts.delete(room.id);
-  city.roomOpened();
-
-  resume.leave();
-  setRoomUrl(room.id, history);
-  resume.loadNewest(room.id, { around });
-  if (isDesktop()) composer.focus();
-}
-
-function showRoomHeader(room) {
-  header.show(room, { isCreator: room.created_by !== null && room.created_by === me.id, isDefault: room.id === defaultRoomId });
-  const dm = room.kind === 'dm';
-  composer.setPlaceholder(dm ? t('composer.placeholder-dm', { name: room.name }) : t('composer.placeholder-room', { room: room.name }));
-  unread.setTitle(`${dm ? '@' : '#'}${room.name} — Discock`);
-}
-
-/** After a language switch: the open room's texts outside the views that redo their own. */
-function relabelRoom() {
-  const room = rooms.get(state.currentRoomId);
-  if (room) showRoomHeader(room);
-  else composer.setPlaceholder(t('composer.placeholder'));
 }
 
 // ---- sending -------------------------------------------------------------------
@@ -406,7 +345,7 @@ async function loadRooms() {
     return;
   }
   // A link to a message (/chat?room=R&message=M) opens the room at it.
-  openRoom(roomIdFromUrl() ?? initialRoomId, { history: 'replace', around: messageIdFromUrl() });
+  opener.open(roomIdFromUrl() ?? initialRoomId, { history: 'replace', around: messageIdFromUrl() });
 }
 
 function start() {
@@ -414,9 +353,9 @@ function start() {
   byId('create-room').addEventListener('click', () => roomActions.create());
   watchPageLife({
     state, outbox, socket,
-    onNavigate: () => openRoom(roomIdFromUrl() ?? defaultRoomId, { history: 'none', around: messageIdFromUrl() }),
+    onNavigate: () => opener.open(roomIdFromUrl() ?? defaultRoomId, { history: 'none', around: messageIdFromUrl() }),
   });
-  onLangChange(() => relabelRoom());
+  onLangChange(() => opener.relabel());
   followOtherTabs();
 
   socket.start();
