@@ -31,6 +31,8 @@
 //! and, once someone's zone is known, their clock and the quiet-hours notice.
 //! `ui/cities.rs` picks a city with the keyboard on a phone at registration and shows only the
 //! country to others from the settings.
+//! `ui/city_features.rs` opens a canonical city's room once for two of its people and reads a
+//! room through the city lens («Только их сообщения»).
 //!
 //! The tests write nothing: the README's pictures come from
 //! `cargo run --release -p discock-bench --bin screenshots`.
@@ -43,6 +45,7 @@ use crate::browser::*;
 mod avatars;
 mod blocks;
 mod cities;
+mod city_features;
 mod city_rooms;
 mod details;
 mod dms;
