@@ -1,9 +1,11 @@
 // messages.js — owns the message pane of the open room: the loaded history
 // (its data is message-store.js's, its <li>s message-render.js's), the pending
 // bubbles of messages not yet stored, the texts around the list, saying them
-// again after a language switch, and all scrolling: stick to the bottom, keep
-// the position when older pages are prepended, load older pages when the user
-// scrolls to the top. History goes in without being read out (live-log.js).
+// again after a language switch, and the scrolling around them: keep the position
+// when older pages are prepended, load older pages when the user scrolls to the
+// top (where the reader is against the bottom, and the «Перейти к последним»
+// button, are messages-bottom.js's). History goes in without being read out
+// (live-log.js).
 //
 // The list shows either the newest part of the room (live messages go at the
 // end) or, after a jump to an older message, a window around it ("detached"):
@@ -14,20 +16,16 @@
 // showed is not applied twice.
 import { t, onLangChange } from './i18n.js';
 import { LiveLog } from './live-log.js';
-import { icon } from './icons.js';
 import { ListTop } from './messages-top.js';
+import { ListBottom } from './messages-bottom.js';
 import { captureAnchor, restoreAnchor } from './scroll-anchor.js';
 import { keepPinnedToBottom } from './pin-bottom.js';
 import { flash } from './flash.js';
 import { MessageStore } from './message-store.js';
 import { MessageRenderer } from './message-render.js';
 
-/** "Near the bottom": new messages keep the view pinned to the end. */
-const NEAR_BOTTOM_PX = 120;
 /** Start loading older messages this close to the top (and newer ones, in a detached window, this close to the bottom). */
 const LOAD_OLDER_PX = 240;
-/** Scrolled up more than this many screens: offer the way back to the newest. */
-const FAR_SCREENS = 2;
 
 export class MessageList {
   /**
@@ -44,7 +42,6 @@ export class MessageList {
     Object.assign(this, elements);
     this.me = me;
     this.fetchOlder = fetchOlder;
-    this.onLatest = onLatest;
 
     /** The messages' data: what the list shows, what is held back, what was deleted. */
     this.model = new MessageStore(me);
@@ -52,8 +49,6 @@ export class MessageList {
     this.view = new MessageRenderer({ list: this.list, model: this.model, me, people, onRetry, onDiscard });
     /** Whether the list shows a window that may not reach the newest message (after a jump). */
     this.detached = false;
-    /** Scrolled far up: the jump button offers the way back even without new messages. */
-    this.far = false;
     /** A detached window was scrolled to its end: page newer messages in (jump.js). */
     this.onNearEnd = null;
     /** Entries not yet confirmed by the server (see outbox.js). */
@@ -67,16 +62,15 @@ export class MessageList {
     this.room = null;
     /** Bumped by reset(): answers for a room we already left are ignored. */
     this.generation = 0;
-    /** New messages that arrived while the user was scrolled up. */
-    this.unseen = 0;
     /** The area above the list (load older, status line, start of the room). */
     this.top = new ListTop(elements);
+    /** Where the reader is against the end of the list, and the «Перейти к последним» button. */
+    this.bottom = new ListBottom({ scroller: this.scroller, jump: this.jump, detached: () => this.detached, onLatest });
     /** The scroller is the role="log" region: live messages are read out, history is not. */
     this.log = new LiveLog(this.scroller);
 
     this.scroller.addEventListener('scroll', () => this.handleScroll(), { passive: true });
     this.loadOlder.addEventListener('click', () => this.requestOlder());
-    this.jump.addEventListener('click', () => this.jumpToLatest());
     // The composer growing, a notice or the keyboard taking room must not hide the newest message.
     keepPinnedToBottom(this.scroller);
     onLangChange(() => this.relabel());
@@ -101,14 +95,13 @@ export class MessageList {
     this.loaded = false;
     this.loadingOlder = false;
     this.olderError = null;
-    this.unseen = 0;
     this.detached = false;
-    this.far = false;
+    this.bottom.restart();
     this.list.replaceChildren();
     this.pendingList.replaceChildren();
     this.setStatus(() => t('messages.loading'));
     this.renderTop();
-    this.updateJump();
+    this.bottom.updateJump();
   }
 
   /** The room was renamed or re-described. */
@@ -129,12 +122,12 @@ export class MessageList {
       const anchor = this.isNearBottom() ? null : this.captureAnchor();
       this.log.quietly(() => this.renderAll()); // the same messages, not news
       if (anchor) this.restoreAnchor(anchor);
-      else this.scrollToBottom(false);
+      else this.bottom.scrollToBottom(false);
     } else {
       this.renderTop();
     }
     if (status) this.setStatus(status.text, status.retry);
-    this.updateJump();
+    this.bottom.updateJump();
   }
 
   /**
@@ -158,12 +151,11 @@ export class MessageList {
     this.olderError = null;
     this.setStatus(null);
     this.model.replace(messages, asOf, { withHeld: !detached });
-    if (!detached) this.unseen = 0;
+    this.bottom.restart({ keepUnseen: detached });
     this.detached = detached;
-    this.far = false;
     this.log.quietly(() => this.renderAll());
-    if (focusId === null || !this.reveal(focusId)) this.scrollToBottom(true);
-    this.updateJump();
+    if (focusId === null || !this.reveal(focusId)) this.bottom.scrollToBottom(true);
+    this.bottom.updateJump();
     this.fillViewport();
   }
 
@@ -199,8 +191,7 @@ export class MessageList {
       // Not after the window on screen, which may end long before it: kept for the way back.
       this.model.hold(message, seq);
       if (pending) this.renderPending();
-      this.unseen += 1;
-      this.updateJump();
+      this.bottom.missed(1);
       return;
     }
     if (this.newestId === null || id > this.newestId) {
@@ -213,7 +204,7 @@ export class MessageList {
       if (anchor) this.restoreAnchor(anchor);
     }
     this.renderPending();
-    this.afterAppend(wasNearBottom, own, 1);
+    this.bottom.afterAppend(wasNearBottom, own, 1);
   }
 
   /** Replaces the pending bubbles (messages of mine not yet stored) of this room. */
@@ -221,7 +212,7 @@ export class MessageList {
     const wasNearBottom = this.isNearBottom();
     this.pending = entries;
     this.renderPending();
-    if (scroll || wasNearBottom) this.scrollToBottom(true);
+    if (scroll || wasNearBottom) this.bottom.scrollToBottom(true);
   }
 
   /** The stored message `id` (shown or held), or undefined. */
@@ -251,7 +242,7 @@ export class MessageList {
     if (!this.model.delete(id, seq)) return;
     this.log.quietly(() => this.renderAll());
     if (anchor && anchor.id !== id) this.restoreAnchor(anchor);
-    else if (wasNearBottom) this.scrollToBottom(false);
+    else if (wasNearBottom) this.bottom.scrollToBottom(false);
   }
 
   /** Scrolls message `id` into the middle of the view, flashes it and focuses it; false when it is not loaded. */
@@ -263,12 +254,6 @@ export class MessageList {
     flash(node);
     this.handleScroll();
     return true;
-  }
-
-  /** «Перейти к последним»: the newest messages, fetching them when the window on screen does not reach them. */
-  jumpToLatest() {
-    if (this.detached) this.onLatest();
-    else this.scrollToBottom(true);
   }
 
   // ---- internals: rendering ------------------------------------------------
@@ -313,34 +298,9 @@ export class MessageList {
 
   // ---- internals: scrolling ---------------------------------------------------
 
+  /** Whether the view is at the end of the list (unread.js asks, to know whether the newest are seen). */
   isNearBottom() {
-    const s = this.scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
-  }
-
-  scrollToBottom(clearUnseen) {
-    this.scroller.scrollTop = this.scroller.scrollHeight;
-    if (clearUnseen) {
-      this.unseen = 0;
-      this.updateJump();
-    }
-  }
-
-  afterAppend(wasNearBottom, own, count) {
-    if (wasNearBottom || own) {
-      this.scrollToBottom(true);
-    } else {
-      this.unseen += count;
-      this.updateJump();
-    }
-  }
-
-  updateJump() {
-    this.jump.hidden = !(this.unseen > 0 || this.detached || this.far);
-    this.jump.replaceChildren(
-      this.unseen > 0 ? t('messages.new-count', { count: this.unseen }) : t('messages.jump-latest'),
-      icon('arrow-down'),
-    );
+    return this.bottom.isNearBottom();
   }
 
   captureAnchor() {
@@ -352,13 +312,8 @@ export class MessageList {
   }
 
   handleScroll() {
+    this.bottom.scrolled();
     const s = this.scroller;
-    const far = s.scrollHeight - s.scrollTop - s.clientHeight > FAR_SCREENS * s.clientHeight;
-    if ((this.isNearBottom() && this.unseen && !this.detached) || far !== this.far) {
-      if (!this.detached && this.isNearBottom()) this.unseen = 0;
-      this.far = far;
-      this.updateJump();
-    }
     if (this.scroller.scrollTop < LOAD_OLDER_PX && !this.olderError) this.requestOlder();
     if (this.detached && s.scrollHeight - s.scrollTop - s.clientHeight < LOAD_OLDER_PX) this.onNearEnd?.();
   }

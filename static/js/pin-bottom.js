@@ -3,7 +3,7 @@
 // the on-screen keyboard opens or the window is resized, a list that was
 // scrolled to the bottom stays there, so its newest entry stays in view. A
 // list the reader has scrolled up is left where it is. (New entries are the
-// list's own business: messages.js scrolls for those.)
+// list's own business: messages-bottom.js scrolls for those.)
 
 /** This close to the end counts as "at the bottom" (rounding, a stray pixel). */
 const AT_BOTTOM_PX = 24;
