@@ -28,11 +28,12 @@ use crate::texts::CloseReason;
 
 /// Largest text frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Frames queued for one connection before it counts as lagging and is closed. Twice the
-/// writer's largest commit (`store::MAX_BATCH`), so that one commit of a busy room cannot
-/// overflow a connection that keeps up; tokio allocates the queue in blocks as it fills, so an
+/// Frames queued for one connection before it counts as lagging and is closed. Four times the
+/// writer's largest commit (`store::MAX_BATCH`): a busy room can commit two full batches while
+/// the connection's task waits for the one CPU the writer also runs on, and a connection that
+/// keeps up must not be closed for that; tokio allocates the queue in blocks as it fills, so an
 /// idle connection does not pay for the capacity.
-const OUTBOX_FRAMES: usize = 2 * crate::store::MAX_BATCH;
+const OUTBOX_FRAMES: usize = 4 * crate::store::MAX_BATCH;
 /// A connection that sends nothing (not even a pong) for this long is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// Close code sent to a connection that could not keep up; it should reconnect and resync.
