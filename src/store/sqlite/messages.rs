@@ -47,6 +47,25 @@ impl Seqs {
     }
 }
 
+impl SqliteStore {
+    /// A page of a room's history as `read` picks it, with the reader's reactions and the
+    /// room's seq, in one read transaction: under WAL both reads see the same snapshot, so no
+    /// message committed in between can fall between the page and the seq. `None`: no such room.
+    fn page(
+        &self,
+        room: RoomId,
+        viewer: UserId,
+        read: impl FnOnce(&rusqlite::Connection) -> Result<Vec<Message>, StoreError>,
+    ) -> Result<Option<Page>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(internal)?;
+        let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
+        let messages = with_reactions(&tx, read(&tx)?, Some(viewer))?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Page { messages, seq }))
+    }
+}
+
 impl MessageStore for SqliteStore {
     fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError> {
         let _turn = self.write_turn();
@@ -83,15 +102,7 @@ impl MessageStore for SqliteStore {
         limit: u32,
         viewer: UserId,
     ) -> Result<Option<Page>, StoreError> {
-        let mut conn = self.conn()?;
-        // One read transaction: under WAL both reads see the same snapshot, so no message
-        // committed in between can fall between the page and the seq.
-        let tx = conn.transaction().map_err(internal)?;
-        let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
-        let messages = messages_before(&tx, room, before, limit)?;
-        let messages = with_reactions(&tx, messages, Some(viewer))?;
-        tx.commit().map_err(internal)?;
-        Ok(Some(Page { messages, seq }))
+        self.page(room, viewer, |conn| messages_before(conn, room, before, limit))
     }
 
     fn history_of_city(
@@ -102,28 +113,24 @@ impl MessageStore for SqliteStore {
         limit: u32,
         viewer: UserId,
     ) -> Result<Option<Page>, StoreError> {
-        let mut conn = self.conn()?;
-        // One snapshot for the page and the seq, as in `history`.
-        let tx = conn.transaction().map_err(internal)?;
-        let Some(seq) = room_seq(&tx, room)? else { return Ok(None) };
-        let mut messages: Vec<Message> = tx
-            .prepare_cached(&format!(
-                "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 AND m.deleted_at IS NULL
-                   AND u.city_id = ?4 AND (u.city_privacy = 'city' OR u.id = ?5)
-                 ORDER BY m.id DESC LIMIT ?3"
-            ))
-            .and_then(|mut s| {
-                s.query_map(
-                    params![room.0, before.map_or(i64::MAX, |b| b.0), limit, city.0, viewer.0],
-                    message_from_row,
-                )?
-                .collect()
-            })
-            .map_err(internal)?;
-        messages.reverse();
-        let messages = with_reactions(&tx, messages, Some(viewer))?;
-        tx.commit().map_err(internal)?;
-        Ok(Some(Page { messages, seq }))
+        self.page(room, viewer, |conn| {
+            let mut messages: Vec<Message> = conn
+                .prepare_cached(&format!(
+                    "{MESSAGE_SELECT} WHERE m.room_id = ?1 AND m.id < ?2 AND m.deleted_at IS NULL
+                       AND u.city_id = ?4 AND (u.city_privacy = 'city' OR u.id = ?5)
+                     ORDER BY m.id DESC LIMIT ?3"
+                ))
+                .and_then(|mut s| {
+                    s.query_map(
+                        params![room.0, before.map_or(i64::MAX, |b| b.0), limit, city.0, viewer.0],
+                        message_from_row,
+                    )?
+                    .collect()
+                })
+                .map_err(internal)?;
+            messages.reverse();
+            Ok(messages)
+        })
     }
 
     fn history_around(
