@@ -405,6 +405,28 @@ impl Browser {
         self.find(css).await;
     }
 
+    /// Waits until the element is where a finger can tap it: inside the window, done moving (no
+    /// transition or animation running on it or any ancestor, such as a drawer sliding in), and
+    /// the topmost element at its centre. A tap computed while a drawer still slides lands beside
+    /// its target.
+    pub async fn wait_until_tappable(&self, css: &str) {
+        let selector = serde_json::to_string(css).expect("a CSS selector is a JSON string");
+        self.wait_until(
+            &format!("{css} still and on screen"),
+            &format!(
+                "const el = document.querySelector({selector});
+                 if (!el) return false;
+                 const r = el.getBoundingClientRect();
+                 if (r.width <= 0 || r.left < 0 || r.top < 0 || r.right > window.innerWidth || r.bottom > window.innerHeight) return false;
+                 for (let at = el; at; at = at.parentElement) {{
+                   if (at.getAnimations().some((a) => a.playState === 'running' || a.pending)) return false;
+                 }}
+                 return el.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));"
+            ),
+        )
+        .await;
+    }
+
     /// Polls `script` (a function body) until it returns `true`.
     pub async fn wait_until(&self, what: &str, script: &str) {
         self.wait_until_within(what, script, UI_WAIT).await;

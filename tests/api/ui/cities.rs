@@ -79,13 +79,7 @@ async fn pick_a_city_then_show_only_the_country(origin: String, alice: Browser, 
 
     // Settings, from the room drawer on a phone: the city and who sees it, as saved.
     alice.click("#open-rooms").await;
-    alice
-        .wait_until(
-            "the settings button on screen",
-            "const r = document.getElementById('open-settings').getBoundingClientRect();
-             return r.left >= 0 && r.right <= window.innerWidth && r.width > 0;",
-        )
-        .await;
+    alice.wait_until_tappable("#open-settings").await;
     alice.click("#open-settings").await;
     alice.wait_for("#settings-dialog[open]").await;
     alice
@@ -119,6 +113,7 @@ async fn pick_a_city_then_show_only_the_country(origin: String, alice: Browser, 
     // Opened again, the settings show the choice.
     alice.click("#settings-done").await;
     alice.wait_until("the settings to close", "return !document.getElementById('settings-dialog').open;").await;
+    alice.wait_until_tappable("#open-settings").await;
     alice.click("#open-settings").await;
     alice.wait_for("#settings-dialog[open]").await;
     alice
