@@ -15,6 +15,7 @@ use crate::fanout::Fanout;
 use crate::hub::Hub;
 use crate::keys::{random_token, Keys};
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::store::{self, CommitSink, Db, DbReader, StoreError};
 use crate::{assets, routes, server};
@@ -53,8 +54,11 @@ impl App {
         let cost = config.bcrypt_cost;
         // Parsed now, beside opening the store, rather than by the first request that needs it.
         let cities = tokio::task::spawn_blocking(load_cities);
+        // This app's own series: tests run many apps in one process, each counting apart.
+        let metrics = Arc::new(Metrics::new());
+        let pool_waits = metrics.pool.clone();
         let (store, default_room, dummy_hash) = tokio::task::spawn_blocking(move || {
-            let store = store::open(&database)?;
+            let store = store::open_measured(&database, pool_waits)?;
             let room = store.ensure_default_room(&default_name, crate::domain::now())?;
             crate::chat::profiles::link_free_cities(&*store)?;
             let dummy = bcrypt::hash(random_token(), cost).map_err(|e| StoreError::Internal(Box::new(e)))?;
@@ -66,13 +70,14 @@ impl App {
         // Built whole, in dependency order: the fan-out reads the store; the message writer
         // hands every commit to the fan-out; accounts close ended sessions' sockets through it.
         let (stop, shutdown) = watch::channel(false);
+        let hub = Arc::new(Hub::with_metrics(metrics.hub.clone()));
         let fanout =
-            Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), config.redis(), shutdown.clone());
+            Fanout::start(hub, DbReader::new(store.clone()), config.redis(), metrics.redis.clone(), shutdown.clone());
         let on_commit: CommitSink = {
             let fanout = fanout.clone();
             Arc::new(move |event| fanout.logged(event))
         };
-        let db = Db::new(store, on_commit);
+        let db = Db::with_metrics(store, on_commit, metrics.writer.clone());
         let accounts = Accounts::new(
             db.clone(),
             Keys::new(&config.secret_key.bytes),
@@ -81,7 +86,7 @@ impl App {
             config.sessions,
             fanout.clone(),
         );
-        let limits = Limits::new(config.limits.clone(), db.clone());
+        let limits = Limits::new(config.limits.clone(), db.clone(), metrics.limits.clone());
         tokio::spawn(sweep_limits(limits.clone(), shutdown.clone()));
         let state = AppState {
             db,
@@ -90,6 +95,7 @@ impl App {
             limits,
             templates: Arc::new(assets::templates()?),
             default_room: default_room.id,
+            metrics,
             shutdown,
             config: Arc::new(config),
         };

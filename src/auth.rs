@@ -411,7 +411,7 @@ mod tests {
             crate::store::open(&crate::config::DatabaseConfig::Sqlite { path: dir.path().join("a.db") }).unwrap();
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
         let reader = crate::store::DbReader::new(store.clone());
-        let fanout = Fanout::start(Arc::new(crate::hub::Hub::new()), reader, None, shutdown);
+        let fanout = Fanout::start(Arc::new(crate::hub::Hub::new()), reader, None, Default::default(), shutdown);
         let db = Db::new(store, Arc::new(|_| {}));
         let dummy = bcrypt::hash("nothing in particular", 4).unwrap();
         let lifetime =

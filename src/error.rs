@@ -21,6 +21,9 @@ use crate::texts::{self, Sentence};
 pub enum AppError {
     #[error("not signed in")]
     Unauthorized,
+    /// `GET /metrics` without `Authorization: Bearer <METRICS_TOKEN>`, or with another token.
+    #[error("metrics bearer token missing or wrong")]
+    BadMetricsToken,
     #[error("cross-origin request")]
     CrossOrigin,
     #[error("CSRF token missing or wrong")]
@@ -74,7 +77,7 @@ pub enum BadRequest {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::BadMetricsToken => StatusCode::UNAUTHORIZED,
             AppError::CrossOrigin | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -121,7 +124,10 @@ impl AppError {
     /// Stable machine-readable code for the JSON body.
     pub fn code(&self) -> &'static str {
         match self.status() {
-            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::UNAUTHORIZED => match self {
+                AppError::BadMetricsToken => "bad_metrics_token",
+                _ => "unauthorized",
+            },
             StatusCode::FORBIDDEN => match self {
                 AppError::CrossOrigin => "cross_origin",
                 AppError::Csrf => "csrf",
@@ -153,6 +159,7 @@ impl AppError {
     pub fn message(&self, lang: Lang) -> String {
         let sentence = match self {
             AppError::Unauthorized => Sentence::LoginRequired,
+            AppError::BadMetricsToken => Sentence::BadMetricsToken,
             AppError::CrossOrigin => Sentence::CrossOrigin,
             AppError::Csrf => Sentence::Csrf,
             AppError::UnsupportedMediaType => Sentence::NotJsonBody,
@@ -189,6 +196,7 @@ impl AppError {
         !matches!(
             self,
             AppError::Unauthorized
+                | AppError::BadMetricsToken
                 | AppError::Unavailable(_)
                 | AppError::Internal(_)
                 | AppError::Chat(ChatError::Unavailable(_) | ChatError::Internal(_) | ChatError::NotSignedIn)
@@ -254,6 +262,11 @@ impl AppError {
         let mut response = json_error(self.status(), &self.message(lang), self.code());
         if let Some(wait) = self.retry_after() {
             response.headers_mut().insert(warp::http::header::RETRY_AFTER, retry_after_header(wait));
+        }
+        if let AppError::BadMetricsToken = self {
+            // RFC 6750: how to authenticate, for a client (Prometheus) that did not.
+            let bearer = warp::http::HeaderValue::from_static("Bearer");
+            response.headers_mut().insert(warp::http::header::WWW_AUTHENTICATE, bearer);
         }
         response
     }

@@ -34,6 +34,7 @@
 //! - [`ws`]: one WebSocket connection's transport, and frame dispatch onto `chat`.
 //! - [`routes`]: HTTP routes (pages, JSON API, WebSocket upgrade), thin adapters onto `chat`;
 //!   errors and unknown addresses answered in one place (the 404 page outside `/api/`).
+//! - [`metrics`]: the series `GET /metrics` exposes, per app, and the handles services count with.
 //! - [`assets`]: templates and static files embedded in the binary.
 //!
 //! Data flows one way: socket → `ws` → `protocol` → `chat` → `store` (commit, with the room's
@@ -56,6 +57,7 @@ pub mod images;
 pub mod keys;
 pub mod limits;
 pub mod mentions;
+pub mod metrics;
 pub mod migrate;
 pub mod protocol;
 pub mod routes;

@@ -16,6 +16,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::{LimitsConfig, Rate};
 use crate::domain::{now, RoomId, UserId};
+use crate::metrics::LimitHits;
 use crate::store::{Db, StoreError};
 
 /// How often a user's typing is relayed to a room at most; more is dropped silently.
@@ -43,6 +44,8 @@ struct Inner {
     typing: DefaultKeyedRateLimiter<(UserId, RoomId)>,
     /// Open sockets per user on this instance.
     connections: Mutex<HashMap<UserId, usize>>,
+    /// Counts every refusal, by limit.
+    hits: LimitHits,
 }
 
 fn keyed<K: std::hash::Hash + Eq + Clone>(rate: Rate) -> DefaultKeyedRateLimiter<K> {
@@ -52,12 +55,20 @@ fn keyed<K: std::hash::Hash + Eq + Clone>(rate: Rate) -> DefaultKeyedRateLimiter
     RateLimiter::keyed(quota)
 }
 
-fn check<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), RetryAfter> {
-    limiter.check_key(key).map_err(|not_until| RetryAfter(not_until.wait_time_from(DefaultClock::default().now())))
+/// Takes a token of `key`'s bucket; a refusal is counted in `hit`.
+fn check<K: std::hash::Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+    hit: &prometheus_client::metrics::counter::Counter,
+) -> Result<(), RetryAfter> {
+    limiter.check_key(key).map_err(|not_until| {
+        hit.inc();
+        RetryAfter(not_until.wait_time_from(DefaultClock::default().now()))
+    })
 }
 
 impl Limits {
-    pub fn new(config: LimitsConfig, db: Db) -> Self {
+    pub fn new(config: LimitsConfig, db: Db, hits: LimitHits) -> Self {
         let typing = Rate { count: NonZeroU32::MIN, per: TYPING_EVERY };
         Limits {
             inner: Arc::new(Inner {
@@ -69,6 +80,7 @@ impl Limits {
                 )),
                 typing: keyed(typing),
                 connections: Mutex::new(HashMap::new()),
+                hits,
                 config,
                 db,
             }),
@@ -82,17 +94,17 @@ impl Limits {
 
     /// Counts one message of `user`.
     pub fn message(&self, user: UserId) -> Result<(), RetryAfter> {
-        self.inner.messages.as_ref().map_or(Ok(()), |l| check(l, &user))
+        self.inner.messages.as_ref().map_or(Ok(()), |l| check(l, &user, &self.inner.hits.message))
     }
 
     /// Counts one room created by `user`.
     pub fn room(&self, user: UserId) -> Result<(), RetryAfter> {
-        self.inner.rooms.as_ref().map_or(Ok(()), |l| check(l, &user))
+        self.inner.rooms.as_ref().map_or(Ok(()), |l| check(l, &user, &self.inner.hits.room))
     }
 
     /// Counts one avatar upload of `user`.
     pub fn avatar(&self, user: UserId) -> Result<(), RetryAfter> {
-        self.inner.avatars.as_ref().map_or(Ok(()), |l| check(l, &user))
+        self.inner.avatars.as_ref().map_or(Ok(()), |l| check(l, &user, &self.inner.hits.avatar))
     }
 
     /// A turn to decode and resize a picture, waited for while as many are in progress as the
@@ -103,7 +115,7 @@ impl Limits {
 
     /// Whether a typing frame of `user` in `room` should be relayed (one per [`TYPING_EVERY`]).
     pub fn typing(&self, user: UserId, room: RoomId) -> bool {
-        check(&self.inner.typing, &(user, room)).is_ok()
+        check(&self.inner.typing, &(user, room), &self.inner.hits.typing).is_ok()
     }
 
     /// A slot for one more open socket of `user`, held for the socket's life; `None` when the
@@ -112,6 +124,7 @@ impl Limits {
         let mut open = self.inner.connections.lock().unwrap_or_else(PoisonError::into_inner);
         let count = open.entry(user).or_insert(0);
         if self.inner.config.connections_per_user.is_some_and(|max| *count >= max) {
+            self.inner.hits.sockets.inc();
             return None;
         }
         *count += 1;
@@ -133,6 +146,9 @@ impl Limits {
                 longest = Some(longest.map_or(wait, |l| l.max(wait)));
             }
         }
+        if longest.is_some() {
+            self.inner.hits.login.inc();
+        }
         Ok(longest.map(RetryAfter))
     }
 
@@ -150,7 +166,10 @@ impl Limits {
         let (Some(rate), Some(address)) = (self.inner.config.register, address) else { return Ok(Ok(())) };
         match self.shared(format!("register:address:{address}"), rate, true).await? {
             None => Ok(Ok(())),
-            Some(wait) => Ok(Err(RetryAfter(wait))),
+            Some(wait) => {
+                self.inner.hits.register.inc();
+                Ok(Err(RetryAfter(wait)))
+            }
         }
     }
 

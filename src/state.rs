@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::domain::RoomId;
 use crate::fanout::Fanout;
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::store::Db;
 
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct AppState {
     pub templates: Arc<crate::assets::Templates>,
     /// The room everyone lands in; it cannot be deleted.
     pub default_room: RoomId,
+    /// This app's series for `GET /metrics`; the services count into handles of their own.
+    pub metrics: Arc<Metrics>,
     /// Flips to `true` when the server stops, so WebSocket connections close cleanly.
     pub shutdown: watch::Receiver<bool>,
 }

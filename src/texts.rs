@@ -131,6 +131,8 @@ pub enum Sentence {
     MethodNotAllowed,
     BadRequest,
     TooManyConnections,
+    /// `GET /metrics` without the right bearer token.
+    BadMetricsToken,
 }
 
 impl Sentence {
@@ -164,6 +166,7 @@ impl Sentence {
             Sentence::MethodNotAllowed => "error.method-not-allowed",
             Sentence::BadRequest => "error.bad-request",
             Sentence::TooManyConnections => "error.too-many-connections",
+            Sentence::BadMetricsToken => "error.bad-metrics-token",
         };
         t(lang, key)
     }

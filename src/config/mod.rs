@@ -23,6 +23,7 @@
 //! | `TRUST_PROXY`              | `false`                    | take the client address from `X-Real-IP` / `X-Forwarded-For` (only behind a proxy that sets them) |
 //! | `SESSION_IDLE_DAYS`        | `30`                       | a session unused for this many days ends, 1–3650 (at most `SESSION_MAX_DAYS`) |
 //! | `SESSION_MAX_DAYS`         | `90`                       | a session ends this many days after its login however much it is used, 1–3650 |
+//! | `METRICS_TOKEN`            | unset                      | bearer token for `GET /metrics`; unset or empty: the endpoint does not exist (404) |
 //! | `RUST_LOG`                 | `info`                     | log filter (read by `main`, not here) |
 
 mod database;
@@ -79,6 +80,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// How long a login lasts: ended sessions are refused and their sockets closed.
     pub sessions: SessionLifetime,
+    /// The bearer token `GET /metrics` requires; `None` turns the endpoint off.
+    pub metrics_token: Option<MetricsToken>,
     /// How often a WebSocket is pinged and its session checked again (so a session that
     /// expired or was deleted loses its sockets within this time). 30 s; not an environment
     /// variable: tests shorten it instead of waiting.
@@ -99,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("limits", &self.limits)
             .field("sessions", &self.sessions)
+            .field("metrics_token", &self.metrics_token)
             .field("ws_ping_every", &self.ws_ping_every)
             .finish()
     }
@@ -116,6 +120,16 @@ pub struct SecretKey {
 impl std::fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretKey").field("from_env", &self.from_env).finish_non_exhaustive()
+    }
+}
+
+/// `METRICS_TOKEN`: the secret a Prometheus server presents as `Authorization: Bearer …`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(…)")
     }
 }
 
@@ -284,6 +298,8 @@ impl Config {
                 sessions.max.as_secs() / 86_400
             )));
         }
+        // `get` already treats an empty value as unset: an empty token turns the endpoint off.
+        let metrics_token = get("METRICS_TOKEN").map(MetricsToken);
         let limits = LimitsConfig::from_lookup(get)?;
         Ok(Config {
             host,
@@ -298,6 +314,7 @@ impl Config {
             redis_prefix,
             limits,
             sessions,
+            metrics_token,
             ws_ping_every: DEFAULT_WS_PING_EVERY,
         })
     }
@@ -342,6 +359,15 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(shown.contains("postgres://db/chat") && shown.contains("redis://cache:6379"), "{shown}");
         assert!(!shown.contains("s3cret") && !shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn the_metrics_token_is_off_when_unset_or_blank_and_never_shown() {
+        assert_eq!(config(&[]).unwrap().metrics_token, None);
+        assert_eq!(config(&[("METRICS_TOKEN", "  ")]).unwrap().metrics_token, None);
+        let c = config(&[("METRICS_TOKEN", "scrape-me-please")]).unwrap();
+        assert_eq!(c.metrics_token, Some(MetricsToken("scrape-me-please".into())));
+        assert!(!format!("{c:?}").contains("scrape-me-please"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::config::RedisSettings;
 use crate::domain::{Message, Presence, PresentUser, ReadState, Room, RoomId, User, UserId};
 use crate::events::{Change, RoomEvent};
 use crate::hub::{ConnId, Hub, Member};
+use crate::metrics::RedisMetrics;
 use crate::protocol::{ServerFrame, TypingUser};
 use crate::store::{DbReader, StoreError};
 use order::{Accepted, Orderer, MAX_HELD};
@@ -91,6 +92,8 @@ struct Inner {
     status_turns: Vec<tokio::sync::Mutex<()>>,
     /// Without Redis: the status each user was last announced with (offline users absent).
     announced: std::sync::Mutex<HashMap<UserId, Presence>>,
+    /// Counts the resyncs; the link counts its publishes.
+    metrics: RedisMetrics,
 }
 
 /// How many shards of users take turns at status changes.
@@ -100,8 +103,14 @@ impl Fanout {
     /// Builds the fan-out whole: with Redis settings, the link to Redis is made and its
     /// background tasks start (they stop when `shutdown` flips to true). Must be called from
     /// within the Tokio runtime.
-    pub fn start(hub: Arc<Hub>, db: DbReader, redis: Option<RedisSettings>, shutdown: watch::Receiver<bool>) -> Fanout {
-        let (link, tasks) = redis.map(redis::RedisLink::connect).unzip();
+    pub fn start(
+        hub: Arc<Hub>,
+        db: DbReader,
+        redis: Option<RedisSettings>,
+        metrics: RedisMetrics,
+        shutdown: watch::Receiver<bool>,
+    ) -> Fanout {
+        let (link, tasks) = redis.map(|settings| redis::RedisLink::connect(settings, metrics.clone())).unzip();
         let fanout = Fanout {
             inner: Arc::new(Inner {
                 order: Orderer::new(hub.clone()),
@@ -111,6 +120,7 @@ impl Fanout {
                 runtime: tokio::runtime::Handle::current(),
                 status_turns: (0..STATUS_SHARDS).map(|_| tokio::sync::Mutex::new(())).collect(),
                 announced: std::sync::Mutex::new(HashMap::new()),
+                metrics,
             }),
         };
         if let Some(tasks) = tasks {
@@ -244,6 +254,7 @@ impl Fanout {
     /// listeners here, and send them fresh member lists. Rooms nobody here listens to any more
     /// are forgotten, so they start afresh from the database when someone joins again.
     pub(crate) async fn resync(&self) {
+        self.inner.metrics.resyncs.inc();
         let active = self.inner.hub.active_rooms();
         for room in self.inner.order.followed() {
             if !active.contains(&room) {
@@ -530,7 +541,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store::open(&DatabaseConfig::Sqlite { path: dir.path().join("t.db") }).unwrap();
         let (_stop, shutdown) = watch::channel(false);
-        let fanout = Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), None, shutdown);
+        let fanout =
+            Fanout::start(Arc::new(Hub::new()), DbReader::new(store.clone()), None, RedisMetrics::default(), shutdown);
         let sink: CommitSink = {
             let fanout = fanout.clone();
             Arc::new(move |event| fanout.logged(event))

@@ -23,7 +23,7 @@
 //! and is logged as a warning at start-up; a private network needs no TLS at all (`redis://`).
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
@@ -34,6 +34,7 @@ use tokio::sync::{mpsc, watch};
 use super::{Event, Fanout};
 use crate::config::RedisSettings;
 use crate::domain::{Presence, RoomId, User, UserId};
+use crate::metrics::RedisMetrics;
 
 /// How long an instance counts as alive after its last heartbeat.
 pub const INSTANCE_TTL: Duration = Duration::from_secs(10);
@@ -117,7 +118,9 @@ pub struct RedisLink {
     instance: String,
     prefix: String,
     commands: ConnectionManager,
-    outgoing: mpsc::Sender<Event>,
+    /// Events to publish, with when they were queued (for the publish lag).
+    outgoing: mpsc::Sender<(Instant, Event)>,
+    metrics: RedisMetrics,
     join_script: redis::Script,
     leave_script: redis::Script,
     status_script: redis::Script,
@@ -127,7 +130,7 @@ pub struct RedisLink {
 pub struct Tasks {
     client: redis::Client,
     parts: Parts,
-    queue: mpsc::Receiver<Event>,
+    queue: mpsc::Receiver<(Instant, Event)>,
 }
 
 impl Tasks {
@@ -142,7 +145,7 @@ impl Tasks {
 impl RedisLink {
     /// Makes the link and the tasks that will keep it alive. Never fails: an unreachable Redis
     /// only means events stay on this instance until it answers.
-    pub fn connect(settings: RedisSettings) -> (RedisLink, Tasks) {
+    pub fn connect(settings: RedisSettings, metrics: RedisMetrics) -> (RedisLink, Tasks) {
         let instance = uuid::Uuid::new_v4().simple().to_string();
         // The redis crate builds its rustls config from the process-wide provider; naming ours
         // keeps that working even if another crate ever enables a second one.
@@ -167,6 +170,7 @@ impl RedisLink {
             prefix: settings.prefix.clone(),
             commands: commands.clone(),
             outgoing,
+            metrics,
             join_script: redis::Script::new(JOIN_SCRIPT),
             leave_script: redis::Script::new(LEAVE_SCRIPT),
             status_script: redis::Script::new(STATUS_SCRIPT),
@@ -183,12 +187,14 @@ impl RedisLink {
             commands: self.commands.clone(),
             leave_script: self.leave_script.clone(),
             status_script: self.status_script.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 
     /// Queues an event for every instance.
     pub fn publish(&self, event: Event) {
-        if self.outgoing.try_send(event).is_err() {
+        if self.outgoing.try_send((Instant::now(), event)).is_err() {
+            self.metrics.publish_failures.inc();
             tracing::warn!("Redis publish queue is full; dropping an event (instances resync from the database)");
         }
     }
@@ -298,6 +304,7 @@ struct Parts {
     commands: ConnectionManager,
     leave_script: redis::Script,
     status_script: redis::Script,
+    metrics: RedisMetrics,
 }
 
 async fn timed<T>(fut: impl std::future::Future<Output = redis::RedisResult<T>>) -> redis::RedisResult<T> {
@@ -347,14 +354,14 @@ async fn leave(parts: &Parts, user: UserId, instance: &str, room: RoomId) -> red
 async fn publish_loop(
     fanout: Fanout,
     parts: Parts,
-    mut queue: mpsc::Receiver<Event>,
+    mut queue: mpsc::Receiver<(Instant, Event)>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let channel = format!("{}:events", parts.prefix);
     let mut conn = parts.commands.clone();
     let mut failing = false;
     loop {
-        let event = tokio::select! {
+        let (queued, event) = tokio::select! {
             event = queue.recv() => match event { Some(e) => e, None => return },
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
@@ -362,12 +369,15 @@ async fn publish_loop(
         let payload = serde_json::to_string(&envelope).expect("events serialize");
         match timed(conn.publish::<_, _, i64>(&channel, payload)).await {
             Ok(_) => {
+                parts.metrics.publishes.inc();
+                parts.metrics.publish_lag.observe(queued.elapsed().as_secs_f64());
                 if failing {
                     tracing::info!("publishing to Redis again");
                     failing = false;
                 }
             }
             Err(e) => {
+                parts.metrics.publish_failures.inc();
                 if !failing {
                     tracing::warn!(error = %e, "cannot publish to Redis; delivering on this instance only");
                     failing = true;

@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
 use crate::domain::{Presence, RoomId, User, UserId};
+use crate::metrics::HubMetrics;
 use crate::protocol::Frame;
 pub use member::Member;
 use member::MuteChange;
@@ -65,6 +66,9 @@ pub struct Hub {
     /// joined) are brought up to date with it. One entry per user who changed their picture.
     updated: Mutex<HashMap<UserId, User>>,
     next_id: AtomicU64,
+    /// Connections, memberships and deliveries, counted as they happen (atomics, one add per
+    /// fan-out rather than per frame).
+    metrics: HubMetrics,
 }
 
 /// The live connections, by id and by user: a frame for one user (their read marker moved,
@@ -92,14 +96,16 @@ impl Connections {
         self.all.insert(member.id, member);
     }
 
-    fn remove(&mut self, member: &Member) {
-        self.all.remove(&member.id);
+    /// Returns whether it was there.
+    fn remove(&mut self, member: &Member) -> bool {
+        let was_there = self.all.remove(&member.id).is_some();
         if let Some(mine) = self.by_user.get_mut(&member.user.id) {
             mine.retain(|m| m.id != member.id);
             if mine.is_empty() {
                 self.by_user.remove(&member.user.id);
             }
         }
+        was_there
     }
 }
 
@@ -109,9 +115,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
+    /// A hub whose counts nobody reads (unit tests).
     pub fn new() -> Self {
+        Self::with_metrics(HubMetrics::default())
+    }
+
+    /// A hub that counts into `metrics`.
+    pub fn with_metrics(metrics: HubMetrics) -> Self {
         let start = (uuid::Uuid::new_v4().as_u128() as u64) & !u64::from(u32::MAX);
-        Hub { next_id: AtomicU64::new(start), ..Self::default() }
+        Hub { next_id: AtomicU64::new(start), metrics, ..Self::default() }
     }
 
     /// Registers a connection opened with a session (its stored hash); its frames will be
@@ -120,12 +132,15 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let member = Arc::new(Member::new(id, user, session, outbox));
         lock(&self.connections).insert(member.clone());
+        self.metrics.connections.inc();
         member
     }
 
     /// Forgets a connection (its rooms are left by the caller first).
     pub fn disconnect(&self, member: &Member) {
-        lock(&self.connections).remove(member);
+        if lock(&self.connections).remove(member) {
+            self.metrics.connections.dec();
+        }
     }
 
     /// Adds a connection to a room. Returns true when it is the user's first connection in the
@@ -142,6 +157,7 @@ impl Hub {
             return false;
         }
         room.members.insert(member.id, Subscriber { member: member.clone(), floor });
+        self.metrics.memberships.inc();
         let entry = room.presence.entry(member.user.id).or_insert_with(|| (member.profile(), 0));
         entry.1 += 1;
         entry.1 == 1
@@ -154,6 +170,7 @@ impl Hub {
         let slot = rooms.get_mut(&room_id)?;
         let room = slot.get_mut().unwrap_or_else(PoisonError::into_inner);
         room.members.remove(&member.id)?;
+        self.metrics.memberships.dec();
         let gone = match room.presence.get_mut(&member.user.id) {
             Some(entry) => {
                 entry.1 -= 1;
@@ -201,8 +218,8 @@ impl Hub {
     /// Delivers a frame to one connection.
     pub fn send_to(&self, member: &Arc<Member>, frame: &Frame) {
         let mut lagging = Vec::new();
-        deliver(std::iter::once(member), frame, &mut lagging);
-        kick(lagging);
+        self.deliver(std::iter::once(member), frame, &mut lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a frame to every connection in a room.
@@ -219,10 +236,10 @@ impl Hub {
             if let Some(room) = rooms.get(&room_id) {
                 let room = lock(room);
                 let wanting = room.members.values().filter(|s| seq > s.floor).map(|s| &s.member);
-                deliver(wanting, frame, &mut lagging);
+                self.deliver(wanting, frame, &mut lagging);
             }
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a logged event of a room to every connection; those in the room get it unless
@@ -234,9 +251,9 @@ impl Hub {
             let room = rooms.get(&room_id).map(lock);
             let has_it = |id: &ConnId| room.as_ref().and_then(|r| r.members.get(id)).is_some_and(|s| seq <= s.floor);
             let connections = lock(&self.connections);
-            deliver(connections.values().filter(|m| !has_it(&m.id)), frame, &mut lagging);
+            self.deliver(connections.values().filter(|m| !has_it(&m.id)), frame, &mut lagging);
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a frame to every connection in a room except those of one user (presence and
@@ -248,10 +265,10 @@ impl Hub {
             if let Some(room) = rooms.get(&room_id) {
                 let room = lock(room);
                 let others = room.members.values().map(|s| &s.member).filter(|m| Some(m.user.id) != except);
-                deliver(others, frame, &mut lagging);
+                self.deliver(others, frame, &mut lagging);
             }
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a typing frame of `user` to every connection in a room that hears them: not the
@@ -263,10 +280,10 @@ impl Hub {
             if let Some(room) = rooms.get(&room_id) {
                 let room = lock(room);
                 let hearing = room.members.values().map(|s| &s.member).filter(|m| m.user.id != user && m.hears(user));
-                deliver(hearing, frame, &mut lagging);
+                self.deliver(hearing, frame, &mut lagging);
             }
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// `blocker` blocked `blocked` (or, with `blocking` false, lifted the block): from now on
@@ -287,9 +304,9 @@ impl Hub {
         let mut lagging = Vec::new();
         {
             let connections = lock(&self.connections);
-            deliver(connections.of(user), frame, &mut lagging);
+            self.deliver(connections.of(user), frame, &mut lagging);
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a frame to every connection of `user` but `except`.
@@ -298,9 +315,9 @@ impl Hub {
         {
             let connections = lock(&self.connections);
             let others = connections.of(user).filter(|m| m.id != except);
-            deliver(others, frame, &mut lagging);
+            self.deliver(others, frame, &mut lagging);
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a frame to every connection of one user that has not joined `room` (those that
@@ -314,16 +331,16 @@ impl Hub {
         {
             let connections = lock(&self.connections);
             let outside = connections.of(user).filter(|m| !inside.contains(&m.id));
-            deliver(outside, frame, &mut lagging);
+            self.deliver(outside, frame, &mut lagging);
         }
-        kick(lagging);
+        self.kick(lagging);
     }
 
     /// Delivers a frame to every connection, joined to a room or not.
     pub fn broadcast(&self, frame: &Frame) {
         let mut lagging = Vec::new();
-        deliver(lock(&self.connections).values(), frame, &mut lagging);
-        kick(lagging);
+        self.deliver(lock(&self.connections).values(), frame, &mut lagging);
+        self.kick(lagging);
     }
 
     /// The ids of `user`'s connections on this instance.
@@ -365,8 +382,8 @@ impl Hub {
             }
         }
         let mut lagging = Vec::new();
-        deliver(chosen.values(), frame, &mut lagging);
-        kick(lagging);
+        self.deliver(chosen.values(), frame, &mut lagging);
+        self.kick(lagging);
     }
 
     /// Puts a user's changed profile (city, avatar) into the member lists of every room they are
@@ -416,7 +433,11 @@ impl Hub {
     /// Forgets a deleted room's members and presence; their connections learn of the deletion
     /// through `room_deleted` and later frames for that room fail with `room_not_found`.
     pub fn remove_room(&self, room_id: RoomId) {
-        self.rooms.write().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
+        let removed = self.rooms.write().unwrap_or_else(PoisonError::into_inner).remove(&room_id);
+        if let Some(room) = removed {
+            let members = room.into_inner().unwrap_or_else(PoisonError::into_inner).members.len();
+            self.metrics.memberships.dec_by(members as i64);
+        }
     }
 
     /// The users present in a room now (for tests and diagnostics).
@@ -434,23 +455,33 @@ impl Hub {
     }
 }
 
-/// Pushes a frame into each outbox without waiting; collects the ones that are full.
-fn deliver<'a>(to: impl Iterator<Item = &'a Arc<Member>>, frame: &Frame, lagging: &mut Vec<Arc<Member>>) {
-    for member in to {
-        match member.outbox.try_send(frame.clone()) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => lagging.push(member.clone()),
-            // The connection is shutting down; its owner removes it from the hub.
-            Err(TrySendError::Closed(_)) => {}
+impl Hub {
+    /// Pushes a frame into each outbox without waiting; collects the ones that are full. The
+    /// frames handed over are counted once per call.
+    fn deliver<'a>(&self, to: impl Iterator<Item = &'a Arc<Member>>, frame: &Frame, lagging: &mut Vec<Arc<Member>>) {
+        let mut delivered = 0u64;
+        for member in to {
+            match member.outbox.try_send(frame.clone()) {
+                Ok(()) => delivered += 1,
+                Err(TrySendError::Full(_)) => lagging.push(member.clone()),
+                // The connection is shutting down; its owner removes it from the hub.
+                Err(TrySendError::Closed(_)) => {}
+            }
+        }
+        if delivered > 0 {
+            self.metrics.deliveries.inc_by(delivered);
         }
     }
-}
 
-/// Wakes the owners of lagging connections (after every hub lock is released).
-fn kick(lagging: Vec<Arc<Member>>) {
-    for member in lagging {
-        tracing::info!(conn = member.id, user = %member.user.id, "connection lagged; closing it so it resyncs");
-        member.kicked.notify_one();
+    /// Wakes the owners of lagging connections (after every hub lock is released).
+    fn kick(&self, lagging: Vec<Arc<Member>>) {
+        if !lagging.is_empty() {
+            self.metrics.lagging.inc_by(lagging.len() as u64);
+        }
+        for member in lagging {
+            tracing::info!(conn = member.id, user = %member.user.id, "connection lagged; closing it so it resyncs");
+            member.kicked.notify_one();
+        }
     }
 }
 
@@ -586,6 +617,28 @@ mod tests {
         hub.publish_typing(room, UserId(1), &typing);
         assert_eq!(types(&mut r_blocker), ["pong"]);
         assert_eq!(types(&mut r_blocked), ["pong"]);
+    }
+
+    #[test]
+    fn the_hub_counts_connections_memberships_and_frames_handed_over_once_per_fan_out() {
+        let metrics = HubMetrics::default();
+        let hub = Hub::with_metrics(metrics.clone());
+        let (a, _ra) = conn(&hub, 1, 16);
+        let (b, _rb) = conn(&hub, 2, 16);
+        hub.join(&a, RoomId(1), false);
+        hub.join(&b, RoomId(1), false);
+        hub.join(&b, RoomId(2), false);
+        assert_eq!((metrics.connections.get(), metrics.memberships.get()), (2, 3));
+
+        hub.publish(RoomId(1), &ServerFrame::Pong.encode());
+        hub.send_to(&a, &ServerFrame::Pong.encode());
+        assert_eq!(metrics.deliveries.get(), 3);
+
+        hub.leave(&a, RoomId(1));
+        hub.remove_room(RoomId(2));
+        hub.disconnect(&a);
+        hub.disconnect(&a);
+        assert_eq!((metrics.connections.get(), metrics.memberships.get()), (1, 1));
     }
 
     #[tokio::test]

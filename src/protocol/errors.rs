@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Machine-readable reason in an `error` frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Not JSON, not an object with a string `type`, or a known type with wrong fields.

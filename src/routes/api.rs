@@ -21,6 +21,7 @@ use crate::cities::CityId;
 use crate::domain::{MessageId, RoomId, UserId};
 use crate::error::{AppError, BadRequest};
 use crate::i18n::Lang;
+use crate::metrics::Timer;
 use crate::state::AppState;
 
 /// Largest JSON body accepted.
@@ -268,6 +269,7 @@ async fn search_messages(
     meta: RequestMeta,
     query: HashMap<String, String>,
 ) -> Result<Response, AppError> {
+    let _timer = Timer::start(&state.metrics.requests.search);
     let session = state.accounts.session_hash(&meta).ok_or(AppError::Unauthorized)?;
     let asked = Search {
         q: query.get("q").cloned().unwrap_or_default(),
@@ -302,6 +304,7 @@ async fn list_messages(
     query: HashMap<String, String>,
 ) -> Result<Response, AppError> {
     let started = std::time::Instant::now();
+    let _timer = Timer::start(&state.metrics.requests.history);
     let session = state.accounts.session_hash(&meta).ok_or(AppError::Unauthorized)?;
     let room = parse_room_id(&raw_id)?;
     let limit = query

@@ -1,5 +1,5 @@
 //! The HTTP surface: which path and method reach which handler. Filters only; the handlers
-//! are plain async functions in `pages`, `api` (with `blocks`) and `ws`, returning `Result<_, AppError>`.
+//! are plain async functions in `pages`, `api` (with `blocks`), `ws` and `metrics`, returning `Result<_, AppError>`.
 //! [`routes`] answers what they return: an error, or a request no route took, is answered
 //! here, once, in the language of the signed-in user, else of the request.
 
@@ -8,6 +8,7 @@ pub mod avatars;
 pub mod blocks;
 pub mod cities;
 pub mod dms;
+pub mod metrics;
 pub mod mutes;
 pub mod pages;
 pub mod ws;
@@ -65,6 +66,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(avatars::routes(state.clone()))
         .unify()
         .or(cities::routes())
+        .unify()
+        .or(metrics::routes(state.clone()))
         .unify()
         .map(Outcome::Handled)
         .recover(|rejection| async move { Ok::<_, Infallible>(Outcome::Unmatched(rejection)) })

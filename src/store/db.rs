@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use super::{ChangeOutcome, Inserted, MarkRead, MessageChange, NewMessage, Store, StoreError, Write, Written};
 use crate::domain::{MessageId, RoomId, UserId};
 use crate::events::RoomEvent;
+use crate::metrics::WriterMetrics;
 
 /// Called by the writer with each event it committed (a fresh message, a change that changed
 /// something), in commit order, before the writer's caller hears back; this is how stored
@@ -109,12 +110,18 @@ impl DbReader {
 
 impl Db {
     /// Wraps a store and starts its message writer thread, which lives as long as any `Db` clone.
+    /// Its batches are counted where nobody reads them (tests of the store).
     pub fn new(store: Arc<dyn Store>, on_commit: CommitSink) -> Self {
+        Self::with_metrics(store, on_commit, WriterMetrics::default())
+    }
+
+    /// Like [`Db::new`], counting the writer's batches and stored messages into `metrics`.
+    pub fn with_metrics(store: Arc<dyn Store>, on_commit: CommitSink, metrics: WriterMetrics) -> Self {
         let (writer, jobs) = mpsc::channel(WRITE_QUEUE);
         let writer_store = store.clone();
         std::thread::Builder::new()
             .name("discock-writer".into())
-            .spawn(move || run_writer(writer_store, jobs, on_commit))
+            .spawn(move || run_writer(writer_store, jobs, on_commit, metrics))
             .expect("spawning the message writer thread");
         let marks = Arc::new(std::sync::Mutex::new(Vec::new()));
         // Holds the writer's queue weakly, so that it ends with the last `Db`, and the writer too.
@@ -203,6 +210,11 @@ impl Db {
     }
 }
 
+/// Whether a committed write stored a new message (not the replay of one already stored).
+fn is_new_message(written: &Written) -> bool {
+    matches!(written, Written::Posted(inserted) if inserted.fresh)
+}
+
 fn writer_stopped() -> StoreError {
     StoreError::Unavailable("the message writer has stopped".into())
 }
@@ -236,7 +248,13 @@ fn run_mark_flusher(queue: mpsc::WeakSender<WriteJob>, waiting: Arc<std::sync::M
 }
 
 /// The writer loop: wait for one job, take whatever else is already queued, commit them together.
-fn run_writer(store: Arc<dyn Store>, mut jobs: mpsc::Receiver<WriteJob>, on_commit: CommitSink) {
+/// Each batch is counted (size, time, new messages) before any of its callers hears back.
+fn run_writer(
+    store: Arc<dyn Store>,
+    mut jobs: mpsc::Receiver<WriteJob>,
+    on_commit: CommitSink,
+    metrics: WriterMetrics,
+) {
     let mut writes: Vec<Write> = Vec::with_capacity(MAX_BATCH);
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
@@ -251,8 +269,12 @@ fn run_writer(store: Arc<dyn Store>, mut jobs: mpsc::Receiver<WriteJob>, on_comm
                 Err(_) => break,
             }
         }
-        match store.write(&writes) {
+        let started = std::time::Instant::now();
+        let written = store.write(&writes);
+        let took = started.elapsed();
+        match written {
             Ok(results) if results.len() == writes.len() => {
+                metrics.batch(writes.len(), took, results.iter().filter(|r| is_new_message(r)).count());
                 for (reply, result) in replies.drain(..).zip(results) {
                     reply.send(Ok(result), &on_commit);
                 }
@@ -277,9 +299,13 @@ fn run_writer(store: Arc<dyn Store>, mut jobs: mpsc::Receiver<WriteJob>, on_comm
             Err(batch_error) => {
                 tracing::debug!(error = %batch_error, size = writes.len(), "batch write failed; retrying one by one");
                 for (write, reply) in writes.iter().zip(replies.drain(..)) {
+                    let started = std::time::Instant::now();
                     let result = store.write(std::slice::from_ref(write)).and_then(|mut v| {
                         v.pop().ok_or_else(|| StoreError::Internal("the store answered a write with nothing".into()))
                     });
+                    if let Ok(written) = &result {
+                        metrics.batch(1, started.elapsed(), usize::from(is_new_message(written)));
+                    }
                     reply.send(result, &on_commit);
                 }
             }

@@ -674,10 +674,18 @@ fn older_in_window(limit: u32) -> u32 {
 /// thread, never from async code (the PostgreSQL client panics there). For PostgreSQL this
 /// waits up to the config's `connect_timeout` for the server to come up.
 pub fn open(config: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
+    open_measured(config, crate::metrics::PoolWaits::default())
+}
+
+/// Like [`open`], the pool reporting how long each call waited for a connection to `pool_waits`.
+pub fn open_measured(
+    config: &DatabaseConfig,
+    pool_waits: crate::metrics::PoolWaits,
+) -> Result<Arc<dyn Store>, StoreError> {
     match config {
-        DatabaseConfig::Sqlite { path } => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+        DatabaseConfig::Sqlite { path } => Ok(Arc::new(sqlite::SqliteStore::open_measured(path, pool_waits)?)),
         DatabaseConfig::Postgres { url, pool_size, connect_timeout } => {
-            Ok(Arc::new(self::postgres::PostgresStore::open(url, *pool_size, *connect_timeout)?))
+            Ok(Arc::new(self::postgres::PostgresStore::open_measured(url, *pool_size, *connect_timeout, pool_waits)?))
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::chat::{presence, reads, ChatError, Participant};
 use crate::domain::{DomainError, RoomId, User};
 use crate::hub::Member;
 use crate::i18n::Lang;
+use crate::metrics::RefusedFrames;
 use crate::protocol::{ClientFrame, ErrorCode, Frame, ProtocolError, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Inserted, PendingInsert, StoreError};
@@ -60,9 +61,10 @@ impl Dispatcher {
         let lang = self.lang;
         let frame = match ClientFrame::parse(text) {
             Ok(frame) => frame,
-            Err(e) => return Some(protocol_error(lang, &e)),
+            Err(e) => return Some(protocol_error(lang, &e, &self.state.metrics.refused)),
         };
         let state = &self.state;
+        let refused = &state.metrics.refused;
         let participant = &mut self.participant;
         let result = match frame {
             ClientFrame::Ping => return Some(ServerFrame::Pong.encode()),
@@ -70,6 +72,7 @@ impl Dispatcher {
                 let Some(chosen) = Lang::parse(&language) else {
                     let message = Sentence::UnsupportedLanguage.text(lang);
                     let code = ErrorCode::UnsupportedLanguage;
+                    refused.inc(code);
                     return Some(ServerFrame::Error { code, message, client_id: None, retry_after_ms: None }.encode());
                 };
                 self.lang = chosen;
@@ -92,7 +95,7 @@ impl Dispatcher {
                         self.in_flight.push_back(InFlight { room: room_id, client_id, pending });
                         Ok(())
                     }
-                    Err(e) => return Some(chat_error(lang, &e, client_id.as_deref())),
+                    Err(e) => return Some(chat_error(lang, &e, client_id.as_deref(), refused)),
                 }
             }
             ClientFrame::EditMessage { message_id, content } => {
@@ -115,12 +118,12 @@ impl Dispatcher {
             }
             ClientFrame::Unknown => unreachable!("ClientFrame::parse answers unknown types with an error"),
         };
-        result.err().map(|e| chat_error(lang, &e, None))
+        result.err().map(|e| chat_error(lang, &e, None, refused))
     }
 
     /// The answer to a binary frame: the protocol is JSON text.
     pub fn binary(&self) -> Frame {
-        protocol_error(self.lang, &ProtocolError::Binary)
+        protocol_error(self.lang, &ProtocolError::Binary, &self.state.metrics.refused)
     }
 
     /// Whether the connection should wait for a commit before reading on.
@@ -142,7 +145,7 @@ impl Dispatcher {
         match messages::stored(room, result) {
             Ok(None) => None,
             Ok(Some(message)) => Some(ServerFrame::NewMessage { seq: message.seq, message }.encode()),
-            Err(e) => Some(chat_error(self.lang, &e, client_id.as_deref())),
+            Err(e) => Some(chat_error(self.lang, &e, client_id.as_deref(), &self.state.metrics.refused)),
         }
     }
 
@@ -200,8 +203,8 @@ fn error_code(e: &ChatError) -> ErrorCode {
 }
 
 /// An `error` frame for a chat refusal, in `lang`; `client_id` names the refused message, if it
-/// was one.
-fn chat_error(lang: Lang, e: &ChatError, client_id: Option<&str>) -> Frame {
+/// was one. Counted in `refused` by its code.
+fn chat_error(lang: Lang, e: &ChatError, client_id: Option<&str>, refused: &RefusedFrames) -> Frame {
     if matches!(e, ChatError::Unavailable(_) | ChatError::Internal(_)) {
         tracing::warn!(error = %e, "WebSocket request failed in storage");
     }
@@ -212,12 +215,14 @@ fn chat_error(lang: Lang, e: &ChatError, client_id: Option<&str>) -> Frame {
         }
         _ => None,
     };
-    ServerFrame::Error { code: error_code(e), message, client_id: client_id.map(str::to_owned), retry_after_ms }
-        .encode()
+    let code = error_code(e);
+    refused.inc(code);
+    ServerFrame::Error { code, message, client_id: client_id.map(str::to_owned), retry_after_ms }.encode()
 }
 
-fn protocol_error(lang: Lang, e: &ProtocolError) -> Frame {
+fn protocol_error(lang: Lang, e: &ProtocolError, refused: &RefusedFrames) -> Frame {
     let message = texts::protocol_error(lang, e);
+    refused.inc(e.code());
     ServerFrame::Error { code: e.code(), message, client_id: None, retry_after_ms: None }.encode()
 }
 
@@ -227,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_block_between_two_people_is_an_error_frame_coded_blocked() {
-        let frame = chat_error(Lang::En, &ChatError::Blocked, None);
+        let frame = chat_error(Lang::En, &ChatError::Blocked, None, &RefusedFrames::default());
         let value: serde_json::Value = serde_json::from_str(frame.as_str()).unwrap();
         assert_eq!(value["code"], "blocked");
         assert_eq!(value["message"], "This user has limited contact with you");

@@ -31,6 +31,7 @@ mod js_units;
 mod languages;
 mod limits;
 mod message_changes;
+mod metrics;
 mod notices;
 mod permissions;
 mod presence;

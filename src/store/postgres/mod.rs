@@ -41,6 +41,7 @@ use self::connect::{client_config, connect_with_retry};
 use self::migrations::migrate;
 use self::pool::{LogConnectErrors, Manager};
 use super::StoreError;
+use crate::metrics::PoolWaits;
 
 /// How long a call waits for a pooled connection before answering `Unavailable` (HTTP 503):
 /// short, so requests fail fast while PostgreSQL is down instead of piling up.
@@ -55,6 +56,8 @@ pub(crate) struct Options {
     pub connect_timeout: Duration,
     /// How long a call waits for a pooled connection.
     pub checkout_timeout: Duration,
+    /// Where the pool reports its checkouts and timeouts.
+    pub pool_waits: PoolWaits,
 }
 
 /// `Store` on a PostgreSQL database shared by every instance of a deployment.
@@ -70,7 +73,17 @@ impl PostgresStore {
     /// password); a server that answers but refuses (bad password, missing database) fails at
     /// once with `StoreError::Internal`.
     pub fn open(url: &str, pool_size: u32, connect_timeout: Duration) -> Result<Self, StoreError> {
-        Self::open_with(url, &Options { pool_size, connect_timeout, checkout_timeout: CHECKOUT_TIMEOUT })
+        Self::open_measured(url, pool_size, connect_timeout, PoolWaits::default())
+    }
+
+    /// Like [`PostgresStore::open`], reporting the pool's waits into `pool_waits`.
+    pub fn open_measured(
+        url: &str,
+        pool_size: u32,
+        connect_timeout: Duration,
+        pool_waits: PoolWaits,
+    ) -> Result<Self, StoreError> {
+        Self::open_with(url, &Options { pool_size, connect_timeout, checkout_timeout: CHECKOUT_TIMEOUT, pool_waits })
     }
 
     pub(crate) fn open_with(url: &str, options: &Options) -> Result<Self, StoreError> {
@@ -93,6 +106,7 @@ impl PostgresStore {
             .min_idle(Some(1))
             .connection_timeout(options.checkout_timeout)
             .error_handler(Box::new(LogConnectErrors::default()))
+            .event_handler(Box::new(options.pool_waits.clone()))
             .build_unchecked(Manager(PostgresConnectionManager::new(config, tls)));
         Ok(PostgresStore { pool })
     }

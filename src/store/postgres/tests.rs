@@ -22,7 +22,12 @@ use crate::store::prelude::*;
 use crate::store::{Conflict, NewMessage, StoreError};
 
 fn options() -> Options {
-    Options { pool_size: 2, connect_timeout: Duration::ZERO, checkout_timeout: Duration::from_millis(500) }
+    Options {
+        pool_size: 2,
+        connect_timeout: Duration::ZERO,
+        checkout_timeout: Duration::from_millis(500),
+        pool_waits: crate::metrics::PoolWaits::default(),
+    }
 }
 
 fn open(db: &ScratchDb) -> PostgresStore {

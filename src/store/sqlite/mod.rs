@@ -30,6 +30,7 @@ use rusqlite::params;
 use self::rows::{internal, micros};
 pub use self::search::register_functions;
 use super::StoreError;
+use crate::metrics::PoolWaits;
 
 /// Versioned schema changes, applied in order, each once. Numbers may have gaps: each one not
 /// recorded yet is applied, so a lower number merged after a higher one was applied still runs.
@@ -66,6 +67,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the file (creating it and its folder), applies pending migrations.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_measured(path, PoolWaits::default())
+    }
+
+    /// Like [`SqliteStore::open`], reporting the pool's waits into `pool_waits`.
+    pub fn open_measured(path: &Path, pool_waits: PoolWaits) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Internal(Box::new(e)))?;
         }
@@ -82,6 +88,7 @@ impl SqliteStore {
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(Duration::from_secs(10))
+            .event_handler(Box::new(pool_waits))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
         let store = SqliteStore { pool, writing: std::sync::Mutex::new(()) };
