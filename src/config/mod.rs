@@ -24,9 +24,11 @@
 //! | `SESSION_IDLE_DAYS`        | `30`                       | a session unused for this many days ends, 1–3650 (at most `SESSION_MAX_DAYS`) |
 //! | `SESSION_MAX_DAYS`         | `90`                       | a session ends this many days after its login however much it is used, 1–3650 |
 //! | `RUST_LOG`                 | `info`                     | log filter (read by `main`, not here) |
+//! | `LOG_FORMAT`               | `text`                     | `text` or `json` (one object per line), see [`LogFormat`] (read by `main` before the rest) |
 
 mod database;
 mod limits;
+mod logging;
 mod redis;
 mod sessions;
 
@@ -41,6 +43,7 @@ pub use database::{
 pub use limits::{
     ConnectionLimits, LimitsConfig, Rate, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
 };
+pub use logging::LogFormat;
 pub use redis::RedisSettings;
 pub use sessions::SessionLifetime;
 

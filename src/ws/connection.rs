@@ -123,7 +123,8 @@ async fn serve(socket: Socket, state: AppState, user: User, hello: Frame, lang: 
     // (`user_updated`, `room_created`, …) reaches its outbox, and it must not come before.
     let _ = outbox.send(hello).await;
     let member = state.fanout.hub().connect(user, session, outbox.clone());
-    tracing::debug!(conn = member.id, user = %member.user.id, "connected");
+    crate::logging::record_connection(member.id);
+    tracing::debug!("connected");
     // Before the first frame is read, so before the connection can join a room and hear typing.
     // The steps before and after the loops are boxed: a future awaited inline is part of this
     // task's state for as long as the connection lives, and these (database and Redis calls)
@@ -168,7 +169,7 @@ async fn serve(socket: Socket, state: AppState, user: User, hello: Frame, lang: 
         }
     }
     Box::pin(dispatch.close()).await;
-    tracing::debug!(conn = member.id, "disconnected");
+    tracing::debug!("disconnected");
 }
 
 /// Reads frames until the client goes away. Frames are handled in order; a `send_message`
