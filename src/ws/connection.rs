@@ -201,8 +201,9 @@ async fn read_loop(
             Event::Frame(Some(Ok(WsMessage::Close(_)))) => return End::Gone,
             Event::Frame(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)))) => None,
             Event::Frame(Some(Err(tungstenite::Error::Capacity(_)))) => return End::TooBig,
-            Event::Frame(Some(Err(tungstenite::Error::Utf8(detail)))) => {
-                tracing::debug!(%detail, "text frame is not UTF-8");
+            // tungstenite's detail is the offending bytes of what the person wrote: not logged.
+            Event::Frame(Some(Err(tungstenite::Error::Utf8(_)))) => {
+                tracing::debug!("text frame is not UTF-8");
                 return End::NotUtf8;
             }
             // What tungstenite reports when the TCP connection ends without a close frame: the
