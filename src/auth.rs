@@ -250,9 +250,14 @@ impl Accounts {
     }
 
     /// The account owning a live session (by its stored hash); notes that the session is in use.
+    /// The user is noted in the current request's (or connection's) span.
     async fn session_user(&self, hash: String) -> Result<Option<Account>, AuthError> {
         let lifetime = self.lifetime;
-        Ok(self.db.call(move |s| s.session_user(&hash, crate::domain::now(), &lifetime)).await?)
+        let account = self.db.call(move |s| s.session_user(&hash, crate::domain::now(), &lifetime)).await?;
+        if let Some(account) = &account {
+            crate::logging::record_user(account.user.id);
+        }
+        Ok(account)
     }
 
     /// The logged-in user's account and the stored hash of their session, or 401: for a
@@ -338,6 +343,7 @@ impl Accounts {
 
     /// Creates a session and returns its token (for the cookie). Every login gets a new token.
     pub async fn start_session(&self, user: UserId) -> Result<String, AuthError> {
+        crate::logging::record_user(user);
         let token = random_token();
         let hash = self.keys.session_hash(&token);
         let (now, lifetime) = (crate::domain::now(), self.lifetime);
@@ -346,9 +352,10 @@ impl Accounts {
     }
 
     /// Ends the session the cookie names, if any: deletes it, then closes its WebSockets on
-    /// every instance (with 4001).
+    /// every instance (with 4001). Whose it was is looked up first, for the request's log lines.
     pub async fn end_session(&self, meta: &RequestMeta) -> Result<(), AuthError> {
         let Some(hash) = self.session_hash(meta) else { return Ok(()) };
+        self.session_user(hash.clone()).await?;
         let deleted = hash.clone();
         if self.db.call(move |s| s.delete_session(&deleted)).await? {
             self.fanout.session_ended(hash);

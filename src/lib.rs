@@ -4,6 +4,8 @@
 //! # Layout
 //! - [`config`]: environment variables, defaults, validation (Redis and database settings too).
 //! - [`state`]: `AppState`, the services every handler and connection shares.
+//! - [`logging`]: log lines (text or JSON), the filter and its caps on chatty dependencies, the
+//!   span of each HTTP request (its id) and of each WebSocket, who is signed in.
 //! - [`app`]: building the server in dependency order, graceful shutdown.
 //! - [`server`]: accepting and serving HTTP connections: per-address cap, header limits and
 //!   timeout, graceful shutdown of connections.
@@ -56,6 +58,7 @@ pub mod i18n;
 pub mod images;
 pub mod keys;
 pub mod limits;
+pub mod logging;
 pub mod mentions;
 pub mod metrics;
 pub mod migrate;

@@ -4,10 +4,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use discock::config::{redact_url, DEFAULT_CONNECT_TIMEOUT};
+use discock::config::{redact_url, LogFormat, DEFAULT_CONNECT_TIMEOUT};
 use discock::migrate::{self, Command, USAGE};
-use discock::{shutdown_signal, App, Config};
-use tracing_subscriber::EnvFilter;
+use discock::{logging, shutdown_signal, App, Config};
 
 fn main() -> ExitCode {
     let command = match Command::parse(std::env::args().skip(1)) {
@@ -22,9 +21,15 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let dotenv = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    // Before anything logs: a shipper that expects JSON must not get a line of text first.
+    let format = match LogFormat::from_env() {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("discock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    logging::init(format);
     if let Err(e) = dotenv.as_ref().map(|_| ()).or_else(|e| if e.not_found() { Ok(()) } else { Err(e) }) {
         eprintln!("cannot read .env: {e}");
         return ExitCode::FAILURE;

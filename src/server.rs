@@ -1,7 +1,8 @@
 //! The HTTP server: the accept loop (a cap on each client address's open connections,
 //! `TCP_NODELAY`), hyper's HTTP/1 serving each connection under header limits and a
 //! header-read timeout (with upgrades, for `/ws`), `HEAD` answered as `GET` without the body,
-//! and graceful shutdown.
+//! each request in its span with an `X-Request-Id` and a closing log line, and graceful
+//! shutdown.
 //!
 //! It replaces `warp::serve(..).incoming(..).graceful(..)`, which in warp 0.4 offers nothing
 //! beyond those two calls (and TLS): it builds hyper's connection builder itself without a
@@ -22,6 +23,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -29,12 +31,14 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
+use tracing::Instrument;
 use warp::filters::BoxedFilter;
-
-use crate::auth::PeerAddr;
+use warp::http::HeaderValue;
 use warp::reply::Response;
 
+use crate::auth::PeerAddr;
 use crate::config::ConnectionLimits;
+use crate::logging::{self, REQUEST_ID_HEADER};
 
 /// Most header fields a request may carry; more are answered 431. A browser sends about 15 and
 /// a proxy adds a handful; hyper's default of 100 lets a client make every request cost 100
@@ -99,16 +103,24 @@ pub async fn serve(
         // warp's own peer address is private to warp's server; requests carry ours instead.
         let routes = TowerToHyperService::new(service.clone());
         let with_peer = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            let started = Instant::now();
             request.extensions_mut().insert(PeerAddr(peer));
+            let id = logging::request_id(request.headers().get(REQUEST_ID_HEADER).map(HeaderValue::as_bytes));
+            let span = logging::request_span(&id, request.method().as_str(), request.uri().path());
             let head = answer_head_as_get(&mut request);
-            let answer = hyper::service::Service::call(&routes, request);
+            let answer = span.in_scope(|| hyper::service::Service::call(&routes, request));
             async move {
                 let mut response = answer.await?;
                 if head {
                     keep_zero_length(&mut response);
                 }
+                if let Ok(value) = HeaderValue::from_str(&id) {
+                    response.headers_mut().insert(REQUEST_ID_HEADER, value);
+                }
+                logging::request_finished(response.status().as_u16(), started);
                 Ok::<_, Infallible>(response)
             }
+            .instrument(span)
         });
         let conn = builder.serve_connection(io, with_peer).with_upgrades();
         let mut stopping = stopping.clone();

@@ -144,7 +144,11 @@ fn reader(
     lifetime: &SessionLifetime,
 ) -> Result<Result<UserId, ChatError>, StoreError> {
     Ok(match s.session_user(session_hash, now(), lifetime)? {
-        Some(account) => Ok(account.user.id),
+        Some(account) => {
+            // `Db::call` runs this inside the request's span.
+            crate::logging::record_user(account.user.id);
+            Ok(account.user.id)
+        }
         None => Err(ChatError::NotSignedIn),
     })
 }

@@ -25,9 +25,11 @@
 //! | `SESSION_MAX_DAYS`         | `90`                       | a session ends this many days after its login however much it is used, 1–3650 |
 //! | `METRICS_TOKEN`            | unset                      | bearer token for `GET /metrics`; unset or empty: the endpoint does not exist (404) |
 //! | `RUST_LOG`                 | `info`                     | log filter (read by `main`, not here) |
+//! | `LOG_FORMAT`               | `text`                     | `text` or `json` (one object per line), see [`LogFormat`] (read by `main` before the rest) |
 
 mod database;
 mod limits;
+mod logging;
 mod redis;
 mod sessions;
 
@@ -42,6 +44,7 @@ pub use database::{
 pub use limits::{
     ConnectionLimits, LimitsConfig, Rate, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
 };
+pub use logging::LogFormat;
 pub use redis::RedisSettings;
 pub use sessions::SessionLifetime;
 

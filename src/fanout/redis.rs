@@ -427,7 +427,14 @@ async fn subscribe_loop(fanout: Fanout, client: redis::Client, parts: Parts, mut
                         Ok(Envelope { origin, event: Event::Logged { .. } | Event::SessionEnded { .. } })
                             if origin == parts.instance => {}
                         Ok(envelope) => fanout.apply(envelope.event),
-                        Err(e) => tracing::warn!(error = %e, "ignoring a malformed Redis event"),
+                        // Where and what kind, not serde's text: that quotes the values it
+                        // choked on, which may be what someone wrote.
+                        Err(e) => tracing::warn!(
+                            error = ?e.classify(),
+                            line = e.line(),
+                            column = e.column(),
+                            "ignoring a malformed Redis event"
+                        ),
                     }
                 }
                 tracing::warn!("Redis subscription lost; reconnecting");

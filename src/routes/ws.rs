@@ -1,9 +1,10 @@
 //! `GET /ws`: checks the session and origin, completes the WebSocket handshake itself (so the
 //! socket gets Discock's small buffers, see `crate::ws::socket_config`) and hands the upgraded
-//! connection to `crate::ws`.
+//! connection to `crate::ws`, in a span of its own (`crate::logging::connection_span`).
 
 use hyper::upgrade::OnUpgrade;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tracing::Instrument;
 use warp::filters::BoxedFilter;
 use warp::http::header::{self, HeaderMap, HeaderValue};
 use warp::http::{Response, StatusCode};
@@ -54,12 +55,16 @@ async fn open_socket(
         return Err(AppError::BadRequest(BadRequest::NotAWebSocket));
     };
     let accept = derive_accept_key(key.as_bytes());
-    tokio::spawn(async move {
-        match on_upgrade.await {
-            Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, account, lang, session, slot).await,
-            Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
+    let span = crate::logging::connection_span(account.user.id);
+    tokio::spawn(
+        async move {
+            match on_upgrade.await {
+                Ok(upgraded) => crate::ws::serve_upgraded(upgraded, state, account, lang, session, slot).await,
+                Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
+            }
         }
-    });
+        .instrument(span),
+    );
     let response = Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)
         .header(header::CONNECTION, HeaderValue::from_static("upgrade"))

@@ -123,7 +123,8 @@ async fn serve(socket: Socket, state: AppState, user: User, hello: Frame, lang: 
     // (`user_updated`, `room_created`, …) reaches its outbox, and it must not come before.
     let _ = outbox.send(hello).await;
     let member = state.fanout.hub().connect(user, session, outbox.clone());
-    tracing::debug!(conn = member.id, user = %member.user.id, "connected");
+    crate::logging::record_connection(member.id);
+    tracing::debug!("connected");
     // Before the first frame is read, so before the connection can join a room and hear typing.
     // The steps before and after the loops are boxed: a future awaited inline is part of this
     // task's state for as long as the connection lives, and these (database and Redis calls)
@@ -168,7 +169,7 @@ async fn serve(socket: Socket, state: AppState, user: User, hello: Frame, lang: 
         }
     }
     Box::pin(dispatch.close()).await;
-    tracing::debug!(conn = member.id, "disconnected");
+    tracing::debug!("disconnected");
 }
 
 /// Reads frames until the client goes away. Frames are handled in order; a `send_message`
@@ -200,8 +201,9 @@ async fn read_loop(
             Event::Frame(Some(Ok(WsMessage::Close(_)))) => return End::Gone,
             Event::Frame(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)))) => None,
             Event::Frame(Some(Err(tungstenite::Error::Capacity(_)))) => return End::TooBig,
-            Event::Frame(Some(Err(tungstenite::Error::Utf8(detail)))) => {
-                tracing::debug!(%detail, "text frame is not UTF-8");
+            // tungstenite's detail is the offending bytes of what the person wrote: not logged.
+            Event::Frame(Some(Err(tungstenite::Error::Utf8(_)))) => {
+                tracing::debug!("text frame is not UTF-8");
                 return End::NotUtf8;
             }
             // What tungstenite reports when the TCP connection ends without a close frame: the

@@ -18,7 +18,7 @@ struct Head {
 }
 
 /// Headers that differ from one request to the next whatever the method.
-const VARYING: [&str; 3] = ["date", "set-cookie", "server-timing"];
+const VARYING: [&str; 4] = ["date", "set-cookie", "server-timing", "x-request-id"];
 
 /// Sends `method path` and then `GET /health` on one keep-alive connection, and reads both
 /// answers. Returns the first answer's head and whatever came between its head and the second

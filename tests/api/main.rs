@@ -30,6 +30,7 @@ mod instances;
 mod js_units;
 mod languages;
 mod limits;
+mod logs;
 mod message_changes;
 mod metrics;
 mod notices;

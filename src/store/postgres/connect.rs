@@ -126,12 +126,24 @@ pub(super) fn connect_with_retry(
 
 /// An error with its causes on one line: the driver's own message is often just
 /// "error connecting to server" or "db error", with the useful part in its source.
+///
+/// A server error is shown without its DETAIL and HINT: the DETAIL of a broken constraint
+/// quotes the row or key ("Failing row contains (…)"), which may be what someone wrote, and
+/// this text is logged.
 pub(crate) fn with_causes(e: &postgres::Error) -> String {
     let mut text = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
         text.push_str(": ");
-        text.push_str(&c.to_string());
+        match c.downcast_ref::<postgres::error::DbError>() {
+            Some(db) => {
+                text.push_str(&format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code()));
+                if let Some(constraint) = db.constraint() {
+                    text.push_str(&format!(", constraint {constraint}"));
+                }
+            }
+            None => text.push_str(&c.to_string()),
+        }
         cause = c.source();
     }
     text
