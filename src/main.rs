@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use discock::cli::{Command, USAGE};
 use discock::config::{redact_url, DEFAULT_CONNECT_TIMEOUT};
-use discock::migrate::{self, Command, USAGE};
+use discock::migrate;
 use discock::{shutdown_signal, App, Config};
 use tracing_subscriber::EnvFilter;
 
@@ -22,9 +23,14 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let dotenv = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    // A command's own output goes to stdout (a table, a generated password), so its logs go to
+    // stderr; the server's stay on stdout.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")));
+    match command {
+        Command::Serve => logs.init(),
+        _ => logs.with_writer(std::io::stderr).init(),
+    }
     if let Err(e) = dotenv.as_ref().map(|_| ()).or_else(|e| if e.not_found() { Ok(()) } else { Err(e) }) {
         eprintln!("cannot read .env: {e}");
         return ExitCode::FAILURE;
@@ -32,6 +38,7 @@ fn main() -> ExitCode {
     match command {
         Command::SqliteToPostgres { from, to } => migrate_sqlite_to_postgres(&from, &to),
         Command::Serve | Command::Help => serve(),
+        operator => discock::ops::run(&operator),
     }
 }
 
@@ -43,8 +50,8 @@ fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The runtime starts here rather than around `main`, so the migration command can use the
-    // blocking PostgreSQL client, which panics inside a runtime.
+    // The runtime starts here rather than around `main`, so the migration and operator commands
+    // can use the blocking PostgreSQL client, which panics inside a runtime.
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -12,12 +12,12 @@ use crate::helpers::*;
 use crate::resume::logged_until;
 
 /// The shared Redis of the machine (`DISCOCK_TEST_REDIS` overrides it).
-fn redis_url() -> String {
+pub(crate) fn redis_url() -> String {
     std::env::var("DISCOCK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
 /// True when Redis answers; otherwise fails under CI=true, or says loudly that the test is skipped.
-async fn redis_or_skip(url: &str) -> bool {
+pub(crate) async fn redis_or_skip(url: &str) -> bool {
     let answer = async {
         let client = redis::Client::open(url)?;
         let mut conn = client.get_multiplexed_async_connection().await?;
@@ -35,14 +35,14 @@ async fn redis_or_skip(url: &str) -> bool {
 }
 
 /// Environment for instances of one test's deployment: its own key namespace on the shared Redis.
-fn deployment(redis: &str) -> Vec<(String, String)> {
+pub(crate) fn deployment(redis: &str) -> Vec<(String, String)> {
     vec![
         ("REDIS_URL".into(), redis.to_owned()),
         ("REDIS_PREFIX".into(), format!("test-{}", uuid::Uuid::new_v4().simple())),
     ]
 }
 
-fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

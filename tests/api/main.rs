@@ -32,6 +32,7 @@ mod languages;
 mod limits;
 mod message_changes;
 mod notices;
+mod operations;
 mod permissions;
 mod presence;
 mod profiles;
