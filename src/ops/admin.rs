@@ -24,6 +24,8 @@ use crate::store::{ChangeOutcome, MessageChange, RoomSummary, StoreError, Write,
 /// Why an admin command did nothing (or, for a store failure midway, only part).
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
+    #[error("no SQLite database at {} (check DATABASE_URL)", .0.display())]
+    NoDatabase(std::path::PathBuf),
     #[error("there is no user {0:?}")]
     UnknownUser(String),
     #[error("the new password is not accepted: {0}")]
@@ -49,13 +51,20 @@ pub fn run(config: &Config, command: &AdminCommand) -> Result<String, AdminError
     }
 }
 
-/// The store, with a pool of two connections for PostgreSQL: one command needs no more.
-fn open(database: &DatabaseConfig) -> Result<Arc<dyn Store>, StoreError> {
+/// The store, with a pool of two connections for PostgreSQL: one command needs no more. A
+/// missing SQLite file is refused rather than created (a mistyped `DATABASE_URL` would
+/// otherwise find nobody in a new, empty database).
+fn open(database: &DatabaseConfig) -> Result<Arc<dyn Store>, AdminError> {
+    if let DatabaseConfig::Sqlite { path } = database {
+        if !path.is_file() {
+            return Err(AdminError::NoDatabase(path.clone()));
+        }
+    }
     let mut database = database.clone();
     if let DatabaseConfig::Postgres { pool_size, .. } = &mut database {
         *pool_size = 2;
     }
-    crate::store::open(&database)
+    Ok(crate::store::open(&database)?)
 }
 
 struct Admin<'a> {

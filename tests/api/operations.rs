@@ -389,6 +389,11 @@ async fn an_admin_command_naming_nobody_says_so_and_fails() {
         assert_eq!(output.status.code(), Some(1), "{sub}");
         assert!(stderr(&output).contains(r#"there is no user "nobody_here""#), "{sub}: {}", stderr(&output));
     }
+    let folder = tempfile::tempdir().unwrap();
+    let typo = folder.path().join("typo.db");
+    let output = discock(sqlite_env(&typo), &["admin", "list-rooms"], "").await;
+    assert!(!output.status.success() && stderr(&output).contains("no SQLite database"), "{}", stderr(&output));
+    assert!(!typo.exists(), "a mistyped path is not made into a new database");
 }
 
 #[tokio::test]
