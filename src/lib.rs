@@ -29,7 +29,9 @@
 //! - [`search`]: message search as text: terms (folding, Snowball stems), the query syntax,
 //!   the highlighted excerpt.
 //! - [`store`]: the `Store` traits, their SQLite and PostgreSQL implementations, the `Db` handle and message writer.
-//! - [`migrate`]: the command line beyond serving (`--help`, `migrate-sqlite-to-postgres`).
+//! - [`cli`]: the command line: which command the arguments ask for, and `--help`.
+//! - [`migrate`]: `migrate-sqlite-to-postgres`, the copy of an SQLite database into PostgreSQL.
+//! - [`ops`]: the operator commands: `backup` and `restore` (SQLite), `admin …` (either backend).
 //! - [`hub`]: rooms, members and local presence; delivery of encoded frames.
 //! - [`fanout`]: how events reach every instance's hub (in-process, or Redis), in seq order; resume.
 //! - [`protocol`]: WebSocket frames, client and server, and error codes.
@@ -47,6 +49,7 @@ pub mod assets;
 pub mod auth;
 pub mod chat;
 pub mod cities;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod emoji;
@@ -62,6 +65,7 @@ pub mod logging;
 pub mod mentions;
 pub mod metrics;
 pub mod migrate;
+pub mod ops;
 pub mod protocol;
 pub mod routes;
 pub mod search;

@@ -39,17 +39,32 @@ const CAPS: [(&str, LevelFilter); 4] = [
     ("tokio_tungstenite", LevelFilter::DEBUG),
 ];
 
-/// Installs the process's subscriber: lines on stdout in `format`, filtered by `RUST_LOG`
+/// Where log lines go: the server's to stdout; a one-off command's to stderr, so its stdout
+/// holds only its own output (a table, a generated password).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Stdout,
+    Stderr,
+}
+
+/// Installs the process's subscriber: lines on `output` in `format`, filtered by `RUST_LOG`
 /// (default `info`) and by [`CAPS`]. Records of the `log` crate (used by some dependencies)
 /// pass through the same filter.
-pub fn init(format: LogFormat) {
+pub fn init(format: LogFormat, output: Output) {
     let env = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let caps = CAPS.iter().fold(Targets::new().with_default(LevelFilter::TRACE), |targets, (target, level)| {
         targets.with_target(*target, *level)
     });
+    let writer = move || -> Box<dyn std::io::Write> {
+        match output {
+            Output::Stdout => Box::new(std::io::stdout()),
+            Output::Stderr => Box::new(std::io::stderr()),
+        }
+    };
     let layer = match format {
-        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(writer).boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
             .json()
             .flatten_event(true)
             .with_current_span(true)

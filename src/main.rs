@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use discock::cli::{Command, USAGE};
 use discock::config::{redact_url, LogFormat, DEFAULT_CONNECT_TIMEOUT};
-use discock::migrate::{self, Command, USAGE};
+use discock::migrate;
 use discock::{logging, shutdown_signal, App, Config};
 
 fn main() -> ExitCode {
@@ -29,7 +30,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    logging::init(format);
+    // A command's own output goes to stdout (a table, a generated password), so its logs go to
+    // stderr; the server's stay on stdout.
+    let to = if command == Command::Serve { logging::Output::Stdout } else { logging::Output::Stderr };
+    logging::init(format, to);
     if let Err(e) = dotenv.as_ref().map(|_| ()).or_else(|e| if e.not_found() { Ok(()) } else { Err(e) }) {
         eprintln!("cannot read .env: {e}");
         return ExitCode::FAILURE;
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     match command {
         Command::SqliteToPostgres { from, to } => migrate_sqlite_to_postgres(&from, &to),
         Command::Serve | Command::Help => serve(),
+        operator => discock::ops::run(&operator),
     }
 }
 
@@ -48,8 +53,8 @@ fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The runtime starts here rather than around `main`, so the migration command can use the
-    // blocking PostgreSQL client, which panics inside a runtime.
+    // The runtime starts here rather than around `main`, so the migration and operator commands
+    // can use the blocking PostgreSQL client, which panics inside a runtime.
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -1,5 +1,5 @@
-//! The command line beyond serving: `discock --help`, and `discock migrate-sqlite-to-postgres`,
-//! which copies a whole SQLite database into an empty PostgreSQL one, keeping every id.
+//! `discock migrate-sqlite-to-postgres`: copies a whole SQLite database into an empty
+//! PostgreSQL one, keeping every id (the command line itself is read in `cli`).
 //!
 //! Blocking throughout (SQLite and the synchronous PostgreSQL client): run it outside any
 //! async runtime, as `main` does.
@@ -12,106 +12,9 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use rusqlite::{OpenFlags, OptionalExtension};
 
-use crate::config::{redact_url, DatabaseConfig};
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::StoreError;
-
-/// What `discock --help` prints, and what a wrong command line gets with its error.
-pub const USAGE: &str = "\
-Usage:
-  discock
-      Run the server, configured by environment variables (DATABASE_URL, PORT, SECRET_KEY, …;
-      a .env file is read too).
-
-  discock migrate-sqlite-to-postgres --from sqlite://path/to/discock.db --to postgres://user:password@host:5432/dbname
-      Copy users, rooms, messages, read markers, avatars and sessions from an SQLite database into an
-      empty PostgreSQL database, keeping every id. Both schemas are brought up to date first.
-      The copy is one transaction: all of it lands, or none. Stop the server first: messages
-      sent during the copy are not copied.
-      Sessions are stored as HMACs keyed by SECRET_KEY: people stay logged in only if the
-      server on PostgreSQL runs with the same SECRET_KEY; otherwise they log in again.
-
-  discock --help
-      Print this text.
-";
-
-/// What the command line asks for.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Command {
-    /// No arguments: run the server.
-    Serve,
-    /// `--help` (or `-h`, `help`) anywhere.
-    Help,
-    /// `migrate-sqlite-to-postgres --from … --to …`.
-    SqliteToPostgres {
-        /// The SQLite file (it must exist).
-        from: PathBuf,
-        /// The PostgreSQL URL, password included: log it only through [`redact_url`].
-        to: String,
-    },
-}
-
-impl std::fmt::Debug for Command {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Command::Serve => f.write_str("Serve"),
-            Command::Help => f.write_str("Help"),
-            Command::SqliteToPostgres { from, to } => {
-                f.debug_struct("SqliteToPostgres").field("from", from).field("to", &redact_url(to)).finish()
-            }
-        }
-    }
-}
-
-/// A command line that cannot be followed; printed with [`USAGE`], exit status 2.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-impl Command {
-    /// Reads the arguments after the program name.
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> {
-        let args: Vec<String> = args.into_iter().collect();
-        if args.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "help")) {
-            return Ok(Command::Help);
-        }
-        let Some((command, rest)) = args.split_first() else { return Ok(Command::Serve) };
-        if command != "migrate-sqlite-to-postgres" {
-            return Err(UsageError(format!("unknown command {command:?}")));
-        }
-        let (mut from, mut to) = (None, None);
-        let mut rest = rest.iter();
-        while let Some(arg) = rest.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) => (flag, Some(value.to_owned())),
-                None => (arg.as_str(), None),
-            };
-            let slot = match flag {
-                "--from" => &mut from,
-                "--to" => &mut to,
-                _ => return Err(UsageError(format!("unknown argument {:?}", redact_url(flag)))),
-            };
-            let value = match inline.or_else(|| rest.next().cloned()) {
-                Some(v) if !v.is_empty() => v,
-                _ => return Err(UsageError(format!("{flag} needs a value"))),
-            };
-            if slot.replace(value).is_some() {
-                return Err(UsageError(format!("{flag} is given twice")));
-            }
-        }
-        let from = from.ok_or_else(|| UsageError("--from sqlite://path/to/discock.db is missing".into()))?;
-        let to = to.ok_or_else(|| UsageError("--to postgres://user:password@host/dbname is missing".into()))?;
-        let from = match DatabaseConfig::from_url(&from, "--from").map_err(|e| UsageError(e.0))? {
-            DatabaseConfig::Sqlite { path } => path,
-            DatabaseConfig::Postgres { .. } => return Err(UsageError("--from must be an sqlite:// URL".into())),
-        };
-        match DatabaseConfig::from_url(&to, "--to").map_err(|e| UsageError(e.0))? {
-            DatabaseConfig::Postgres { .. } => Ok(Command::SqliteToPostgres { from, to }),
-            DatabaseConfig::Sqlite { .. } => Err(UsageError("--to must be a postgres:// URL".into())),
-        }
-    }
-}
 
 /// What a copy moved, for the summary line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

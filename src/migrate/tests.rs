@@ -1,4 +1,4 @@
-//! Tests of the command line and of the SQLite to PostgreSQL copy (on a scratch PostgreSQL
+//! Tests of the SQLite to PostgreSQL copy (on a scratch PostgreSQL
 //! database when one is reachable).
 
 use super::*;
@@ -11,49 +11,6 @@ use crate::i18n::Lang;
 use crate::store::postgres::scratch;
 use crate::store::prelude::*;
 use crate::store::{MessageChange, NewAvatar, NewMessage, ProfileChange};
-
-fn parse(args: &[&str]) -> Result<Command, UsageError> {
-    Command::parse(args.iter().map(|s| s.to_string()))
-}
-
-#[test]
-fn no_arguments_serve_and_help_anywhere_prints_usage() {
-    assert_eq!(parse(&[]), Ok(Command::Serve));
-    assert_eq!(parse(&["--help"]), Ok(Command::Help));
-    assert_eq!(parse(&["migrate-sqlite-to-postgres", "-h"]), Ok(Command::Help));
-}
-
-#[test]
-fn the_migration_takes_from_and_to_in_either_form_and_order() {
-    let expected = Command::SqliteToPostgres { from: "data/discock.db".into(), to: "postgres://app@db/chat".into() };
-    for args in [
-        ["migrate-sqlite-to-postgres", "--from", "sqlite://data/discock.db", "--to", "postgres://app@db/chat"]
-            .as_slice(),
-        ["migrate-sqlite-to-postgres", "--to=postgres://app@db/chat", "--from=sqlite://data/discock.db"].as_slice(),
-    ] {
-        assert_eq!(parse(args), Ok(expected.clone()));
-    }
-}
-
-#[test]
-fn a_wrong_command_line_is_a_usage_error_that_names_the_problem() {
-    for (args, says) in [
-        (["serve"].as_slice(), "unknown command"),
-        (["migrate-sqlite-to-postgres", "--from", "sqlite://a.db"].as_slice(), "--to"),
-        (["migrate-sqlite-to-postgres", "--to", "postgres://db/x"].as_slice(), "--from"),
-        (["migrate-sqlite-to-postgres", "--from"].as_slice(), "--from needs a value"),
-        (["migrate-sqlite-to-postgres", "--from", "a", "--from", "b"].as_slice(), "twice"),
-        (["migrate-sqlite-to-postgres", "--verbose"].as_slice(), "unknown argument"),
-        (["migrate-sqlite-to-postgres", "--from", "postgres://db/x", "--to", "postgres://db/y"].as_slice(), "--from"),
-        (["migrate-sqlite-to-postgres", "--from", "sqlite://a.db", "--to", "sqlite://b.db"].as_slice(), "--to"),
-        (["migrate-sqlite-to-postgres", "--from", "sqlite://a.db", "--to", "mysql://db"].as_slice(), "--to"),
-    ] {
-        let err = parse(args).unwrap_err();
-        assert!(err.0.contains(says), "{args:?}: {err}");
-    }
-    let err = parse(&["migrate-sqlite-to-postgres", "--password=s3cret@x"]).unwrap_err();
-    assert!(!err.0.contains("s3cret"), "{err}");
-}
 
 #[test]
 fn a_missing_sqlite_file_is_refused_rather_than_created() {

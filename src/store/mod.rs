@@ -1,12 +1,14 @@
 //! Storage: the `Store` trait every backend implements (SQLite in `sqlite`, PostgreSQL in
 //! `postgres`, chosen by [`open`] from the config), and `Db` (in `db`), the async handle the
-//! rest of the server uses.
+//! rest of the server uses; `admin` holds the operator commands' reads.
 
+pub mod admin;
 mod db;
 mod people;
 pub mod postgres;
 pub mod sqlite;
 
+pub use admin::{AdminStore, RoomSummary, SummaryKind};
 pub use db::{CommitSink, Db, DbReader, PendingInsert, MAX_BATCH};
 pub use people::{AvatarStore, Block, BlockStore, Conversation, DmStore, MuteStore, NewAvatar, StoredAvatar};
 
@@ -154,7 +156,7 @@ pub struct Inserted {
 /// methods can be called only with the traits in scope.
 pub mod prelude {
     pub use super::{
-        AvatarStore, BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ProfileStore,
+        AdminStore, AvatarStore, BlockStore, DmStore, EventStore, LimitStore, MessageStore, MuteStore, ProfileStore,
         ReadStateStore, RoomStore, SearchStore, Store, UserStore,
     };
 }
@@ -469,6 +471,7 @@ pub trait Store:
     + BlockStore
     + ProfileStore
     + AvatarStore
+    + AdminStore
     + Send
     + Sync
     + 'static
@@ -488,6 +491,7 @@ impl<
             + BlockStore
             + ProfileStore
             + AvatarStore
+            + AdminStore
             + Send
             + Sync
             + 'static,

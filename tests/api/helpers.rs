@@ -294,6 +294,11 @@ pub async fn spawn_app_with_env(env: &[(&str, &str)]) -> TestApp {
     spawn_app_on(Arc::new(database), env, None).await
 }
 
+/// Starts the app on an SQLite file made elsewhere (a restored backup, say), which lives in `dir`.
+pub async fn spawn_app_on_sqlite_file(dir: tempfile::TempDir, path: PathBuf) -> TestApp {
+    spawn_app_on(Arc::new(TestDatabase::Sqlite { path, _dir: dir }), Vec::new(), None).await
+}
+
 /// Starts the app with WebSockets pinged (and their sessions checked) this often instead of
 /// every 30 s, so a test can see what happens at the next ping without waiting for it.
 pub async fn spawn_app_with_ping(every: Duration) -> TestApp {
@@ -377,6 +382,11 @@ impl TestApp {
     fn release_state(&mut self) {
         let state = self.state.take();
         off_runtime(move || drop(state));
+    }
+
+    /// The environment that points another process at this app's database (a `discock` command).
+    pub fn database_env(&self) -> Vec<(String, String)> {
+        self.database.env()
     }
 
     /// The server's accounts service.

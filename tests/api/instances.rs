@@ -42,7 +42,7 @@ pub(crate) fn deployment(redis: &str) -> Vec<(String, String)> {
     ]
 }
 
-fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn as_refs(env: &[(String, String)]) -> Vec<(&str, &str)> {
     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

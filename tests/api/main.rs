@@ -6,7 +6,8 @@
 //! halves create a database per test on the server `DISCOCK_TEST_POSTGRES` names (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); when it cannot be reached they skip, loudly,
 //! or fail when `CI=true`. `crash.rs` runs the server binary itself as a child process, on
-//! SQLite only, since it kills it with SIGKILL. `js_units.rs` runs the browser modules' own unit
+//! SQLite only, since it kills it with SIGKILL; `operations.rs` runs the operator commands
+//! (`discock backup`, `restore`, `admin …`) as child processes against a test app's database. `js_units.rs` runs the browser modules' own unit
 //! tests (`tests/js/`) under Node.js, and `catalogues.rs` reads files; neither starts a server.
 
 mod helpers;
@@ -34,6 +35,7 @@ mod logs;
 mod message_changes;
 mod metrics;
 mod notices;
+mod operations;
 mod permissions;
 mod presence;
 mod profiles;

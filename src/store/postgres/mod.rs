@@ -13,6 +13,7 @@
 //! `rows` (row mapping), and one file per kind of data with its trait: `users`, `rooms`,
 //! `messages`, `search`, `events`, `reads`, `blocks`, `profiles`, `avatars`, `dms`, `mutes`.
 
+mod admin;
 mod avatars;
 mod blocks;
 mod connect;

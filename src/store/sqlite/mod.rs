@@ -5,6 +5,7 @@
 //! of data with its trait: `users`, `rooms`, `messages`, `search`, `events`, `reads`, `blocks`,
 //! `profiles`, `avatars`, `dms`, `mutes`.
 
+mod admin;
 mod avatars;
 mod blocks;
 mod dms;
@@ -51,6 +52,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/sqlite/014_canonical_cities.sql")),
     (15, include_str!("../migrations/sqlite/015_city_rooms.sql")),
 ];
+
+/// The schema versions this binary knows: a database that has applied any other is newer than
+/// it (`discock restore` refuses such a file).
+pub fn known_migrations() -> impl Iterator<Item = i64> {
+    MIGRATIONS.iter().map(|(version, _)| *version)
+}
 
 /// Connections kept open; readers run in parallel with the single writer under WAL.
 const POOL_SIZE: u32 = 8;
