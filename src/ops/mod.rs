@@ -34,7 +34,7 @@ pub fn run(command: &Command) -> ExitCode {
         Command::Restore { from } => restore::restore(&config.database, from)
             .map(|r| {
                 format!(
-                    "restored {} into {}: {} pages, {} users, {} rooms, {} messages, schema version {} in {:.1} s \
+                    "restored {} into {}: {} pages (users: {}, rooms: {}, messages: {}), schema version {} in {:.1} s \
                  (the server brings the schema up to date when it starts)",
                     r.from.display(),
                     r.to.display(),
