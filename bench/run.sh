@@ -30,7 +30,8 @@
 # the postmaster) and given back their previous affinity when the run's servers stop (which
 # takes root, or the services' user). Their CPU is read too: the table's CPU columns give it
 # beside the instances' ("+ N db/Redis": PostgreSQL's walwriter, checkpointer, background writer
-# and the backends of PG_DB, and redis-server).
+# and the backends of PG_DB, and redis-server). Where PostgreSQL runs with autovacuum off, the
+# script runs ANALYZE on PG_DB every 5 s during the run in its stead.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -142,8 +143,23 @@ backing_pids() {
     echo "$pids"
 }
 
+# analyze_loop: ANALYZE PG_DB every 5 s while a run lasts, standing in for autovacuum's
+# autoanalyze where the server runs without it. Without fresh statistics the plans a connection
+# prepared on the empty tables (sequential scans) stay in use while the tables grow.
+ANALYZE_PID=
+analyze_loop() {
+    [ "$(psql "$PG_URL/postgres" -qAtc 'SHOW autovacuum')" = off ] || return 0
+    (while sleep 5; do psql "$PG_URL/$PG_DB" -qAtc ANALYZE >/dev/null 2>&1 || true; done) &
+    ANALYZE_PID=$!
+}
+
 stop_server() {
     local pid
+    if [ -n "$ANALYZE_PID" ]; then
+        kill "$ANALYZE_PID" 2>/dev/null || true
+        wait "$ANALYZE_PID" 2>/dev/null || true
+        ANALYZE_PID=
+    fi
     for pid in "${SERVER_PIDS[@]}"; do
         kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null || true
     done
@@ -224,6 +240,7 @@ start_server() {
             pin_services
             start_discock "$port" "$log" "$PG_URL/$PG_DB"
             BACKING=$(backing_pids)
+            analyze_loop
             ;;
         discock-pg2)
             fresh_pg
@@ -234,6 +251,7 @@ start_server() {
             start_discock "$port" "$log" "$PG_URL/$PG_DB" REDIS_URL="$REDIS_URL" REDIS_PREFIX="$REDIS_PREFIX"
             start_discock "$second" "${log%.log}-second.log" "$PG_URL/$PG_DB" REDIS_URL="$REDIS_URL" REDIS_PREFIX="$REDIS_PREFIX"
             BACKING=$(backing_pids redis)
+            analyze_loop
             ;;
         ref)
             taskset -c 0 "$ROOT/target/release/discock-ref" --addr "$HOST:$port" >"$log" 2>&1 &
