@@ -45,12 +45,22 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Events waiting to be published; past this, new ones are dropped (other instances then
 /// catch messages up from the database).
 const PUBLISH_QUEUE: usize = 16 * 1024;
+/// The most events published in one pipelined round trip.
+const PUBLISH_BATCH: usize = 256;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Envelope {
     origin: String,
     #[serde(flatten)]
     event: Event,
+}
+
+/// An [`Envelope`] as it is published, borrowing its parts.
+#[derive(Serialize)]
+struct Outgoing<'a> {
+    origin: &'a str,
+    #[serde(flatten)]
+    event: &'a Event,
 }
 
 /// Adds the user's entry for this instance; returns how many instances now have the user.
@@ -370,9 +380,11 @@ pub fn publish_blocking(settings: &RedisSettings, events: &[Event]) -> redis::Re
     Ok(heard)
 }
 
-/// Publishes queued events in order. An event that cannot be published is applied to this
-/// instance alone (logged room events and ended sessions already were), so local sockets keep
-/// working without Redis.
+/// Publishes queued events in order. Whatever queued up while the last publish was under way
+/// goes out together, pipelined (at most [`PUBLISH_BATCH`] per round trip): one event at a time,
+/// each waiting for its reply, the queue drains no faster than one Redis round trip per event.
+/// An event that cannot be published is applied to this instance alone (logged room events and
+/// ended sessions already were), so local sockets keep working without Redis.
 async fn publish_loop(
     fanout: Fanout,
     parts: Parts,
@@ -382,30 +394,41 @@ async fn publish_loop(
     let channel = format!("{}:events", parts.prefix);
     let mut conn = parts.commands.clone();
     let mut failing = false;
+    let mut events = Vec::with_capacity(PUBLISH_BATCH);
     loop {
-        let (queued, event) = tokio::select! {
-            event = queue.recv() => match event { Some(e) => e, None => return },
+        let received = tokio::select! {
+            n = queue.recv_many(&mut events, PUBLISH_BATCH) => n,
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
-        let envelope = Envelope { origin: parts.instance.clone(), event };
-        let payload = serde_json::to_string(&envelope).expect("events serialize");
-        match timed(conn.publish::<_, _, i64>(&channel, payload)).await {
-            Ok(_) => {
-                parts.metrics.publishes.inc();
-                parts.metrics.publish_lag.observe(queued.elapsed().as_secs_f64());
+        if received == 0 {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for (_, event) in &events {
+            let envelope = Outgoing { origin: &parts.instance, event };
+            pipe.publish(&channel, serde_json::to_string(&envelope).expect("events serialize")).ignore();
+        }
+        match timed(pipe.query_async::<()>(&mut conn)).await {
+            Ok(()) => {
+                parts.metrics.publishes.inc_by(events.len() as u64);
+                for (queued, _) in events.drain(..) {
+                    parts.metrics.publish_lag.observe(queued.elapsed().as_secs_f64());
+                }
                 if failing {
                     tracing::info!("publishing to Redis again");
                     failing = false;
                 }
             }
             Err(e) => {
-                parts.metrics.publish_failures.inc();
+                parts.metrics.publish_failures.inc_by(events.len() as u64);
                 if !failing {
                     tracing::warn!(error = %e, "cannot publish to Redis; delivering on this instance only");
                     failing = true;
                 }
-                if !matches!(envelope.event, Event::Logged { .. } | Event::SessionEnded { .. }) {
-                    fanout.apply(envelope.event);
+                for (_, event) in events.drain(..) {
+                    if !matches!(event, Event::Logged { .. } | Event::SessionEnded { .. }) {
+                        fanout.apply(event);
+                    }
                 }
             }
         }

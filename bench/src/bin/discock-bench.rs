@@ -191,7 +191,7 @@ async fn run(opts: Options) -> Result<(), String> {
 /// Users, rooms, the ingest fill, connections; returns once every connection has joined, or
 /// `None` after the fill for the ingest workload.
 async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
-    let base = format!("http://{}", opts.addr);
+    let base = format!("http://{}", opts.addr());
     let http = api::client()?;
     let stats = Arc::new(Stats::new(opts.rooms));
     let run_tag = format!("{:x}", stats.now_us() / 1_000_000 % 0xff_ffff);
@@ -228,7 +228,6 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
         .iter()
         .map(|s| {
             Arc::new(Endpoint {
-                addr: opts.addr.clone(),
                 session: s.clone(),
                 join_timeout: Duration::from_secs(if opts.target == Target::Plain { 2 } else { 10 }),
                 join_reply_required: opts.target == Target::Discock,
@@ -261,7 +260,7 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
             r.per_second(),
             ms(r.ack.value_at_quantile(0.5)),
             ms(r.ack.value_at_quantile(0.99)),
-            fmt_opt(r.cpu_per_1k, 4),
+            r.busy.per_1k_cell(r.messages),
             r.busy.cell()
         );
         println!(
@@ -274,14 +273,16 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
         return Ok(None);
     }
 
-    let rss0 = opts.server_pid.and_then(stats::rss_kib);
+    let rss0 = stats::rss_kib_of(&opts.server_pids);
     let t = std::time::Instant::now();
     let conns = opts.rooms * opts.clients;
     let mut joined = futures_util::stream::iter(0..conns)
         .map(|i| {
             let ep = endpoints[i % endpoints.len()].clone();
             let room_id = room_ids[i / opts.clients];
-            async move { (i, load::connect_and_join(&ep, room_id).await) }
+            // With several instances, neighbours in a room are on different ones.
+            let addr = &opts.addrs[i % opts.addrs.len()];
+            async move { (i, load::connect_and_join(&ep, addr, room_id).await) }
         })
         .buffer_unordered(opts.connect_concurrency);
     let mut senders = Vec::new();
@@ -313,7 +314,7 @@ async fn setup(opts: &Options) -> Result<Option<Setup>, String> {
     }
     eprintln!("opened and joined {conns} connections in {:.1} s", t.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rssn = opts.server_pid.and_then(stats::rss_kib);
+    let rssn = stats::rss_kib_of(&opts.server_pids);
     let rss_per_conn_kib = match (rss0, rssn) {
         (Some(a), Some(b)) => Some((b as f64 - a as f64) / conns as f64),
         _ => None,
@@ -330,7 +331,8 @@ async fn fill_room(opts: &Options, endpoints: &[Arc<Endpoint>], room_id: i64) ->
     let conns: Vec<Result<load::Joined, String>> = futures_util::stream::iter(0..opts.ingest_senders)
         .map(|i| {
             let ep = endpoints[i % endpoints.len()].clone();
-            async move { load::connect_and_join(&ep, room_id).await }
+            let addr = &opts.addrs[i % opts.addrs.len()];
+            async move { load::connect_and_join(&ep, addr, room_id).await }
         })
         .buffer_unordered(opts.connect_concurrency)
         .collect()
@@ -338,7 +340,16 @@ async fn fill_room(opts: &Options, endpoints: &[Arc<Endpoint>], room_id: i64) ->
     let conns = conns.into_iter().collect::<Result<Vec<_>, _>>()?;
     eprintln!("storing {} messages into room {room_id} through {} connections…", opts.history_messages, conns.len());
     // Sender ids far above the workload's (which are connection indexes) keep the two apart.
-    ingest::fill(conns, room_id, 1 << 40, opts.history_messages, opts.ingest_window, opts.server_pid).await
+    ingest::fill(
+        conns,
+        room_id,
+        1 << 40,
+        opts.history_messages,
+        opts.ingest_window,
+        &opts.server_pids,
+        &opts.backing_pids,
+    )
+    .await
 }
 
 /// The figures of one phase (one rate).
@@ -351,7 +362,8 @@ struct PhaseResult {
     duplicated: u64,
     out_of_order: u64,
     latency: hdrhistogram::Histogram<u64>,
-    cpu_per_1k: Option<f64>,
+    /// Deliveries received inside the measured window.
+    window_deliveries: u64,
     busy: stats::Busy,
     history: History,
     /// (room index, lost, dup, out of order) for each room where any is non-zero.
@@ -410,7 +422,7 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
         tokio::spawn(history_loop(setup.http.clone(), setup.base.clone(), setup.history.clone(), warm_end, end));
 
     sleep_until(warm_end).await;
-    let busy_start = stats::Busy::start(opts.server_pid);
+    let busy_start = stats::Busy::start(&opts.server_pids, &opts.backing_pids);
     sleep_until(end).await;
     let busy = stats::Busy::since(&busy_start);
     let window_deliveries = stats.window_deliveries.load(Relaxed);
@@ -462,10 +474,7 @@ async fn phase(opts: &Options, setup: &mut Setup, rate: f64) -> PhaseResult {
         duplicated: dup,
         out_of_order: ooo,
         latency: stats.latency(),
-        cpu_per_1k: busy
-            .server_seconds()
-            .filter(|_| window_deliveries > 0)
-            .map(|cpu| cpu / (window_deliveries as f64 / 1000.0)),
+        window_deliveries,
         busy,
         history,
         bad_rooms: bad,
@@ -577,7 +586,7 @@ fn print_row(opts: &Options, rate: f64, r: &PhaseResult, rss: Option<f64>) {
         r.lost,
         r.duplicated,
         r.out_of_order,
-        fmt_opt(r.cpu_per_1k, 4),
+        r.busy.per_1k_cell(r.window_deliveries),
         r.busy.cell(),
         fmt_opt(rss, 1),
         history

@@ -21,7 +21,6 @@ pub struct IngestResult {
     pub secs: f64,
     /// From writing a message to receiving it back, microseconds.
     pub ack: hdrhistogram::Histogram<u64>,
-    pub cpu_per_1k: Option<f64>,
     pub busy: stats::Busy,
 }
 
@@ -39,13 +38,14 @@ pub async fn fill(
     first_id: u64,
     total: u64,
     window: usize,
-    server_pid: Option<u32>,
+    server_pids: &[u32],
+    backing_pids: &[u32],
 ) -> Result<IngestResult, String> {
     let senders = conns.len();
     if senders == 0 {
         return Err("ingest needs at least one connection".into());
     }
-    let busy_start = stats::Busy::start(server_pid);
+    let busy_start = stats::Busy::start(server_pids, backing_pids);
     let started = Instant::now();
     let tasks: Vec<_> = conns
         .into_iter()
@@ -63,15 +63,7 @@ pub async fn fill(
     }
     let secs = started.elapsed().as_secs_f64();
     let busy = stats::Busy::since(&busy_start);
-    Ok(IngestResult {
-        senders,
-        window,
-        messages: total,
-        secs,
-        ack,
-        cpu_per_1k: busy.server_seconds().filter(|_| total > 0).map(|cpu| cpu / (total as f64 / 1000.0)),
-        busy,
-    })
+    Ok(IngestResult { senders, window, messages: total, secs, ack, busy })
 }
 
 /// One connection's share: keeps `window` messages in flight until `quota` came back, checking

@@ -21,9 +21,8 @@ use crate::stats::Stats;
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub type WsSink = SplitSink<Ws, Message>;
 
-/// How to reach the server's WebSocket.
+/// How to log in to the server's WebSocket (which server: the caller says).
 pub struct Endpoint {
-    pub addr: String,
     /// `Some(session)` for Discock (cookie + Origin), `None` for a plain server.
     pub session: Option<String>,
     /// How long to wait for `room_users_list`; plain targets may never send it.
@@ -37,14 +36,14 @@ pub struct Joined {
     pub stream: SplitStream<Ws>,
 }
 
-/// Opens a WebSocket, joins `room_id`, and waits for `room_users_list`.
-pub async fn connect_and_join(ep: &Endpoint, room_id: i64) -> Result<Joined, String> {
-    let url = format!("ws://{}/ws", ep.addr);
+/// Opens a WebSocket to `addr`, joins `room_id`, and waits for `room_users_list`.
+pub async fn connect_and_join(ep: &Endpoint, addr: &str, room_id: i64) -> Result<Joined, String> {
+    let url = format!("ws://{addr}/ws");
     let mut req = url.as_str().into_client_request().map_err(|e| format!("{url}: {e}"))?;
     if let Some(session) = &ep.session {
         let h = req.headers_mut();
         h.insert("Cookie", HeaderValue::from_str(&format!("discock_session={session}")).map_err(|e| e.to_string())?);
-        h.insert("Origin", HeaderValue::from_str(&format!("http://{}", ep.addr)).map_err(|e| e.to_string())?);
+        h.insert("Origin", HeaderValue::from_str(&format!("http://{addr}")).map_err(|e| e.to_string())?);
     }
     let (ws, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| {
         let text = e.to_string();

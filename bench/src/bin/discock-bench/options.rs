@@ -15,7 +15,10 @@ pub enum Target {
 /// Everything one invocation runs with, after the workload defaults and the flags are merged.
 #[derive(Clone, Debug)]
 pub struct Options {
-    pub addr: String,
+    /// The servers to load: connection `i` goes to `addrs[i % len]`, so with two instances of
+    /// one deployment every room has members on both. HTTP (users, rooms, history) goes to the
+    /// first.
+    pub addrs: Vec<String>,
     pub target: Target,
     /// The server's name in the tables (default: the target kind).
     pub label: String,
@@ -32,7 +35,10 @@ pub struct Options {
     pub duration: Duration,
     pub warmup: Duration,
     pub drain: Duration,
-    pub server_pid: Option<u32>,
+    /// The server processes (one per instance): their CPU and RSS are summed.
+    pub server_pids: Vec<u32>,
+    /// Processes the servers depend on (the database's, Redis): their CPU is reported beside.
+    pub backing_pids: Vec<u32>,
     pub history_room: Option<i64>,
     /// Stepwise search: multiply the rate by this after each passing step.
     pub step_factor: f64,
@@ -57,7 +63,10 @@ discock-bench: open-loop load generator for Discock and the reference servers
 
 USAGE: discock-bench [FLAGS]
 
-  --addr HOST:PORT          server to load (default 127.0.0.1:8080); nothing else is contacted
+  --addr HOST:PORT[,…]      server to load (default 127.0.0.1:8080); nothing else is contacted.
+                            Several (instances of one deployment): connection i goes to the
+                            i-th modulo their number, so every room has members on each;
+                            users, rooms and history go through the first
   --target discock|plain    discock: register users + create rooms over HTTP (default);
                             plain: ws://HOST:PORT/ws without auth, rooms 1..R
   --label NAME              the server's name in the tables (default discock or plain)
@@ -70,7 +79,9 @@ USAGE: discock-bench [FLAGS]
   --duration SECS           measured sending time per run/step
   --warmup SECS             sending time before measuring starts
   --drain SECS              wait for outstanding deliveries after sending stops (default 5)
-  --server-pid PID          read server CPU and RSS from /proc/PID
+  --server-pid PID[,…]      read server CPU and RSS from /proc/PID (summed over several)
+  --backing-pid PID[,…]     processes the server depends on (database, Redis): their CPU is
+                            reported beside the server's
   --history-room ID         room for GET /api/messages timing (discock; default: the filled
                             room if --history-messages > 0, else the first room)
   --history-messages N      first store N messages into a room of their own, closed loop,
@@ -89,6 +100,18 @@ USAGE: discock-bench [FLAGS]
   --register-concurrency N  parallel registrations (default 8)
   --connect-concurrency N   parallel WebSocket handshakes (default 64)
 ";
+
+impl Options {
+    /// The first server: where users, rooms and history reads go.
+    pub fn addr(&self) -> &str {
+        &self.addrs[0]
+    }
+}
+
+/// A comma-separated list of process ids.
+fn pids(v: &str) -> Result<Vec<u32>, std::num::ParseIntError> {
+    v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::parse).collect()
+}
 
 /// Parses `std::env::args`, starting from the defaults of `--workload`.
 pub fn parse() -> Result<Options, String> {
@@ -120,7 +143,7 @@ pub fn parse() -> Result<Options, String> {
         other => return Err(format!("unknown workload `{other}` (idle, small, medium, big, step, ingest)")),
     };
     let mut o = Options {
-        addr: "127.0.0.1:8080".into(),
+        addrs: vec!["127.0.0.1:8080".into()],
         target: Target::Discock,
         label: String::new(),
         workload,
@@ -132,7 +155,8 @@ pub fn parse() -> Result<Options, String> {
         duration: Duration::from_secs_f64(duration),
         warmup: Duration::from_secs(2),
         drain: Duration::from_secs(5),
-        server_pid: None,
+        server_pids: Vec::new(),
+        backing_pids: Vec::new(),
         history_room: None,
         step_factor: 1.25,
         max_steps: 20,
@@ -153,7 +177,7 @@ pub fn parse() -> Result<Options, String> {
             Duration::try_from_secs_f64(s).map_err(|e| bad(&e))
         };
         match flag.as_str() {
-            "--addr" => o.addr = v,
+            "--addr" => o.addrs = v.split(',').map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect(),
             "--target" => {
                 o.target = match v.as_str() {
                     "discock" => Target::Discock,
@@ -177,7 +201,8 @@ pub fn parse() -> Result<Options, String> {
             "--duration" => o.duration = secs(&v)?,
             "--warmup" => o.warmup = secs(&v)?,
             "--drain" => o.drain = secs(&v)?,
-            "--server-pid" => o.server_pid = Some(v.parse().map_err(|e| bad(&e))?),
+            "--server-pid" => o.server_pids = pids(&v).map_err(|e| bad(&e))?,
+            "--backing-pid" => o.backing_pids = pids(&v).map_err(|e| bad(&e))?,
             "--history-room" => o.history_room = Some(v.parse().map_err(|e| bad(&e))?),
             "--step-factor" => o.step_factor = v.parse().map_err(|e| bad(&e))?,
             "--max-steps" => o.max_steps = v.parse().map_err(|e| bad(&e))?,
@@ -231,6 +256,9 @@ pub fn parse() -> Result<Options, String> {
     }
     if o.history_messages > 0 && (o.ingest_senders == 0 || o.ingest_window == 0) {
         return Err("--ingest-senders and --ingest-window must be at least 1".into());
+    }
+    if o.addrs.is_empty() {
+        return Err("--addr needs at least one HOST:PORT".into());
     }
     if o.rooms == 0 || o.clients == 0 {
         return Err("--rooms and --clients must be at least 1".into());

@@ -167,28 +167,45 @@ fn parse_cpu_times(stat: &str, ticks: f64) -> Option<CpuTimes> {
     Some(CpuTimes { user: utime as f64 / ticks, system: stime as f64 / ticks })
 }
 
+/// Summed CPU times of several processes (`None` if any cannot be read, or none are given).
+pub fn cpu_times_of(pids: &[u32]) -> Option<CpuTimes> {
+    let mut sum = CpuTimes { user: 0.0, system: 0.0 };
+    for &pid in pids {
+        let t = cpu_times(Some(pid))?;
+        sum.user += t.user;
+        sum.system += t.system;
+    }
+    (!pids.is_empty()).then_some(sum)
+}
+
 /// How busy the server and this generator were over one measured window, as a share of one
 /// core each (both are pinned to one). A generator near 100 % measures itself, not the server.
+/// With several server processes (instances) the server's figures are their sum; the backing
+/// processes (database, Redis) are counted apart.
 #[derive(Clone, Copy, Debug)]
 pub struct Busy {
     server: Option<CpuTimes>,
+    backing: Option<CpuTimes>,
     generator: Option<CpuTimes>,
     wall: f64,
 }
 
 /// Readings taken at the start of a window; [`Busy::since`] closes it.
 pub struct BusyStart {
-    server_pid: Option<u32>,
+    server_pids: Vec<u32>,
     server: Option<CpuTimes>,
+    /// Each backing process's reading: one that exits during the window is left out.
+    backing: Vec<(u32, CpuTimes)>,
     generator: Option<CpuTimes>,
     at: std::time::Instant,
 }
 
 impl Busy {
-    pub fn start(server_pid: Option<u32>) -> BusyStart {
+    pub fn start(server_pids: &[u32], backing_pids: &[u32]) -> BusyStart {
         BusyStart {
-            server_pid,
-            server: server_pid.and_then(|pid| cpu_times(Some(pid))),
+            server_pids: server_pids.to_vec(),
+            server: cpu_times_of(server_pids),
+            backing: backing_pids.iter().filter_map(|&pid| Some((pid, cpu_times(Some(pid))?))).collect(),
             generator: cpu_times(None),
             at: std::time::Instant::now(),
         }
@@ -196,8 +213,15 @@ impl Busy {
 
     pub fn since(start: &BusyStart) -> Busy {
         let later = |a: Option<CpuTimes>, b: Option<CpuTimes>| Some(a?.until(b?));
+        let backing = (!start.backing.is_empty()).then(|| {
+            start.backing.iter().filter_map(|&(pid, t0)| Some(t0.until(cpu_times(Some(pid))?))).fold(
+                CpuTimes { user: 0.0, system: 0.0 },
+                |a, b| CpuTimes { user: a.user + b.user, system: a.system + b.system },
+            )
+        });
         Busy {
-            server: later(start.server, start.server_pid.and_then(|pid| cpu_times(Some(pid)))),
+            server: later(start.server, cpu_times_of(&start.server_pids)),
+            backing,
             generator: later(start.generator, cpu_times(None)),
             wall: start.at.elapsed().as_secs_f64(),
         }
@@ -206,6 +230,11 @@ impl Busy {
     /// Server CPU-seconds used in the window.
     pub fn server_seconds(&self) -> Option<f64> {
         self.server.map(CpuTimes::total)
+    }
+
+    /// CPU-seconds the backing processes used in the window.
+    pub fn backing_seconds(&self) -> Option<f64> {
+        self.backing.map(CpuTimes::total)
     }
 
     /// Share of one core the server used.
@@ -218,15 +247,39 @@ impl Busy {
         self.generator.map(|t| 100.0 * t.total() / self.wall.max(1e-9))
     }
 
-    /// `server % (kernel %) · generator %`, `–` where unknown.
+    /// Server CPU-seconds per 1,000 `units` (deliveries, stored messages), 4 decimals; with
+    /// backing processes also theirs: `0.0050 (+0.0030 db/Redis)`. `–` when unknown.
+    pub fn per_1k_cell(&self, units: u64) -> String {
+        let per_1k = |cpu: f64| cpu / (units as f64 / 1000.0);
+        let Some(server) = self.server_seconds().filter(|_| units > 0).map(per_1k) else { return "–".to_string() };
+        match self.backing_seconds().map(per_1k) {
+            Some(backing) => format!("{server:.4} (+{backing:.4} db/Redis)"),
+            None => format!("{server:.4}"),
+        }
+    }
+
+    /// `server % (kernel %) · generator %`, `–` where unknown; with backing processes
+    /// `server % (kernel %) + backing % db/Redis · generator %`.
     pub fn cell(&self) -> String {
         let server = match (self.server, self.server_percent()) {
             (Some(t), Some(p)) => format!("{p:.0} ({:.0})", 100.0 * t.system / t.total().max(1e-9)),
             _ => "–".to_string(),
         };
+        let backing = self
+            .backing
+            .map_or_else(String::new, |t| format!(" + {:.0} db/Redis", 100.0 * t.total() / self.wall.max(1e-9)));
         let generator = self.generator_percent().map_or_else(|| "–".to_string(), |p| format!("{p:.0}"));
-        format!("{server} · {generator}")
+        format!("{server}{backing} · {generator}")
     }
+}
+
+/// VmRSS of several processes together, in KiB (`None` if any cannot be read, or none are given).
+pub fn rss_kib_of(pids: &[u32]) -> Option<u64> {
+    let mut sum = 0;
+    for &pid in pids {
+        sum += rss_kib(pid)?;
+    }
+    (!pids.is_empty()).then_some(sum)
 }
 
 /// VmRSS of a process, in KiB.
