@@ -373,7 +373,7 @@ pub fn publish_blocking(settings: &RedisSettings, events: &[Event]) -> redis::Re
     let origin = format!("operator-{}", uuid::Uuid::new_v4().simple());
     let mut heard = 0;
     for event in events {
-        let envelope = Envelope { origin: origin.clone(), event: event.clone() };
+        let envelope = Outgoing { origin: &origin, event };
         let payload = serde_json::to_string(&envelope).expect("events serialize");
         heard = redis::cmd("PUBLISH").arg(&channel).arg(payload).query::<i64>(&mut conn)?;
     }
