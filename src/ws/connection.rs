@@ -154,16 +154,14 @@ async fn serve(socket: Socket, state: AppState, user: User, hello: Frame, lang: 
         End::SessionEnded => Some((CloseCode::from(CLOSE_SESSION_ENDED), CloseReason::SessionEnded)),
         End::ShuttingDown => Some((CloseCode::Away, CloseReason::ShuttingDown)),
     };
-    let refused_input = matches!(end, End::TooBig | End::NotUtf8 | End::BrokeProtocol);
     if let Some((code, reason)) = close {
         let frame = CloseFrame { code, reason: reason.text(dispatch.lang()).into() };
         let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(WsMessage::Close(Some(frame)))).await;
-    }
-    if refused_input {
-        // The rest of the refused frame (an oversized one, say) may still be arriving. Closing
-        // a socket with unread input makes the kernel send a reset, which can destroy our close
-        // frame before the client reads it; so read and discard what comes for a moment first
-        // (a lingering close).
+        // Input may still be arriving: the rest of a refused frame (an oversized one, say), or
+        // the client's pongs and frames sent before it read our close. Closing a socket with
+        // unread input makes the kernel send a reset, which can destroy our close frame (and
+        // its code, such as 4001) before the client reads it; so read and discard what comes
+        // until the client closes, for a moment at most (a lingering close).
         if let Ok(socket) = sink.reunite(stream) {
             linger(socket.into_inner()).await;
         }
