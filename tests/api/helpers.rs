@@ -454,6 +454,20 @@ impl TestApp {
         csrf_in(&html).expect("the page has a csrf_token input")
     }
 
+    /// Posts the login form with a fresh client; whether it let the user in (a redirect that
+    /// sets the session cookie).
+    pub async fn logs_in(&self, username: &str, password: &str) -> bool {
+        let client = self.client();
+        let token = self.csrf_token(&client, "/login").await;
+        let response = client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("csrf_token", &token)])
+            .send()
+            .await
+            .unwrap();
+        response.status() == StatusCode::SEE_OTHER && cookie_value(&response, "discock_session").is_some()
+    }
+
     /// Submits the registration form.
     pub async fn post_register(&self, client: &Client, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf_token(client, "/register").await;

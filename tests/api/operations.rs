@@ -85,19 +85,6 @@ async fn contents_by(user: &TestUser, reader: &TestUser, room: i64) -> Vec<Strin
         .collect()
 }
 
-/// Posts the login form; whether it let the user in.
-async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
-    let client = app.client();
-    let token = app.csrf_token(&client, "/login").await;
-    let response = client
-        .post(app.url("/login"))
-        .form(&[("username", username), ("password", password), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    response.status() == StatusCode::SEE_OTHER && cookie_value(&response, "discock_session").is_some()
-}
-
 #[tokio::test]
 async fn a_backup_taken_under_write_load_holds_every_message_acknowledged_before_it_began() {
     let app = spawn_app().await;
@@ -218,8 +205,8 @@ async fn a_restore_is_refused_while_a_server_has_the_database_open_and_replaces_
     assert!(restored.status.success(), "{}", stderr(&restored));
     assert!(stdout(&restored).contains("users: 1,"), "only anna was there: {}", stdout(&restored));
     let app = app.restart().await;
-    assert!(logs_in(&app, &anna.username, &anna.password).await, "in the backup");
-    assert!(!logs_in(&app, &boris.username, &boris.password).await, "registered after the backup");
+    assert!(app.logs_in(&anna.username, &anna.password).await, "in the backup");
+    assert!(!app.logs_in(&boris.username, &boris.password).await, "registered after the backup");
 }
 
 #[tokio::test]
@@ -258,8 +245,8 @@ async fn resetting_a_password_refuses_the_old_one_accepts_the_new_and_logs_out_e
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("2 sessions ended"), "{}", stdout(&output));
     assert!(!stdout(&output).contains("a brand new secret"), "a password given is not echoed");
-    assert!(!logs_in(&app, &anna.username, &anna.password).await, "the old password is refused");
-    assert!(logs_in(&app, &anna.username, "a brand new secret").await, "the new one works");
+    assert!(!app.logs_in(&anna.username, &anna.password).await, "the old password is refused");
+    assert!(app.logs_in(&anna.username, "a brand new secret").await, "the new one works");
     for session in [&anna, &phone] {
         assert_eq!(session.get("/api/me").await.status(), StatusCode::UNAUTHORIZED);
     }

@@ -265,19 +265,6 @@ async fn change_password(user: &TestUser, current: &str, new: &str) -> reqwest::
     user.post_json("/api/me/password", &json!({ "current": current, "new": new })).await
 }
 
-/// Whether the login form takes this username and password.
-async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
-    let client = app.client();
-    let token = app.csrf_token(&client, "/login").await;
-    let response = client
-        .post(app.url("/login"))
-        .form(&[("username", username), ("password", password), ("csrf_token", &token)])
-        .send()
-        .await
-        .unwrap();
-    response.status() == 303
-}
-
 both_backends!(async fn a_wrong_current_password_or_a_bad_new_one_changes_nothing);
 async fn a_wrong_current_password_or_a_bad_new_one_changes_nothing() {
     let app = spawn_app().await;
@@ -298,7 +285,7 @@ async fn a_wrong_current_password_or_a_bad_new_one_changes_nothing() {
         assert_eq!(response.json::<Value>().await.unwrap()["code"], "bad_request");
     }
     assert_eq!(laptop.get("/api/me").await.status(), 200, "the other session stays");
-    assert!(logs_in(&app, &anna.username, &anna.password).await, "the password is as it was");
+    assert!(app.logs_in(&anna.username, &anna.password).await, "the password is as it was");
 }
 
 both_backends!(async fn a_password_change_ends_the_other_sessions_and_keeps_this_one);
@@ -316,8 +303,8 @@ async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
     assert_eq!(laptop.get("/api/me").await.status(), 401);
     this_ws.expect_served().await;
     assert_eq!(anna.get("/api/me").await.status(), 200);
-    assert!(logs_in(&app, &anna.username, "battery staple").await, "the new password signs in");
-    assert!(!logs_in(&app, &anna.username, &anna.password).await, "the old one does not");
+    assert!(app.logs_in(&anna.username, "battery staple").await, "the new password signs in");
+    assert!(!app.logs_in(&anna.username, &anna.password).await, "the old one does not");
 }
 
 both_backends!(async fn wrong_current_passwords_are_limited_like_failed_logins);
@@ -332,7 +319,7 @@ async fn wrong_current_passwords_are_limited_like_failed_logins() {
 
     assert_eq!(blocked.status(), 429);
     assert!(blocked.headers().get("retry-after").is_some());
-    assert!(!logs_in(&app, &anna.username, &anna.password).await, "logins of the account wait too");
+    assert!(!app.logs_in(&anna.username, &anna.password).await, "logins of the account wait too");
 }
 
 #[tokio::test]
