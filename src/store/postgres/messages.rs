@@ -1,171 +1,29 @@
-//! Messages and history in PostgreSQL: `MessageStore`, with the batch insert that numbers each
-//! room's messages under row locks shared by every instance, and the changes to posted
-//! messages (edits, deletions, reactions, pins).
+//! Messages and history in PostgreSQL: `MessageStore` (its writer's batches are `batch`'s), reading
+//! history, pins and reactions, and the changes to posted messages (edits, deletions,
+//! reactions, pins) that a batch makes under its rooms' locks.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use postgres::types::ToSql;
 use postgres::GenericClient;
 
-use super::connect::{constraint, internal, write_error, CLIENT_ID_UNIQUE};
-use super::events::log_event;
+use super::connect::internal;
 use super::pool::{Params, PgConn, Prepared};
 use super::rows::{message_columns, message_from_row, message_from_row_at, message_select, rows};
 use super::PostgresStore;
 use crate::cities::CityId;
-use crate::domain::{Author, ClientId, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
+use crate::domain::{Author, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
 use crate::store::{
-    attach_reactions, mentions_column, older_in_window, ChangeOutcome, Conflict, Inserted, MessageChange, MessageStore,
-    Page, ReactionRow, StoreError, Write, Written, MAX_REACTION_EMOJI,
+    attach_reactions, mentions_column, older_in_window, ChangeOutcome, MessageChange, MessageStore, Page, ReactionRow,
+    StoreError, Write, Written, MAX_REACTION_EMOJI,
 };
-
-/// Why one attempt at a batch failed.
-enum BatchError {
-    Db(postgres::Error),
-    /// A message's room does not exist.
-    MissingRoom,
-    /// A change failed.
-    Store(StoreError),
-}
-
-impl From<postgres::Error> for BatchError {
-    fn from(e: postgres::Error) -> Self {
-        BatchError::Db(e)
-    }
-}
-
-/// One transaction committing a batch; see [`MessageStore::write`].
-fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, BatchError> {
-    const ROOMS_OF: &str = "SELECT DISTINCT room_id FROM messages WHERE id = ANY($1)";
-    const LOCK_ROOMS: &str = "SELECT id FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE";
-    const BY_CLIENT_ID: &str = concat!(message_select!(), " WHERE m.user_id = $1 AND m.client_id = $2");
-    // The room's next seq, the row and its entry in the log in one round trip; no room, no row.
-    const INSERT: &str = "WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),
-              stored AS (INSERT INTO messages (room_id, user_id, content, client_id, seq, created_at, reply_to_id, mentions)
-                         SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, $4::TEXT, next.last_seq, $5::TIMESTAMPTZ,
-                                $6::BIGINT, $7::TEXT FROM next
-                         RETURNING id, seq)
-         INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
-         SELECT $1::BIGINT, stored.seq, 'message_created', stored.id, NULL, $5::TIMESTAMPTZ FROM stored
-         RETURNING message_id, seq";
-
-    let (client, prepared) = conn.split();
-    let mut tx = client.transaction()?;
-    // Lock the batch's rooms in ascending id order before anything else: two instances
-    // committing batches over the same rooms then queue instead of deadlocking, and a room's
-    // seqs and ids grow together across instances.
-    // A message's room never changes, so the rooms of the messages to change can be read first.
-    let mut room_ids: Vec<i64> = batch
-        .iter()
-        .filter_map(|w| match w {
-            Write::Post(m) => Some(m.room_id.0),
-            Write::Change { .. } | Write::MarkRead { .. } => None,
-        })
-        .collect();
-    let changed: Vec<i64> = batch
-        .iter()
-        .filter_map(|w| match w {
-            Write::Change { id, .. } => Some(id.0),
-            Write::Post(_) | Write::MarkRead { .. } => None,
-        })
-        .collect();
-    if !changed.is_empty() {
-        for row in prepared.query(&mut tx, ROOMS_OF, &[&changed])? {
-            room_ids.push(row.try_get(0)?);
-        }
-    }
-    room_ids.sort_unstable();
-    room_ids.dedup();
-    let locked: HashSet<i64> =
-        prepared.query(&mut tx, LOCK_ROOMS, &[&room_ids])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-
-    let mut out = Vec::with_capacity(batch.len());
-    for write in batch {
-        let m = match write {
-            Write::Post(m) => m,
-            Write::Change { id, change, by, at } => {
-                let outcome = change_message(&mut tx, prepared, *id, change, *by, *at).map_err(BatchError::Store)?;
-                out.push(Written::Changed(outcome));
-                continue;
-            }
-            // A marker is the user's own row: no room's seq, no lock.
-            Write::MarkRead { user, room, message, at, counted } => {
-                let outcome = super::reads::mark(&mut tx, prepared, *user, *room, *message, *at, *counted)
-                    .map_err(BatchError::Store)?;
-                out.push(Written::Read(outcome));
-                continue;
-            }
-        };
-        let client_id = m.client_id.as_ref().map(ClientId::as_str);
-        if let Some(client_id) = client_id {
-            // Also catches a repeat within this very batch: earlier rows are visible.
-            if let Some(row) = prepared.query_opt(&mut tx, BY_CLIENT_ID, &[&m.user.id.0, &client_id])? {
-                let message = message_from_row(&row)?;
-                let message = with_reactions(&mut tx, prepared, vec![message], None)?.remove(0);
-                out.push(Written::Posted(Inserted { message, fresh: false }));
-                continue;
-            }
-        }
-        if !locked.contains(&m.room_id.0) {
-            return Err(BatchError::MissingRoom);
-        }
-        let mentions = resolve_mentions(&mut tx, prepared, &m.mention_keys)?;
-        let row = prepared
-            .query_opt(
-                &mut tx,
-                INSERT,
-                &[
-                    &m.room_id.0,
-                    &m.user.id.0,
-                    &m.content.as_str(),
-                    &client_id,
-                    &m.created_at,
-                    &m.reply_to.as_ref().map(|r| r.id().0),
-                    &mentions_column(&mentions),
-                ],
-            )?
-            .ok_or(BatchError::MissingRoom)?;
-        let mut message = Message::posted(
-            MessageId(row.try_get(0)?),
-            m.room_id,
-            m.user.clone(),
-            m.content.as_str().to_owned(),
-            m.created_at,
-            client_id.map(str::to_owned),
-            row.try_get(1)?,
-        );
-        message.reply_to = m.reply_to.clone();
-        message.mentions = mentions;
-        out.push(Written::Posted(Inserted { message, fresh: true }));
-    }
-    tx.commit()?;
-    Ok(out)
-}
 
 impl MessageStore for PostgresStore {
     fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError> {
-        let mut conn = self.connection()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match write_batch(&mut conn, batch) {
-                Ok(written) => return Ok(written),
-                Err(BatchError::MissingRoom) => return Err(StoreError::NotFound),
-                Err(BatchError::Store(e)) => return Err(e),
-                // Another instance stored the same (user, client_id) between our look-up and
-                // our insert (a client resending through a second instance). Its row is
-                // committed now, so a second run of the batch finds it and answers with it.
-                Err(BatchError::Db(e)) if attempt < 3 && constraint(&e) == Some(CLIENT_ID_UNIQUE) => {
-                    tracing::debug!(
-                        attempt,
-                        "a client_id was stored by another instance meanwhile; retrying the batch"
-                    );
-                }
-                Err(BatchError::Db(e)) => return Err(write_error(e, Conflict::RoomName)),
-            }
-        }
+        super::batch::write(self, batch)
     }
 
     fn messages_before(&self, room: RoomId, before: Option<MessageId>, limit: u32) -> Result<Vec<Message>, StoreError> {
@@ -307,9 +165,29 @@ impl MessageStore for PostgresStore {
     }
 }
 
-/// Makes one change of a batch and logs it with its room's next seq. The batch holds the room's
-/// lock already; the message's row lock orders changes to one message.
-fn change_message(
+/// A statement that makes a change (`$changed`, returning a row per row it changed, with any
+/// further CTEs in `$more`) and, only when it changed something, gives the change its room's
+/// next seq and logs it, in one round trip. Parameters: `$1` room, `$2` kind, `$3` message,
+/// `$4` data (the log's columns), `$5` now; the change's own from `$6`. Answers whether
+/// anything changed and the seq.
+macro_rules! logged_change {
+    ($changed:literal $(, $more:literal)?) => {
+        concat!(
+            "WITH changed AS (", $changed, ")", $($more,)?
+            ", next AS (UPDATE rooms SET last_seq = last_seq + 1
+                        WHERE id = $1 AND EXISTS (SELECT 1 FROM changed) RETURNING last_seq),
+             logged AS (INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
+                        SELECT $1::BIGINT, next.last_seq, $2::TEXT, $3::BIGINT, $4::TEXT, $5::TIMESTAMPTZ FROM next
+                        RETURNING seq)
+             SELECT EXISTS (SELECT 1 FROM changed), (SELECT seq FROM logged)"
+        )
+    };
+}
+
+/// Makes one change of a batch and logs it with its room's next seq, the change and its log
+/// entry in one statement. The batch holds the room's lock already; the message's row lock
+/// orders changes to one message.
+pub(super) fn change_message(
     tx: &mut impl GenericClient,
     prepared: &mut Prepared,
     id: MessageId,
@@ -317,6 +195,26 @@ fn change_message(
     by: UserId,
     now: DateTime<Utc>,
 ) -> Result<ChangeOutcome, StoreError> {
+    const EDIT: &str =
+        logged_change!("UPDATE messages SET content = $7, edited_at = $5, mentions = $8 WHERE id = $6 RETURNING 1");
+    const PIN: &str = logged_change!("UPDATE messages SET pinned_at = $7 WHERE id = $6 RETURNING 1");
+    const DELETE: &str = logged_change!(
+        "UPDATE messages SET content = '', deleted_at = $5, mentions = NULL, pinned_at = NULL WHERE id = $6 RETURNING 1",
+        ", unreacted AS (DELETE FROM reactions WHERE message_id = $6)"
+    );
+    // Added unless already there, or unless it would be one emoji too many.
+    const REACT: &str = logged_change!(
+        "INSERT INTO reactions (message_id, emoji, user_id, created_at)
+         SELECT $6, $7, $8, $5
+         WHERE NOT EXISTS (SELECT 1 FROM reactions WHERE message_id = $6 AND emoji = $7 AND user_id = $8)
+           AND (EXISTS (SELECT 1 FROM reactions WHERE message_id = $6 AND emoji = $7)
+                OR (SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = $6) < $9)
+         RETURNING 1"
+    );
+    const UNREACT: &str =
+        logged_change!("DELETE FROM reactions WHERE message_id = $6 AND emoji = $7 AND user_id = $8 RETURNING 1");
+    const REACTED: &str = "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3";
+
     let row = prepared
         .query_opt(
             tx,
@@ -327,86 +225,53 @@ fn change_message(
     let Some(row) = row else { return Ok(ChangeOutcome::NotFound) };
     let room = RoomId(row.try_get(0).map_err(internal)?);
     let pinned: bool = row.try_get(1).map_err(internal)?;
-    let change = match change {
+    // What the log and the room get: `None` for the message as it is after the change (an
+    // edit, a pin), read back once changed; the rest is known before.
+    let reaction = |emoji: &Emoji| (id, emoji.as_str().to_owned(), by);
+    type Params = Vec<Box<dyn ToSql + Sync>>;
+    let (logged, sql, params): (Option<Change>, &'static str, Params) = match change {
         MessageChange::Edit { content, mention_keys } => {
             let mentions = mentions_column(&resolve_mentions(tx, prepared, mention_keys).map_err(internal)?);
-            prepared
-                .execute(
-                    tx,
-                    "UPDATE messages SET content = $2, edited_at = $3, mentions = $4 WHERE id = $1",
-                    &[&id.0, &content.as_str(), &now, &mentions],
-                )
-                .map_err(internal)?;
-            Some(Change::MessageUpdated { message: reread(tx, prepared, id)? })
+            (None, EDIT, vec![Box::new(content.as_str().to_owned()), Box::new(mentions)])
         }
-        MessageChange::Pin(pin) if *pin == pinned => None,
-        MessageChange::Pin(pin) => {
-            prepared
-                .execute(tx, "UPDATE messages SET pinned_at = $2 WHERE id = $1", &[&id.0, &pin.then_some(now)])
-                .map_err(internal)?;
-            Some(Change::MessageUpdated { message: reread(tx, prepared, id)? })
-        }
-        MessageChange::Delete => {
-            prepared
-                .execute(
-                    tx,
-                    "UPDATE messages SET content = '', deleted_at = $2, mentions = NULL, pinned_at = NULL WHERE id = $1",
-                    &[&id.0, &now],
-                )
-                .map_err(internal)?;
-            prepared.execute(tx, "DELETE FROM reactions WHERE message_id = $1", &[&id.0]).map_err(internal)?;
-            Some(Change::MessageDeleted { message_id: id })
-        }
+        MessageChange::Pin(pin) if *pin == pinned => return Ok(ChangeOutcome::Unchanged),
+        MessageChange::Pin(pin) => (None, PIN, vec![Box::new(pin.then_some(now))]),
+        MessageChange::Delete => (Some(Change::MessageDeleted { message_id: id }), DELETE, vec![]),
         MessageChange::AddReaction { emoji } => {
-            let row = prepared
-                .query_one(
-                    tx,
-                    "SELECT count(DISTINCT emoji), coalesce(bool_or(emoji = $2), false),
-                            coalesce(bool_or(emoji = $2 AND user_id = $3), false)
-                     FROM reactions WHERE message_id = $1",
-                    &[&id.0, &emoji.as_str(), &by.0],
-                )
-                .map_err(internal)?;
-            let distinct: i64 = row.try_get(0).map_err(internal)?;
-            let has_emoji: bool = row.try_get(1).map_err(internal)?;
-            if row.try_get::<_, bool>(2).map_err(internal)? {
-                None
-            } else if !has_emoji && distinct >= MAX_REACTION_EMOJI {
-                return Ok(ChangeOutcome::TooManyReactions);
-            } else {
-                prepared
-                    .execute(
-                        tx,
-                        "INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)",
-                        &[&id.0, &emoji.as_str(), &by.0, &now],
-                    )
-                    .map_err(internal)?;
-                Some(Change::ReactionAdded { message_id: id, emoji: emoji.as_str().to_owned(), user_id: by })
-            }
+            let (message_id, emoji, user_id) = reaction(emoji);
+            let params: Params = vec![Box::new(emoji.clone()), Box::new(by.0), Box::new(MAX_REACTION_EMOJI)];
+            (Some(Change::ReactionAdded { message_id, emoji, user_id }), REACT, params)
         }
         MessageChange::RemoveReaction { emoji } => {
-            let removed = prepared
-                .execute(
-                    tx,
-                    "DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3",
-                    &[&id.0, &emoji.as_str(), &by.0],
-                )
-                .map_err(internal)?;
-            (removed > 0).then(|| Change::ReactionRemoved {
-                message_id: id,
-                emoji: emoji.as_str().to_owned(),
-                user_id: by,
-            })
+            let (message_id, emoji, user_id) = reaction(emoji);
+            let params: Params = vec![Box::new(emoji.clone()), Box::new(by.0)];
+            (Some(Change::ReactionRemoved { message_id, emoji, user_id }), UNREACT, params)
         }
     };
-    let Some(change) = change else { return Ok(ChangeOutcome::Unchanged) };
-    let seq: i64 = prepared
-        .query_one(tx, "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq", &[&room.0])
-        .and_then(|r| r.try_get(0))
-        .map_err(internal)?;
-    let event = RoomEvent { room_id: room, seq, change };
-    log_event(tx, prepared, &event, now)?;
-    Ok(ChangeOutcome::Logged(Box::new(event)))
+    let (kind, (message_id, data)) = match &logged {
+        None => ("message_updated", (Some(id.0), None)),
+        Some(change) => (change.kind(), crate::store::event_columns(change)?),
+    };
+    let mut all: Vec<&(dyn ToSql + Sync)> = vec![&room.0, &kind, &message_id, &data, &now, &id.0];
+    all.extend(params.iter().map(|p| &**p as &(dyn ToSql + Sync)));
+    let row = prepared.query_one(tx, sql, &all).map_err(internal)?;
+    let (changed, seq): (bool, Option<i64>) = (row.try_get(0).map_err(internal)?, row.try_get(1).map_err(internal)?);
+    let Some(seq) = seq.filter(|_| changed) else {
+        // Only a reaction can change nothing here: one already there, one not there to take
+        // back, or one emoji too many.
+        if let MessageChange::AddReaction { emoji } = change {
+            let there = prepared.query_opt(tx, REACTED, &[&id.0, &emoji.as_str(), &by.0]).map_err(internal)?;
+            if there.is_none() {
+                return Ok(ChangeOutcome::TooManyReactions);
+            }
+        }
+        return Ok(ChangeOutcome::Unchanged);
+    };
+    let change = match logged {
+        Some(change) => change,
+        None => Change::MessageUpdated { message: reread(tx, prepared, id)? },
+    };
+    Ok(ChangeOutcome::Logged(Box::new(RoomEvent { room_id: room, seq, change })))
 }
 
 /// Runs a page query of `history`'s shape — the room's seq, then a message per row, newest
@@ -493,22 +358,33 @@ fn resolve_mentions(
     prepared: &mut Prepared,
     keys: &[String],
 ) -> Result<Vec<UserId>, postgres::Error> {
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let found = users_by_key(c, prepared, &keys)?;
+    Ok(mentioned(&keys, &found))
+}
+
+/// The users whose case-folded usernames are among `keys`, by key.
+pub(super) fn users_by_key(
+    c: &mut impl GenericClient,
+    prepared: &mut Prepared,
+    keys: &[&str],
+) -> Result<HashMap<String, UserId>, postgres::Error> {
     if keys.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
     let found = prepared.query(c, "SELECT id, username_key FROM users WHERE username_key = ANY($1)", &[&keys])?;
+    found.iter().map(|row| Ok((row.try_get(1)?, UserId(row.try_get(0)?)))).collect()
+}
+
+/// The users `keys` name among `found`, in the keys' order, each once.
+pub(super) fn mentioned(keys: &[impl AsRef<str>], found: &HashMap<String, UserId>) -> Vec<UserId> {
     let mut ids = Vec::new();
-    for key in keys {
-        for row in &found {
-            if row.try_get::<_, &str>(1)? == key {
-                let id = UserId(row.try_get(0)?);
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
+    for id in keys.iter().filter_map(|key| found.get(key.as_ref())) {
+        if !ids.contains(id) {
+            ids.push(*id);
         }
     }
-    Ok(ids)
+    ids
 }
 
 /// `messages` with their reactions, `me` said for `viewer`.

@@ -25,6 +25,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/postgres/013_room_mutes.sql")),
     (14, include_str!("../migrations/postgres/014_canonical_cities.sql")),
     (15, include_str!("../migrations/postgres/015_city_rooms.sql")),
+    (16, include_str!("../migrations/postgres/016_search_index_without_pending_list.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one

@@ -15,6 +15,7 @@
 
 mod admin;
 mod avatars;
+mod batch;
 mod blocks;
 mod connect;
 mod dms;

@@ -1,5 +1,6 @@
-//! Read markers in PostgreSQL: `ReadStateStore`. The unread counts walk the room's
-//! `(room_id, id)` index from the marker, at most `COUNT_WINDOW` messages.
+//! Read markers in PostgreSQL: `ReadStateStore`, and the writer's moves of many markers in one
+//! statement. The unread counts walk the room's `(room_id, id)` index from the marker, at most
+//! `COUNT_WINDOW` messages.
 
 use chrono::{DateTime, Utc};
 use postgres::GenericClient;
@@ -31,33 +32,89 @@ fn counts(
     Ok(read_state(room, after, unread, mentions))
 }
 
-/// Moves `user`'s marker in `room` to `message` inside the writer's transaction `c`
-/// ([`crate::store::Write::MarkRead`]).
-pub(super) fn mark(
+/// One read marker of a writer's batch ([`crate::store::Write::MarkRead`]).
+pub(super) struct Mark {
+    pub(super) user: UserId,
+    pub(super) room: RoomId,
+    pub(super) message: MessageId,
+    pub(super) at: DateTime<Utc>,
+    /// Whether the counts after the marker are wanted.
+    pub(super) counted: bool,
+    /// Messages from this id on are not counted (they came after the marker in its batch).
+    pub(super) below: Option<MessageId>,
+}
+
+/// Moves several markers inside the writer's transaction `c`, in one statement (one round
+/// trip however many): each marker whose message is a live message of its room moves forward
+/// when it is behind it, and is counted after its new place when asked. No two `marks` may be
+/// for the same user and room (one statement cannot update a row twice); the caller splits
+/// such runs. Outcomes come in the order of `marks`.
+pub(super) fn mark_all(
     c: &mut impl GenericClient,
     prepared: &mut Prepared,
-    user: UserId,
-    room: RoomId,
-    message: MessageId,
-    now: DateTime<Utc>,
-    counted: bool,
-) -> Result<MarkRead, StoreError> {
-    const LIVE: &str = "SELECT 1 FROM messages WHERE id = $1 AND room_id = $2 AND deleted_at IS NULL";
-    const MARK: &str = "INSERT INTO read_states (user_id, room_id, last_read_id, updated_at)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, room_id) DO UPDATE
-         SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
-         WHERE excluded.last_read_id > read_states.last_read_id";
-    if prepared.query_opt(c, LIVE, &[&message.0, &room.0]).map_err(internal)?.is_none() {
-        return Ok(MarkRead::MessageNotFound);
+    marks: &[Mark],
+) -> Result<Vec<MarkRead>, StoreError> {
+    // `live`: the marks whose message is there; `moved`: the markers the upsert moved. The
+    // counts walk the room's index from each moved marker, as `COUNTS` does, and are skipped
+    // (a false one-time filter) for the rest. The upsert's rows are invisible to this
+    // statement's reads, which need none of them: the counts read `messages` only.
+    const MARK_ALL: &str = "WITH input AS (
+             SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TIMESTAMPTZ[], $5::BOOL[], $7::BIGINT[])
+                 WITH ORDINALITY AS t(user_id, room_id, message_id, at, counted, below, ord)),
+         live AS (
+             SELECT i.* FROM input i
+             WHERE EXISTS (SELECT 1 FROM messages m
+                           WHERE m.id = i.message_id AND m.room_id = i.room_id AND m.deleted_at IS NULL)),
+         moved AS (
+             INSERT INTO read_states (user_id, room_id, last_read_id, updated_at)
+             SELECT user_id, room_id, message_id, at FROM live
+             ON CONFLICT (user_id, room_id) DO UPDATE
+             SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
+             WHERE excluded.last_read_id > read_states.last_read_id
+             RETURNING user_id, room_id)
+         SELECT l.ord IS NOT NULL, mv.user_id IS NOT NULL, counts.unread, counts.mentions
+         FROM input i
+         LEFT JOIN live l ON l.ord = i.ord
+         LEFT JOIN moved mv ON mv.user_id = i.user_id AND mv.room_id = i.room_id
+         LEFT JOIN LATERAL (
+             SELECT count(*) AS unread,
+                    count(*) FILTER (WHERE ',' || unread.mentions || ',' LIKE '%,' || i.user_id || ',%') AS mentions
+             FROM (SELECT m.mentions FROM messages m
+                   WHERE mv.user_id IS NOT NULL AND i.counted
+                     AND m.room_id = i.room_id AND m.id > i.message_id AND m.id < i.below AND m.user_id <> i.user_id
+                     AND m.deleted_at IS NULL
+                   ORDER BY m.id LIMIT $6) AS unread) counts ON mv.user_id IS NOT NULL AND i.counted
+         ORDER BY i.ord";
+    let column = |f: fn(&Mark) -> i64| marks.iter().map(f).collect::<Vec<i64>>();
+    let (users, rooms, messages) = (column(|m| m.user.0), column(|m| m.room.0), column(|m| m.message.0));
+    let ats: Vec<DateTime<Utc>> = marks.iter().map(|m| m.at).collect();
+    let counted: Vec<bool> = marks.iter().map(|m| m.counted).collect();
+    let below = column(|m| m.below.map_or(i64::MAX, |b| b.0));
+    let found = prepared
+        .query(c, MARK_ALL, &[&users, &rooms, &messages, &ats, &counted, &COUNT_WINDOW, &below])
+        .map_err(internal)?;
+    if found.len() != marks.len() {
+        return Err(StoreError::Internal(
+            format!("{} read markers were answered with {} rows", marks.len(), found.len()).into(),
+        ));
     }
-    if prepared.execute(c, MARK, &[&user.0, &room.0, &message.0, &now]).map_err(internal)? == 0 {
-        return Ok(MarkRead::Unchanged);
-    }
-    if !counted {
-        return Ok(MarkRead::MovedUncounted);
-    }
-    Ok(MarkRead::Moved(counts(c, prepared, user, room, message.0)?))
+    marks
+        .iter()
+        .zip(&found)
+        .map(|(mark, row)| {
+            let (live, moved): (bool, bool) = (row.try_get(0).map_err(internal)?, row.try_get(1).map_err(internal)?);
+            Ok(match (live, moved, mark.counted) {
+                (false, _, _) => MarkRead::MessageNotFound,
+                (true, false, _) => MarkRead::Unchanged,
+                (true, true, false) => MarkRead::MovedUncounted,
+                (true, true, true) => {
+                    let (unread, mentions): (i64, i64) =
+                        (row.try_get(2).map_err(internal)?, row.try_get(3).map_err(internal)?);
+                    MarkRead::Moved(read_state(mark.room, mark.message.0, unread, mentions))
+                }
+            })
+        })
+        .collect()
 }
 
 impl ReadStateStore for PostgresStore {
