@@ -124,15 +124,20 @@ async fn patching_me_links_a_city_by_id_or_text_and_refuses_what_is_not_one() {
     );
 }
 
-both_backends!(async fn free_text_cities_of_existing_accounts_are_linked_at_start_up);
-async fn free_text_cities_of_existing_accounts_are_linked_at_start_up() {
+both_backends!(async fn free_text_cities_of_existing_accounts_are_linked_at_start_up_only_when_they_name_one_city);
+async fn free_text_cities_of_existing_accounts_are_linked_at_start_up_only_when_they_name_one_city() {
     let app = spawn_app().await;
     let anna = TestUser::register_in(&app, "Нарния").await;
     let boris = TestUser::register_in(&app, "Нарния").await;
     let vera = TestUser::register_in(&app, "Нарния").await;
+    let gleb = TestUser::register_in(&app, "Нарния").await;
     // As accounts from before the city table were: text only.
     app.execute_sql(&format!("UPDATE users SET city = 'СПб' WHERE id IN ({}, {})", anna.id, boris.id));
     app.execute_sql(&format!("UPDATE users SET city = 'Кировск' WHERE id = {}", vera.id));
+    // Москва and Moscow, Idaho: typed now, the far bigger one is meant; an old text is left alone.
+    app.execute_sql(&format!("UPDATE users SET city = 'Moscow' WHERE id = {}", gleb.id));
+    let typed_now = TestUser::register_in(&app, "Moscow").await;
+    assert_eq!(me(&typed_now).await["city_id"], MOSCOW, "text typed now links to a clear winner");
 
     let app = app.restart().await;
 
@@ -142,6 +147,12 @@ async fn free_text_cities_of_existing_accounts_are_linked_at_start_up() {
     }
     let vera = me_on(&app, &vera).await;
     assert_eq!((vera["city"].as_str(), vera["city_id"].clone()), (Some("Кировск"), Value::Null), "ambiguous: as typed");
+    let gleb = me_on(&app, &gleb).await;
+    assert_eq!(
+        (gleb["city"].as_str(), gleb["city_id"].clone()),
+        (Some("Moscow"), Value::Null),
+        "two Moscows: as typed"
+    );
     drop(app);
 }
 
@@ -172,7 +183,6 @@ async fn a_profile_shows_the_distance_and_local_time_from_what_its_owner_shows()
         let own: Value = anna.get(&format!("/api/users/{}", anna.id)).await.json().await.unwrap();
         assert_eq!(own["city_id"], KAZAN, "you always see your own ({privacy})");
     }
-    let _ = MOSCOW;
 }
 
 /// What another person must see of Anna (of Kazan) under `privacy`.
