@@ -73,16 +73,18 @@ pub struct ChangePassword {
     pub new: String,
 }
 
-/// Links the users whose city, as typed, names one canonical city unambiguously: accounts from
-/// before the city table, and texts a newer table recognizes. Run at start-up, before anyone is
-/// served; looks at each distinct free text once.
+/// Links the users whose city, as typed, names exactly one canonical city
+/// ([`Cities::link_only`](crate::cities::Cities::link_only)): accounts from before the city
+/// table, and texts a newer table recognizes. Stricter than text typed now
+/// ([`Home::typed`]): nobody is there to see the result, so a name several cities share stays
+/// as its owner typed it. Run at start-up, before anyone is served; looks at each distinct free
+/// text once.
 pub fn link_free_cities(store: &(impl ProfileStore + ?Sized)) -> Result<u64, StoreError> {
     let mut linked = 0;
     for typed in store.free_cities()? {
         let Ok(city) = City::parse(&typed) else { continue };
-        let home = Home::typed(city);
-        if home.city_id.is_some() {
-            linked += store.link_free_city(&typed, &home)?;
+        if let Some(found) = crate::cities::table().link_only(city.as_str()) {
+            linked += store.link_free_city(&typed, &Home::canonical(found))?;
         }
     }
     if linked > 0 {

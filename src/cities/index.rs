@@ -142,6 +142,13 @@ pub(super) fn unambiguous(matches: impl Iterator<Item = (u32, u32)>) -> Option<u
     }
 }
 
+/// The one city among `matches` (position, population) when there is exactly one.
+pub(super) fn only(mut matches: impl Iterator<Item = (u32, u32)>) -> Option<u32> {
+    let (city, _) = matches.next()?;
+    // Each (key, city) pair is in the index once, so a second entry is another city.
+    matches.next().is_none().then_some(city)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +201,12 @@ mod tests {
         assert_eq!(unambiguous([(0, 100), (1, 11)].into_iter()), None);
         assert_eq!(unambiguous([(0, 0), (1, 0)].into_iter()), None);
         assert_eq!(unambiguous([].into_iter()), None);
+    }
+
+    #[test]
+    fn the_strict_rule_links_only_the_one_city_of_a_name() {
+        assert_eq!(only([(4, 7)].into_iter()), Some(4));
+        assert_eq!(only([(1, 25_000), (0, 12_000_000)].into_iter()), None, "a clear winner is not enough");
+        assert_eq!(only([].into_iter()), None);
     }
 }

@@ -241,6 +241,18 @@ impl Cities {
         index::unambiguous(self.index.exact(&folded)).map(|at| &self.cities[at as usize])
     }
 
+    /// The canonical city that free text names when it names exactly one: the only city having
+    /// a name or alias equal to it once folded, whatever the populations of the others
+    /// («Moscow» names none: Москва and Moscow, Idaho). The rule for accounts that were kept
+    /// as typed, linked without their owner's say (see [`Cities::link`] for text typed now).
+    pub fn link_only(&self, text: &str) -> Option<&City> {
+        let folded = fold::fold(text);
+        if folded.is_empty() {
+            return None;
+        }
+        index::only(self.index.exact(&folded)).map(|at| &self.cities[at as usize])
+    }
+
     /// How many cities there are.
     pub fn len(&self) -> usize {
         self.cities.len()

@@ -174,6 +174,10 @@ fn the_embedded_table_parses_and_knows_the_big_russian_cities() {
     let linked = |text: &str| cities.link(text).map(|c| c.id.0);
     assert_eq!(linked("Москва"), Some(524901));
     assert_eq!(linked("Moscow"), Some(524901));
+    let only = |text: &str| cities.link_only(text).map(|c| c.id.0);
+    assert_eq!(only("Moscow"), None, "Moscow, Idaho is a Moscow too");
+    assert_eq!(only("Москва"), None, "and so are it and Москва of Tajikistan");
+    assert_eq!((only("Питер"), only("Кировск")), (Some(498817), None));
     assert_eq!(linked("Кировск"), None);
     assert_eq!(linked("Королев"), Some(554233));
     assert_eq!(linked("Питер"), Some(498817));

@@ -487,7 +487,16 @@ impl Fanout {
 
     /// Tells every connection, on every instance, how a user looks now (a new or removed
     /// avatar); each instance's hub also shows them so in its member lists from then on.
+    ///
+    /// With Redis the frame reaches this instance's own connections only once it has come back
+    /// from Redis; the profile is put into this instance's hub at once, before that, so that
+    /// what the user sends the moment `PATCH /api/me` has been answered — from a socket they
+    /// opened before — already shows only what they now choose to show. (Redis brings it to
+    /// the other instances' hubs, and applying it here again then changes nothing.)
     pub fn user_updated(&self, user: &User) {
+        if self.inner.redis.is_some() {
+            self.inner.hub.update_user(user);
+        }
         self.emit(Recipients::Everyone, ServerFrame::UserUpdated { user: user.clone() });
     }
 

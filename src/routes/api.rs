@@ -39,7 +39,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Handled,)> {
         .map(|| Ok(warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response()));
     // GET /api/me
     let me = api.and(warp::path!("me")).and(warp::get()).and(ctx.clone()).then(get_me);
-    // PATCH /api/me {"city"?,"about"?}
+    // PATCH /api/me {"city"?,"city_id"?,"city_privacy"?,"about"?}
     let update_me =
         api.and(warp::path!("me")).and(warp::patch()).and(ctx.clone()).and(super::body(MAX_BODY)).then(update_me);
     // POST /api/me/password {"current","new"}
@@ -167,7 +167,8 @@ async fn get_me(state: AppState, meta: RequestMeta) -> Result<Response, AppError
     Ok(json_with(StatusCode::OK, &profiles::me(&state, account).await?))
 }
 
-/// PATCH /api/me — the signed-in user's city and/or about text.
+/// PATCH /api/me {"city"?,"city_id"?,"city_privacy"?,"about"?} — the signed-in user's city (a
+/// canonical one by id, or text), who sees it, and their about text; any of them, at least one.
 async fn update_me(state: AppState, meta: RequestMeta, body: Bytes) -> Result<Response, AppError> {
     meta.require_same_site()?;
     let account = state.accounts.require_user(&meta).await?;

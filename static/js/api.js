@@ -105,6 +105,16 @@ export function getUser(id) {
   return request('GET', `/api/users/${encodeURIComponent(id)}`);
 }
 
+/**
+ * GET /api/cities/{id} -> {id, name, name_en, country, region, population, timezone}. Public and
+ * the same for everyone, so unlike the other calls it lets the browser's cache answer.
+ */
+export async function getCity(id) {
+  const response = await fetch(`/api/cities/${encodeURIComponent(id)}`, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  if (!response.ok) throw new ApiError(response.status, t('chat.server-error', { status: String(response.status) }), `http_${response.status}`);
+  return response.json();
+}
+
 /** PUT /api/language {language} -> {language}: saves the choice (and sets the cookie pages are rendered in) */
 export function setLanguage(code) {
   return request('PUT', '/api/language', { language: code });

@@ -55,7 +55,9 @@ const TYPING_EVERY_MS = 3_000;
 
 const data = document.body.dataset;
 /** The signed-in user. */
-const me = { id: Number(data.userId), username: data.username ?? '', city: data.city ?? '', avatar_url: data.avatarUrl || null };
+const me = {
+  id: Number(data.userId), username: data.username ?? '', city: data.city ?? '', city_id: Number(data.cityId) || null, avatar_url: data.avatarUrl || null,
+};
 // Our own city shows as we have it, not as frames (shared with everyone) show us.
 showOwnCityFrom(me);
 const defaultRoomId = Number(data.defaultRoomId);
@@ -274,7 +276,7 @@ const features = messageFeatures({
   settle: (page) => outbox.settleFrom(page),
 });
 
-const city = cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input: byId('composer-input'), openRoom: (id) => opener.open(id) });
+const city = cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input: byId('composer-input'), openRoom: (id) => opener.open(id), paintMe });
 
 const unread = new Unread({ state, me, socket, rooms, messages });
 
@@ -330,8 +332,12 @@ function sendTyping() {
 // ---- page ------------------------------------------------------------------------
 
 function showMe() {
-  paintProfile({ avatar: byId('me-avatar'), name: byId('me-name'), city: byId('me-city') }, me);
+  paintMe();
   city.refreshMe();
+}
+
+function paintMe() {
+  paintProfile({ avatar: byId('me-avatar'), name: byId('me-name'), city: byId('me-city') }, me);
 }
 
 async function loadRooms() {

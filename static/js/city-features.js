@@ -22,8 +22,9 @@ import { QuietNotice } from './quiet-hours.js';
  * @param {import('./notify.js').Toasts} o.toasts
  * @param {HTMLTextAreaElement} o.input  the composer's box
  * @param {(roomId:number) => void} o.openRoom
+ * @param {?() => void} [o.paintMe]  draws our own strip again (`me` changed)
  */
-export function cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input, openRoom }) {
+export function cityFeatures({ state, me, rooms, members, messages, resume, outbox, toasts, input, openRoom, paintMe = null }) {
   /** Our own data as GET /api/me gives it: city, city_id, country, timezone, city_privacy. */
   const self = { id: me.id, username: me.username, city: me.city, city_id: null, country: null, timezone: null };
   const cityRooms = new CityRooms({ button: byId('city-room-mine'), hint: byId('city-room-hint'), rooms, toasts, openRoom });
@@ -54,6 +55,11 @@ export function cityFeatures({ state, me, rooms, members, messages, resume, outb
         const fresh = await api.getMe();
         if (token !== asked) return;
         Object.assign(self, fresh);
+        // Frames show us as others see us; our own strip shows our city as it is.
+        if (fresh.city !== me.city || (fresh.city_id ?? null) !== (me.city_id ?? null)) {
+          Object.assign(me, { city: fresh.city, city_id: fresh.city_id ?? null });
+          paintMe?.();
+        }
         members.setSelf(self);
         cityRooms.setMe(self);
         quiet.update();

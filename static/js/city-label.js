@@ -44,6 +44,22 @@ export function showOwnCityFrom(me) {
   ownAccount = me;
 }
 
+/**
+ * The canonical city (its GeoNames id) whose name cityLabel() shows for `user` — ours for
+ * us, as there — else null (a city as typed, or only a country, or nothing).
+ */
+export function shownCityId(user, me) {
+  const own = me && user && user.id !== null && user.id !== undefined && Number(user.id) === Number(me.id);
+  const source = own && String(me.city ?? '').trim() ? me : user;
+  const id = Number(source?.city_id);
+  return source?.city_id !== null && source?.city_id !== undefined && Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** shownCityId() with the account set by showOwnCityFrom() as `me`. */
+export function whereaboutsCityId(user) {
+  return shownCityId(user, ownAccount);
+}
+
 /** cityLabel() with the account set by showOwnCityFrom() as `me`. */
 export function whereabouts(user, lang) {
   return cityLabel(user, ownAccount, lang);

@@ -74,6 +74,7 @@ export function frameHandlers({ state, me, onMe, resume, outbox, roomActions, ro
       if (frame.user) {
         me.username = frame.user.username ?? me.username;
         me.city = frame.user.city ?? me.city;
+        me.city_id = frame.user.city_id ?? null;
         me.avatar_url = frame.user.avatar_url ?? null;
         onMe();
       }

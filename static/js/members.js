@@ -15,6 +15,7 @@ import { presenceDot } from './presence.js';
 import { localTime } from './local-time.js';
 import { onEachMinute } from './clock.js';
 import { groupByCity } from './city-groups.js';
+import { cityName, cityNameEl } from './city-names.js';
 
 export class MemberList {
   /**
@@ -149,11 +150,11 @@ export class MemberList {
     });
     this.list.replaceChildren(...groups.map((group) => h('li', { class: 'members__group' },
       h('div', { class: 'members__group-head' },
-        h('h3', { class: 'members__group-name', text: group.name }),
+        h('h3', { class: 'members__group-name' }, group.cityId === null ? group.name : cityNameEl(group.cityId, group.name)),
         h('span', { class: 'members__group-count', text: formatNumber(group.users.length) }),
         group.cityId === null ? null : h('button', {
           class: 'link-btn members__group-lens', type: 'button', text: t('lens.only-theirs'),
-          onClick: () => this.onLens?.(group.cityId, group.name),
+          onClick: () => this.onLens?.(group.cityId, cityName(group.cityId, group.name)),
         })),
       h('ul', { class: 'members__sublist' }, ...group.users.map((user) => this.row(user))))));
   }

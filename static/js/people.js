@@ -2,13 +2,15 @@
 // picture when they have one, else the coloured initial, which also stays
 // underneath while the picture loads or if it fails) and the city badge with its
 // pin icon (messages, member list, profile card, own profile): the city, or only the
-// country for someone who shows no more, or nothing (city-label.js decides). A `user_updated` frame repaints
+// country for someone who shows no more, or nothing (city-label.js decides); a canonical city
+// by its name in the page's language (city-names.js). A `user_updated` frame repaints
 // every avatar of that user on the page and is remembered, so messages loaded
 // before it show the new picture too.
 import { h } from './dom.js';
 import { icon } from './icons.js';
-import { t, lang } from './i18n.js';
-import { whereabouts } from './city-label.js';
+import { t, lang, onLangChange } from './i18n.js';
+import { whereabouts, whereaboutsCityId } from './city-label.js';
+import { cityNames, cityNameEl } from './city-names.js';
 
 const AVATAR_COLOURS = 8;
 
@@ -102,8 +104,23 @@ export function paintProfile({ avatar: avatarEl, name, city }, user) {
   paintAvatar(avatarEl, user);
   name.textContent = user.username;
   const where = whereabouts(user, lang);
-  city.replaceChildren(...(where ? [icon('map-pin'), where.text] : []));
+  city.replaceChildren(...(where ? [icon('map-pin'), placeName(user, where)] : []));
 }
+
+/** What `where` (whereabouts of `user`) says, a canonical city's name in the page's language. */
+function placeName(user, where) {
+  const id = where.scope === 'city' ? whereaboutsCityId(user) : null;
+  return id === null ? where.text : cityNameEl(id, where.text);
+}
+
+/** A badge's tooltip says the city as the badge does, also once its name in the page's language came. */
+function retitleBadges() {
+  for (const badge of document.querySelectorAll('.city-badge--city')) {
+    badge.title = t('people.city', { city: badge.textContent });
+  }
+}
+cityNames.onNames(retitleBadges);
+onLangChange(retitleBadges);
 
 /**
  * The city badge of `user` (pin icon, then their city — or their country when they show
@@ -111,8 +128,11 @@ export function paintProfile({ avatar: avatarEl, name, city }, user) {
  * instead of a user is shown as it is (a city already chosen by the caller).
  */
 export function cityBadge(user) {
-  const where = whereabouts(typeof user === 'string' || user === null || user === undefined ? { city: user } : user, lang);
+  const person = typeof user === 'string' || user === null || user === undefined ? { city: user } : user;
+  const where = whereabouts(person, lang);
   if (!where) return null;
-  const title = where.scope === 'city' ? t('people.city', { city: where.text }) : t('city.country-title', { country: where.text });
-  return h('span', { class: `city-badge city-badge--${where.scope}`, title }, icon('map-pin'), where.text);
+  const name = placeName(person, where);
+  const text = typeof name === 'string' ? name : name.textContent;
+  const title = where.scope === 'city' ? t('people.city', { city: text }) : t('city.country-title', { country: text });
+  return h('span', { class: `city-badge city-badge--${where.scope}`, title }, icon('map-pin'), name);
 }

@@ -83,10 +83,17 @@ export class ProfileCard {
     if (this.dialog.open) this.render();
   }
 
-  /** A user changed their profile (user_updated): an open card of theirs shows it. */
+  /**
+   * A user changed their profile (user_updated): an open card of theirs shows it. What the
+   * server worked out from their former city (local time, distance) goes with it: they moved
+   * or show less of it now; a card opened again reads it anew.
+   */
   updated(user) {
     if (!this.profile || Number(user.id) !== Number(this.profile.id)) return;
+    const moved = (user.city_id ?? null) !== (this.profile.city_id ?? null)
+      || (user.timezone ?? null) !== (this.profile.timezone ?? null);
     this.profile = { ...this.profile, ...user };
+    if (moved) Object.assign(this.profile, { local_time: null, distance_km: null });
     if (this.dialog.open) this.render();
   }
 

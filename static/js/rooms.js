@@ -3,13 +3,14 @@
 // their presence dot (presence.js), the most recent first; both updated live), which one is highlighted, how unread ones are
 // marked (bold; a badge with the mentions, or with every unread message of a
 // conversation; the counts are unread.js's), the rooms of cities under «Города» (city-rooms.js
-// has the button that makes yours), the header of the
+// has the button that makes yours; a city room is named in the page's language, city-names.js), the header of the
 // open room (name, description, the creator's rename/delete buttons), and the
 // page address that names the open room (/chat?room=ID).
 import { h } from './dom.js';
 import { t, onLangChange, formatNumber } from './i18n.js';
 import { countText, mentionsLabel } from './unread.js';
 import { avatar } from './people.js';
+import { cityNameEl } from './city-names.js';
 import { presenceDot } from './presence.js';
 
 function byCreation(a, b) {
@@ -268,7 +269,7 @@ export class RoomList {
         dataset: { roomId: room.id },
       },
       room.kind === 'dm' ? null : h('span', { class: 'room-link__hash', 'aria-hidden': 'true', text: '#' }),
-      h('span', { class: 'room-link__name', text: room.name }),
+      h('span', { class: 'room-link__name' }, isCityRoom(room) ? cityNameEl(room.city_id, room.name) : room.name),
       this.cityList && isCityRoom(room) ? cityMarks(room, this.myCityId) : null,
       // After the name, so a screen reader says «Алиса, в сети»; the stylesheet puts it first.
       room.kind === 'dm'
@@ -330,7 +331,7 @@ export class RoomHeader {
   /** Shows `room`; the creator gets rename/delete (delete never for the default room). */
   show(room, { isCreator, isDefault }) {
     this.placeholder = null;
-    this.name.textContent = room.name;
+    this.name.replaceChildren(isCityRoom(room) ? cityNameEl(room.city_id, room.name) : room.name);
     this.name.title = room.name;
     this.description.textContent = room.description;
     this.description.title = room.description;

@@ -17,7 +17,8 @@ export function applyUserUpdate(user, { me, onMe, members, messages, card }) {
   const id = Number(user.id);
   if (id === me.id) {
     me.username = user.username ?? me.username;
-    me.city = user.city ?? me.city;
+    // A frame shows us as others see us: a city hidden from them leaves ours as it was.
+    if (user.city) Object.assign(me, { city: user.city, city_id: user.city_id ?? null });
     if ('avatar_url' in user) me.avatar_url = user.avatar_url ?? null;
     onMe();
   }

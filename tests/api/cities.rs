@@ -121,3 +121,36 @@ async fn a_signed_in_person_searches_the_same_table_and_reads_errors_in_their_la
     let refused: Value = anna.get("/api/cities/x").await.json().await.unwrap();
     assert_eq!(refused["error"], "Номер города должен быть целым числом");
 }
+
+/// The `<p class="credit">…</p>` of a page; panics when it has none.
+fn city_credit(page: &str) -> &str {
+    let start = page.find("<p class=\"credit\">").expect("the page credits the city data");
+    let end = start + page[start..].find("</p>").expect("the credit paragraph ends");
+    &page[start..end]
+}
+
+#[tokio::test]
+async fn the_registration_form_and_the_settings_credit_geonames_under_cc_by_4_0_with_links() {
+    let app = spawn_app().await;
+    let anna = TestUser::register(&app).await;
+    let english = app.client().get(app.url("/register")).header("Accept-Language", "en").send().await.unwrap();
+    let english = english.text().await.unwrap();
+
+    let russian = app.client().get(app.url("/register")).send().await.unwrap().text().await.unwrap();
+    let chat = anna.get("/chat").await.text().await.unwrap();
+
+    for (page, said) in [(&russian, "Данные о городах:"), (&chat, "Данные о городах:"), (&english, "City data:")]
+    {
+        let credit = city_credit(page);
+        assert!(credit.contains(said), "{credit}");
+        for (href, text) in
+            [("https://www.geonames.org/", "GeoNames"), ("https://creativecommons.org/licenses/by/4.0/", "CC BY 4.0")]
+        {
+            let link = format!("href=\"{href}\"");
+            let at = credit.find(&link).unwrap_or_else(|| panic!("a link to {href}: {credit}"));
+            let anchor = &credit[at..at + credit[at..].find("</a>").unwrap()];
+            assert!(anchor.ends_with(&format!(">{text}")), "the link to {href} reads {text}: {anchor}");
+        }
+        assert!(credit.contains("rel=\"license noopener\""), "the licence link is marked as one: {credit}");
+    }
+}

@@ -1,11 +1,14 @@
 //! People's cities: registering with a picked canonical city or a text that is linked when it
 //! names one city, changing both with `PATCH /api/me`, linking the free-text cities of existing
 //! accounts at start-up, the distance and local time a profile shows — and `city_privacy`
-//! enforced in every answer and frame that carries another user.
+//! enforced in every answer and frame that carries another user: replays and history windows
+//! too, from the moment the change is answered on sockets opened before it, and across
+//! instances.
 
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::resume::logged_until;
 
 const KAZAN: i64 = 551487;
 const MOSCOW: i64 = 524901;
@@ -121,15 +124,20 @@ async fn patching_me_links_a_city_by_id_or_text_and_refuses_what_is_not_one() {
     );
 }
 
-both_backends!(async fn free_text_cities_of_existing_accounts_are_linked_at_start_up);
-async fn free_text_cities_of_existing_accounts_are_linked_at_start_up() {
+both_backends!(async fn free_text_cities_of_existing_accounts_are_linked_at_start_up_only_when_they_name_one_city);
+async fn free_text_cities_of_existing_accounts_are_linked_at_start_up_only_when_they_name_one_city() {
     let app = spawn_app().await;
     let anna = TestUser::register_in(&app, "Нарния").await;
     let boris = TestUser::register_in(&app, "Нарния").await;
     let vera = TestUser::register_in(&app, "Нарния").await;
+    let gleb = TestUser::register_in(&app, "Нарния").await;
     // As accounts from before the city table were: text only.
     app.execute_sql(&format!("UPDATE users SET city = 'СПб' WHERE id IN ({}, {})", anna.id, boris.id));
     app.execute_sql(&format!("UPDATE users SET city = 'Кировск' WHERE id = {}", vera.id));
+    // Москва and Moscow, Idaho: typed now, the far bigger one is meant; an old text is left alone.
+    app.execute_sql(&format!("UPDATE users SET city = 'Moscow' WHERE id = {}", gleb.id));
+    let typed_now = TestUser::register_in(&app, "Moscow").await;
+    assert_eq!(me(&typed_now).await["city_id"], MOSCOW, "text typed now links to a clear winner");
 
     let app = app.restart().await;
 
@@ -139,6 +147,12 @@ async fn free_text_cities_of_existing_accounts_are_linked_at_start_up() {
     }
     let vera = me_on(&app, &vera).await;
     assert_eq!((vera["city"].as_str(), vera["city_id"].clone()), (Some("Кировск"), Value::Null), "ambiguous: as typed");
+    let gleb = me_on(&app, &gleb).await;
+    assert_eq!(
+        (gleb["city"].as_str(), gleb["city_id"].clone()),
+        (Some("Moscow"), Value::Null),
+        "two Moscows: as typed"
+    );
     drop(app);
 }
 
@@ -169,7 +183,6 @@ async fn a_profile_shows_the_distance_and_local_time_from_what_its_owner_shows()
         let own: Value = anna.get(&format!("/api/users/{}", anna.id)).await.json().await.unwrap();
         assert_eq!(own["city_id"], KAZAN, "you always see your own ({privacy})");
     }
-    let _ = MOSCOW;
 }
 
 /// What another person must see of Anna (of Kazan) under `privacy`.
@@ -222,9 +235,33 @@ async fn every_city_privacy_level_holds_in_every_answer_and_frame_that_carries_a
         let found: Value = boris.get(&format!("/api/search?q={word}")).await.json().await.unwrap();
         assert_shown(&found[0]["user"], privacy, "search");
         boris_socket.send(json!({"type": "pin_message", "message_id": live["message"]["id"]})).await;
-        boris_socket.wait_for("message_updated").await;
+        let updated = boris_socket.wait_for("message_updated").await;
+        assert_shown(&updated["message"]["user"], privacy, "message_updated");
         let pins: Value = boris.get(&format!("/api/rooms/{room}/pins")).await.json().await.unwrap();
         assert_shown(&pins[0]["user"], privacy, "pins");
+
+        // The window around a message, and the city lens, which leaves out whoever does not show it.
+        let around: Value =
+            boris.get(&format!("/api/messages/{room}?around={}", live["message"]["id"])).await.json().await.unwrap();
+        let hers = around.as_array().unwrap().iter().find(|m| m["id"] == live["message"]["id"]).unwrap().clone();
+        assert_shown(&hers["user"], privacy, "history around a message");
+        let lens: Value = boris.get(&format!("/api/messages/{room}?city_id={KAZAN}")).await.json().await.unwrap();
+        match privacy {
+            "city" => assert_shown(&lens[0]["user"], privacy, "the city lens"),
+            _ => assert_eq!(lens, json!([]), "the city lens leaves her out under {privacy}"),
+        }
+
+        // Resuming with `since`: what is replayed carries her as she is shown.
+        let mut resumed = boris.another_device(&app).await.connect(&app).await;
+        let since = live["seq"].as_i64().unwrap() - 1;
+        resumed.send(json!({"type": "join_room", "room_id": room, "since": since})).await;
+        resumed.wait_for("room_users_list").await;
+        let replayed = logged_until(&mut resumed, updated["seq"].as_i64().unwrap()).await;
+        let kinds: Vec<&str> = replayed.iter().map(|f| f["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["new_message", "message_updated"]);
+        for frame in &replayed {
+            assert_shown(&frame["message"]["user"], privacy, &format!("replayed {}", frame["type"]));
+        }
 
         // Profiles.
         let profile: Value = boris.get(&format!("/api/users/{}", anna.id)).await.json().await.unwrap();
@@ -252,4 +289,88 @@ async fn every_city_privacy_level_holds_in_every_answer_and_frame_that_carries_a
         let own = me(&anna).await;
         assert_eq!((own["city"].as_str(), own["city_id"].as_i64()), (Some("Казань"), Some(KAZAN)), "{privacy}");
     }
+}
+
+/// The first frame of each of `kinds`, in whatever order they arrive.
+async fn wait_for_each<const N: usize>(socket: &mut Socket, kinds: [&str; N]) -> [Value; N] {
+    let mut found: [Value; N] = std::array::from_fn(|_| Value::Null);
+    while found.iter().any(Value::is_null) {
+        let frame = socket.next().await;
+        if let Some(at) = kinds.iter().position(|kind| frame["type"] == *kind) {
+            if found[at].is_null() {
+                found[at] = frame;
+            }
+        }
+    }
+    found
+}
+
+both_backends!(async fn frames_sent_after_a_privacy_change_follow_it_on_sockets_opened_before_it);
+async fn frames_sent_after_a_privacy_change_follow_it_on_sockets_opened_before_it() {
+    let app = spawn_app().await;
+    let anna = TestUser::register_in(&app, "Казань").await;
+    let boris = TestUser::register_in(&app, "Москва").await;
+    let room = boris.create_room(&unique_name("room")).await["id"].as_i64().unwrap();
+    let mut boris_socket = boris.connect(&app).await;
+    boris_socket.join(room).await;
+    let mut anna_socket = anna.connect(&app).await;
+    anna_socket.join(room).await;
+
+    for privacy in ["country", "hidden", "city"] {
+        let changed = anna.patch_json("/api/me", &json!({"city_privacy": privacy})).await;
+        assert_eq!(changed.status(), 200);
+        // At once, without waiting for `user_updated`: her socket is one she opened before.
+        let sent = anna_socket.say(room, privacy).await;
+        let seen = boris_socket.wait_for("new_message").await;
+
+        assert_eq!(seen["message"]["id"], sent["id"]);
+        assert_shown(&seen["message"]["user"], privacy, "new_message from a socket opened before the change");
+        assert_shown(&sent["user"], privacy, "her own copy of the shared frame");
+        let mut late = boris.another_device(&app).await.connect(&app).await;
+        let members = late.join(room).await;
+        let entry = members["users"].as_array().unwrap().iter().find(|u| u["id"] == anna.id).unwrap().clone();
+        assert_shown(&entry, privacy, "room_users_list of someone connected before the change");
+    }
+}
+
+#[tokio::test]
+async fn frames_crossing_instances_follow_the_city_privacy_of_the_user_they_carry() {
+    Backend::Postgres
+        .run(async {
+            let Some((a, b)) = crate::instances::two_instances().await else { return };
+            let anna = TestUser::register_in(&a, "Казань").await;
+            let boris = TestUser::register_in(&b, "Москва").await;
+            let room = boris.create_room(&unique_name("room")).await["id"].as_i64().unwrap();
+            let mut on_a = anna.connect(&a).await;
+            // room_created comes back through Redis and may reach a new socket first.
+            on_a.send(json!({"type": "join_room", "room_id": room})).await;
+            on_a.wait_for("room_users_list").await;
+            let mut on_b = boris.connect(&b).await;
+            on_b.send(json!({"type": "join_room", "room_id": room})).await;
+            on_b.wait_for("room_users_list").await;
+
+            for privacy in ["country", "hidden", "city"] {
+                // Changed through instance A, where her socket is; Boris hears it on B.
+                let changed = anna.patch_json("/api/me", &json!({"city_privacy": privacy})).await;
+                assert_eq!(changed.status(), 200);
+                let sent = on_a.say(room, privacy).await;
+                // Two publishers' frames: they may arrive in either order.
+                let [updated, seen] = wait_for_each(&mut on_b, ["user_updated", "new_message"]).await;
+
+                assert_shown(&updated["user"], privacy, "user_updated from another instance");
+                assert_eq!(seen["message"]["id"], sent["id"]);
+                assert_shown(&seen["message"]["user"], privacy, "new_message from another instance");
+                let mut late = boris.another_device(&b).await.connect(&b).await;
+                let members = late.join(room).await;
+                let entry = members["users"].as_array().unwrap().iter().find(|u| u["id"] == anna.id).unwrap().clone();
+                assert_shown(&entry, privacy, "room_users_list of someone on another instance");
+                let mut resumed = boris.another_device(&b).await.connect(&b).await;
+                let since = seen["seq"].as_i64().unwrap() - 1;
+                resumed.send(json!({"type": "join_room", "room_id": room, "since": since})).await;
+                resumed.wait_for("room_users_list").await;
+                let replayed = logged_until(&mut resumed, seen["seq"].as_i64().unwrap()).await;
+                assert_shown(&replayed[0]["message"]["user"], privacy, "a replay on another instance");
+            }
+        })
+        .await;
 }

@@ -3,7 +3,8 @@
 //! pick it without submitting the form, and she is registered in «Санкт-Петербург», the
 //! canonical city. In the settings she chooses that only her country is seen: Борис's member
 //! list then says «Россия» for her while her own strip still says her city; Escape in the
-//! open list closes the list, not the settings.
+//! open list closes the list, not the settings. On a page in English, the canonical cities
+//! frames name in Russian are shown by their English names («Kazan’»), each read once.
 
 use fantoccini::key::Key;
 use serde_json::{json, Value};
@@ -137,4 +138,52 @@ async fn pick_a_city_then_show_only_the_country(origin: String, alice: Browser, 
     assert_eq!(alice.attr("#profile-city", "aria-expanded").await, "false", "Escape closed the list");
     let open: Value = alice.run("return document.getElementById('settings-dialog').open;").await;
     assert_eq!(open, json!(true), "and only the list");
+}
+
+#[tokio::test]
+async fn a_page_in_english_names_canonical_cities_in_english_asking_once_per_city() {
+    with_alice_and_bob(cities_in_english).await;
+}
+
+async fn cities_in_english(origin: String, alice: Browser, bob: Browser) {
+    bob.register(&origin, "Казань").await;
+    // Alice's browser asks for English before she registers: her pages are English.
+    alice.client.goto(&format!("{origin}/register")).await.expect("the registration page opens");
+    alice.run("document.cookie = 'discock_lang=en; path=/'; return null;").await;
+    alice.register(&origin, "Москва").await;
+    assert_eq!(alice.run("return document.documentElement.lang;").await, json!("en"));
+
+    // GeoNames' English name, apostrophe and all.
+    alice.wait_for_member("Борис", "Kazan’").await;
+    alice
+        .wait_until(
+            "her own city in English",
+            "return document.getElementById('me-city').textContent.trim() === 'Moscow';",
+        )
+        .await;
+    alice.click("#members-by-city").await;
+    alice
+        .wait_until(
+            "the member list grouped under English names",
+            "const names = [...document.querySelectorAll('#member-list .members__group-name')].map((e) => e.textContent);
+             return names.length === 2 && names.includes('Kazan’') && names.includes('Moscow');",
+        )
+        .await;
+    let badge = "#member-list .city-badge--city";
+    let titles =
+        alice.run(&format!("return [...document.querySelectorAll('{badge}')].map((b) => b.title).sort();")).await;
+    assert_eq!(titles, json!(["City: Kazan’", "City: Moscow"]), "the tooltips say the English names too");
+    let bob_id = bob.run("return fetch('/api/me').then((r) => r.json()).then((me) => me.id);").await;
+    alice.click(&format!("#member-list button[data-profile-id='{bob_id}']")).await;
+    alice.wait_for_text("#profile-card .city-badge", "Kazan’").await;
+
+    let asked = alice
+        .run(
+            "return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+               .filter((p) => p.startsWith('/api/cities/')).sort();",
+        )
+        .await;
+    assert_eq!(asked, json!(["/api/cities/524901", "/api/cities/551487"]), "one request per city");
+    let bob_sees = bob.run("return document.getElementById('me-city').textContent.trim();").await;
+    assert_eq!(bob_sees, json!("Казань"), "a page in Russian keeps the Russian names");
 }
