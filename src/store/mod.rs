@@ -68,6 +68,20 @@ pub struct NewMessage {
     pub mention_keys: Vec<String>,
 }
 
+impl NewMessage {
+    /// The message as stored with `id` and `seq`, mentioning `mentions` (those of its
+    /// `mention_keys` that name users).
+    fn stored(&self, id: MessageId, seq: i64, mentions: Vec<UserId>) -> Message {
+        let client_id = self.client_id.as_ref().map(|c| c.as_str().to_owned());
+        let content = self.content.as_str().to_owned();
+        let mut message =
+            Message::posted(id, self.room_id, self.user.clone(), content, self.created_at, client_id, seq);
+        message.reply_to = self.reply_to.clone();
+        message.mentions = mentions;
+        message
+    }
+}
+
 /// A change to a posted message; each one that changes something is logged as the room's next
 /// event.
 #[derive(Debug, Clone)]

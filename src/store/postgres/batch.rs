@@ -12,7 +12,7 @@ use super::pool::{PgConn, Prepared};
 use super::reads::{mark_all, Mark};
 use super::rows::{message_columns, message_from_row, message_select};
 use super::PostgresStore;
-use crate::domain::{ClientId, Message, MessageId, RoomId, UserId};
+use crate::domain::{ClientId, MessageId, RoomId, UserId};
 use crate::store::{mentions_column, Conflict, Inserted, NewMessage, StoreError, Write, Written};
 
 /// Why one attempt at a batch failed.
@@ -277,17 +277,7 @@ fn post_all(
             let (seq, id) = rows_of.get_mut(&m.room_id.0).and_then(Vec::pop).ok_or_else(|| {
                 BatchError::Store(StoreError::Internal("a message was counted as stored but has no row".into()))
             })?;
-            let mut message = Message::posted(
-                MessageId(id),
-                m.room_id,
-                m.user.clone(),
-                m.content.as_str().to_owned(),
-                m.created_at,
-                m.client_id.as_ref().map(|c| c.as_str().to_owned()),
-                seq,
-            );
-            message.reply_to = m.reply_to.clone();
-            message.mentions = mentions;
+            let message = m.stored(MessageId(id), seq, mentions);
             Inserted { message, fresh: true }
         } else {
             // Not stored, so a repeat: its first copy is visible now, whether stored before

@@ -250,17 +250,7 @@ fn post(tx: &Connection, seqs: &mut Seqs, m: &NewMessage) -> Result<Inserted, St
     )
     .and_then(|mut s| s.execute(params![m.room_id.0, seq, id, micros(m.created_at)]))
     .map_err(internal)?;
-    let mut message = Message::posted(
-        MessageId(id),
-        m.room_id,
-        m.user.clone(),
-        m.content.as_str().to_owned(),
-        m.created_at,
-        client_id.map(str::to_owned),
-        seq,
-    );
-    message.reply_to = m.reply_to.clone();
-    message.mentions = mentions;
+    let message = m.stored(MessageId(id), seq, mentions);
     Ok(Inserted { message, fresh: true })
 }
 
