@@ -308,6 +308,9 @@ pub struct RedisMetrics {
     pub publish_lag: Histogram,
     /// Catch-ups from the database after the subscription was cut and made again.
     pub resyncs: Counter,
+    /// Room events never delivered on this instance: missing from Redis and the database, or
+    /// behind a gap that held too many. Zero in a healthy deployment.
+    pub skipped: Counter,
 }
 
 impl Default for RedisMetrics {
@@ -318,6 +321,7 @@ impl Default for RedisMetrics {
             // 100 µs … 3.3 s.
             publish_lag: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
             resyncs: Counter::default(),
+            skipped: Counter::default(),
         }
     }
 }
@@ -339,6 +343,11 @@ impl RedisMetrics {
             "redis_resyncs",
             "Catch-ups from the database after the Redis subscription was lost",
             self.resyncs.clone(),
+        );
+        r.register(
+            "room_events_skipped",
+            "Room events given up on: missing from Redis and the database, or behind too long a gap",
+            self.skipped.clone(),
         );
     }
 }

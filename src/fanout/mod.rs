@@ -29,6 +29,10 @@ use order::{Accepted, Orderer, MAX_HELD};
 /// before it is read from the database.
 const GAP_PATIENCE: Duration = Duration::from_millis(150);
 
+/// How many times in a row the database may fail to be read for a gap before the gap is given
+/// up on (each try after [`GAP_PATIENCE`]).
+const GAP_TRIES: u32 = 20;
+
 /// Something every instance must apply to its hub.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -113,7 +117,7 @@ impl Fanout {
         let (link, tasks) = redis.map(|settings| redis::RedisLink::connect(settings, metrics.clone())).unzip();
         let fanout = Fanout {
             inner: Arc::new(Inner {
-                order: Orderer::new(hub.clone()),
+                order: Orderer::new(hub.clone(), metrics.skipped.clone()),
                 hub,
                 db,
                 redis: link,
@@ -227,26 +231,55 @@ impl Fanout {
     }
 
     /// An event arrived ahead of its predecessor. Give the fan-out a moment to bring the
-    /// missing one, then read it from the database; if even the database lacks it, move on.
+    /// missing one, then read it from the database. A gap that opened after the read (events
+    /// committed meanwhile, some still on their way through Redis) is chased again; only what
+    /// the database itself lacks is given up on (see [`Orderer::settle_gap`]).
     fn fill_gap_soon(&self, room: RoomId) {
         let fanout = self.clone();
         self.inner.runtime.spawn(async move {
-            tokio::time::sleep(GAP_PATIENCE).await;
-            fanout.catch_up(room).await;
-            fanout.inner.order.skip_gap(room);
+            let order = &fanout.inner.order;
+            let mut failures = 0;
+            loop {
+                tokio::time::sleep(GAP_PATIENCE).await;
+                if order.gap(room).is_none() {
+                    return; // the fan-out brought what was missing
+                }
+                match fanout.catch_up(room).await {
+                    Ok(Some(read_to)) => {
+                        failures = 0;
+                        if !order.settle_gap(room, read_to) {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(_) => {
+                        failures += 1;
+                        if failures >= GAP_TRIES {
+                            order.skip_gap(room);
+                            failures = 0;
+                        }
+                    }
+                }
+            }
         });
     }
 
-    /// Delivers a room's events stored after the last one delivered here.
-    async fn catch_up(&self, room: RoomId) {
-        let Some(after) = self.inner.order.delivered(room) else { return };
+    /// Delivers a room's events stored after the last one delivered here. Returns the highest
+    /// seq the database was read up to (`None`: the room is not followed here).
+    async fn catch_up(&self, room: RoomId) -> Result<Option<i64>, StoreError> {
+        let Some(after) = self.inner.order.delivered(room) else { return Ok(None) };
         match self.inner.db.call(move |s| s.events_after(room, after, MAX_HELD as u32)).await {
             Ok(missing) => {
+                let read_to = missing.last().map_or(after, |e| e.seq);
                 for event in missing {
                     self.inner.order.accept(event);
                 }
+                Ok(Some(read_to))
             }
-            Err(e) => tracing::warn!(%room, error = %e, "could not read missed room events"),
+            Err(e) => {
+                tracing::warn!(%room, error = %e, "could not read missed room events");
+                Err(e)
+            }
         }
     }
 
@@ -262,7 +295,8 @@ impl Fanout {
             }
         }
         for room in active {
-            self.catch_up(room).await;
+            // A gap left behind is chased by its own task; a read that fails was logged.
+            let _ = self.catch_up(room).await;
             let users = self.room_users(room).await;
             self.inner.hub.publish(room, &ServerFrame::RoomUsersList { room_id: room, users }.encode());
         }

@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
+use prometheus_client::metrics::counter::Counter;
+
 use crate::domain::RoomId;
 use crate::events::{Audience, RoomEvent};
 use crate::hub::Hub;
@@ -41,6 +43,9 @@ pub enum Accepted {
 /// Per-room delivery order for this instance.
 pub struct Orderer {
     hub: Arc<Hub>,
+    /// Counts the events given up on: missing from the fan-out and from the database, or
+    /// behind a gap that held more than [`MAX_HELD`].
+    skipped: Counter,
     /// The map's write side is taken only to follow or forget a room; delivering takes the
     /// read side and the one room's lock, held to update its counter and push frames into
     /// outboxes (never across an `.await`). The room lock keeps the two delivering threads (the
@@ -54,8 +59,8 @@ fn lock(room: &Mutex<RoomOrder>) -> MutexGuard<'_, RoomOrder> {
 }
 
 impl Orderer {
-    pub fn new(hub: Arc<Hub>) -> Self {
-        Orderer { hub, rooms: RwLock::new(HashMap::new()) }
+    pub fn new(hub: Arc<Hub>, skipped: Counter) -> Self {
+        Orderer { hub, skipped, rooms: RwLock::new(HashMap::new()) }
     }
 
     /// Runs `f` on one room's order under its lock; `None` when the room is not followed.
@@ -96,7 +101,7 @@ impl Orderer {
             let new_gap = room.held.is_empty();
             room.held.insert(event.seq, event);
             if room.held.len() > MAX_HELD {
-                self.skip_gap_locked(room);
+                self.skip_first_gap(room);
                 return Accepted::Delivered;
             }
             return Accepted::Held { new_gap };
@@ -131,9 +136,23 @@ impl Orderer {
         true
     }
 
-    /// Gives up on a gap that the database could not fill either: delivers what is held.
+    /// Settles a room's gaps after the database was read up to `read_to` (the highest seq the
+    /// read returned, or where it started when it returned nothing) and what it returned was
+    /// accepted. A seq still missing at or below `read_to` is not in the database: it is given
+    /// up on and what it held up is delivered. A gap above `read_to` opened after the read
+    /// (later events of this instance's writer, say, ahead of others still on their way through
+    /// Redis) and must be read for again. Returns whether the room still has a gap.
+    pub fn settle_gap(&self, room_id: RoomId, read_to: i64) -> bool {
+        self.with_room(room_id, |room| {
+            self.skip_locked(room, read_to);
+            !room.held.is_empty()
+        })
+        .unwrap_or(false)
+    }
+
+    /// Gives up on a room's first gap whatever its seqs: the database could not be read.
     pub fn skip_gap(&self, room_id: RoomId) {
-        self.with_room(room_id, |room| self.skip_gap_locked(room));
+        self.with_room(room_id, |room| self.skip_first_gap(room));
     }
 
     /// Forgets a room (deleted, or no longer listened to here).
@@ -146,14 +165,23 @@ impl Orderer {
         self.rooms.read().unwrap_or_else(PoisonError::into_inner).keys().copied().collect()
     }
 
-    fn skip_gap_locked(&self, room: &mut RoomOrder) {
+    fn skip_first_gap(&self, room: &mut RoomOrder) {
         if let Some(first) = room.held.keys().next().copied() {
-            tracing::warn!(
-                missing_from = room.delivered + 1,
-                missing_to = first - 1,
-                "giving up on missing room events"
-            );
-            room.delivered = first - 1;
+            self.skip_locked(room, first - 1);
+        }
+    }
+
+    /// Gives up on the missing seqs up to `limit` in front of held events, delivering what
+    /// they held up, until the room's first gap lies above `limit` or nothing is held.
+    fn skip_locked(&self, room: &mut RoomOrder, limit: i64) {
+        while let Some(first) = room.held.keys().next().copied() {
+            if room.delivered >= limit {
+                return;
+            }
+            let skip_to = (first - 1).min(limit);
+            tracing::warn!(missing_from = room.delivered + 1, missing_to = skip_to, "giving up on missing room events");
+            self.skipped.inc_by((skip_to - room.delivered) as u64);
+            room.delivered = skip_to;
             self.flush(room);
         }
     }
@@ -238,7 +266,7 @@ mod tests {
     fn messages_out_of_order_are_delivered_in_order_and_repeats_dropped() {
         let hub = Arc::new(Hub::new());
         let (_m, mut rx) = listener(&hub);
-        let order = Orderer::new(hub.clone());
+        let order = Orderer::new(hub.clone(), Counter::default());
         assert_eq!(order.accept(message(5)), Accepted::Untracked, "nobody follows the room yet");
         order.follow(RoomId(1), 4);
         order.follow(RoomId(1), 0); // already followed: keeps its place
@@ -254,7 +282,7 @@ mod tests {
 
     #[test]
     fn delivering_in_one_room_does_not_hold_up_another_room() {
-        let order = Arc::new(Orderer::new(Arc::new(Hub::new())));
+        let order = Arc::new(Orderer::new(Arc::new(Hub::new()), Counter::default()));
         order.follow(RoomId(1), 0);
         order.follow(RoomId(2), 0);
         let (busy_tx, busy_rx) = std::sync::mpsc::channel();
@@ -289,7 +317,7 @@ mod tests {
     fn a_switch_to_live_delivery_waits_until_nothing_past_the_replay_was_delivered() {
         let hub = Arc::new(Hub::new());
         let (_m, _rx) = listener(&hub);
-        let order = Orderer::new(hub.clone());
+        let order = Orderer::new(hub.clone(), Counter::default());
         order.follow(RoomId(1), 3);
         order.accept(message(4));
 
@@ -307,12 +335,56 @@ mod tests {
     fn a_gap_nobody_can_fill_is_skipped() {
         let hub = Arc::new(Hub::new());
         let (_m, mut rx) = listener(&hub);
-        let order = Orderer::new(hub.clone());
+        let order = Orderer::new(hub.clone(), Counter::default());
         order.follow(RoomId(1), 0);
         order.accept(message(1));
         order.accept(message(4));
         order.skip_gap(RoomId(1));
         assert_eq!(seqs(&mut rx), [1, 4]);
         assert_eq!(order.delivered(RoomId(1)), Some(4));
+        assert_eq!(order.skipped.get(), 2, "seqs 2 and 3 are counted as given up");
+    }
+
+    #[test]
+    fn a_gap_that_opened_after_the_database_was_read_waits_for_its_event() {
+        let hub = Arc::new(Hub::new());
+        let (_m, mut rx) = listener(&hub);
+        let order = Orderer::new(hub.clone(), Counter::default());
+        order.follow(RoomId(1), 0);
+        assert_eq!(order.accept(message(2)), Accepted::Held { new_gap: true });
+        // The database is read: it holds 1 and 2.
+        order.accept(message(1));
+        order.accept(message(2));
+        // Meanwhile 3 and 4 are committed; 4 comes first (from this instance's own writer)
+        // while 3 is still on its way through Redis.
+        assert_eq!(order.accept(message(4)), Accepted::Held { new_gap: true });
+
+        assert!(order.settle_gap(RoomId(1), 2), "3 was stored after the read: still awaited");
+        assert_eq!(order.accept(message(3)), Accepted::Delivered);
+
+        assert_eq!(seqs(&mut rx), [1, 2, 3, 4]);
+        assert_eq!(order.skipped.get(), 0);
+    }
+
+    #[test]
+    fn seqs_the_database_lacks_are_given_up_on_and_counted_but_later_ones_are_awaited() {
+        let hub = Arc::new(Hub::new());
+        let (_m, mut rx) = listener(&hub);
+        let order = Orderer::new(hub.clone(), Counter::default());
+        order.follow(RoomId(1), 0);
+        order.accept(message(1));
+        order.accept(message(4));
+        order.accept(message(7));
+        // The database was read up to 5 and lacked 2 and 3.
+        order.accept(message(5));
+
+        assert!(order.settle_gap(RoomId(1), 5), "6 was stored after the read: still awaited");
+        assert_eq!(seqs(&mut rx), [1, 4, 5]);
+        assert_eq!(order.skipped.get(), 2);
+
+        order.accept(message(6));
+        assert_eq!(seqs(&mut rx), [6, 7]);
+        assert!(!order.settle_gap(RoomId(1), 7), "nothing is held");
+        assert_eq!(order.skipped.get(), 2);
     }
 }

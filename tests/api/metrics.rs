@@ -129,6 +129,7 @@ async fn the_right_token_gets_prometheus_text_with_every_series_named_and_descri
         "discock_db_pool_timeouts_total",
         "discock_redis_publishes_total",
         "discock_redis_resyncs_total",
+        "discock_room_events_skipped_total",
         "discock_rate_limit_hits_total{kind=\"message\"}",
         "discock_process_cpu_seconds_total",
         "discock_process_resident_memory_bytes",
@@ -251,6 +252,7 @@ async fn an_instance_on_redis_counts_what_it_publishes_and_how_long_it_waited() 
             assert!(scrape.get("discock_redis_publish_lag_seconds_count") >= 1.0, "its lag was measured");
             assert_eq!(scrape.get("discock_redis_publish_failures_total"), 0.0);
             assert_eq!(scrape.get("discock_redis_resyncs_total"), 0.0, "the subscription was never cut");
+            assert_eq!(scrape.get("discock_room_events_skipped_total"), 0.0, "nothing was given up on");
         })
         .await;
 }
