@@ -149,7 +149,7 @@ backing_pids() {
 ANALYZE_PID=
 analyze_loop() {
     [ "$(psql "$PG_URL/postgres" -qAtc 'SHOW autovacuum')" = off ] || return 0
-    (while sleep 5; do psql "$PG_URL/$PG_DB" -qAtc ANALYZE >/dev/null 2>&1 || true; done) &
+    (while sleep ${ANALYZE_EVERY:-5}; do psql "$PG_URL/$PG_DB" -qAtc ANALYZE >/dev/null 2>&1 || true; done) &
     ANALYZE_PID=$!
 }
 

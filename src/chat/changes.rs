@@ -4,10 +4,10 @@
 //! logged event.
 
 use super::{ChatError, Participant};
-use crate::domain::{now, Message, MessageId, MessageText, Reactors, Room, RoomId, User};
+use crate::domain::{now, Message, MessageId, MessageText, Reactors, RoomId, User};
 use crate::emoji::Emoji;
 use crate::state::AppState;
-use crate::store::{ChangeOutcome, MessageChange, StoreError};
+use crate::store::{ChangeOutcome, MessageChange};
 
 /// A change a member asks for.
 #[derive(Debug)]
@@ -68,25 +68,23 @@ pub async fn change_message(
         .call(move |s| {
             // Author and room never change, so checking them before the change's own
             // transaction is safe; a message deleted meanwhile is not found by the change.
-            let Some(message) = s.message(id, None)? else { return Ok(Err(ChatError::MessageNotFound(id))) };
-            if !joined.contains(&message.room_id) {
+            let Some((author, room)) = s.message_author_and_room(id)? else {
+                return Ok(Err(ChatError::MessageNotFound(id)));
+            };
+            if !joined.contains(&room.id) {
                 // A message of a room the user may not see is one that does not exist.
-                let visible = s.get_room(message.room_id)?.is_some_and(|r| r.visible_to(actor));
-                return Ok(Err(if visible {
-                    ChatError::NotJoined(message.room_id)
+                return Ok(Err(if room.visible_to(actor) {
+                    ChatError::NotJoined(room.id)
                 } else {
                     ChatError::MessageNotFound(id)
                 }));
             }
-            let room = || -> Result<Option<Room>, StoreError> { s.get_room(message.room_id) };
             let may = match allowed {
                 Allowed::Member => true,
-                Allowed::Author => message.user.id == actor,
+                Allowed::Author => author == actor,
                 // Nobody owns a direct conversation: either of its two may pin there.
-                Allowed::RoomCreator => room()?.is_some_and(|r| r.created_by == Some(actor) || r.dm.is_some()),
-                Allowed::AuthorOrRoomCreator => {
-                    message.user.id == actor || room()?.is_some_and(|r| r.created_by == Some(actor))
-                }
+                Allowed::RoomCreator => room.created_by == Some(actor) || room.dm.is_some(),
+                Allowed::AuthorOrRoomCreator => author == actor || room.created_by == Some(actor),
             };
             if !may {
                 return Ok(Err(match allowed {
@@ -97,7 +95,7 @@ pub async fn change_message(
             }
             // In a direct conversation, whichever of its two blocked the other.
             if adds {
-                if let Some(peer) = room()?.and_then(|r| r.peer_of(actor)) {
+                if let Some(peer) = room.peer_of(actor) {
                     if s.blocked_between(actor, peer)? {
                         return Ok(Err(ChatError::Blocked));
                     }

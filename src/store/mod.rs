@@ -378,6 +378,9 @@ pub trait MessageStore {
     ) -> Result<Option<Page>, StoreError>;
     /// A message that is not deleted; reactions say `me` for `viewer`.
     fn message(&self, id: MessageId, viewer: Option<UserId>) -> Result<Option<Message>, StoreError>;
+    /// The author and the room of a message that is not deleted, in one look-up: what deciding
+    /// whether someone may change it needs.
+    fn message_author_and_room(&self, id: MessageId) -> Result<Option<(UserId, Room)>, StoreError>;
     /// The room's pinned messages, the latest pinned first; `None`: no such room.
     fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError>;
     /// Who reacted to a message that is not deleted with `emoji`: the first `limit` of them in

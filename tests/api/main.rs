@@ -46,6 +46,7 @@ mod search;
 mod sessions;
 mod shutdown;
 mod store;
+mod store_batches;
 mod tls;
 mod ui;
 mod user_cities;

@@ -12,14 +12,12 @@ use discock::emoji::Emoji;
 use discock::events::{Change, RoomEvent};
 use discock::i18n::Lang;
 use discock::store::prelude::*;
-use discock::store::{
-    self, ChangeOutcome, Conflict, Db, MarkRead, MessageChange, NewMessage, StoreError, Write, Written,
-};
+use discock::store::{self, ChangeOutcome, Conflict, Db, MarkRead, MessageChange, NewMessage, StoreError};
 
 use crate::helpers::*;
 
 /// A store on a fresh database of the current backend; derefs to `dyn Store`.
-struct TestStore {
+pub(crate) struct TestStore {
     /// Always `Some` until dropped.
     store: Option<Arc<dyn Store>>,
     /// Deleted after the store is closed (see `Drop`).
@@ -27,7 +25,7 @@ struct TestStore {
 }
 
 /// Opens (and migrates) a store on a new database of the current backend.
-fn open_store() -> TestStore {
+pub(crate) fn open_store() -> TestStore {
     let database = TestDatabase::create(Backend::current());
     let config = database.config();
     let store = off_runtime(|| store::open(&config)).expect("the store opens");
@@ -58,7 +56,7 @@ impl Drop for TestStore {
     }
 }
 
-fn user(store: &dyn Store, name: &str) -> User {
+pub(crate) fn user(store: &dyn Store, name: &str) -> User {
     store
         .create_user(
             &Username::parse(name).unwrap(),
@@ -71,7 +69,7 @@ fn user(store: &dyn Store, name: &str) -> User {
         .user
 }
 
-fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Option<&str>) -> NewMessage {
+pub(crate) fn message(room: discock::domain::RoomId, user: &User, text: &str, client_id: Option<&str>) -> NewMessage {
     NewMessage {
         room_id: room,
         user: user.clone(),
@@ -595,73 +593,4 @@ fn blocks_are_kept_per_direction_and_blocked_between_sees_either() {
     assert!(!store.unblock(anna.id, boris.id).unwrap(), "nothing left to lift");
     assert!(!store.blocked_between(anna.id, boris.id).unwrap());
     assert_eq!(store.blocks(boris.id).unwrap(), Blocks::default());
-}
-
-both_backends!(fn a_batch_takes_effect_write_by_write_however_the_store_groups_its_writes);
-fn a_batch_takes_effect_write_by_write_however_the_store_groups_its_writes() {
-    let store = open_store();
-    let [alice, bob, carol, dave, erin] = ["alice", "bobby", "carol", "dave", "erin"].map(|name| user(&*store, name));
-    let new_room = |name: &str| {
-        store.create_room(&RoomName::parse(name).unwrap(), &RoomDescription::empty(), alice.id, domain::now()).unwrap()
-    };
-    let (room, other) = (new_room("A").id, new_room("B").id);
-    let first = store.insert_messages(&[message(room, &alice, "first", None)]).unwrap().remove(0).message;
-    let elsewhere = store.insert_messages(&[message(other, &alice, "elsewhere", None)]).unwrap().remove(0).message;
-    let mark = |user: &User, message: MessageId, counted: bool| Write::MarkRead {
-        user: user.id,
-        room,
-        message,
-        at: domain::now(),
-        counted,
-    };
-    let delete = Write::Change { id: first.id, change: MessageChange::Delete, by: alice.id, at: domain::now() };
-
-    let written = store
-        .write(&[
-            Write::Post(message(room, &alice, "before Bob's mark", Some("c1"))),
-            mark(&bob, first.id, true),
-            Write::Post(message(room, &alice, "after Bob's mark", None)),
-            mark(&carol, first.id, true),
-            Write::Post(message(room, &alice, "before Bob's mark, resent", Some("c1"))),
-            mark(&bob, first.id, true),
-            mark(&dave, elsewhere.id, true),
-            mark(&dave, first.id, false),
-            delete,
-            mark(&erin, first.id, true),
-            Write::Post(message(room, &alice, "after the deletion", None)),
-        ])
-        .unwrap();
-
-    let posted = |w: &Written| match w {
-        Written::Posted(inserted) => (inserted.message.seq, inserted.fresh, inserted.message.id),
-        other => panic!("expected a message, got {other:?}"),
-    };
-    let read = |w: &Written| match w {
-        Written::Read(MarkRead::Moved(state)) => Some(state.unread),
-        Written::Read(other) => panic!("expected a moved marker, got {other:?}"),
-        other => panic!("expected a marker, got {other:?}"),
-    };
-    let outcome = |w: &Written| match w {
-        Written::Read(outcome) => *outcome,
-        other => panic!("expected a marker, got {other:?}"),
-    };
-    let (seq, fresh, id) = posted(&written[0]);
-    assert_eq!((seq, fresh), (2, true));
-    assert_eq!(read(&written[1]), Some(1), "Bob's mark counts the message before it, not the one after");
-    assert_eq!(posted(&written[2]).0, 3);
-    assert_eq!(read(&written[3]), Some(2), "Carol's mark counts both messages before it");
-    assert_eq!(posted(&written[4]), (2, false, id), "a resend within the batch is its first copy");
-    assert_eq!(outcome(&written[5]), MarkRead::Unchanged, "Bob's second mark finds his marker there already");
-    assert_eq!(outcome(&written[6]), MarkRead::MessageNotFound, "a message of another room");
-    assert_eq!(outcome(&written[7]), MarkRead::MovedUncounted);
-    let Written::Changed(ChangeOutcome::Logged(deleted)) = &written[8] else { panic!("{:?}", written[8]) };
-    assert_eq!(deleted.seq, 4, "the deletion follows the messages before it");
-    assert_eq!(outcome(&written[9]), MarkRead::MessageNotFound, "Erin marks a message deleted before her mark");
-    assert_eq!(posted(&written[10]).0, 5);
-    let ids: Vec<MessageId> = [0, 2, 10].map(|i| posted(&written[i]).2).to_vec();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow with seqs: {ids:?}");
-    let markers = |user: UserId| store.read_states(user).unwrap().into_iter().find(|s| s.room_id == room).unwrap();
-    assert_eq!(markers(bob.id).last_read_id, first.id);
-    assert_eq!(markers(dave.id).last_read_id, first.id);
-    assert_eq!(markers(erin.id).last_read_id, MessageId(0), "a refused mark moves nothing");
 }

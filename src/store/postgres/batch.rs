@@ -6,14 +6,15 @@ use std::collections::{HashMap, HashSet};
 
 use postgres::GenericClient;
 
+use super::changes::{change_all, ChangeRequest};
 use super::connect::{constraint, write_error, CLIENT_ID_UNIQUE};
-use super::messages::{change_message, with_reactions};
+use super::messages::with_reactions;
 use super::pool::{PgConn, Prepared};
 use super::reads::{mark_all, Mark};
 use super::rows::{message_columns, message_from_row, message_select};
 use super::PostgresStore;
 use crate::domain::{ClientId, MessageId, RoomId, UserId};
-use crate::store::{mentions_column, Conflict, Inserted, NewMessage, StoreError, Write, Written};
+use crate::store::{mentions_column, ChangeOutcome, Conflict, Inserted, NewMessage, StoreError, Write, Written};
 
 /// Why one attempt at a batch failed.
 enum BatchError {
@@ -33,7 +34,7 @@ impl From<postgres::Error> for BatchError {
 /// Commits a batch ([`crate::store::MessageStore::write`]), retried when another instance
 /// stored one of its `client_id`s meanwhile.
 pub(super) fn write(store: &PostgresStore, batch: &[Write]) -> Result<Vec<Written>, StoreError> {
-    let mut conn = store.connection()?;
+    let mut conn = store.writer_connection()?;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -57,10 +58,13 @@ fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, Batch
     // Locks the rooms of the new messages ($1) and of the messages to change ($2), in
     // ascending id order; answers a row per locked room (id, null) and per message to change
     // (its room, its id). A message's room never changes, so it can be read before the lock.
+    // `NO KEY`: a marker's or a message's foreign key still takes its key share of a locked
+    // room, so a batch of another instance, waiting here with some rooms locked, and this
+    // one, storing markers in those rooms, cannot wait for each other.
     const LOCK_ROOMS: &str = "WITH locked AS (
              SELECT id FROM rooms
              WHERE id = ANY($1) OR id IN (SELECT room_id FROM messages WHERE id = ANY($2))
-             ORDER BY id FOR UPDATE)
+             ORDER BY id FOR NO KEY UPDATE)
          SELECT id, NULL::BIGINT FROM locked
          UNION ALL
          SELECT room_id, id FROM messages WHERE id = ANY($2)";
@@ -100,19 +104,27 @@ fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, Batch
     for (place, write) in batch.iter().enumerate() {
         match write {
             Write::Post(m) => {
+                if pending.changed_rooms.contains(&m.room_id) {
+                    pending.flush(&mut tx, prepared, &locked, &mut out)?;
+                }
                 pending.rooms.insert(m.room_id);
                 pending.posts.push((place, m));
             }
             Write::Change { id, change, by, at } => {
                 // No room: no such message, and the change will find none.
-                if room_of.get(id).is_some_and(|room| pending.rooms.contains(room)) {
+                let room = room_of.get(id).copied();
+                if room.is_some_and(|room| pending.rooms.contains(&room)) || pending.read_back.contains(id) {
                     pending.flush(&mut tx, prepared, &locked, &mut out)?;
                 }
-                let outcome = change_message(&mut tx, prepared, *id, change, *by, *at).map_err(BatchError::Store)?;
-                out[place] = Some(Written::Changed(outcome));
+                let request = ChangeRequest { id: *id, change, by: *by, at: *at };
+                if request.reads_back() {
+                    pending.read_back.insert(*id);
+                }
+                pending.changed_rooms.extend(room);
+                pending.changes.push((place, request));
             }
             Write::MarkRead { user, room, message, at, counted } => {
-                if pending.marked.contains(&(*user, *room)) {
+                if pending.marked.contains(&(*user, *room)) || pending.changed_rooms.contains(room) {
                     pending.flush(&mut tx, prepared, &locked, &mut out)?;
                 }
                 pending.rooms.insert(*room);
@@ -131,23 +143,30 @@ fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, Batch
     Ok(out)
 }
 
-/// New messages and read markers of a batch waiting to be stored together, each with its place
-/// in the batch.
+/// New messages, read markers and changes of a batch waiting to be stored together, each with
+/// its place in the batch.
 ///
 /// A batch's writes take effect as if one after the other, yet many wait and go in one
-/// statement: the messages first, then the markers, each marker counting only the messages
-/// before it in the batch. A flush comes before what could tell otherwise: a change in a room
-/// with something waiting (its seq must follow the room's messages before it, and a deletion
-/// makes a message no longer markable), and a second marker of the same user and room (one
-/// statement cannot move a row twice). A marker names a message committed before the batch,
-/// which no new message changes; writes in different rooms never touch each other's rows.
+/// statement: the messages in one, the markers in one, each marker counting only the messages
+/// before it in the batch, and the changes in one call that makes them in order. A flush comes
+/// before what could tell otherwise, so that a room never has changes waiting beside messages or
+/// markers: a change in a room with messages or markers waiting (its seq must follow theirs, and
+/// a deletion makes a message no longer markable), a message or a marker in a room with changes
+/// waiting, a second marker of the same user and room (one statement cannot move a row twice),
+/// and a change to a message edited or pinned in the waiting changes (which is read back once,
+/// after them). A marker names a message committed before the batch, which no new message
+/// changes; writes in different rooms never touch each other's rows.
 #[derive(Default)]
 struct Pending<'a> {
     posts: Vec<(usize, &'a NewMessage)>,
     marks: Vec<(usize, Mark)>,
+    changes: Vec<(usize, ChangeRequest<'a>)>,
     /// The rooms of the waiting messages and markers.
     rooms: HashSet<RoomId>,
     marked: HashSet<(UserId, RoomId)>,
+    /// The rooms of the waiting changes, and the messages they edit or pin.
+    changed_rooms: HashSet<RoomId>,
+    read_back: HashSet<MessageId>,
 }
 
 impl Pending<'_> {
@@ -160,6 +179,8 @@ impl Pending<'_> {
     ) -> Result<(), BatchError> {
         self.rooms.clear();
         self.marked.clear();
+        self.changed_rooms.clear();
+        self.read_back.clear();
         // Where each room's first message stored after a given place is: a marker counts the
         // messages below it.
         let mut stored: Vec<(usize, RoomId, MessageId)> = Vec::new();
@@ -180,6 +201,13 @@ impl Pending<'_> {
             }
             for (place, outcome) in places.into_iter().zip(mark_all(tx, prepared, &marks).map_err(BatchError::Store)?) {
                 out[place] = Some(Written::Read(outcome));
+            }
+        }
+        if !self.changes.is_empty() {
+            let (places, changes): (Vec<usize>, Vec<ChangeRequest>) = self.changes.drain(..).unzip();
+            let outcomes: Vec<ChangeOutcome> = change_all(tx, prepared, &changes).map_err(BatchError::Store)?;
+            for (place, outcome) in places.into_iter().zip(outcomes) {
+                out[place] = Some(Written::Changed(outcome));
             }
         }
         Ok(())

@@ -1,25 +1,21 @@
-//! Messages and history in PostgreSQL: `MessageStore` (its writer's batches are `batch`'s), reading
-//! history, pins and reactions, and the changes to posted messages (edits, deletions,
-//! reactions, pins) that a batch makes under its rooms' locks.
+//! Messages and history in PostgreSQL: `MessageStore` (its writer's batches are `batch`'s, the
+//! changes to posted messages `changes`'), reading history, pins and reactions.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use postgres::types::ToSql;
 use postgres::GenericClient;
 
 use super::connect::internal;
 use super::pool::{Params, PgConn, Prepared};
-use super::rows::{message_columns, message_from_row, message_from_row_at, message_select, rows};
+use super::rows::{
+    message_columns, message_from_row, message_from_row_at, message_select, room_columns, room_from_row, rows,
+    ROOM_COLUMN_COUNT,
+};
 use super::PostgresStore;
 use crate::cities::CityId;
-use crate::domain::{Author, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
+use crate::domain::{Author, Message, MessageId, Reaction, Reactors, Room, RoomId, UserId, Username};
 use crate::emoji::Emoji;
-use crate::events::{Change, RoomEvent};
-use crate::store::{
-    attach_reactions, mentions_column, older_in_window, ChangeOutcome, MessageChange, MessageStore, Page, ReactionRow,
-    StoreError, Write, Written, MAX_REACTION_EMOJI,
-};
+use crate::store::{attach_reactions, older_in_window, MessageStore, Page, ReactionRow, StoreError, Write, Written};
 
 impl MessageStore for PostgresStore {
     fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError> {
@@ -113,6 +109,19 @@ impl MessageStore for PostgresStore {
         Ok(with_reactions(client, prepared, vec![message], viewer).map_err(internal)?.pop())
     }
 
+    fn message_author_and_room(&self, id: MessageId) -> Result<Option<(UserId, Room)>, StoreError> {
+        const SQL: &str = concat!(
+            "WITH m AS (SELECT room_id, user_id FROM messages WHERE id = $1 AND deleted_at IS NULL) SELECT ",
+            room_columns!(),
+            ", (SELECT user_id FROM m) FROM rooms WHERE id = (SELECT room_id FROM m)"
+        );
+        let mut conn = self.connection()?;
+        let (client, prepared) = conn.split();
+        let Some(row) = prepared.query_opt(client, SQL, &[&id.0]).map_err(internal)? else { return Ok(None) };
+        let author: i64 = row.try_get(ROOM_COLUMN_COUNT).map_err(internal)?;
+        Ok(Some((UserId(author), room_from_row(&row).map_err(internal)?)))
+    }
+
     fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError> {
         const SQL: &str = concat!(
             message_select!(),
@@ -163,115 +172,6 @@ impl MessageStore for PostgresStore {
         let count = u32::try_from(count).unwrap_or(u32::MAX);
         Ok(Some(Reactors { emoji: emoji.as_str().to_owned(), count, users }))
     }
-}
-
-/// A statement that makes a change (`$changed`, returning a row per row it changed, with any
-/// further CTEs in `$more`) and, only when it changed something, gives the change its room's
-/// next seq and logs it, in one round trip. Parameters: `$1` room, `$2` kind, `$3` message,
-/// `$4` data (the log's columns), `$5` now; the change's own from `$6`. Answers whether
-/// anything changed and the seq.
-macro_rules! logged_change {
-    ($changed:literal $(, $more:literal)?) => {
-        concat!(
-            "WITH changed AS (", $changed, ")", $($more,)?
-            ", next AS (UPDATE rooms SET last_seq = last_seq + 1
-                        WHERE id = $1 AND EXISTS (SELECT 1 FROM changed) RETURNING last_seq),
-             logged AS (INSERT INTO room_events (room_id, seq, kind, message_id, data, created_at)
-                        SELECT $1::BIGINT, next.last_seq, $2::TEXT, $3::BIGINT, $4::TEXT, $5::TIMESTAMPTZ FROM next
-                        RETURNING seq)
-             SELECT EXISTS (SELECT 1 FROM changed), (SELECT seq FROM logged)"
-        )
-    };
-}
-
-/// Makes one change of a batch and logs it with its room's next seq, the change and its log
-/// entry in one statement. The batch holds the room's lock already; the message's row lock
-/// orders changes to one message.
-pub(super) fn change_message(
-    tx: &mut impl GenericClient,
-    prepared: &mut Prepared,
-    id: MessageId,
-    change: &MessageChange,
-    by: UserId,
-    now: DateTime<Utc>,
-) -> Result<ChangeOutcome, StoreError> {
-    const EDIT: &str =
-        logged_change!("UPDATE messages SET content = $7, edited_at = $5, mentions = $8 WHERE id = $6 RETURNING 1");
-    const PIN: &str = logged_change!("UPDATE messages SET pinned_at = $7 WHERE id = $6 RETURNING 1");
-    const DELETE: &str = logged_change!(
-        "UPDATE messages SET content = '', deleted_at = $5, mentions = NULL, pinned_at = NULL WHERE id = $6 RETURNING 1",
-        ", unreacted AS (DELETE FROM reactions WHERE message_id = $6)"
-    );
-    // Added unless already there, or unless it would be one emoji too many.
-    const REACT: &str = logged_change!(
-        "INSERT INTO reactions (message_id, emoji, user_id, created_at)
-         SELECT $6, $7, $8, $5
-         WHERE NOT EXISTS (SELECT 1 FROM reactions WHERE message_id = $6 AND emoji = $7 AND user_id = $8)
-           AND (EXISTS (SELECT 1 FROM reactions WHERE message_id = $6 AND emoji = $7)
-                OR (SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = $6) < $9)
-         RETURNING 1"
-    );
-    const UNREACT: &str =
-        logged_change!("DELETE FROM reactions WHERE message_id = $6 AND emoji = $7 AND user_id = $8 RETURNING 1");
-    const REACTED: &str = "SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3";
-
-    let row = prepared
-        .query_opt(
-            tx,
-            "SELECT room_id, pinned_at IS NOT NULL FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
-            &[&id.0],
-        )
-        .map_err(internal)?;
-    let Some(row) = row else { return Ok(ChangeOutcome::NotFound) };
-    let room = RoomId(row.try_get(0).map_err(internal)?);
-    let pinned: bool = row.try_get(1).map_err(internal)?;
-    // What the log and the room get: `None` for the message as it is after the change (an
-    // edit, a pin), read back once changed; the rest is known before.
-    let reaction = |emoji: &Emoji| (id, emoji.as_str().to_owned(), by);
-    type Params = Vec<Box<dyn ToSql + Sync>>;
-    let (logged, sql, params): (Option<Change>, &'static str, Params) = match change {
-        MessageChange::Edit { content, mention_keys } => {
-            let mentions = mentions_column(&resolve_mentions(tx, prepared, mention_keys).map_err(internal)?);
-            (None, EDIT, vec![Box::new(content.as_str().to_owned()), Box::new(mentions)])
-        }
-        MessageChange::Pin(pin) if *pin == pinned => return Ok(ChangeOutcome::Unchanged),
-        MessageChange::Pin(pin) => (None, PIN, vec![Box::new(pin.then_some(now))]),
-        MessageChange::Delete => (Some(Change::MessageDeleted { message_id: id }), DELETE, vec![]),
-        MessageChange::AddReaction { emoji } => {
-            let (message_id, emoji, user_id) = reaction(emoji);
-            let params: Params = vec![Box::new(emoji.clone()), Box::new(by.0), Box::new(MAX_REACTION_EMOJI)];
-            (Some(Change::ReactionAdded { message_id, emoji, user_id }), REACT, params)
-        }
-        MessageChange::RemoveReaction { emoji } => {
-            let (message_id, emoji, user_id) = reaction(emoji);
-            let params: Params = vec![Box::new(emoji.clone()), Box::new(by.0)];
-            (Some(Change::ReactionRemoved { message_id, emoji, user_id }), UNREACT, params)
-        }
-    };
-    let (kind, (message_id, data)) = match &logged {
-        None => ("message_updated", (Some(id.0), None)),
-        Some(change) => (change.kind(), crate::store::event_columns(change)?),
-    };
-    let mut all: Vec<&(dyn ToSql + Sync)> = vec![&room.0, &kind, &message_id, &data, &now, &id.0];
-    all.extend(params.iter().map(|p| &**p as &(dyn ToSql + Sync)));
-    let row = prepared.query_one(tx, sql, &all).map_err(internal)?;
-    let (changed, seq): (bool, Option<i64>) = (row.try_get(0).map_err(internal)?, row.try_get(1).map_err(internal)?);
-    let Some(seq) = seq.filter(|_| changed) else {
-        // Only a reaction can change nothing here: one already there, one not there to take
-        // back, or one emoji too many.
-        if let MessageChange::AddReaction { emoji } = change {
-            let there = prepared.query_opt(tx, REACTED, &[&id.0, &emoji.as_str(), &by.0]).map_err(internal)?;
-            if there.is_none() {
-                return Ok(ChangeOutcome::TooManyReactions);
-            }
-        }
-        return Ok(ChangeOutcome::Unchanged);
-    };
-    let change = match logged {
-        Some(change) => change,
-        None => Change::MessageUpdated { message: reread(tx, prepared, id)? },
-    };
-    Ok(ChangeOutcome::Logged(Box::new(RoomEvent { room_id: room, seq, change })))
 }
 
 /// Runs a page query of `history`'s shape — the room's seq, then a message per row, newest
@@ -344,23 +244,6 @@ fn live_message(
         .query_opt(c, SQL, &[&id.0])
         .and_then(|row| row.as_ref().map(message_from_row).transpose())
         .map_err(internal)
-}
-
-/// A message as just changed, with its reactions (`me` for nobody: the change goes to a room).
-fn reread(c: &mut impl GenericClient, prepared: &mut Prepared, id: MessageId) -> Result<Message, StoreError> {
-    let message = live_message(c, prepared, id)?.ok_or(StoreError::NotFound)?;
-    Ok(with_reactions(c, prepared, vec![message], None).map_err(internal)?.remove(0))
-}
-
-/// The ids of the users `keys` (case-folded usernames) name, in their order.
-fn resolve_mentions(
-    c: &mut impl GenericClient,
-    prepared: &mut Prepared,
-    keys: &[String],
-) -> Result<Vec<UserId>, postgres::Error> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let found = users_by_key(c, prepared, &keys)?;
-    Ok(mentioned(&keys, &found))
 }
 
 /// The users whose case-folded usernames are among `keys`, by key.

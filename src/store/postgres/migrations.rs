@@ -26,6 +26,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/postgres/014_canonical_cities.sql")),
     (15, include_str!("../migrations/postgres/015_city_rooms.sql")),
     (16, include_str!("../migrations/postgres/016_search_index_without_pending_list.sql")),
+    (17, include_str!("../migrations/postgres/017_change_messages.sql")),
 ];
 
 /// `pg_advisory_xact_lock` keys ("discock" in ASCII, then a number), held for one

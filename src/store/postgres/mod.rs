@@ -17,6 +17,7 @@ mod admin;
 mod avatars;
 mod batch;
 mod blocks;
+mod changes;
 mod connect;
 mod dms;
 mod events;
@@ -65,6 +66,8 @@ pub(crate) struct Options {
 /// `Store` on a PostgreSQL database shared by every instance of a deployment.
 pub struct PostgresStore {
     pool: Pool<Manager>,
+    /// The message writer's connection (see [`PostgresStore::writer_connection`]).
+    writer: Pool<Manager>,
 }
 
 impl PostgresStore {
@@ -103,14 +106,29 @@ impl PostgresStore {
         // Grows on demand up to `pool_size` and keeps one connection warm: several instances
         // (and test suites) share the server's `max_connections`, so none are held idle for
         // nothing. Connections idle for 10 minutes beyond that one are closed.
+        let manager = || Manager(PostgresConnectionManager::new(config.clone(), tls.clone()));
         let pool = Pool::builder()
             .max_size(options.pool_size)
             .min_idle(Some(1))
             .connection_timeout(options.checkout_timeout)
             .error_handler(Box::new(LogConnectErrors::default()))
             .event_handler(Box::new(options.pool_waits.clone()))
-            .build_unchecked(Manager(PostgresConnectionManager::new(config, tls)));
-        Ok(PostgresStore { pool })
+            .build_unchecked(manager());
+        // The message writer's own connection, beside the pool: its batches never wait for a
+        // connection behind a burst of reads.
+        let writer = Pool::builder()
+            .max_size(1)
+            .min_idle(Some(1))
+            .connection_timeout(options.checkout_timeout)
+            .error_handler(Box::new(LogConnectErrors::default()))
+            .event_handler(Box::new(options.pool_waits.clone()))
+            .build_unchecked(manager());
+        Ok(PostgresStore { pool, writer })
+    }
+
+    /// The message writer's connection, kept apart from the pool the reads share.
+    pub(super) fn writer_connection(&self) -> Result<PooledConnection<Manager>, StoreError> {
+        self.writer.get().map_err(|e| StoreError::Unavailable(Box::new(e)))
     }
 
     /// A pooled connection for work outside the `Store` trait (the SQLite → PostgreSQL copy).

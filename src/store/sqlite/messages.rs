@@ -9,7 +9,7 @@ use super::rooms::room_seq;
 use super::rows::{internal, message_from_row, micros, write_error, MESSAGE_SELECT};
 use super::SqliteStore;
 use crate::cities::CityId;
-use crate::domain::{Author, Message, MessageId, Reaction, Reactors, RoomId, UserId, Username};
+use crate::domain::{Author, Message, MessageId, Reaction, Reactors, Room, RoomId, UserId, Username};
 use crate::emoji::Emoji;
 use crate::events::{Change, RoomEvent};
 use crate::store::{
@@ -158,6 +158,16 @@ impl MessageStore for SqliteStore {
         let conn = self.conn()?;
         let Some(message) = live_message(&conn, id)? else { return Ok(None) };
         Ok(with_reactions(&conn, vec![message], viewer)?.pop())
+    }
+
+    fn message_author_and_room(&self, id: MessageId) -> Result<Option<(UserId, Room)>, StoreError> {
+        let conn = self.conn()?;
+        let author: Option<(i64, i64)> = conn
+            .prepare_cached("SELECT user_id, room_id FROM messages WHERE id = ?1 AND deleted_at IS NULL")
+            .and_then(|mut s| s.query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(internal)?;
+        let Some((author, room)) = author else { return Ok(None) };
+        Ok(super::rooms::get_room(&conn, RoomId(room))?.map(|room| (UserId(author), room)))
     }
 
     fn pins(&self, room: RoomId, viewer: UserId) -> Result<Option<Vec<Message>>, StoreError> {
