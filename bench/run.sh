@@ -31,7 +31,7 @@
 # takes root, or the services' user). Their CPU is read too: the table's CPU columns give it
 # beside the instances' ("+ N db/Redis": PostgreSQL's walwriter, checkpointer, background writer
 # and the backends of PG_DB, and redis-server). Where PostgreSQL runs with autovacuum off, the
-# script runs ANALYZE on PG_DB every 5 s during the run in its stead.
+# script runs ANALYZE on PG_DB every 5 s (ANALYZE_EVERY seconds) during the run in its stead.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -143,7 +143,7 @@ backing_pids() {
     echo "$pids"
 }
 
-# analyze_loop: ANALYZE PG_DB every 5 s while a run lasts, standing in for autovacuum's
+# analyze_loop: ANALYZE PG_DB every ANALYZE_EVERY (default 5) s while a run lasts, standing in for autovacuum's
 # autoanalyze where the server runs without it. Without fresh statistics the plans a connection
 # prepared on the empty tables (sequential scans) stay in use while the tables grow.
 ANALYZE_PID=

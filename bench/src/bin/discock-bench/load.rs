@@ -270,7 +270,9 @@ impl SenderState {
     fn next_frame(&mut self, scheduled: u64, every: u64) -> String {
         let content = format!("b|{}|{}|{}", self.id, self.next_seq, scheduled);
         let latest = self.latest.load(Relaxed);
-        let change = every > 0 && self.next_seq % every == every - 1 && latest > 0;
+        // Each sender changes at events of its own (offset by its index), so that the senders'
+        // changes are spread like their messages rather than all due at the same tick.
+        let change = every > 0 && (self.next_seq + self.id) % every == every - 1 && latest > 0;
         self.next_seq += 1;
         if !change {
             return format!(
