@@ -364,18 +364,28 @@ mod tests {
 
     #[test]
     fn every_tenth_event_changes_the_latest_message_alternating_edits_and_reaction_toggles() {
-        let mut s = SenderState::new(7, 3);
-        let mut kinds = Vec::new();
-        for i in 0..40u64 {
-            if i == 5 {
-                s.latest.store(99, Relaxed);
+        // The events at which a sender changes: every tenth, offset by its index.
+        let changes_of = |id: u64| {
+            let mut s = SenderState::new(id, 3);
+            let mut kinds = Vec::new();
+            for i in 0..45u64 {
+                if i == 5 {
+                    s.latest.store(99, Relaxed);
+                }
+                let frame: serde_json::Value = serde_json::from_str(&s.next_frame(i, 10)).unwrap();
+                kinds.push(frame["type"].as_str().unwrap().to_owned());
             }
-            let frame: serde_json::Value = serde_json::from_str(&s.next_frame(i, 10)).unwrap();
-            kinds.push(frame["type"].as_str().unwrap().to_owned());
-        }
-        let changes: Vec<&str> = kinds.iter().map(String::as_str).filter(|k| *k != "send_message").collect();
+            kinds
+        };
+        let kinds = changes_of(7);
+        let at: Vec<usize> = (0..kinds.len()).filter(|&i| kinds[i] != "send_message").collect();
+        assert_eq!(at, [12, 22, 32, 42], "sender 7 changes at its events 2, 12, … once it has a message");
+        let changes: Vec<&str> = at.iter().map(|&i| kinds[i].as_str()).collect();
         assert_eq!(changes, ["edit_message", "add_reaction", "edit_message", "remove_reaction"]);
-        assert_eq!(kinds.iter().filter(|k| *k == "send_message").count(), 36);
+        assert_eq!(kinds.iter().filter(|k| *k == "send_message").count(), 41);
+        let other = changes_of(8);
+        let other_at: Vec<usize> = (0..other.len()).filter(|&i| other[i] != "send_message").collect();
+        assert_eq!(other_at, [11, 21, 31, 41], "the next sender changes one event earlier");
     }
 
     #[test]
