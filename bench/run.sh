@@ -29,8 +29,9 @@
 # Redis's running processes are re-pinned to CPU 0 (`taskset -a -p`; new backends inherit it from
 # the postmaster) and given back their previous affinity when the run's servers stop (which
 # takes root, or the services' user). Their CPU is read too: the table's CPU columns give it
-# beside the instances' ("+ N db/Redis": PostgreSQL's walwriter, checkpointer, background writer
-# and the backends of PG_DB, and redis-server). Where PostgreSQL runs with autovacuum off, the
+# beside the instances' ("+ N db/Redis": PostgreSQL's postmaster and every process it has at
+# the start of each measurement — helpers and the backends of any database, so run nothing else
+# against it meanwhile — and redis-server). Where PostgreSQL runs with autovacuum off, the
 # script runs ANALYZE on PG_DB every 5 s (ANALYZE_EVERY seconds) during the run in its stead.
 set -euo pipefail
 
@@ -134,11 +135,14 @@ unpin_services() {
     PINNED=()
 }
 
-# backing_pids: PostgreSQL's writers and PG_DB's backends (and redis-server, with redis), comma-separated.
+# backing_pids: PostgreSQL's postmaster, writers and PG_DB's backends (and redis-server, with
+# redis), comma-separated. The generator adds the postmaster's children at the start of each
+# measurement: the backends the instances' pools open after this point count too.
 backing_pids() {
     local pids
     pids=$(psql "$PG_URL/postgres" -qAtc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
         WHERE datname = '$PG_DB' OR backend_type IN ('walwriter', 'checkpointer', 'background writer')")
+    pids+=",$PG_MAIN"
     [ "${1:-}" = redis ] && pids+=",$REDIS_PID"
     echo "$pids"
 }

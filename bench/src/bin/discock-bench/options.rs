@@ -80,7 +80,8 @@ USAGE: discock-bench [FLAGS]
   --warmup SECS             sending time before measuring starts
   --drain SECS              wait for outstanding deliveries after sending stops (default 5)
   --server-pid PID[,…]      read server CPU and RSS from /proc/PID (summed over several)
-  --backing-pid PID[,…]     processes the server depends on (database, Redis): their CPU is
+  --backing-pid PID[,…]     processes the server depends on (database, Redis): their CPU, and
+                            that of their children at the start of each measurement, is
                             reported beside the server's
   --history-room ID         room for GET /api/messages timing (discock; default: the filled
                             room if --history-messages > 0, else the first room)

@@ -200,12 +200,32 @@ pub struct BusyStart {
     at: std::time::Instant,
 }
 
+/// `pids` and the processes they are the parents of now, each once: PostgreSQL's postmaster
+/// among them brings every backend, however many connections the pools have opened by then.
+fn with_children(pids: &[u32]) -> Vec<u32> {
+    let mut all = pids.to_vec();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return all };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // After the parenthesised command name: the state, then the parent's pid.
+        let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if parent.is_some_and(|parent| pids.contains(&parent)) && !all.contains(&pid) {
+            all.push(pid);
+        }
+    }
+    all
+}
+
 impl Busy {
     pub fn start(server_pids: &[u32], backing_pids: &[u32]) -> BusyStart {
         BusyStart {
             server_pids: server_pids.to_vec(),
             server: cpu_times_of(server_pids),
-            backing: backing_pids.iter().filter_map(|&pid| Some((pid, cpu_times(Some(pid))?))).collect(),
+            backing: with_children(backing_pids)
+                .into_iter()
+                .filter_map(|pid| Some((pid, cpu_times(Some(pid))?)))
+                .collect(),
             generator: cpu_times(None),
             at: std::time::Instant::now(),
         }
