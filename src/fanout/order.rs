@@ -331,12 +331,18 @@ mod tests {
         assert_eq!(ran, [4, 0]);
     }
 
+    /// An orderer following room 1 from its start, and a listener in the room.
+    fn room_one_followed() -> (Orderer, Arc<crate::hub::Member>, mpsc::Receiver<crate::protocol::Frame>) {
+        let hub = Arc::new(Hub::new());
+        let (member, rx) = listener(&hub);
+        let order = Orderer::new(hub, Counter::default());
+        order.follow(RoomId(1), 0);
+        (order, member, rx)
+    }
+
     #[test]
     fn a_gap_nobody_can_fill_is_skipped() {
-        let hub = Arc::new(Hub::new());
-        let (_m, mut rx) = listener(&hub);
-        let order = Orderer::new(hub.clone(), Counter::default());
-        order.follow(RoomId(1), 0);
+        let (order, _m, mut rx) = room_one_followed();
         order.accept(message(1));
         order.accept(message(4));
         order.skip_gap(RoomId(1));
@@ -347,10 +353,7 @@ mod tests {
 
     #[test]
     fn a_gap_that_opened_after_the_database_was_read_waits_for_its_event() {
-        let hub = Arc::new(Hub::new());
-        let (_m, mut rx) = listener(&hub);
-        let order = Orderer::new(hub.clone(), Counter::default());
-        order.follow(RoomId(1), 0);
+        let (order, _m, mut rx) = room_one_followed();
         assert_eq!(order.accept(message(2)), Accepted::Held { new_gap: true });
         // The database is read: it holds 1 and 2.
         order.accept(message(1));
@@ -368,10 +371,7 @@ mod tests {
 
     #[test]
     fn seqs_the_database_lacks_are_given_up_on_and_counted_but_later_ones_are_awaited() {
-        let hub = Arc::new(Hub::new());
-        let (_m, mut rx) = listener(&hub);
-        let order = Orderer::new(hub.clone(), Counter::default());
-        order.follow(RoomId(1), 0);
+        let (order, _m, mut rx) = room_one_followed();
         order.accept(message(1));
         order.accept(message(4));
         order.accept(message(7));
