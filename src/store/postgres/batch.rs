@@ -53,22 +53,23 @@ pub(super) fn write(store: &PostgresStore, batch: &[Write]) -> Result<Vec<Writte
     }
 }
 
+/// Locks the rooms of the new messages ($1) and of the messages to change ($2), in
+/// ascending id order; answers a row per locked room (id, null) and per message to change
+/// (its room, its id). A message's room never changes, so it can be read before the lock.
+/// `NO KEY`: a marker's or a message's foreign key still takes its key share of a locked
+/// room, so a batch of another instance, waiting here with some rooms locked, and this
+/// one, storing markers in those rooms, cannot wait for each other. One array of ids, not
+/// an `OR` of two conditions: the rooms are found through their key, not by reading them all.
+pub(super) const LOCK_ROOMS: &str = "WITH locked AS (
+         SELECT id FROM rooms
+         WHERE id = ANY($1::BIGINT[] || ARRAY(SELECT room_id FROM messages WHERE id = ANY($2)))
+         ORDER BY id FOR NO KEY UPDATE)
+     SELECT id, NULL::BIGINT FROM locked
+     UNION ALL
+     SELECT room_id, id FROM messages WHERE id = ANY($2)";
+
 /// One transaction committing a batch.
 fn write_batch(conn: &mut PgConn, batch: &[Write]) -> Result<Vec<Written>, BatchError> {
-    // Locks the rooms of the new messages ($1) and of the messages to change ($2), in
-    // ascending id order; answers a row per locked room (id, null) and per message to change
-    // (its room, its id). A message's room never changes, so it can be read before the lock.
-    // `NO KEY`: a marker's or a message's foreign key still takes its key share of a locked
-    // room, so a batch of another instance, waiting here with some rooms locked, and this
-    // one, storing markers in those rooms, cannot wait for each other.
-    const LOCK_ROOMS: &str = "WITH locked AS (
-             SELECT id FROM rooms
-             WHERE id = ANY($1) OR id IN (SELECT room_id FROM messages WHERE id = ANY($2))
-             ORDER BY id FOR NO KEY UPDATE)
-         SELECT id, NULL::BIGINT FROM locked
-         UNION ALL
-         SELECT room_id, id FROM messages WHERE id = ANY($2)";
-
     let (client, prepared) = conn.split();
     let mut tx = client.transaction()?;
     // Lock the batch's rooms before anything else: two instances committing batches over the

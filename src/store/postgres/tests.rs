@@ -256,6 +256,36 @@ fn a_batch_numbers_each_room_without_gaps_and_a_repeated_client_id_returns_the_f
 }
 
 #[test]
+fn a_batch_finds_its_rooms_through_their_key_rather_than_reading_them_all() {
+    let Some(db) = scratch::database() else { return };
+    let store = open(&db);
+    let alice = user(&store, "alice");
+    let first = store.insert_messages(&[message(room(&store, &alice, "Busy").id, &alice, "hi", None)]).unwrap();
+    let mut conn = store.writer_connection().unwrap();
+    let client = conn.client();
+
+    // Rooms enough (direct conversations are rooms too) that reading them all costs more
+    // than finding a few by their key.
+    client
+        .batch_execute(
+            "INSERT INTO rooms (name, name_key, created_at)
+             SELECT 'room ' || n, 'room ' || n, now() FROM generate_series(1, 20000) AS n;
+             ANALYZE rooms",
+        )
+        .unwrap();
+    let statement = client.prepare(&format!("EXPLAIN {}", super::batch::LOCK_ROOMS)).unwrap();
+    let plan: Vec<String> = client
+        .query(&statement, &[&vec![first[0].message.room_id.0], &vec![first[0].message.id.0]])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    // The scan of `rooms` is led by its key (an index condition), not a walk of all of them.
+    let scan = plan.iter().position(|line| line.contains(" on rooms")).expect("a scan of the rooms");
+    assert!(plan[scan].contains("rooms_pkey") && plan[scan + 1].contains("Index Cond"), "{}", plan.join("\n"));
+}
+
+#[test]
 fn a_message_for_a_missing_room_or_user_fails_the_whole_batch_as_not_found() {
     let Some(db) = scratch::database() else { return };
     let store = open(&db);
